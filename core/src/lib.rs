@@ -1,0 +1,16 @@
+//! Pipelab's core: everything the playground, the CLI and the tests share.
+//!
+//! **Architecture Invariant:** the core does no IO, reads no clock and keeps no global state;
+//! it never panics on user input. The outer crates (app, cli) own files, storage, time and
+//! serialisation formats of their own.
+//!
+//! The modules follow the data: [`yaml`] (text → nodes with spans) → [`detect`] (what each
+//! document is) → [`workspace`] (all files analysed together), with [`diag`] for problems,
+//! [`share`] for links and [`examples`] for the built-in teaching demos.
+
+pub mod detect;
+pub mod diag;
+pub mod examples;
+pub mod share;
+pub mod workspace;
+pub mod yaml;

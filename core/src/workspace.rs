@@ -1,0 +1,145 @@
+//! The playground's unit of work: a set of named files (a virtual repository) analysed together.
+//!
+//! `analyze` is what the page runs on every edit and the CLI's `check` runs once: load every file,
+//! say what each document is, and collect every problem. Later stages (expansion, simulation)
+//! hang off the same entry point.
+
+use serde::Serialize;
+
+use crate::detect::{self, DocKind};
+use crate::diag::{self, Diagnostic, FileId, Sources, Span};
+use crate::yaml::{self, Document, Node, Value};
+
+/// One document of one file, as listed in the page.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DocumentInfo {
+    pub file: FileId,
+    /// 0-based position of the document in its file.
+    pub index: usize,
+    #[serde(skip)]
+    pub span: Span,
+    pub kind: DocKind,
+    /// A name for the document: `metadata.name` of a manifest, or a count of what an Azure file
+    /// declares (e.g. "3 stages").
+    pub summary: String,
+}
+
+/// Everything known about a workspace after loading it.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    pub sources: Sources,
+    /// The loaded documents of each file, indexed like `sources`.
+    pub loaded: Vec<Vec<Document>>,
+    pub documents: Vec<DocumentInfo>,
+    /// Sorted by file and position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    pub fn error_count(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.is_error()).count()
+    }
+}
+
+/// Loads and classifies every file. Files are `(name, text)` in tab order.
+pub fn analyze<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Analysis {
+    let mut analysis = Analysis::default();
+    for (name, text) in files {
+        let file = analysis.sources.add(name, text);
+        let loaded = yaml::load(file, text);
+        analysis.diagnostics.extend(loaded.diagnostics);
+        analysis.loaded.push(loaded.documents);
+    }
+    let referenced = check_references(&mut analysis);
+    for (file, docs) in analysis.loaded.iter().enumerate() {
+        let file = FileId(file as u32);
+        for doc in docs {
+            let kind = detect::classify(&doc.root, referenced.contains(&file));
+            let summary = summarize(&doc.root, &kind);
+            analysis.documents.push(DocumentInfo { file, index: doc.index, span: doc.root.span, kind, summary });
+        }
+    }
+    diag::sort(&mut analysis.diagnostics);
+    analysis
+}
+
+/// Finds which files are used as templates, and warns about references to missing files.
+fn check_references(analysis: &mut Analysis) -> Vec<FileId> {
+    let mut referenced = Vec::new();
+    let mut problems = Vec::new();
+    for (id, file) in analysis.sources.iter() {
+        for doc in &analysis.loaded[id.0 as usize] {
+            // Only Azure files name files in `template:`; Argo's `template:` names a template.
+            if !detect::classify(&doc.root, false).is_azure() {
+                continue;
+            }
+            for_each_reference(&doc.root, &mut |reference, span| {
+                match detect::resolve_reference(&file.name, reference).and_then(|n| analysis.sources.find(&n)) {
+                    Some(target) => referenced.push(target),
+                    None => problems.push(
+                        Diagnostic::warning(
+                            "missing-template",
+                            format!("Template '{reference}' is not among the workspace's files"),
+                        )
+                        .with_span(span)
+                        .with_note("Add it as a file (a file of repository 'alias' is named '@alias/path')."),
+                    ),
+                }
+            });
+        }
+    }
+    analysis.diagnostics.extend(problems);
+    referenced
+}
+
+fn for_each_reference(node: &Node, f: &mut impl FnMut(&str, Span)) {
+    match &node.value {
+        Value::Scalar(_) => {}
+        Value::Sequence(items) => items.iter().for_each(|n| for_each_reference(n, f)),
+        Value::Mapping(entries) => {
+            for entry in entries {
+                if entry.key.as_str() == Some("template") {
+                    if let Some(path) = entry.value.as_str().filter(|p| !p.contains("${{") && !p.is_empty()) {
+                        f(path, entry.value.span);
+                    }
+                }
+                for_each_reference(&entry.value, f);
+            }
+        }
+    }
+}
+
+fn summarize(root: &Node, kind: &DocKind) -> String {
+    match kind {
+        DocKind::Manifest { .. } => {
+            let meta = root.get("metadata");
+            match (meta.and_then(|m| m.get("name")).and_then(Node::as_str), meta.and_then(|m| m.get("generateName")).and_then(Node::as_str)) {
+                (Some(name), _) => name.to_string(),
+                (None, Some(prefix)) => format!("{prefix}…"),
+                (None, None) => String::new(),
+            }
+        }
+        DocKind::AzurePipeline | DocKind::AzureTemplate { .. } => {
+            let mut parts = Vec::new();
+            if let Some(ext) = root.get("extends").and_then(|e| e.get("template")).and_then(Node::as_str) {
+                parts.push(format!("extends {ext}"));
+            }
+            for (key, one, many) in [
+                ("parameters", "parameter", "parameters"),
+                ("stages", "stage", "stages"),
+                ("jobs", "job", "jobs"),
+                ("steps", "step", "steps"),
+                ("variables", "variable", "variables"),
+            ] {
+                let count = match root.get(key).map(|n| &n.value) {
+                    Some(Value::Sequence(items)) => items.len(),
+                    Some(Value::Mapping(entries)) => entries.len(),
+                    _ => continue,
+                };
+                parts.push(format!("{count} {}", if count == 1 { one } else { many }));
+            }
+            parts.join(", ")
+        }
+        DocKind::Other => String::new(),
+    }
+}
