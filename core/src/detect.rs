@@ -50,7 +50,9 @@ impl DocKind {
                 };
                 format!("Azure {what} template")
             }
-            DocKind::Manifest { api_version, kind } if api_version.starts_with("argoproj.io/") => format!("Argo {kind}"),
+            DocKind::Manifest { api_version, kind } if api_version.starts_with("argoproj.io/") => {
+                format!("Argo {kind}")
+            }
             DocKind::Manifest { kind, .. } => format!("Kubernetes {kind}"),
             DocKind::Other => "YAML".into(),
         }
@@ -62,13 +64,30 @@ impl DocKind {
 }
 
 /// Top-level keys that only an entry pipeline may have.
-const PIPELINE_ONLY_KEYS: &[&str] = &["trigger", "pr", "schedules", "resources", "pool", "name", "appendCommitMessageToRunName", "lockBehavior"];
+const PIPELINE_ONLY_KEYS: &[&str] = &[
+    "trigger",
+    "pr",
+    "schedules",
+    "resources",
+    "pool",
+    "name",
+    "appendCommitMessageToRunName",
+    "lockBehavior",
+];
 
 /// Classifies one document. `is_referenced` says whether another file uses this file as a template.
 pub fn classify(root: &Node, is_referenced: bool) -> DocKind {
-    let Value::Mapping(_) = &root.value else { return DocKind::Other };
-    if let (Some(api_version), Some(kind)) = (root.get("apiVersion").and_then(Node::as_str), root.get("kind").and_then(Node::as_str)) {
-        return DocKind::Manifest { api_version: api_version.to_string(), kind: kind.to_string() };
+    let Value::Mapping(_) = &root.value else {
+        return DocKind::Other;
+    };
+    if let (Some(api_version), Some(kind)) = (
+        root.get("apiVersion").and_then(Node::as_str),
+        root.get("kind").and_then(Node::as_str),
+    ) {
+        return DocKind::Manifest {
+            api_version: api_version.to_string(),
+            kind: kind.to_string(),
+        };
     }
     let has = |k: &str| root.get(k).is_some();
     let contributes = if has("extends") {
@@ -90,9 +109,9 @@ pub fn classify(root: &Node, is_referenced: bool) -> DocKind {
     match contributes {
         _ if pipeline_only && !is_referenced => DocKind::AzurePipeline,
         Some(contributes) if is_referenced => DocKind::AzureTemplate { contributes },
-        Some(TemplateKind::Variables | TemplateKind::Parameters) => {
-            DocKind::AzureTemplate { contributes: contributes.unwrap_or(TemplateKind::Parameters) }
-        }
+        Some(TemplateKind::Variables | TemplateKind::Parameters) => DocKind::AzureTemplate {
+            contributes: contributes.unwrap_or(TemplateKind::Parameters),
+        },
         Some(_) => DocKind::AzurePipeline,
         None if pipeline_only => DocKind::AzurePipeline,
         None => DocKind::Other,
@@ -161,18 +180,42 @@ mod tests {
     #[test]
     fn references_resolve_like_azure() {
         let cases = [
-            ("azure-pipelines.yml", "templates/env.yml", Some("templates/env.yml")),
-            ("templates/env.yml", "jobs/deploy.yml", Some("templates/jobs/deploy.yml")),
+            (
+                "azure-pipelines.yml",
+                "templates/env.yml",
+                Some("templates/env.yml"),
+            ),
+            (
+                "templates/env.yml",
+                "jobs/deploy.yml",
+                Some("templates/jobs/deploy.yml"),
+            ),
             ("templates/env.yml", "../vars_dev.yml", Some("vars_dev.yml")),
             ("templates/env.yml", "/vars_dev.yml", Some("vars_dev.yml")),
-            ("azure-pipelines.yml", "environments.yml@templates", Some("@templates/environments.yml")),
-            ("@templates/environments.yml", "vars_dev.yml@self", Some("vars_dev.yml")),
-            ("@templates/environments.yml", "release.yml", Some("@templates/release.yml")),
+            (
+                "azure-pipelines.yml",
+                "environments.yml@templates",
+                Some("@templates/environments.yml"),
+            ),
+            (
+                "@templates/environments.yml",
+                "vars_dev.yml@self",
+                Some("vars_dev.yml"),
+            ),
+            (
+                "@templates/environments.yml",
+                "release.yml",
+                Some("@templates/release.yml"),
+            ),
             ("@templates/a/b.yml", "../c.yml", Some("@templates/c.yml")),
             ("a.yml", "../../x.yml", None),
         ];
         for (from, reference, expected) in cases {
-            assert_eq!(resolve_reference(from, reference).as_deref(), expected, "{from} -> {reference}");
+            assert_eq!(
+                resolve_reference(from, reference).as_deref(),
+                expected,
+                "{from} -> {reference}"
+            );
         }
     }
 }

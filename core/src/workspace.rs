@@ -56,7 +56,13 @@ pub fn analyze<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Analy
         for doc in docs {
             let kind = detect::classify(&doc.root, referenced.contains(&file));
             let summary = summarize(&doc.root, &kind);
-            analysis.documents.push(DocumentInfo { file, index: doc.index, span: doc.root.span, kind, summary });
+            analysis.documents.push(DocumentInfo {
+                file,
+                index: doc.index,
+                span: doc.root.span,
+                kind,
+                summary,
+            });
         }
     }
     diag::sort(&mut analysis.diagnostics);
@@ -73,8 +79,10 @@ fn check_references(analysis: &mut Analysis) -> Vec<FileId> {
             if !detect::classify(&doc.root, false).is_azure() {
                 continue;
             }
-            for_each_reference(&doc.root, &mut |reference, span| {
-                match detect::resolve_reference(&file.name, reference).and_then(|n| analysis.sources.find(&n)) {
+            for_each_reference(
+                &doc.root,
+                &mut |reference, span| {
+                    match detect::resolve_reference(&file.name, reference).and_then(|n| analysis.sources.find(&n)) {
                     Some(target) => referenced.push(target),
                     None => problems.push(
                         Diagnostic::warning(
@@ -85,7 +93,8 @@ fn check_references(analysis: &mut Analysis) -> Vec<FileId> {
                         .with_note("Add it as a file (a file of repository 'alias' is named '@alias/path')."),
                     ),
                 }
-            });
+                },
+            );
         }
     }
     analysis.diagnostics.extend(problems);
@@ -99,7 +108,11 @@ fn for_each_reference(node: &Node, f: &mut impl FnMut(&str, Span)) {
         Value::Mapping(entries) => {
             for entry in entries {
                 if entry.key.as_str() == Some("template") {
-                    if let Some(path) = entry.value.as_str().filter(|p| !p.contains("${{") && !p.is_empty()) {
+                    if let Some(path) = entry
+                        .value
+                        .as_str()
+                        .filter(|p| !p.contains("${{") && !p.is_empty())
+                    {
                         f(path, entry.value.span);
                     }
                 }
@@ -113,7 +126,11 @@ fn summarize(root: &Node, kind: &DocKind) -> String {
     match kind {
         DocKind::Manifest { .. } => {
             let meta = root.get("metadata");
-            match (meta.and_then(|m| m.get("name")).and_then(Node::as_str), meta.and_then(|m| m.get("generateName")).and_then(Node::as_str)) {
+            match (
+                meta.and_then(|m| m.get("name")).and_then(Node::as_str),
+                meta.and_then(|m| m.get("generateName"))
+                    .and_then(Node::as_str),
+            ) {
                 (Some(name), _) => name.to_string(),
                 (None, Some(prefix)) => format!("{prefix}…"),
                 (None, None) => String::new(),
@@ -121,7 +138,11 @@ fn summarize(root: &Node, kind: &DocKind) -> String {
         }
         DocKind::AzurePipeline | DocKind::AzureTemplate { .. } => {
             let mut parts = Vec::new();
-            if let Some(ext) = root.get("extends").and_then(|e| e.get("template")).and_then(Node::as_str) {
+            if let Some(ext) = root
+                .get("extends")
+                .and_then(|e| e.get("template"))
+                .and_then(Node::as_str)
+            {
                 parts.push(format!("extends {ext}"));
             }
             for (key, one, many) in [

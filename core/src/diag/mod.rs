@@ -55,7 +55,13 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(severity: Severity, code: &'static str, message: impl Into<String>) -> Self {
-        Diagnostic { severity, code, message: message.into(), labels: Vec::new(), notes: Vec::new() }
+        Diagnostic {
+            severity,
+            code,
+            message: message.into(),
+            labels: Vec::new(),
+            notes: Vec::new(),
+        }
     }
 
     pub fn error(code: &'static str, message: impl Into<String>) -> Self {
@@ -68,7 +74,10 @@ impl Diagnostic {
 
     /// Sets the primary location (replacing any earlier primary label).
     pub fn with_span(mut self, span: Span) -> Self {
-        let label = Label { span, message: String::new() };
+        let label = Label {
+            span,
+            message: String::new(),
+        };
         if self.labels.is_empty() {
             self.labels.push(label);
         } else {
@@ -78,7 +87,10 @@ impl Diagnostic {
     }
 
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label { span, message: message.into() });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
         self
     }
 
@@ -101,7 +113,9 @@ impl Diagnostic {
 /// equal ones, so that every front end lists them the same way.
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by_key(|d| {
-        let (file, start) = d.span().map_or((u32::MAX, u32::MAX), |s| (s.file.0, s.start));
+        let (file, start) = d
+            .span()
+            .map_or((u32::MAX, u32::MAX), |s| (s.file.0, s.start));
         (file, start, std::cmp::Reverse(d.severity))
     });
 }

@@ -13,7 +13,10 @@ pub fn render_short(diag: &Diagnostic, sources: &Sources) -> String {
     match diag.span().and_then(|s| Some((s, sources.get(s.file)?))) {
         Some((span, file)) => {
             let pos = file.line_col(span.start as usize);
-            format!("{}:{}:{}: {sev}: {}", file.name, pos.line, pos.col, diag.message)
+            format!(
+                "{}:{}:{}: {sev}: {}",
+                file.name, pos.line, pos.col, diag.message
+            )
         }
         None => format!("{sev}: {}", diag.message),
     }
@@ -32,7 +35,11 @@ pub fn render_long(diag: &Diagnostic, sources: &Sources) -> String {
         .enumerate()
         .filter(|(_, l)| sources.get(l.span.file).is_some())
         .map(|(i, l)| {
-            let style = if i == 0 { cs::LabelStyle::Primary } else { cs::LabelStyle::Secondary };
+            let style = if i == 0 {
+                cs::LabelStyle::Primary
+            } else {
+                cs::LabelStyle::Secondary
+            };
             cs::Label::new(style, l.span.file, l.span.range()).with_message(l.message.clone())
         })
         .collect();
@@ -55,21 +62,39 @@ impl<'a> Files<'a> for Adapter<'a> {
     type Source = &'a str;
 
     fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        self.0.get(id).map(|f| f.name.as_str()).ok_or(FilesError::FileMissing)
+        self.0
+            .get(id)
+            .map(|f| f.name.as_str())
+            .ok_or(FilesError::FileMissing)
     }
 
     fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
-        self.0.get(id).map(|f| f.text.as_str()).ok_or(FilesError::FileMissing)
+        self.0
+            .get(id)
+            .map(|f| f.text.as_str())
+            .ok_or(FilesError::FileMissing)
     }
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
-        Ok(self.0.get(id).ok_or(FilesError::FileMissing)?.lines.line_of(byte_index))
+        Ok(self
+            .0
+            .get(id)
+            .ok_or(FilesError::FileMissing)?
+            .lines
+            .line_of(byte_index))
     }
 
-    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<std::ops::Range<usize>, FilesError> {
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+    ) -> Result<std::ops::Range<usize>, FilesError> {
         let file = self.0.get(id).ok_or(FilesError::FileMissing)?;
         if line_index >= file.lines.line_count() {
-            return Err(FilesError::LineTooLarge { given: line_index, max: file.lines.line_count() - 1 });
+            return Err(FilesError::LineTooLarge {
+                given: line_index,
+                max: file.lines.line_count() - 1,
+            });
         }
         let start = file.lines.line_start(line_index);
         let end = if line_index + 1 < file.lines.line_count() {

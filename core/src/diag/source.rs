@@ -16,7 +16,11 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Span { file, start: start as u32, end: end.max(start) as u32 }
+        Span {
+            file,
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
     }
 
     /// A zero-width span at `offset`.
@@ -30,7 +34,11 @@ impl Span {
 
     /// The smallest span covering both (they must be in the same file).
     pub fn cover(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 }
 
@@ -64,7 +72,10 @@ impl LineIndex {
 
     /// The byte offset where 0-based `line` starts.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts.get(line).copied().unwrap_or(*self.line_starts.last().unwrap_or(&0)) as usize
+        self.line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(*self.line_starts.last().unwrap_or(&0)) as usize
     }
 
     pub fn line_count(&self) -> usize {
@@ -78,7 +89,10 @@ impl LineIndex {
         let line = self.line_of(offset);
         let start = self.line_start(line).min(offset);
         let col = text[start..offset].chars().count();
-        LineCol { line: line as u32 + 1, col: col as u32 + 1 }
+        LineCol {
+            line: line as u32 + 1,
+            col: col as u32 + 1,
+        }
     }
 
     /// The byte offset of 1-based `line` and `col` (clamped to the line's end).
@@ -90,7 +104,10 @@ impl LineIndex {
         let start = self.line_start(line);
         let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let skip = (pos.col.max(1) - 1) as usize;
-        text[start..end].char_indices().nth(skip).map_or(end, |(i, _)| start + i)
+        text[start..end]
+            .char_indices()
+            .nth(skip)
+            .map_or(end, |(i, _)| start + i)
     }
 }
 
@@ -112,7 +129,11 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
-        SourceFile { name: name.into(), lines: LineIndex::new(&text), text }
+        SourceFile {
+            name: name.into(),
+            lines: LineIndex::new(&text),
+            text,
+        }
     }
 
     pub fn line_col(&self, offset: usize) -> LineCol {
@@ -142,11 +163,17 @@ impl Sources {
 
     /// Finds a file by its exact name.
     pub fn find(&self, name: &str) -> Option<FileId> {
-        self.files.iter().position(|f| f.name == name).map(|i| FileId(i as u32))
+        self.files
+            .iter()
+            .position(|f| f.name == name)
+            .map(|i| FileId(i as u32))
     }
 
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(i as u32), f))
     }
 
     pub fn len(&self) -> usize {

@@ -62,18 +62,28 @@ mod tests {
     fn examples_load_without_problems() {
         for example in EXAMPLES {
             let analysis = analyze(example.files.iter().copied());
-            let rendered: Vec<String> =
-                analysis.diagnostics.iter().map(|d| crate::diag::render_short(d, &analysis.sources)).collect();
+            let rendered: Vec<String> = analysis
+                .diagnostics
+                .iter()
+                .map(|d| crate::diag::render_short(d, &analysis.sources))
+                .collect();
             assert!(rendered.is_empty(), "{}: {rendered:#?}", example.id);
             assert!(!analysis.documents.is_empty());
-            assert!(analysis.documents.iter().all(|d| d.kind != DocKind::Other), "{}", example.id);
+            assert!(
+                analysis.documents.iter().all(|d| d.kind != DocKind::Other),
+                "{}",
+                example.id
+            );
         }
     }
 
     #[test]
     fn ids_are_unique_and_link_safe() {
         for (i, e) in EXAMPLES.iter().enumerate() {
-            assert!(e.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
+            assert!(e
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'));
             assert!(EXAMPLES[..i].iter().all(|o| o.id != e.id));
             assert_eq!(find(e.id), Some(e));
         }

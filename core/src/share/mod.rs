@@ -115,7 +115,12 @@ impl std::error::Error for ShareError {}
 
 fn engine() -> GeneralPurpose {
     // Padding is never written, but links that went through other tools may have gained it.
-    GeneralPurpose::new(&URL_SAFE, GeneralPurposeConfig::new().with_encode_padding(false).with_decode_padding_mode(DecodePaddingMode::Indifferent))
+    GeneralPurpose::new(
+        &URL_SAFE,
+        GeneralPurposeConfig::new()
+            .with_encode_padding(false)
+            .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+    )
 }
 
 /// Encodes a workspace as a `#v1.z.` fragment (including the `#`).
@@ -164,14 +169,17 @@ fn decode_v1(data: &str) -> Result<Payload, ShareError> {
     }
     // Links pasted from chat or e-mail can pick up line breaks.
     let data: String = data.chars().filter(|c| !c.is_whitespace()).collect();
-    let compressed = engine().decode(data.as_bytes()).map_err(|_| ShareError::BadEncoding)?;
-    let json = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_DECOMPRESSED).map_err(|e| {
-        match e.status {
-            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ShareError::TooLarge,
-            _ => ShareError::Corrupt,
-        }
-    })?;
-    let payload: Payload = serde_json::from_slice(&json).map_err(|e| ShareError::BadJson(e.to_string()))?;
+    let compressed = engine()
+        .decode(data.as_bytes())
+        .map_err(|_| ShareError::BadEncoding)?;
+    let json =
+        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_DECOMPRESSED)
+            .map_err(|e| match e.status {
+                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ShareError::TooLarge,
+                _ => ShareError::Corrupt,
+            })?;
+    let payload: Payload =
+        serde_json::from_slice(&json).map_err(|e| ShareError::BadJson(e.to_string()))?;
     validate(&payload)?;
     Ok(payload)
 }
@@ -198,7 +206,9 @@ pub fn is_valid_file_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 200
         && !name.chars().any(|c| c.is_control() || c == '\\')
-        && name.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != ".." && seg.trim() == seg)
+        && name
+            .split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && seg.trim() == seg)
 }
 
 #[cfg(test)]

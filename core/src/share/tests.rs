@@ -2,7 +2,13 @@ use super::*;
 
 fn payload(files: &[(&str, &str)]) -> Payload {
     Payload {
-        files: files.iter().map(|(n, t)| SharedFile { name: n.to_string(), text: t.to_string() }).collect(),
+        files: files
+            .iter()
+            .map(|(n, t)| SharedFile {
+                name: n.to_string(),
+                text: t.to_string(),
+            })
+            .collect(),
         view: View::default(),
     }
 }
@@ -12,12 +18,17 @@ fn payload(files: &[(&str, &str)]) -> Payload {
 fn golden_links_decode() {
     // Made by Pipelab's encoder when the format was introduced.
     let ours = "#v1.z.eNoNycEJgDAMBdBVSs7qAFnFehD5aqDG0kRQS3fX86u0SoIRj5V0PkBM83sV9FkykihseI5EHTlu_9GLbBsKBz0VUc2RjaP2wZYi2Tlg2c-wS1RqU_sAJ_Mhfg";
-    let expected = payload(&[("azure-pipelines.yml", "trigger: none\nsteps:\n- script: echo hi\n")]);
+    let expected = payload(&[(
+        "azure-pipelines.yml",
+        "trigger: none\nsteps:\n- script: echo hi\n",
+    )]);
     assert_eq!(decode(ours), Ok(Link::Workspace(expected.clone())));
     // Made by another tool (Python's zlib + urlsafe_b64encode, padding kept), with a view
     // state and fields this version does not know: those are ignored.
     let foreign = "v1.z.eJxtjjsOgzAQRK9ibQ1EKdL4KiGFQUOwZHste0U-iLvHpiAN3Wg-T7PSZB0yaXVfKRiPoijaCGcDuo931CgSvKX6WRCz7kOrBD46I9CHypc9rZM-0NaoP-6kck4dTJ61wjizmhL7g12Bj7JYLF5lsZIZxS6VfS1uNAFuv514cPC5wr_MvubdrVyhJwKSEU61ZgLLjNQKs6PtB5YrVYk=";
-    let Ok(Link::Workspace(p)) = decode(foreign) else { panic!("foreign link did not decode") };
+    let Ok(Link::Workspace(p)) = decode(foreign) else {
+        panic!("foreign link did not decode")
+    };
     assert_eq!(p.files[0].name, "pipeline.yml");
     assert_eq!(p.files[1].name, "templates/steps.yml");
     assert_eq!(p.view.active, Some(1));
@@ -26,7 +37,10 @@ fn golden_links_decode() {
 
 #[test]
 fn encoding_is_pinned() {
-    let p = payload(&[("azure-pipelines.yml", "trigger: none\nsteps:\n- script: echo hi\n")]);
+    let p = payload(&[(
+        "azure-pipelines.yml",
+        "trigger: none\nsteps:\n- script: echo hi\n",
+    )]);
     assert_eq!(
         encode(&p),
         "#v1.z.eNoNycEJgDAMBdBVSs7qAFnFehD5aqDG0kRQS3fX86u0SoIRj5V0PkBM83sV9FkykihseI5EHTlu_9GLbBsKBz0VUc2RjaP2wZYi2Tlg2c-wS1RqU_sAJ_Mhfg"
@@ -36,17 +50,29 @@ fn encoding_is_pinned() {
 #[test]
 fn round_trip_keeps_files_order_and_view() {
     let mut p = payload(&[
-        ("azure-pipelines.yml", "extends:\n  template: templates/environments.yml\n"),
-        ("templates/environments.yml", "parameters: []\n# ünïcödé ✓\n"),
+        (
+            "azure-pipelines.yml",
+            "extends:\n  template: templates/environments.yml\n",
+        ),
+        (
+            "templates/environments.yml",
+            "parameters: []\n# ünïcödé ✓\n",
+        ),
         ("@templates/shared.yml", ""),
     ]);
-    p.view = View { active: Some(2), panel: Some("documents".into()) };
+    p.view = View {
+        active: Some(2),
+        panel: Some("documents".into()),
+    };
     assert_eq!(decode(&encode(&p)), Ok(Link::Workspace(p)));
 }
 
 #[test]
 fn example_links() {
-    assert_eq!(decode("#example/argo-events-ml-pipeline"), Ok(Link::Example("argo-events-ml-pipeline".into())));
+    assert_eq!(
+        decode("#example/argo-events-ml-pipeline"),
+        Ok(Link::Example("argo-events-ml-pipeline".into()))
+    );
     assert_eq!(example_link("x"), "#example/x");
 }
 
@@ -56,22 +82,36 @@ fn broken_links_are_rejected_with_reasons() {
     let cases: Vec<(String, ShareError)> = vec![
         ("".into(), ShareError::NotALink),
         ("#section-2".into(), ShareError::NotALink),
-        ("#v2.z.abc".into(), ShareError::UnsupportedVersion("v2.z".into())),
+        (
+            "#v2.z.abc".into(),
+            ShareError::UnsupportedVersion("v2.z".into()),
+        ),
         ("#v1.z.%%%".into(), ShareError::BadEncoding),
         (good[..good.len() / 2].to_string(), ShareError::Corrupt),
         ("#v1.z.".into(), ShareError::Corrupt),
         (encode_raw(b"{\"files\":[]}"), ShareError::NoFiles),
-        (encode_raw(b"{\"files\":[{\"name\":\"../x\",\"text\":\"\"}]}"), ShareError::BadFileName("../x".into())),
         (
-            encode_raw(b"{\"files\":[{\"name\":\"a\",\"text\":\"\"},{\"name\":\"a\",\"text\":\"\"}]}"),
+            encode_raw(b"{\"files\":[{\"name\":\"../x\",\"text\":\"\"}]}"),
+            ShareError::BadFileName("../x".into()),
+        ),
+        (
+            encode_raw(
+                b"{\"files\":[{\"name\":\"a\",\"text\":\"\"},{\"name\":\"a\",\"text\":\"\"}]}",
+            ),
             ShareError::DuplicateFileName("a".into()),
         ),
     ];
     for (input, expected) in cases {
         assert_eq!(decode(&input), Err(expected), "input {input:?}");
     }
-    assert!(matches!(decode(&encode_raw(b"[1,2]")), Err(ShareError::BadJson(_))));
-    assert!(matches!(decode(&encode_raw(b"not json")), Err(ShareError::BadJson(_))));
+    assert!(matches!(
+        decode(&encode_raw(b"[1,2]")),
+        Err(ShareError::BadJson(_))
+    ));
+    assert!(matches!(
+        decode(&encode_raw(b"not json")),
+        Err(ShareError::BadJson(_))
+    ));
 }
 
 #[test]
@@ -108,14 +148,31 @@ fn garbage_never_panics() {
 
 #[test]
 fn file_names() {
-    for ok in ["azure-pipelines.yml", "templates/environments.yml", "@templates/environments.yml", "a b.yml"] {
+    for ok in [
+        "azure-pipelines.yml",
+        "templates/environments.yml",
+        "@templates/environments.yml",
+        "a b.yml",
+    ] {
         assert!(is_valid_file_name(ok), "{ok}");
     }
-    for bad in ["", "/abs.yml", "a//b", "../x", "a/./b", "tab\tname", "back\\slash", " lead"] {
+    for bad in [
+        "",
+        "/abs.yml",
+        "a//b",
+        "../x",
+        "a/./b",
+        "tab\tname",
+        "back\\slash",
+        " lead",
+    ] {
         assert!(!is_valid_file_name(bad), "{bad}");
     }
 }
 
 fn encode_raw(json: &[u8]) -> String {
-    format!("#v1.z.{}", engine().encode(miniz_oxide::deflate::compress_to_vec_zlib(json, 9)))
+    format!(
+        "#v1.z.{}",
+        engine().encode(miniz_oxide::deflate::compress_to_vec_zlib(json, 9))
+    )
 }

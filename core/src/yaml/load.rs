@@ -45,7 +45,8 @@ pub fn load(file: FileId, text: &str) -> Loaded {
             Some(Err(err)) => {
                 let at = offsets.byte(err.marker().index());
                 builder.out.diagnostics.push(
-                    Diagnostic::error("yaml-syntax", capitalize(err.info())).with_span(Span::point(file, at)),
+                    Diagnostic::error("yaml-syntax", capitalize(err.info()))
+                        .with_span(Span::point(file, at)),
                 );
                 break;
             }
@@ -74,9 +75,15 @@ impl CharOffsets {
         let table = if text.is_ascii() {
             Vec::new()
         } else {
-            text.char_indices().map(|(i, _)| i as u32).chain([text.len() as u32]).collect()
+            text.char_indices()
+                .map(|(i, _)| i as u32)
+                .chain([text.len() as u32])
+                .collect()
         };
-        CharOffsets { table, len: text.len() }
+        CharOffsets {
+            table,
+            len: text.len(),
+        }
     }
 
     fn byte(&self, char_index: usize) -> usize {
@@ -89,9 +96,23 @@ impl CharOffsets {
 }
 
 enum Frame {
-    Document { index: usize, root: Option<Node> },
-    Sequence { start: usize, anchor: usize, tag: Option<String>, items: Vec<Node> },
-    Mapping { start: usize, anchor: usize, tag: Option<String>, entries: Vec<Entry>, key: Option<Node> },
+    Document {
+        index: usize,
+        root: Option<Node>,
+    },
+    Sequence {
+        start: usize,
+        anchor: usize,
+        tag: Option<String>,
+        items: Vec<Node>,
+    },
+    Mapping {
+        start: usize,
+        anchor: usize,
+        tag: Option<String>,
+        entries: Vec<Entry>,
+        key: Option<Node>,
+    },
 }
 
 struct Builder<'a> {
@@ -106,7 +127,11 @@ struct Builder<'a> {
 
 impl Builder<'_> {
     fn span(&self, span: SaphyrSpan) -> Span {
-        Span::new(self.file, self.offsets.byte(span.start.index()), self.offsets.byte(span.end.index()))
+        Span::new(
+            self.file,
+            self.offsets.byte(span.start.index()),
+            self.offsets.byte(span.end.index()),
+        )
     }
 
     fn on_event(&mut self, event: Event<'_>, span: SaphyrSpan) -> Result<(), Diagnostic> {
@@ -125,7 +150,10 @@ impl Builder<'_> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let node = Node {
-                    value: Value::Scalar(Scalar { text: text.into_owned(), style: convert_style(style) }),
+                    value: Value::Scalar(Scalar {
+                        text: text.into_owned(),
+                        style: convert_style(style),
+                    }),
                     span: self.scalar_span(at, style),
                     tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
                 };
@@ -135,7 +163,12 @@ impl Builder<'_> {
             Event::SequenceStart(anchor, tag) => {
                 self.check_depth(at)?;
                 let tag = tag.map(|t| format!("{}{}", t.handle, t.suffix));
-                self.stack.push(Frame::Sequence { start: at.start as usize, anchor, tag, items: Vec::new() });
+                self.stack.push(Frame::Sequence {
+                    start: at.start as usize,
+                    anchor,
+                    tag,
+                    items: Vec::new(),
+                });
             }
             Event::MappingStart(anchor, tag) => {
                 self.check_depth(at)?;
@@ -149,17 +182,39 @@ impl Builder<'_> {
                 });
             }
             Event::SequenceEnd => {
-                if let Some(Frame::Sequence { start, anchor, tag, items }) = self.stack.pop() {
+                if let Some(Frame::Sequence {
+                    start,
+                    anchor,
+                    tag,
+                    items,
+                }) = self.stack.pop()
+                {
                     let end = collection_end(&at, items.last().map(|n| n.span.end as usize));
-                    let node = Node { value: Value::Sequence(items), span: Span::new(self.file, start, end), tag };
+                    let node = Node {
+                        value: Value::Sequence(items),
+                        span: Span::new(self.file, start, end),
+                        tag,
+                    };
                     self.remember(anchor, &node);
                     self.push_node(node)?;
                 }
             }
             Event::MappingEnd => {
-                if let Some(Frame::Mapping { start, anchor, tag, entries, .. }) = self.stack.pop() {
-                    let end = collection_end(&at, entries.last().map(|e| e.value.span.end as usize));
-                    let node = Node { value: Value::Mapping(entries), span: Span::new(self.file, start, end), tag };
+                if let Some(Frame::Mapping {
+                    start,
+                    anchor,
+                    tag,
+                    entries,
+                    ..
+                }) = self.stack.pop()
+                {
+                    let end =
+                        collection_end(&at, entries.last().map(|e| e.value.span.end as usize));
+                    let node = Node {
+                        value: Value::Mapping(entries),
+                        span: Span::new(self.file, start, end),
+                        tag,
+                    };
                     self.remember(anchor, &node);
                     self.push_node(node)?;
                 }
@@ -191,7 +246,10 @@ impl Builder<'_> {
         if matches!(style, SaphyrStyle::Literal | SaphyrStyle::Folded) {
             if let Some(raw) = self.text.get(at.range()) {
                 let trimmed = raw.trim_end_matches([' ', '\t', '\r', '\n']);
-                return Span { end: at.start + trimmed.len() as u32, ..at };
+                return Span {
+                    end: at.start + trimmed.len() as u32,
+                    ..at
+                };
             }
         }
         at
@@ -199,8 +257,11 @@ impl Builder<'_> {
 
     fn check_depth(&self, at: Span) -> Result<(), Diagnostic> {
         if self.stack.len() > MAX_DEPTH {
-            return Err(Diagnostic::error("yaml-depth", format!("Nesting deeper than {MAX_DEPTH} levels"))
-                .with_span(at));
+            return Err(Diagnostic::error(
+                "yaml-depth",
+                format!("Nesting deeper than {MAX_DEPTH} levels"),
+            )
+            .with_span(at));
         }
         Ok(())
     }
@@ -231,7 +292,10 @@ impl Builder<'_> {
                             return Ok(());
                         }
                     }
-                    entries.push(Entry { key: k, value: node });
+                    entries.push(Entry {
+                        key: k,
+                        value: node,
+                    });
                 }
             },
             None => {}
@@ -252,8 +316,14 @@ fn collection_end(end_event: &Span, last_child_end: Option<usize>) -> usize {
 
 fn null_node(at: Span) -> Node {
     Node {
-        value: Value::Scalar(Scalar { text: String::new(), style: ScalarStyle::Plain }),
-        span: Span { end: at.start, ..at },
+        value: Value::Scalar(Scalar {
+            text: String::new(),
+            style: ScalarStyle::Plain,
+        }),
+        span: Span {
+            end: at.start,
+            ..at
+        },
         tag: None,
     }
 }
@@ -272,6 +342,9 @@ fn count_nodes(node: &Node) -> usize {
     1 + match &node.value {
         Value::Scalar(_) => 0,
         Value::Sequence(items) => items.iter().map(count_nodes).sum(),
-        Value::Mapping(entries) => entries.iter().map(|e| count_nodes(&e.key) + count_nodes(&e.value)).sum(),
+        Value::Mapping(entries) => entries
+            .iter()
+            .map(|e| count_nodes(&e.key) + count_nodes(&e.value))
+            .sum(),
     }
 }

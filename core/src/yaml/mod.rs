@@ -107,7 +107,8 @@ impl Node {
     pub fn is_null(&self) -> bool {
         match &self.value {
             Value::Scalar(s) => {
-                s.style == ScalarStyle::Plain && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                s.style == ScalarStyle::Plain
+                    && matches!(s.text.as_str(), "" | "~" | "null" | "Null" | "NULL")
             }
             _ => false,
         }
@@ -120,7 +121,9 @@ impl Node {
 
     /// The entry for a scalar key in a mapping (first match).
     pub fn entry(&self, key: &str) -> Option<&Entry> {
-        self.as_mapping()?.iter().find(|e| e.key.as_str() == Some(key))
+        self.as_mapping()?
+            .iter()
+            .find(|e| e.key.as_str() == Some(key))
     }
 
     /// A short name for the node's shape, as used in messages.

@@ -1,0 +1,3 @@
+fn main() {
+    pipelab_app::start();
+}

@@ -1,0 +1,396 @@
+//! The page's state as a reducer: the files, what is open, and what the core computed from them.
+
+use std::rc::Rc;
+
+use pipelab_core::diag::{render_long, Severity};
+use pipelab_core::share::{self, Payload, SharedFile, View};
+use pipelab_core::workspace::analyze;
+use yew::prelude::*;
+
+/// One file of the workspace (a virtual repository).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct File {
+    pub name: String,
+    pub text: String,
+}
+
+/// The right-hand panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    Documents,
+    Problems,
+}
+
+impl Panel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Panel::Documents => "documents",
+            Panel::Problems => "problems",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Panel> {
+        match s {
+            "documents" => Some(Panel::Documents),
+            "problems" => Some(Panel::Problems),
+            _ => None,
+        }
+    }
+}
+
+/// A problem, with its position resolved for display.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub file: usize,
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub line: u32,
+    pub col: u32,
+    /// Byte range in the file's text.
+    pub start: usize,
+    pub end: usize,
+    /// The multi-line rendering with the source snippet, for "copy".
+    pub rendered: String,
+}
+
+/// One row of the document list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DocumentRow {
+    pub file: usize,
+    pub index: usize,
+    pub label: String,
+    pub is_azure: bool,
+    pub summary: String,
+    pub line: u32,
+    pub start: usize,
+}
+
+/// What the core computed for the current files.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AnalysisView {
+    pub problems: Vec<Problem>,
+    pub documents: Vec<DocumentRow>,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BannerKind {
+    Error,
+    Info,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Banner {
+    pub kind: BannerKind,
+    pub message: String,
+}
+
+/// A request for the editor to select a range (bumping `seq` repeats the same request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reveal {
+    pub file: usize,
+    pub start: usize,
+    pub end: usize,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct State {
+    pub files: Vec<File>,
+    pub active: usize,
+    pub panel: Panel,
+    pub analysis: Rc<AnalysisView>,
+    /// Bumped on every analysis.
+    pub analysis_seq: u64,
+    /// Bumped whenever files are replaced other than by typing, so the editor reloads them.
+    pub load_seq: u64,
+    /// Whether the user changed anything since the workspace was loaded; drafts and the address
+    /// are only written after a change, so opening a link never overwrites the saved draft.
+    pub dirty: bool,
+    pub banner: Option<Banner>,
+    pub reveal: Option<Reveal>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            files: vec![File {
+                name: "azure-pipelines.yml".into(),
+                text: String::new(),
+            }],
+            active: 0,
+            panel: Panel::Problems,
+            analysis: Rc::default(),
+            analysis_seq: 0,
+            load_seq: 0,
+            dirty: false,
+            banner: None,
+            reveal: None,
+        }
+    }
+}
+
+pub enum Action {
+    /// The user typed in the active file.
+    Edit {
+        text: String,
+    },
+    /// Re-run the core on the current files.
+    Analyze,
+    SelectFile {
+        index: usize,
+    },
+    /// Adds an empty file with a fresh name and opens it.
+    AddFile,
+    RenameFile {
+        index: usize,
+        name: String,
+    },
+    DeleteFile {
+        index: usize,
+    },
+    /// Replaces the workspace (a link, an example or the saved draft).
+    Load {
+        payload: Payload,
+    },
+    SetPanel {
+        panel: Panel,
+    },
+    /// Opens `file` and selects `start..end` (bytes) in the editor.
+    Reveal {
+        file: usize,
+        start: usize,
+        end: usize,
+    },
+    ShowBanner {
+        banner: Banner,
+    },
+    DismissBanner,
+}
+
+impl Reducible for State {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut s = (*self).clone();
+        match action {
+            Action::Edit { text } => {
+                if let Some(file) = s.files.get_mut(s.active) {
+                    if file.text == text {
+                        return self;
+                    }
+                    file.text = text;
+                    s.dirty = true;
+                }
+            }
+            Action::Analyze => {
+                s.analysis = Rc::new(compute_analysis(&s.files));
+                s.analysis_seq += 1;
+            }
+            Action::SelectFile { index } => {
+                if index >= s.files.len() || index == s.active {
+                    return self;
+                }
+                s.active = index;
+            }
+            Action::AddFile => {
+                let name = fresh_name(&s.files);
+                s.files.push(File {
+                    name,
+                    text: String::new(),
+                });
+                s.active = s.files.len() - 1;
+                s.dirty = true;
+                s.load_seq += 1;
+                s.analysis = Rc::new(compute_analysis(&s.files));
+                s.analysis_seq += 1;
+            }
+            Action::RenameFile { index, name } => {
+                if validate_name(&s.files, index, &name).is_err() || s.files[index].name == name {
+                    return self;
+                }
+                s.files[index].name = name;
+                s.dirty = true;
+                s.analysis = Rc::new(compute_analysis(&s.files));
+                s.analysis_seq += 1;
+            }
+            Action::DeleteFile { index } => {
+                if index >= s.files.len() || s.files.len() == 1 {
+                    return self;
+                }
+                s.files.remove(index);
+                if s.active > index || s.active == s.files.len() {
+                    s.active = s.active.saturating_sub(1);
+                }
+                s.dirty = true;
+                s.load_seq += 1;
+                s.analysis = Rc::new(compute_analysis(&s.files));
+                s.analysis_seq += 1;
+            }
+            Action::Load { payload } => {
+                s.files = payload
+                    .files
+                    .into_iter()
+                    .map(|f| File {
+                        name: f.name,
+                        text: f.text,
+                    })
+                    .collect();
+                if s.files.is_empty() {
+                    s.files = State::default().files;
+                }
+                s.active = payload
+                    .view
+                    .active
+                    .filter(|&i| i < s.files.len())
+                    .unwrap_or(0);
+                if let Some(panel) = payload.view.panel.as_deref().and_then(Panel::parse) {
+                    s.panel = panel;
+                }
+                s.dirty = false;
+                s.load_seq += 1;
+                s.reveal = None;
+                s.analysis = Rc::new(compute_analysis(&s.files));
+                s.analysis_seq += 1;
+            }
+            Action::SetPanel { panel } => s.panel = panel,
+            Action::Reveal { file, start, end } => {
+                if file >= s.files.len() {
+                    return self;
+                }
+                s.active = file;
+                let seq = s.reveal.map_or(0, |r| r.seq + 1);
+                s.reveal = Some(Reveal {
+                    file,
+                    start,
+                    end,
+                    seq,
+                });
+            }
+            Action::ShowBanner { banner } => s.banner = Some(banner),
+            Action::DismissBanner => s.banner = None,
+        }
+        Rc::new(s)
+    }
+}
+
+impl State {
+    /// The workspace as a share payload (files in tab order plus the view).
+    pub fn to_payload(&self) -> Payload {
+        Payload {
+            files: self
+                .files
+                .iter()
+                .map(|f| SharedFile {
+                    name: f.name.clone(),
+                    text: f.text.clone(),
+                })
+                .collect(),
+            view: View {
+                active: Some(self.active),
+                panel: Some(self.panel.as_str().to_string()),
+            },
+        }
+    }
+
+    pub fn active_file(&self) -> &File {
+        &self.files[self.active.min(self.files.len() - 1)]
+    }
+}
+
+/// Checks a new name for file `index`: a valid workspace path not used by another file.
+pub fn validate_name(files: &[File], index: usize, name: &str) -> Result<(), String> {
+    if !share::is_valid_file_name(name) {
+        return Err(
+            "Use a relative path like templates/jobs.yml (no '..', no leading '/').".into(),
+        );
+    }
+    if files
+        .iter()
+        .enumerate()
+        .any(|(i, f)| i != index && f.name == name)
+    {
+        return Err(format!("A file named {name} already exists."));
+    }
+    Ok(())
+}
+
+/// The name a new file gets: `untitled.yml`, else `untitled-2.yml`, …
+pub fn fresh_name(files: &[File]) -> String {
+    (1..)
+        .map(|n| {
+            if n == 1 {
+                "untitled.yml".to_string()
+            } else {
+                format!("untitled-{n}.yml")
+            }
+        })
+        .find(|name| files.iter().all(|f| &f.name != name))
+        .unwrap_or_default()
+}
+
+/// Runs the core and flattens its answer for rendering.
+pub fn compute_analysis(files: &[File]) -> AnalysisView {
+    let analysis = analyze(files.iter().map(|f| (f.name.as_str(), f.text.as_str())));
+    let problems: Vec<Problem> = analysis
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let span = d.span();
+            let file = span.map_or(0, |s| s.file.0 as usize);
+            let (line, col) = match span.and_then(|s| {
+                analysis
+                    .sources
+                    .get(s.file)
+                    .map(|f| f.line_col(s.start as usize))
+            }) {
+                Some(pos) => (pos.line, pos.col),
+                None => (1, 1),
+            };
+            Problem {
+                file,
+                severity: d.severity,
+                code: d.code,
+                message: d.message.clone(),
+                line,
+                col,
+                start: span.map_or(0, |s| s.start as usize),
+                end: span.map_or(0, |s| s.end as usize),
+                rendered: render_long(d, &analysis.sources),
+            }
+        })
+        .collect();
+    let documents = analysis
+        .documents
+        .iter()
+        .map(|d| {
+            let source = analysis.sources.get(d.file);
+            DocumentRow {
+                file: d.file.0 as usize,
+                index: d.index,
+                label: d.kind.label(),
+                is_azure: d.kind.is_azure(),
+                summary: d.summary.clone(),
+                line: source.map_or(1, |f| f.line_col(d.span.start as usize).line),
+                start: d.span.start as usize,
+            }
+        })
+        .collect();
+    AnalysisView {
+        errors: problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count(),
+        warnings: problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .count(),
+        problems,
+        documents,
+    }
+}
+
+/// The shared state handle components get from context.
+pub type StateHandle = UseReducerHandle<State>;

@@ -1,0 +1,90 @@
+//! `pipelab`: the playground's core on the command line, for CI and scripting.
+//!
+//! This crate owns the IO (reading files and folders, printing, exit codes); everything it
+//! reports comes from `pipelab_core`.
+
+mod files;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use pipelab_core::diag::{render_long, render_short};
+use pipelab_core::share::{self, Payload, View};
+use pipelab_core::workspace::analyze;
+
+#[derive(Parser)]
+#[command(
+    name = "pipelab",
+    version,
+    about = "Check pipeline YAML and make Pipelab share links"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load the YAML files (folders are searched for *.yml / *.yaml) and print every problem as
+    /// `FILE:LINE:COL: SEVERITY: MESSAGE`. Exits 1 when there is an error.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+        /// Also print each problem with the source lines it points at.
+        #[arg(long, short)]
+        verbose: bool,
+    },
+    /// Print a share fragment `#v1.z.…` holding the given files (named relative to their common
+    /// folder), to append to the playground's address.
+    Share {
+        #[arg(required = true)]
+        paths: Vec<std::path::PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("pipelab: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Check { paths, verbose } => {
+            let files = files::read_all(&paths)?;
+            let analysis = analyze(files.iter().map(|f| (f.display.as_str(), f.text.as_str())));
+            for d in &analysis.diagnostics {
+                if verbose {
+                    eprintln!("{}", render_long(d, &analysis.sources));
+                } else {
+                    eprintln!("{}", render_short(d, &analysis.sources));
+                }
+            }
+            Ok(if analysis.error_count() > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Share { paths } => {
+            let files = files::read_all(&paths)?;
+            let payload = Payload {
+                files: files
+                    .into_iter()
+                    .map(|f| share::SharedFile {
+                        name: f.name,
+                        text: f.text,
+                    })
+                    .collect(),
+                view: View::default(),
+            };
+            println!("{}", share::encode(&payload));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! The CLI contract: exit codes, output formats and file naming, run on the built binary.
+
+use std::path::Path;
+use std::process::Command;
+
+use pipelab_core::share::{decode, Link};
+
+fn pipelab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pipelab"))
+        .args(args)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures"))
+        .output()
+        .expect("run pipelab");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_reports_file_line_col_and_fails() {
+    let (code, stdout, stderr) = pipelab(&["check", "broken"]);
+    assert_eq!(code, 1);
+    assert_eq!(stdout, "");
+    insta::assert_snapshot!(stderr, @r"
+    broken/bad-indent.yml:4:2: error: While parsing a block mapping, did not find expected key
+    broken/duplicate.yaml:3:1: error: Duplicate key 'steps' in mapping
+    broken/missing-template.yml:2:13: warning: Template 'templates/nope.yml' is not among the workspace's files
+    ");
+}
+
+#[test]
+fn check_verbose_shows_the_source() {
+    let (code, _, stderr) = pipelab(&["check", "-v", "broken/duplicate.yaml"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn check_passes_clean_files() {
+    let (code, stdout, stderr) = pipelab(&[
+        "check",
+        "good/azure-pipelines.yml",
+        "good/templates/steps.yml",
+    ]);
+    assert_eq!((code, stdout.as_str(), stderr.as_str()), (0, "", ""));
+}
+
+#[test]
+fn warnings_alone_do_not_fail() {
+    let (code, _, stderr) = pipelab(&["check", "broken/missing-template.yml"]);
+    assert_eq!(code, 0);
+    assert!(
+        stderr.contains("warning: Template 'templates/nope.yml'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn share_names_files_relative_to_their_common_folder() {
+    let (code, stdout, _) = pipelab(&["share", "good"]);
+    assert_eq!(code, 0);
+    let Ok(Link::Workspace(payload)) = decode(stdout.trim()) else {
+        panic!("not a link: {stdout}")
+    };
+    let names: Vec<_> = payload.files.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(names, ["azure-pipelines.yml", "templates/steps.yml"]);
+    assert!(stdout.starts_with("#v1.z."));
+    assert!(payload.files[1].text.contains("echo from template"));
+}
+
+#[test]
+fn unreadable_input_is_a_usage_error() {
+    let (code, _, stderr) = pipelab(&["check", "does-not-exist.yml"]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.starts_with("pipelab: cannot read does-not-exist.yml"),
+        "{stderr}"
+    );
+}
