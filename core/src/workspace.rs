@@ -152,12 +152,34 @@ fn summarize(root: &Node, kind: &DocKind) -> String {
                 ("steps", "step", "steps"),
                 ("variables", "variable", "variables"),
             ] {
-                let count = match root.get(key).map(|n| &n.value) {
-                    Some(Value::Sequence(items)) => items.len(),
-                    Some(Value::Mapping(entries)) => entries.len(),
+                // Items written as `${{ each }}` / `${{ if }}` only become items when expanded.
+                let is_directive =
+                    |n: &Node| n.as_str().unwrap_or("").trim_start().starts_with("${{");
+                let (count, directives) = match root.get(key).map(|n| &n.value) {
+                    Some(Value::Sequence(items)) => {
+                        let directives = items
+                            .iter()
+                            .filter(|i| {
+                                i.as_mapping()
+                                    .is_some_and(|m| m.len() == 1 && is_directive(&m[0].key))
+                            })
+                            .count();
+                        (items.len() - directives, directives)
+                    }
+                    Some(Value::Mapping(entries)) => {
+                        let directives = entries.iter().filter(|e| is_directive(&e.key)).count();
+                        (entries.len() - directives, directives)
+                    }
                     _ => continue,
                 };
-                parts.push(format!("{count} {}", if count == 1 { one } else { many }));
+                parts.push(match (count, directives) {
+                    (0, d) if d > 0 => format!("{many} from template expressions"),
+                    (c, 0) => format!("{c} {}", if c == 1 { one } else { many }),
+                    (c, _) => format!(
+                        "{c} {} + template expressions",
+                        if c == 1 { one } else { many }
+                    ),
+                });
             }
             parts.join(", ")
         }

@@ -42,7 +42,9 @@ pub fn problems() -> Html {
                 <span class="icon" aria-label={severity}>{ icon }</span>
                 <span class="message">{ &p.message }</span>
                 <span class="location">{ format!("{}:{}:{}", file_name, p.line, p.col) }</span>
-                <button class="copy" aria-label="Copy the problem as text" title="Copy as text" onclick={copy}>{ "⧉" }</button>
+                <button class="copy" aria-label="Copy the problem as text" title="Copy as text" onclick={copy}>
+                    <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true"><rect x="5" y="5" width="9" height="9" rx="1.5" /><path d="M3 11V3a1 1 0 0 1 1-1h7" /></svg>
+                </button>
             </li>
         }
     });

@@ -68,7 +68,10 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
     html! {
         <header class="toolbar">
             <div class="brand">
-                <span class="logo" aria-hidden="true">{ "⟁" }</span>
+                <svg class="logo" aria-hidden="true" viewBox="0 0 24 24" width="22" height="22">
+                    <circle cx="5" cy="6" r="3" /><circle cx="5" cy="18" r="3" /><circle cx="19" cy="12" r="3" />
+                    <path d="M8 6h3a3 3 0 0 1 3 3v0.5M8 18h3a3 3 0 0 0 3-3v-0.5M14 12h2" fill="none" stroke-width="2" />
+                </svg>
                 <span class="name">{ "Pipelab" }</span>
                 <span class="tagline">{ "Azure Pipelines & Argo, expanded and simulated in your browser" }</span>
             </div>

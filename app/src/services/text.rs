@@ -27,19 +27,3 @@ pub fn byte_of_utf16(text: &str, unit: usize) -> usize {
     }
     text.len()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips_across_multibyte_and_astral_characters() {
-        let text = "a: é😀 b\n";
-        let b = text.find('b').unwrap();
-        // 'a' ':' ' ' 'é'(1 unit) '😀'(2 units) ' ' → 'b' is unit 7, byte 10.
-        assert_eq!(utf16_of_byte(text, b), 7);
-        assert_eq!(byte_of_utf16(text, 7), b);
-        assert_eq!(utf16_of_byte(text, 999), text.encode_utf16().count());
-        assert_eq!(byte_of_utf16(text, 6), text.find('😀').unwrap());
-    }
-}

@@ -1,0 +1,286 @@
+//! Component tests of the page, run in headless Chromium by wasm-bindgen-test. The CodeMirror
+//! bundle is not loaded here, so these also cover the textarea fallback.
+
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+
+use gloo_timers::future::TimeoutFuture;
+use pipelab_app::components::app::App;
+use pipelab_app::state::{Action, Panel, State};
+use pipelab_core::share::{encode, Payload, SharedFile, View};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlTextAreaElement};
+use yew::Reducible;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const DRAFT_KEY: &str = "pipelab.draft.v1";
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+fn set_hash(fragment: &str) {
+    let url = format!(
+        "{}{}",
+        web_sys::window().unwrap().location().pathname().unwrap(),
+        fragment
+    );
+    web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+        .unwrap();
+}
+
+/// Mounts a fresh App in its own element; the returned handle unmounts it on drop.
+struct Mounted {
+    root: Element,
+    handle: Option<yew::AppHandle<App>>,
+}
+
+impl Mounted {
+    async fn new() -> Mounted {
+        let root = document().create_element("div").unwrap();
+        document().body().unwrap().append_child(&root).unwrap();
+        let handle = yew::Renderer::<App>::with_root(root.clone()).render();
+        let mounted = Mounted {
+            root,
+            handle: Some(handle),
+        };
+        mounted.settle().await;
+        mounted
+    }
+
+    /// Waits for effects, renders and the edit debounce to finish.
+    async fn settle(&self) {
+        TimeoutFuture::new(pipelab_app::components::app::DEBOUNCE_MS + 100).await;
+    }
+
+    fn all(&self, selector: &str) -> Vec<Element> {
+        let list = self.root.query_selector_all(selector).unwrap();
+        (0..list.length())
+            .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+            .collect()
+    }
+
+    fn text(&self, selector: &str) -> String {
+        self.all(selector)
+            .iter()
+            .map(|e| e.text_content().unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn click(&self, selector: &str) {
+        let el: web_sys::HtmlElement = self
+            .root
+            .query_selector(selector)
+            .unwrap()
+            .expect(selector)
+            .dyn_into()
+            .unwrap();
+        el.click();
+    }
+
+    fn tab_names(&self) -> Vec<String> {
+        self.all("[data-testid=file-tab]")
+            .iter()
+            .filter_map(|e| e.get_attribute("data-name"))
+            .collect()
+    }
+}
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.destroy();
+        }
+        self.root.remove();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn opens_an_example_from_the_address() {
+    storage().remove_item(DRAFT_KEY).unwrap();
+    set_hash("#example/argo-events-ml-pipeline");
+    let page = Mounted::new().await;
+    assert_eq!(page.tab_names().len(), 7);
+    assert_eq!(page.tab_names()[0], "event-source.yaml");
+    let kinds = page.text("[data-testid=document] .kind");
+    for kind in [
+        "Argo EventSource",
+        "Argo Sensor",
+        "Argo WorkflowTemplate",
+        "Argo EventBus",
+        "Kubernetes Role",
+    ] {
+        assert!(kinds.contains(kind), "{kind} missing in {kinds}");
+    }
+    assert_eq!(page.text("[data-testid=problem-count]"), "0");
+    // Without the CodeMirror bundle the editor falls back to a textarea.
+    let editor = page.all("[data-testid=editor]");
+    assert_eq!(
+        editor[0].get_attribute("data-editor").as_deref(),
+        Some("textarea")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn typing_an_error_lists_it_with_its_position() {
+    storage().remove_item(DRAFT_KEY).unwrap();
+    set_hash("#example/azure-dynamic-multistage");
+    let page = Mounted::new().await;
+    page.click("[data-testid=panel-problems]");
+    let area: HtmlTextAreaElement = page.all("[data-testid=editor-textarea]")[0]
+        .clone()
+        .dyn_into()
+        .unwrap();
+    area.set_value("trigger: none\nsteps:\n- script: [oops\n");
+    area.dispatch_event(&web_sys::InputEvent::new("input").unwrap())
+        .unwrap();
+    page.settle().await;
+    let problems = page.text("[data-testid=problem]");
+    assert!(problems.contains("azure-pipelines.yml:4:1"), "{problems}");
+    assert!(
+        page.all("[data-testid=problem]")[0]
+            .get_attribute("data-severity")
+            .as_deref()
+            == Some("error")
+    );
+    // The edit was saved as the draft and written to the address.
+    let draft = storage().get_item(DRAFT_KEY).unwrap().expect("draft saved");
+    assert!(draft.contains("[oops"), "{draft}");
+    assert!(web_sys::window()
+        .unwrap()
+        .location()
+        .hash()
+        .unwrap()
+        .starts_with("#v1.z."));
+}
+
+#[wasm_bindgen_test]
+async fn a_broken_link_shows_why_and_keeps_the_draft() {
+    let draft = Payload {
+        files: vec![SharedFile {
+            name: "mine.yml".into(),
+            text: "steps:\n- script: echo mine\n".into(),
+        }],
+        view: View::default(),
+    };
+    let saved = serde_json::to_string(&draft).unwrap();
+    storage().set_item(DRAFT_KEY, &saved).unwrap();
+    let link = encode(&draft);
+    set_hash(&link[..link.len() - 12]);
+    let page = Mounted::new().await;
+    let banner = page.text("[data-testid=banner]");
+    assert!(banner.contains("truncated or corrupted"), "{banner}");
+    assert!(
+        banner.contains("Your saved draft is shown instead"),
+        "{banner}"
+    );
+    assert_eq!(page.tab_names(), ["mine.yml"]);
+    assert_eq!(
+        storage().get_item(DRAFT_KEY).unwrap().as_deref(),
+        Some(saved.as_str())
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_share_link_restores_files_and_view_without_touching_the_draft() {
+    storage()
+        .set_item(
+            DRAFT_KEY,
+            "{\"files\":[{\"name\":\"draft.yml\",\"text\":\"a: 1\"}]}",
+        )
+        .unwrap();
+    let payload = Payload {
+        files: vec![
+            SharedFile {
+                name: "pipeline.yml".into(),
+                text: "steps:\n- template: t/steps.yml\n".into(),
+            },
+            SharedFile {
+                name: "t/steps.yml".into(),
+                text: "steps:\n- bash: echo\n".into(),
+            },
+        ],
+        view: View {
+            active: Some(1),
+            panel: Some("documents".into()),
+        },
+    };
+    set_hash(&encode(&payload));
+    let page = Mounted::new().await;
+    assert_eq!(page.tab_names(), ["pipeline.yml", "t/steps.yml"]);
+    let active = page.all("[data-testid=file-tab][aria-selected=true]");
+    assert_eq!(
+        active[0].get_attribute("data-name").as_deref(),
+        Some("t/steps.yml")
+    );
+    assert!(page
+        .text("[data-testid=documents]")
+        .contains("Azure step template"));
+    assert!(storage()
+        .get_item(DRAFT_KEY)
+        .unwrap()
+        .unwrap()
+        .contains("draft.yml"));
+}
+
+#[wasm_bindgen_test]
+fn reducer_adds_renames_and_deletes_files() {
+    let state = Rc::new(State::default());
+    let state = state.reduce(Action::AddFile);
+    assert_eq!(state.files.len(), 2);
+    assert_eq!(state.files[1].name, "untitled.yml");
+    assert_eq!(state.active, 1);
+    // Invalid or duplicate names are refused.
+    let same = state.clone().reduce(Action::RenameFile {
+        index: 1,
+        name: "../x.yml".into(),
+    });
+    assert_eq!(same.files[1].name, "untitled.yml");
+    let same = state.clone().reduce(Action::RenameFile {
+        index: 1,
+        name: "azure-pipelines.yml".into(),
+    });
+    assert_eq!(same.files[1].name, "untitled.yml");
+    let state = state.reduce(Action::RenameFile {
+        index: 1,
+        name: "templates/jobs.yml".into(),
+    });
+    assert_eq!(state.files[1].name, "templates/jobs.yml");
+    let state = state.reduce(Action::DeleteFile { index: 0 });
+    assert_eq!(state.files.len(), 1);
+    assert_eq!(state.active, 0);
+    // The last file cannot be deleted.
+    let state = state.reduce(Action::DeleteFile { index: 0 });
+    assert_eq!(state.files.len(), 1);
+    assert!(state.dirty);
+    let state = state.reduce(Action::SetPanel {
+        panel: Panel::Documents,
+    });
+    assert_eq!(state.to_payload().view.panel.as_deref(), Some("documents"));
+}
+
+#[wasm_bindgen_test]
+fn offsets_convert_between_bytes_and_utf16_across_multibyte_and_astral_characters() {
+    use pipelab_app::services::text::{byte_of_utf16, utf16_of_byte};
+    let text = "a: é😀 b\n";
+    let b = text.find('b').unwrap();
+    // 'a' ':' ' ' 'é'(1 unit) '😀'(2 units) ' ' → 'b' is unit 7, byte 10.
+    assert_eq!(utf16_of_byte(text, b), 7);
+    assert_eq!(byte_of_utf16(text, 7), b);
+    assert_eq!(utf16_of_byte(text, 999), text.encode_utf16().count());
+    assert_eq!(byte_of_utf16(text, 6), text.find('😀').unwrap());
+    // A byte offset inside 'é' floors to its start.
+    assert_eq!(utf16_of_byte(text, text.find('é').unwrap() + 1), 3);
+}

@@ -1,0 +1,56 @@
+// Budgets from issue 2, measured in the release build: first-load size and edit → problems time.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { serve, launch, openPage, ready, dist, median } from './harness.mjs';
+
+let server;
+let browser;
+before(async () => {
+  server = await serve();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test('first load of everything (wasm, js, css, editor bundle) is at most 500 KB gzip', () => {
+  let total = 0;
+  const rows = [];
+  for (const name of readdirSync(dist)) {
+    const bytes = readFileSync(join(dist, name));
+    const gz = gzipSync(bytes, { level: 9 }).length;
+    total += gz;
+    rows.push(`${name.padEnd(48)} ${String(bytes.length).padStart(8)} B raw ${String(gz).padStart(8)} B gzip`);
+  }
+  console.log(`${rows.join('\n')}\ntotal gzip: ${total} B (${(total / 1024).toFixed(1)} KiB)`);
+  assert.ok(total <= 500_000, `first load is ${total} B gzip`);
+});
+
+for (const example of ['azure-dynamic-multistage', 'argo-events-ml-pipeline']) {
+  test(`edit → problems updated: median ≤ 16 ms for ${example}`, async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#example/${example}`);
+    await ready(page);
+    await page.click('[data-testid=panel-problems]');
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+End');
+    await page.evaluate(() => { window.__pipelabTimings = []; });
+    const runs = 30;
+    for (let i = 0; i < runs; i++) {
+      // Alternate between a valid and an invalid file so the problem list changes every time.
+      await page.keyboard.insertText(i % 2 ? ']' : '\nx: [');
+      await page.keyboard.press('Control+Enter');
+      await page.waitForFunction((n) => window.__pipelabTimings.length >= n, i + 1);
+    }
+    const timings = await page.evaluate(() => window.__pipelabTimings);
+    const med = median(timings);
+    console.log(`${example}: analysis + render over ${timings.length} edits: median ${med.toFixed(2)} ms, max ${Math.max(...timings).toFixed(2)} ms`);
+    assert.equal(timings.length, runs);
+    assert.ok(med <= 16, `median ${med} ms`);
+    await page.context().close();
+  });
+}
