@@ -280,7 +280,10 @@ fn offsets_convert_between_bytes_and_utf16_across_multibyte_and_astral_character
     assert_eq!(utf16_of_byte(text, b), 7);
     assert_eq!(byte_of_utf16(text, 7), b);
     assert_eq!(utf16_of_byte(text, 999), text.encode_utf16().count());
-    assert_eq!(byte_of_utf16(text, 6), text.find('😀').unwrap());
+    // Units 4 and 5 are the emoji's surrogate pair: both map to its first byte.
+    assert_eq!(byte_of_utf16(text, 4), text.find('😀').unwrap());
+    assert_eq!(byte_of_utf16(text, 5), text.find('😀').unwrap());
+    assert_eq!(byte_of_utf16(text, 6), text.find('😀').unwrap() + 4);
     // A byte offset inside 'é' floors to its start.
     assert_eq!(utf16_of_byte(text, text.find('é').unwrap() + 1), 3);
 }
