@@ -104,7 +104,8 @@ pub struct State {
     pub analysis: Rc<AnalysisView>,
     /// Bumped on every analysis.
     pub analysis_seq: u64,
-    /// Bumped whenever files are replaced other than by typing, so the editor reloads them.
+    /// Bumped whenever a new workspace is loaded (link, example, draft), so the editor drops what it
+    /// remembers of the old files.
     pub load_seq: u64,
     /// Whether the user changed anything since the workspace was loaded; drafts and the address
     /// are only written after a change, so opening a link never overwrites the saved draft.
@@ -203,7 +204,6 @@ impl Reducible for State {
                 });
                 s.active = s.files.len() - 1;
                 s.dirty = true;
-                s.load_seq += 1;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
             }
@@ -225,7 +225,6 @@ impl Reducible for State {
                     s.active = s.active.saturating_sub(1);
                 }
                 s.dirty = true;
-                s.load_seq += 1;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
             }

@@ -287,3 +287,16 @@ fn offsets_convert_between_bytes_and_utf16_across_multibyte_and_astral_character
     // A byte offset inside 'é' floors to its start.
     assert_eq!(utf16_of_byte(text, text.find('é').unwrap() + 1), 3);
 }
+
+#[wasm_bindgen_test]
+fn the_panic_banner_says_the_work_is_safe() {
+    pipelab_app::services::panic::show_banner("index out of bounds");
+    let banner = document()
+        .get_element_by_id("panic-banner")
+        .expect("banner shown");
+    let text = banner.text_content().unwrap_or_default();
+    assert!(text.contains("saved in this browser's draft"), "{text}");
+    assert!(text.contains("index out of bounds"), "{text}");
+    assert_eq!(banner.get_attribute("role").as_deref(), Some("alert"));
+    banner.remove();
+}

@@ -216,3 +216,22 @@ test('Ctrl+Enter re-runs at once', async () => {
   assert.ok(!(await page.textContent('.cm-content')).includes('broken: [\n\n'), 'Ctrl+Enter must not insert a newline');
   await page.context().close();
 });
+
+test('each tab keeps its own undo history', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${server.url}#example/azure-dynamic-multistage`);
+  await ready(page);
+  await page.click('[data-testid=file-tab][data-name="vars_dev.yml"]');
+  await page.click('.cm-content');
+  await page.keyboard.press('Control+End');
+  await page.keyboard.type('  extra: 1');
+  await page.click('[data-testid=file-tab][data-name="vars_prod.yml"]');
+  await page.waitForFunction(() => document.querySelector('.cm-content').textContent.includes('vars_prod.yml'));
+  await page.click('[data-testid=file-tab][data-name="vars_dev.yml"]');
+  await page.waitForFunction(() => document.querySelector('.cm-content').textContent.includes('extra: 1'));
+  await page.click('.cm-content');
+  for (let i = 0; i < 3; i++) await page.keyboard.press('Control+Z');
+  await page.waitForFunction(() => !document.querySelector('.cm-content').textContent.includes('extra'));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

@@ -52,13 +52,18 @@ pub fn editor(props: &EditorProps) -> Html {
         });
     }
 
-    // A different file, or files replaced from outside: load the text into the editor.
+    // A different file, or files replaced from outside: show the file in the editor. Tabs keep
+    // their undo history while the workspace stays the same.
     {
         let instance = instance.clone();
-        let text = state.active_file().text.clone();
-        use_effect_with((state.active, state.load_seq), move |_| {
+        let file = state.active_file().clone();
+        let shown_load = use_mut_ref(|| None::<u64>);
+        use_effect_with((file.name.clone(), state.load_seq), move |(_, load_seq)| {
             if let Some(editor) = instance.borrow().as_ref() {
-                editor.set_doc(&text);
+                if shown_load.replace(Some(*load_seq)) != Some(*load_seq) {
+                    editor.forget_files();
+                }
+                editor.open_file(&file.name, &file.text);
             }
         });
     }
@@ -70,7 +75,11 @@ pub fn editor(props: &EditorProps) -> Html {
         let active = state.active;
         let text = state.active_file().text.clone();
         use_effect_with(
-            (state.analysis_seq, state.active, state.load_seq),
+            (
+                state.analysis_seq,
+                state.active_file().name.clone(),
+                state.load_seq,
+            ),
             move |_| {
                 if let Some(editor) = instance.borrow().as_ref() {
                     let markers: Vec<Marker<'_>> = analysis

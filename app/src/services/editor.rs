@@ -15,8 +15,10 @@ extern "C" {
     fn create(this: &EditorApi, parent: &HtmlElement, options: &Object) -> Result<Handle, JsValue>;
 
     type Handle;
-    #[wasm_bindgen(method, js_name = setDoc)]
-    fn set_doc(this: &Handle, text: &str);
+    #[wasm_bindgen(method, js_name = openFile)]
+    fn open_file(this: &Handle, key: &str, text: &str);
+    #[wasm_bindgen(method, js_name = forgetFiles)]
+    fn forget_files(this: &Handle);
     #[wasm_bindgen(method, js_name = setDiagnostics)]
     fn set_diagnostics(this: &Handle, list: &Array);
     #[wasm_bindgen(method)]
@@ -87,8 +89,15 @@ impl Editor {
         })
     }
 
-    pub fn set_doc(&self, text: &str) {
-        self.handle.set_doc(text);
+    /// Shows file `key`; its undo history, selection and scroll come back when it was shown
+    /// before with the same text.
+    pub fn open_file(&self, key: &str, text: &str) {
+        self.handle.open_file(key, text);
+    }
+
+    /// Forgets the remembered per-file states (a new workspace was loaded).
+    pub fn forget_files(&self) {
+        self.handle.forget_files();
     }
 
     /// Shows `markers` (byte offsets into `text`, the editor's current document).

@@ -17,7 +17,8 @@ pub fn install() {
     }));
 }
 
-fn show_banner(message: &str) {
+/// Puts the "internal error" banner at the top of the page (outside Yew, which may be dead).
+pub fn show_banner(message: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

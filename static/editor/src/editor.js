@@ -162,6 +162,16 @@ function create(parent, options = {}) {
   const view = new EditorView({ state: newState(options.doc), parent });
   parent.dataset.editor = "codemirror";
 
+  // Per-file editor states (undo history, selection, scroll), so switching tabs
+  // and back keeps them. Keyed by the caller's file key.
+  const files = new Map();
+  let currentKey = null;
+  const remember = () => {
+    if (currentKey !== null) {
+      files.set(currentKey, { state: view.state, top: view.scrollDOM.scrollTop, left: view.scrollDOM.scrollLeft });
+    }
+  };
+
   return {
     getDoc() {
       return view.state.doc.toString();
@@ -180,6 +190,33 @@ function create(parent, options = {}) {
       view.setState(newState(text));
       view.scrollDOM.scrollTop = 0;
       view.scrollDOM.scrollLeft = 0;
+    },
+    // Shows file `key` with `text`. If this file was shown before and its text
+    // is unchanged, its undo history, selection and scroll come back; otherwise
+    // it starts fresh. Calls neither onChange nor onCursor.
+    openFile(key, text) {
+      if (destroyed) return;
+      key = String(key);
+      text = String(text ?? "");
+      if (key === currentKey && text === view.state.doc.toString()) return;
+      remember();
+      currentKey = key;
+      const saved = files.get(key);
+      if (saved && saved.state.doc.toString() === text) {
+        view.setState(saved.state);
+        view.dispatch({ effects: theme.reconfigure(themeFor(dark)) });
+        view.scrollDOM.scrollTop = saved.top;
+        view.scrollDOM.scrollLeft = saved.left;
+      } else {
+        view.setState(newState(text));
+        view.scrollDOM.scrollTop = 0;
+        view.scrollDOM.scrollLeft = 0;
+      }
+    },
+    // Forgets every remembered file state (a new workspace was loaded).
+    forgetFiles() {
+      files.clear();
+      currentKey = null;
     },
     setDiagnostics(list) {
       if (destroyed) return;
