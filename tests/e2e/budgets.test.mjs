@@ -1,21 +1,12 @@
 // Budgets from issue 2, measured in the release build: first-load size and edit → problems time.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { serve, launch, openPage, ready, dist, median } from './harness.mjs';
+import { suite, openPage, ready, dist, median } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = suite();
 
 test('first load of everything (wasm, js, css, editor bundle) is at most 500 KB gzip', () => {
   let total = 0;
@@ -32,8 +23,8 @@ test('first load of everything (wasm, js, css, editor bundle) is at most 500 KB 
 
 for (const example of ['azure-dynamic-multistage', 'argo-events-ml-pipeline']) {
   test(`edit → problems updated: median ≤ 16 ms for ${example}`, async () => {
-    const page = await openPage(browser);
-    await page.goto(`${server.url}#example/${example}`);
+    const page = await openPage(env.browser);
+    await page.goto(`${env.url}#example/${example}`);
     await ready(page);
     await page.click('[data-testid=panel-problems]');
     await page.click('.cm-content');

@@ -5,6 +5,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { extname, join, normalize, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -89,4 +90,22 @@ export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * Registers before/after hooks that serve dist/ and launch Chromium for the calling test file;
+ * the returned object's `url` and `browser` are set once the hooks ran.
+ */
+export function suite() {
+  const env = { url: '', browser: null, server: null };
+  before(async () => {
+    env.server = await serve();
+    env.url = env.server.url;
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }

@@ -1,24 +1,15 @@
 // The playground in real headless Chromium: editing, problems, share links, drafts, fallbacks.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serve, launch, openPage, ready, screenshot, replaceText, tabNames } from './harness.mjs';
+import { suite, openPage, ready, screenshot, replaceText, tabNames } from './harness.mjs';
 
-let server;
-let browser;
-before(async () => {
-  server = await serve();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const env = suite();
 
 const BROKEN = 'trigger: none\nsteps:\n- script: echo "building"\n- bash: [unclosed\n';
 
 test('first visit shows the default example with CodeMirror and no problems', async () => {
-  const page = await openPage(browser);
-  await page.goto(server.url);
+  const page = await openPage(env.browser);
+  await page.goto(env.url);
   await ready(page);
   assert.equal(await page.getAttribute('[data-testid=editor]', 'data-editor'), 'codemirror');
   assert.deepEqual(await tabNames(page), ['azure-pipelines.yml', '@templates/environments.yml', 'vars_dev.yml', 'vars_prod.yml']);
@@ -31,8 +22,8 @@ test('first visit shows the default example with CodeMirror and no problems', as
 });
 
 test('typing YAML with an error shows the squiggle and the problem; clicking it moves the cursor', async () => {
-  const page = await openPage(browser);
-  await page.goto(server.url);
+  const page = await openPage(env.browser);
+  await page.goto(env.url);
   await ready(page);
   await replaceText(page, BROKEN);
   await page.click('[data-testid=panel-problems]');
@@ -57,8 +48,8 @@ test('typing YAML with an error shows the squiggle and the problem; clicking it 
 });
 
 test('copy link, open it in a new page: the same files and view come back', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${server.url}#example/argo-events-ml-pipeline`);
+  const page = await openPage(env.browser);
+  await page.goto(`${env.url}#example/argo-events-ml-pipeline`);
   await ready(page);
   await page.click('[data-testid=file-tab][data-name="sensor.yaml"]');
   await replaceText(page, 'apiVersion: argoproj.io/v1alpha1\nkind: Sensor\nmetadata:\n  name: édité ✓\n');
@@ -70,7 +61,7 @@ test('copy link, open it in a new page: the same files and view come back', asyn
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), url);
   await screenshot(page, '03-copy-link');
 
-  const other = await openPage(browser);
+  const other = await openPage(env.browser);
   await other.goto(url);
   await ready(other);
   assert.deepEqual(await tabNames(other), await tabNames(page));
@@ -84,8 +75,8 @@ test('copy link, open it in a new page: the same files and view come back', asyn
 });
 
 test('the draft survives a reload, and a corrupted link leaves it untouched', async () => {
-  const page = await openPage(browser);
-  await page.goto(server.url);
+  const page = await openPage(env.browser);
+  await page.goto(env.url);
   await ready(page);
   await replaceText(page, 'trigger: none\nsteps:\n- script: echo my draft\n');
   await page.waitForFunction(() => (localStorage.getItem('pipelab.draft.v1') ?? '').includes('my draft'));
@@ -103,7 +94,7 @@ test('the draft survives a reload, and a corrupted link leaves it untouched', as
     ['#v9.z.abc', /cannot read/],
     ['#example/no-such-example', /no built-in example/],
   ]) {
-    await page.goto(`${server.url}${broken}`);
+    await page.goto(`${env.url}${broken}`);
     await page.reload();
     await ready(page);
     const banner = page.locator('[data-testid=banner]');
@@ -120,8 +111,8 @@ test('the draft survives a reload, and a corrupted link leaves it untouched', as
 });
 
 test('pasting a link into the address of an open page loads it', async () => {
-  const page = await openPage(browser);
-  await page.goto(server.url);
+  const page = await openPage(env.browser);
+  await page.goto(env.url);
   await ready(page);
   await page.evaluate(() => { location.hash = '#example/argo-events-ml-pipeline'; });
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=file-tab]').length === 7);
@@ -132,8 +123,8 @@ test('pasting a link into the address of an open page loads it', async () => {
 });
 
 test('file tabs: add, rename (with validation) and delete', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${server.url}#example/azure-dynamic-multistage`);
+  const page = await openPage(env.browser);
+  await page.goto(`${env.url}#example/azure-dynamic-multistage`);
   await ready(page);
   await page.click('[data-testid=add-file]');
   const input = page.locator('[data-testid=tab-rename]');
@@ -164,10 +155,10 @@ test('file tabs: add, rename (with validation) and delete', async () => {
 });
 
 test('without the editor bundle the page falls back to a textarea that still works', async () => {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 860 } });
+  const context = await env.browser.newContext({ viewport: { width: 1400, height: 860 } });
   await context.route(/pipelab-editor-.*\.js$/, (route) => route.abort());
-  const page = await openPage(browser, { context });
-  await page.goto(`${server.url}#example/azure-dynamic-multistage`);
+  const page = await openPage(env.browser, { context });
+  await page.goto(`${env.url}#example/azure-dynamic-multistage`);
   await ready(page);
   assert.equal(await page.getAttribute('[data-testid=editor]', 'data-editor'), 'textarea');
   await page.fill('[data-testid=editor-textarea]', BROKEN);
@@ -183,8 +174,8 @@ test('without the editor bundle the page falls back to a textarea that still wor
 });
 
 test('dark mode follows the system and the toggle overrides it', async () => {
-  const page = await openPage(browser, { colorScheme: 'dark' });
-  await page.goto(`${server.url}#example/argo-events-ml-pipeline`);
+  const page = await openPage(env.browser, { colorScheme: 'dark' });
+  await page.goto(`${env.url}#example/argo-events-ml-pipeline`);
   await ready(page);
   assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
   await page.waitForSelector('.cm-editor');
@@ -203,8 +194,8 @@ test('dark mode follows the system and the toggle overrides it', async () => {
 });
 
 test('Ctrl+Enter re-runs at once', async () => {
-  const page = await openPage(browser);
-  await page.goto(server.url);
+  const page = await openPage(env.browser);
+  await page.goto(env.url);
   await ready(page);
   await page.click('[data-testid=panel-problems]');
   await page.click('.cm-content');
@@ -218,8 +209,8 @@ test('Ctrl+Enter re-runs at once', async () => {
 });
 
 test('each tab keeps its own undo history', async () => {
-  const page = await openPage(browser);
-  await page.goto(`${server.url}#example/azure-dynamic-multistage`);
+  const page = await openPage(env.browser);
+  await page.goto(`${env.url}#example/azure-dynamic-multistage`);
   await ready(page);
   await page.click('[data-testid=file-tab][data-name="vars_dev.yml"]');
   await page.click('.cm-content');
