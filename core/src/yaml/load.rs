@@ -221,7 +221,14 @@ impl Builder<'_> {
             }
             Event::Alias(id) => {
                 let Some(target) = self.anchors.get(&id) else {
-                    return Err(Diagnostic::error("yaml-syntax", "Unknown anchor").with_span(at));
+                    // saphyr only accepts aliases of anchors it has seen, so an anchor we have not
+                    // finished building is one that encloses this alias.
+                    let name = self.text.get(at.range()).unwrap_or("*");
+                    return Err(Diagnostic::error(
+                        "yaml-alias",
+                        format!("Alias '{name}' refers to a node that contains it"),
+                    )
+                    .with_span(at));
                 };
                 let size = count_nodes(target);
                 if size > self.alias_budget {
