@@ -1,0 +1,376 @@
+//! The evaluator: [`Expr`] + a [`Context`] → [`Value`], with Azure's function semantics.
+
+use super::parser::{Expr, ExprKind};
+use super::value::{compare, equals, fold, to_json, Value};
+use super::ExprError;
+
+/// What an expression can read: named values (contexts and loop variables) and, at run time,
+/// job and stage results for the status functions.
+pub trait Context {
+    /// The value of a named value such as `parameters` or `variables`.
+    fn named_value(&self, name: &str) -> Option<Value>;
+
+    /// `succeeded()`, `failed()`, … for the given dependency names (empty: all dependencies).
+    /// Compile-time contexts have no status.
+    fn status(&self, _function: &str, _dependencies: &[String]) -> Option<bool> {
+        None
+    }
+
+    /// The next value of `counter(prefix, seed)`; a simulation starts at the seed.
+    fn counter(&self, _prefix: &str, seed: f64) -> f64 {
+        seed
+    }
+}
+
+/// A context made of fixed named values (used by tests and by conditions without status).
+pub struct MapContext(pub Vec<(String, Value)>);
+
+impl Context for MapContext {
+    fn named_value(&self, name: &str) -> Option<Value> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.clone())
+    }
+}
+
+/// Evaluates `expr` against `ctx`.
+pub fn eval(expr: &Expr, ctx: &dyn Context) -> Result<Value, ExprError> {
+    let at = |message: String| ExprError::new(message, expr.start);
+    match &expr.kind {
+        ExprKind::Literal(v) => Ok(v.clone()),
+        ExprKind::NamedValue(name) => Ok(ctx.named_value(name).unwrap_or(Value::Null)),
+        ExprKind::Property(target, name) => {
+            let target = eval(target, ctx)?;
+            Ok(property(&target, name))
+        }
+        ExprKind::Index(target, index) => {
+            let target = eval(target, ctx)?;
+            let index = eval(index, ctx)?;
+            Ok(index_value(&target, &index))
+        }
+        ExprKind::Wildcard(target) => {
+            let target = eval(target, ctx)?;
+            Ok(Value::Array(match target {
+                Value::Array(items) => items,
+                Value::Object(entries) => entries.into_iter().map(|(_, v)| v).collect(),
+                _ => Vec::new(),
+            }))
+        }
+        ExprKind::Call(name, args) => call(name, args, ctx).map_err(|e| match e {
+            CallError::Message(m) => at(m),
+            CallError::Expr(e) => e,
+        }),
+    }
+}
+
+enum CallError {
+    Message(String),
+    Expr(ExprError),
+}
+
+impl From<ExprError> for CallError {
+    fn from(e: ExprError) -> Self {
+        CallError::Expr(e)
+    }
+}
+
+impl From<String> for CallError {
+    fn from(m: String) -> Self {
+        CallError::Message(m)
+    }
+}
+
+/// `a.b` — applied element-wise when `a` is the result of a `*` filter.
+fn property(target: &Value, name: &str) -> Value {
+    match target {
+        Value::Object(_) => target.property(name).cloned().unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
+fn index_value(target: &Value, index: &Value) -> Value {
+    match target {
+        Value::Array(items) => {
+            let Some(n) = index.to_number() else {
+                return Value::Null;
+            };
+            if n.fract() != 0.0 || n < 0.0 || n.is_nan() {
+                // Azure truncates toward zero.
+                let t = n.trunc();
+                if t < 0.0 || t.is_nan() {
+                    return Value::Null;
+                }
+                return items.get(t as usize).cloned().unwrap_or(Value::Null);
+            }
+            items.get(n as usize).cloned().unwrap_or(Value::Null)
+        }
+        Value::Object(_) => match index.to_display() {
+            Some(key) => target.property(&key).cloned().unwrap_or(Value::Null),
+            None => Value::Null,
+        },
+        _ => Value::Null,
+    }
+}
+
+fn string_arg(v: &Value) -> Result<String, String> {
+    v.to_string_checked()
+}
+
+fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, CallError> {
+    let arg = |i: usize| -> Result<Value, ExprError> {
+        match args.get(i) {
+            Some(a) => eval(a, ctx),
+            None => Ok(Value::Null),
+        }
+    };
+    let all = || -> Result<Vec<Value>, ExprError> { args.iter().map(|a| eval(a, ctx)).collect() };
+    Ok(match name {
+        "and" => {
+            for a in args {
+                if !eval(a, ctx)?.to_bool() {
+                    return Ok(Value::Bool(false));
+                }
+            }
+            Value::Bool(true)
+        }
+        "or" => {
+            for a in args {
+                if eval(a, ctx)?.to_bool() {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Value::Bool(false)
+        }
+        "not" => Value::Bool(!arg(0)?.to_bool()),
+        "xor" => Value::Bool(arg(0)?.to_bool() != arg(1)?.to_bool()),
+        "eq" => Value::Bool(equals(&arg(0)?, &arg(1)?)),
+        "ne" => Value::Bool(!equals(&arg(0)?, &arg(1)?)),
+        "lt" => Value::Bool(compare(&arg(0)?, &arg(1)?)?.is_lt()),
+        "le" => Value::Bool(compare(&arg(0)?, &arg(1)?)?.is_le()),
+        "gt" => Value::Bool(compare(&arg(0)?, &arg(1)?)?.is_gt()),
+        "ge" => Value::Bool(compare(&arg(0)?, &arg(1)?)?.is_ge()),
+        "in" | "notIn" => {
+            let left = arg(0)?;
+            let mut found = false;
+            for a in &args[1..] {
+                if equals(&left, &eval(a, ctx)?) {
+                    found = true;
+                    break;
+                }
+            }
+            Value::Bool(found == (name == "in"))
+        }
+        "contains" => {
+            let hay = arg(0)?;
+            let needle = arg(1)?;
+            match &hay {
+                Value::Array(items) => Value::Bool(items.iter().any(|i| equals(i, &needle))),
+                _ => {
+                    let h = string_arg(&hay)?;
+                    let n = string_arg(&needle)?;
+                    Value::Bool(fold(&h).contains(&fold(&n)))
+                }
+            }
+        }
+        "containsValue" => {
+            let hay = arg(0)?;
+            let needle = arg(1)?;
+            let found = match &hay {
+                Value::Array(items) => items.iter().any(|i| equals(i, &needle)),
+                Value::Object(entries) => entries.iter().any(|(_, v)| equals(v, &needle)),
+                _ => false,
+            };
+            Value::Bool(found)
+        }
+        "startsWith" | "endsWith" => {
+            let h = fold(&string_arg(&arg(0)?)?);
+            let n = fold(&string_arg(&arg(1)?)?);
+            Value::Bool(if name == "startsWith" {
+                h.starts_with(&n)
+            } else {
+                h.ends_with(&n)
+            })
+        }
+        "format" => {
+            let values = all()?;
+            let fmt = string_arg(&values[0])?;
+            Value::String(format(&fmt, &values[1..])?)
+        }
+        "join" => {
+            let sep = arg(0)?;
+            let sep = string_arg(&sep)?;
+            match arg(1)? {
+                Value::Array(items) => {
+                    let parts: Vec<String> = items
+                        .iter()
+                        .map(|i| i.to_display().unwrap_or_default())
+                        .collect();
+                    Value::String(parts.join(&sep))
+                }
+                Value::Object(_) => Value::String(String::new()),
+                other => Value::String(other.to_display().unwrap_or_default()),
+            }
+        }
+        "coalesce" => {
+            for a in args {
+                let v = eval(a, ctx)?;
+                match &v {
+                    Value::Null => {}
+                    Value::String(s) if s.is_empty() => {}
+                    _ => return Ok(v),
+                }
+            }
+            Value::Null
+        }
+        "convertToJson" => Value::String(to_json(&arg(0)?)),
+        "replace" => {
+            let s = string_arg(&arg(0)?)?;
+            let old = string_arg(&arg(1)?)?;
+            let new = string_arg(&arg(2)?)?;
+            if old.is_empty() {
+                Value::String(s)
+            } else {
+                Value::String(s.replace(&old, &new))
+            }
+        }
+        "split" => {
+            let s = string_arg(&arg(0)?)?;
+            let delims = string_arg(&arg(1)?)?;
+            let parts: Vec<Value> = if delims.is_empty() {
+                vec![Value::String(s)]
+            } else {
+                s.split(delims.as_str()).map(Value::str).collect()
+            };
+            Value::Array(parts)
+        }
+        "lower" => Value::String(string_arg(&arg(0)?)?.to_lowercase()),
+        "upper" => Value::String(string_arg(&arg(0)?)?.to_uppercase()),
+        "trim" => Value::String(string_arg(&arg(0)?)?.trim().to_string()),
+        "length" => match arg(0)? {
+            Value::Array(items) => Value::Number(items.len() as f64),
+            Value::Object(entries) => Value::Number(entries.len() as f64),
+            Value::Null => Value::Number(0.0),
+            other => Value::Number(string_arg(&other)?.encode_utf16().count() as f64),
+        },
+        "iif" => {
+            // Azure evaluates both branches (no short circuit), so errors in either surface.
+            let cond = arg(0)?.to_bool();
+            let t = arg(1)?;
+            let f = arg(2)?;
+            if cond {
+                t
+            } else {
+                f
+            }
+        }
+        "substring" => {
+            let s: Vec<u16> = string_arg(&arg(0)?)?.encode_utf16().collect();
+            let start = arg(1)?.to_number().unwrap_or(0.0).max(0.0) as usize;
+            let len = match args.get(2) {
+                Some(_) => arg(2)?.to_number().unwrap_or(0.0).max(0.0) as usize,
+                None => s.len().saturating_sub(start),
+            };
+            if start > s.len() || start + len > s.len() {
+                return Err(CallError::Message(
+                    "Index and length must refer to a location within the string.".into(),
+                ));
+            }
+            Value::String(String::from_utf16_lossy(&s[start..start + len]))
+        }
+        "counter" => {
+            let prefix = match args.first() {
+                Some(_) => string_arg(&arg(0)?)?,
+                None => String::new(),
+            };
+            let seed = match args.get(1) {
+                Some(_) => arg(1)?.to_number().unwrap_or(0.0),
+                None => 0.0,
+            };
+            Value::Number(ctx.counter(&prefix, seed))
+        }
+        "succeeded" | "failed" | "succeededOrFailed" | "always" | "canceled" => {
+            let deps: Vec<String> = all()?
+                .iter()
+                .map(|v| v.to_display().unwrap_or_default())
+                .collect();
+            match name {
+                "always" => Value::Bool(true),
+                _ => Value::Bool(ctx.status(name, &deps).unwrap_or(name != "failed" && name != "canceled")),
+            }
+        }
+        other => {
+            return Err(CallError::Message(format!(
+                "Unrecognized function: '{other}'"
+            )))
+        }
+    })
+}
+
+/// `format('{0} {1:yyyyMMdd}', …)` with `{{`/`}}` escapes.
+pub fn format(fmt: &str, args: &[Value]) -> Result<String, String> {
+    let invalid = || format!("The format string is invalid: {fmt}");
+    let chars: Vec<char> = fmt.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        match chars[i] {
+            '{' if chars.get(i + 1) == Some(&'{') => {
+                out.push('{');
+                i += 2;
+            }
+            '}' if chars.get(i + 1) == Some(&'}') => {
+                out.push('}');
+                i += 2;
+            }
+            '{' => {
+                let close = chars[i + 1..]
+                    .iter()
+                    .position(|c| *c == '}')
+                    .ok_or_else(invalid)?;
+                let inner: String = chars[i + 1..i + 1 + close].iter().collect();
+                let (index, spec) = match inner.split_once(':') {
+                    Some((a, b)) => (a, Some(b)),
+                    None => (inner.as_str(), None),
+                };
+                if index.is_empty() || !index.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(invalid());
+                }
+                let n: usize = index.parse().map_err(|_| invalid())?;
+                let value = args.get(n).ok_or_else(|| {
+                    format!(
+                        "The following format string references more arguments than were supplied: {fmt}"
+                    )
+                })?;
+                match spec {
+                    None => out.push_str(&value.to_string_checked()?),
+                    Some(spec) => match value {
+                        Value::DateTime(d) => out.push_str(&d.format(spec).ok_or_else(|| {
+                            format!(
+                                "The format specifiers '{spec}' are not valid for objects of type 'DateTime'"
+                            )
+                        })?),
+                        other => {
+                            return Err(format!(
+                                "The format specifiers '{spec}' are not valid for objects of type '{}'",
+                                other.kind().name()
+                            ))
+                        }
+                    },
+                }
+                i += close + 2;
+            }
+            '}' => return Err(invalid()),
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Converts a value for an `if` or a condition.
+pub fn truthy(v: &Value) -> bool {
+    v.to_bool()
+}
