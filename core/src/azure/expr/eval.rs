@@ -36,31 +36,66 @@ impl Context for MapContext {
 
 /// Evaluates `expr` against `ctx`.
 pub fn eval(expr: &Expr, ctx: &dyn Context) -> Result<Value, ExprError> {
+    eval_filtered(expr, ctx).map(|(v, _)| v)
+}
+
+/// Evaluates `expr`; the flag says the value is the result of a `*` filter, to which later
+/// property and index accesses apply element by element (dropping elements where they miss).
+fn eval_filtered(expr: &Expr, ctx: &dyn Context) -> Result<(Value, bool), ExprError> {
     let at = |message: String| ExprError::new(message, expr.start);
-    match &expr.kind {
-        ExprKind::Literal(v) => Ok(v.clone()),
-        ExprKind::NamedValue(name) => Ok(ctx.named_value(name).unwrap_or(Value::Null)),
+    Ok(match &expr.kind {
+        ExprKind::Literal(v) => (v.clone(), false),
+        ExprKind::NamedValue(name) => (ctx.named_value(name).unwrap_or(Value::Null), false),
         ExprKind::Property(target, name) => {
-            let target = eval(target, ctx)?;
-            Ok(property(&target, name))
+            let (target, filtered) = eval_filtered(target, ctx)?;
+            access(target, filtered, |v| match v {
+                Value::Object(_) => v.property(name).cloned(),
+                _ => None,
+            })
         }
         ExprKind::Index(target, index) => {
-            let target = eval(target, ctx)?;
+            let (target, filtered) = eval_filtered(target, ctx)?;
             let index = eval(index, ctx)?;
-            Ok(index_value(&target, &index))
+            access(target, filtered, |v| index_value(v, &index))
         }
         ExprKind::Wildcard(target) => {
-            let target = eval(target, ctx)?;
-            Ok(Value::Array(match target {
-                Value::Array(items) => items,
-                Value::Object(entries) => entries.into_iter().map(|(_, v)| v).collect(),
-                _ => Vec::new(),
-            }))
+            let (target, filtered) = eval_filtered(target, ctx)?;
+            let children = |v: Value| -> Vec<Value> {
+                match v {
+                    Value::Array(items) => items,
+                    Value::Object(entries) => entries.into_iter().map(|(_, v)| v).collect(),
+                    _ => Vec::new(),
+                }
+            };
+            let items = if filtered {
+                match target {
+                    Value::Array(items) => items.into_iter().flat_map(children).collect(),
+                    _ => Vec::new(),
+                }
+            } else {
+                children(target)
+            };
+            (Value::Array(items), true)
         }
-        ExprKind::Call(name, args) => call(name, args, ctx).map_err(|e| match e {
-            CallError::Message(m) => at(m),
-            CallError::Expr(e) => e,
-        }),
+        ExprKind::Call(name, args) => (
+            call(name, args, ctx).map_err(|e| match e {
+                CallError::Message(m) => at(m),
+                CallError::Expr(e) => e,
+            })?,
+            false,
+        ),
+    })
+}
+
+fn access(target: Value, filtered: bool, get: impl Fn(&Value) -> Option<Value>) -> (Value, bool) {
+    if filtered {
+        let items = match &target {
+            Value::Array(items) => items.iter().filter_map(&get).collect(),
+            _ => Vec::new(),
+        };
+        (Value::Array(items), true)
+    } else {
+        (get(&target).unwrap_or(Value::Null), false)
     }
 }
 
@@ -81,35 +116,17 @@ impl From<String> for CallError {
     }
 }
 
-/// `a.b` — applied element-wise when `a` is the result of a `*` filter.
-fn property(target: &Value, name: &str) -> Value {
-    match target {
-        Value::Object(_) => target.property(name).cloned().unwrap_or(Value::Null),
-        _ => Value::Null,
-    }
-}
-
-fn index_value(target: &Value, index: &Value) -> Value {
+fn index_value(target: &Value, index: &Value) -> Option<Value> {
     match target {
         Value::Array(items) => {
-            let Some(n) = index.to_number() else {
-                return Value::Null;
-            };
-            if n.fract() != 0.0 || n < 0.0 || n.is_nan() {
-                // Azure truncates toward zero.
-                let t = n.trunc();
-                if t < 0.0 || t.is_nan() {
-                    return Value::Null;
-                }
-                return items.get(t as usize).cloned().unwrap_or(Value::Null);
+            let n = index.to_number()?.trunc();
+            if n < 0.0 || n.is_nan() {
+                return None;
             }
-            items.get(n as usize).cloned().unwrap_or(Value::Null)
+            items.get(n as usize).cloned()
         }
-        Value::Object(_) => match index.to_display() {
-            Some(key) => target.property(&key).cloned().unwrap_or(Value::Null),
-            None => Value::Null,
-        },
-        _ => Value::Null,
+        Value::Object(_) => target.property(&index.to_display()?).cloned(),
+        _ => None,
     }
 }
 
@@ -309,7 +326,7 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, CallError
 
 /// `format('{0} {1:yyyyMMdd}', …)` with `{{`/`}}` escapes.
 pub fn format(fmt: &str, args: &[Value]) -> Result<String, String> {
-    let invalid = || format!("The format string is invalid: {fmt}");
+    let invalid = || format!("The following format string is invalid: {fmt}");
     let chars: Vec<char> = fmt.chars().collect();
     let mut out = String::new();
     let mut i = 0;

@@ -130,26 +130,18 @@ pub fn lex(text: &str) -> Vec<Token> {
                 j += ch.len_utf8();
             }
             let word = &text[i..j];
-            let word_end = word
-                .char_indices()
-                .find(|(_, ch)| !is_word_char(*ch))
-                .map_or(word.len(), |(k, _)| k);
-            if word_end < word.len() {
-                // `param-minus`: the word itself is fine; the rest is an unknown symbol.
+            if !word.chars().all(is_word_char) {
                 out.push(Token {
-                    tok: Tok::Word(word[..word_end].to_string()),
-                    start: i,
-                    end: i + word_end,
-                });
-                out.push(Token {
-                    tok: Tok::Unknown(word[word_end..].to_string()),
-                    start: i + word_end,
+                    tok: Tok::Unknown(word.to_string()),
+                    start,
                     end: j,
                 });
                 i = j;
                 continue;
             }
+            let after_dot = matches!(out.last().map(|t| &t.tok), Some(Tok::Dot));
             let tok = match word {
+                w if after_dot => Tok::Word(w.to_string()),
                 w if w.eq_ignore_ascii_case("true") => Tok::Literal(Value::Bool(true)),
                 w if w.eq_ignore_ascii_case("false") => Tok::Literal(Value::Bool(false)),
                 w if w.eq_ignore_ascii_case("null") => Tok::Literal(Value::Null),
@@ -176,8 +168,6 @@ pub fn lex(text: &str) -> Vec<Token> {
             Tok::Literal(Value::Number(n))
         } else if let Some(v) = parse_version(raw).filter(|v| v.len() >= 3) {
             Tok::Literal(Value::Version(v))
-        } else if raw == "-Infinity" {
-            Tok::Literal(Value::Number(f64::NEG_INFINITY))
         } else {
             Tok::Unknown(raw.to_string())
         };

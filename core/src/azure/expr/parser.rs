@@ -94,7 +94,12 @@ pub fn function(name: &str) -> Option<&'static FunctionInfo> {
 pub fn parse(text: &str, names: &Names) -> Result<Expr, ExprError> {
     let tokens = lex(text);
     if tokens.is_empty() {
-        return Err(ExprError::new("Expected an expression", 0));
+        // An empty expression evaluates to null.
+        return Ok(Expr {
+            kind: ExprKind::Literal(Value::Null),
+            start: 0,
+            end: 0,
+        });
     }
     let mut p = Parser {
         tokens: &tokens,
@@ -222,8 +227,19 @@ impl Parser<'_> {
             }
             _ => return Err(self.err_unexpected(&t)),
         };
-        // Postfix: `.name`, `.*`, `[expr]`, `[*]`.
+        // Postfix: `.name`, `.*`, `[expr]`, `[*]`; each access nests one level deeper.
+        let mut depth = depth;
         loop {
+            if matches!(self.peek().map(|t| &t.tok), Some(Tok::Dot | Tok::LBracket)) {
+                depth += 1;
+                if depth >= MAX_DEPTH {
+                    return Err(ExprError::new(
+                        format!("Exceeded max expression depth {MAX_DEPTH}"),
+                        self.peek().map_or(0, |t| t.start),
+                    )
+                    .without_location());
+                }
+            }
             match self.peek().map(|t| t.tok.clone()) {
                 Some(Tok::Dot) => {
                     self.pos += 1;
@@ -259,7 +275,7 @@ impl Parser<'_> {
                             kind: ExprKind::Wildcard(Box::new(e)),
                         };
                     } else {
-                        let index = self.expr(depth + 1)?;
+                        let index = self.expr(depth)?;
                         let end = self.expect(Tok::RBracket)?;
                         e = Expr {
                             start: e.start,

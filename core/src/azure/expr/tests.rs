@@ -68,7 +68,7 @@ fn azure_semantics() {
     check("3 + 4", "error: Unexpected symbol: '+'. Located at position 3 within expression: 3 + 4");
     check("nothing", "error: Unrecognized named-value: 'nothing'. Located at position 1 within expression: nothing");
     check("nothing()", "error: Unrecognized function: 'nothing'. Located at position 1 within expression: nothing()");
-    check("parameters.param-minus", "error: Unexpected symbol: '-minus'. Located at position 17 within expression: parameters.param-minus");
+    check("parameters.param-minus", "error: Unexpected symbol: 'param-minus'. Located at position 12 within expression: parameters.param-minus");
     check("lt(0.9.o.9,1.0.0)", "error: Unexpected symbol: '0.9.o.9'. Located at position 4 within expression: lt(0.9.o.9,1.0.0)");
     check("not(1, 2)", "error: Too many parameters supplied: 'not'. Located at position 1 within expression: not(1, 2)");
     check("counter('a', 1)", "error: Unrecognized function: 'counter'. Located at position 1 within expression: counter('a', 1)");

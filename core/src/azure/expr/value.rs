@@ -297,9 +297,13 @@ pub fn compare(left: &Value, right: &Value) -> Result<Ordering, String> {
 }
 
 fn upper(c: char) -> char {
+    if c.is_ascii() {
+        return c.to_ascii_uppercase();
+    }
     let mut up = c.to_uppercase();
     match (up.next(), up.next()) {
-        (Some(u), None) => u,
+        // .NET's ordinal ignore-case does not fold `ı` to `I` (nor other non-ASCII to ASCII).
+        (Some(u), None) if !u.is_ascii() => u,
         _ => c,
     }
 }
@@ -371,16 +375,19 @@ pub fn parse_number_literal(t: &str) -> Option<f64> {
         Some(b'+') => (false, &t[1..]),
         _ => (false, t),
     };
+    let signed = body.len() != t.len();
     let value = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if signed || hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
         u64::from_str_radix(hex, 16).ok()? as f64
     } else if let Some(oct) = body.strip_prefix("0o") {
-        if oct.is_empty() || !oct.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        if signed || oct.is_empty() || !oct.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
             return None;
         }
         u64::from_str_radix(oct, 8).ok()? as f64
+    } else if body == "Infinity" {
+        f64::INFINITY
     } else {
         let ok = !body.is_empty()
             && body
