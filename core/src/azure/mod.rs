@@ -5,3 +5,4 @@
 //! [`expr`] ← [`template`] → [`pipeline`].
 
 pub mod expr;
+pub mod template;

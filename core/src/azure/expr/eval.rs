@@ -16,6 +16,12 @@ pub trait Context {
         None
     }
 
+    /// Checks `named.key` / `named['key']` before it is read: Azure fails when an expression
+    /// reads a template parameter that was never declared.
+    fn check_member(&self, _named: &str, _key: &str) -> Result<(), String> {
+        Ok(())
+    }
+
     /// The next value of `counter(prefix, seed)`; a simulation starts at the seed.
     fn counter(&self, _prefix: &str, seed: f64) -> f64 {
         seed
@@ -47,6 +53,9 @@ fn eval_filtered(expr: &Expr, ctx: &dyn Context) -> Result<(Value, bool), ExprEr
         ExprKind::Literal(v) => (v.clone(), false),
         ExprKind::NamedValue(name) => (ctx.named_value(name).unwrap_or(Value::Null), false),
         ExprKind::Property(target, name) => {
+            if let ExprKind::NamedValue(named) = &target.kind {
+                ctx.check_member(named, name).map_err(at)?;
+            }
             let (target, filtered) = eval_filtered(target, ctx)?;
             access(target, filtered, |v| match v {
                 Value::Object(_) => v.property(name).cloned(),
@@ -54,8 +63,12 @@ fn eval_filtered(expr: &Expr, ctx: &dyn Context) -> Result<(Value, bool), ExprEr
             })
         }
         ExprKind::Index(target, index) => {
-            let (target, filtered) = eval_filtered(target, ctx)?;
+            let (target_value, filtered) = eval_filtered(target, ctx)?;
             let index = eval(index, ctx)?;
+            if let (ExprKind::NamedValue(named), Some(key)) = (&target.kind, index.to_display()) {
+                ctx.check_member(named, &key).map_err(at)?;
+            }
+            let target = target_value;
             access(target, filtered, |v| index_value(v, &index))
         }
         ExprKind::Wildcard(target) => {

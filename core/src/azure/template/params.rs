@@ -1,0 +1,293 @@
+//! Template parameters: declarations (typed list form and the old untyped mapping form), the
+//! values given by a caller or at queue time, defaults, `values:` and Azure's type checks.
+
+use super::token::{Tok, TokKind};
+
+/// The declared type of a parameter.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParamType {
+    String,
+    Number,
+    Boolean,
+    Object,
+    Step,
+    StepList,
+    Job,
+    JobList,
+    Deployment,
+    DeploymentList,
+    Stage,
+    StageList,
+    StringList,
+    LegacyObject,
+}
+
+impl ParamType {
+    pub fn parse(s: &str) -> Option<ParamType> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "string" => ParamType::String,
+            "number" => ParamType::Number,
+            "boolean" => ParamType::Boolean,
+            "object" => ParamType::Object,
+            "step" => ParamType::Step,
+            "steplist" => ParamType::StepList,
+            "job" => ParamType::Job,
+            "joblist" => ParamType::JobList,
+            "deployment" => ParamType::Deployment,
+            "deploymentlist" => ParamType::DeploymentList,
+            "stage" => ParamType::Stage,
+            "stagelist" => ParamType::StageList,
+            "stringlist" => ParamType::StringList,
+            "legacyobject" => ParamType::LegacyObject,
+            _ => return None,
+        })
+    }
+
+    /// Whether a queue-time value is YAML to parse rather than a plain string.
+    pub fn is_structured(self) -> bool {
+        !matches!(
+            self,
+            ParamType::String | ParamType::Number | ParamType::Boolean
+        )
+    }
+}
+
+/// One declared parameter.
+#[derive(Clone, Debug)]
+pub struct ParamDecl {
+    pub name: String,
+    pub ty: ParamType,
+    pub default: Option<Tok>,
+    pub values: Option<Vec<Tok>>,
+    pub decl: Tok,
+}
+
+/// The parameters a template declares.
+#[derive(Clone, Debug, Default)]
+pub struct Declarations {
+    pub params: Vec<ParamDecl>,
+    /// The old untyped mapping form: every value a caller passes is accepted.
+    pub untyped: bool,
+}
+
+const DECL_KEYS: &[&str] = &["name", "displayName", "type", "default", "values"];
+
+/// Reads a `parameters:` declaration.
+pub fn declarations(node: Option<&Tok>) -> Result<Declarations, (String, Tok)> {
+    let Some(node) = node else {
+        return Ok(Declarations {
+            params: Vec::new(),
+            untyped: true,
+        });
+    };
+    match &node.kind {
+        TokKind::Null => Ok(Declarations {
+            params: Vec::new(),
+            untyped: true,
+        }),
+        TokKind::Mapping(entries) => Ok(Declarations {
+            params: entries
+                .iter()
+                .map(|(k, v)| ParamDecl {
+                    name: k.scalar_text().unwrap_or_default(),
+                    ty: ParamType::LegacyObject,
+                    default: Some(v.clone()),
+                    values: None,
+                    decl: k.clone(),
+                })
+                .collect(),
+            untyped: true,
+        }),
+        TokKind::Sequence(items) => {
+            let mut params = Vec::new();
+            for item in items {
+                let Some(entries) = item.as_mapping() else {
+                    return Err((
+                        format!("Expected a mapping, found a {}", item.kind_name()),
+                        item.clone(),
+                    ));
+                };
+                for (k, _) in entries {
+                    let key = k.scalar_text().unwrap_or_default();
+                    if !DECL_KEYS.contains(&key.as_str()) {
+                        return Err((format!("Unexpected value '{key}'"), k.clone()));
+                    }
+                }
+                let name = item
+                    .get("name")
+                    .and_then(|n| n.scalar_text())
+                    .filter(|n| !n.is_empty())
+                    .ok_or_else(|| {
+                        (
+                            "Required property 'name' is missing in a parameter declaration"
+                                .to_string(),
+                            item.clone(),
+                        )
+                    })?;
+                let ty = match item.get("type") {
+                    None => ParamType::String,
+                    Some(t) => {
+                        let text = t.scalar_text().unwrap_or_default();
+                        ParamType::parse(&text).ok_or_else(|| {
+                            (format!("Unexpected parameter type '{text}'"), t.clone())
+                        })?
+                    }
+                };
+                params.push(ParamDecl {
+                    name,
+                    ty,
+                    default: item.get("default").cloned(),
+                    values: item.get("values").and_then(|v| v.as_sequence()).map(<[Tok]>::to_vec),
+                    decl: item.clone(),
+                });
+            }
+            Ok(Declarations {
+                params,
+                untyped: false,
+            })
+        }
+        _ => Err((
+            format!("Expected a sequence or mapping, found a {}", node.kind_name()),
+            node.clone(),
+        )),
+    }
+}
+
+/// Checks and converts `value` for parameter `decl`.
+pub fn check_value(decl: &ParamDecl, value: &Tok) -> Result<Tok, String> {
+    let name = &decl.name;
+    let not_expected = |t: &Tok| match t.kind {
+        TokKind::Sequence(_) => Err("A sequence was not expected".to_string()),
+        TokKind::Mapping(_) => Err("A mapping was not expected".to_string()),
+        _ => Ok(()),
+    };
+    let converted = match decl.ty {
+        ParamType::String => {
+            not_expected(value)?;
+            Tok {
+                kind: TokKind::String(value.scalar_text().unwrap_or_default()),
+                ..value.clone()
+            }
+        }
+        ParamType::Number => {
+            not_expected(value)?;
+            let text = value.scalar_text().unwrap_or_default();
+            let n = match value.kind {
+                TokKind::Number(n) => Some(n),
+                _ => crate::azure::expr::value::parse_number_literal(text.trim()),
+            };
+            match n {
+                Some(n) => Tok {
+                    kind: TokKind::Number(n),
+                    ..value.clone()
+                },
+                None => {
+                    return Err(format!(
+                        "The '{name}' parameter value '{text}' is not a valid number."
+                    ))
+                }
+            }
+        }
+        ParamType::Boolean => {
+            not_expected(value)?;
+            let b = match &value.kind {
+                TokKind::Bool(b) => Some(*b),
+                TokKind::String(s) if s.eq_ignore_ascii_case("true") => Some(true),
+                TokKind::String(s) if s.eq_ignore_ascii_case("false") => Some(false),
+                _ => None,
+            };
+            match b {
+                Some(b) => Tok {
+                    kind: TokKind::Bool(b),
+                    ..value.clone()
+                },
+                None => {
+                    return Err(format!(
+                        "The '{name}' parameter value '{}' is not a valid boolean.",
+                        value.scalar_text().unwrap_or_default()
+                    ))
+                }
+            }
+        }
+        ParamType::Step | ParamType::Job | ParamType::Deployment | ParamType::Stage => {
+            if value.as_mapping().is_none() {
+                return Err(format!(
+                    "The '{name}' parameter is not a valid {}.",
+                    type_word(decl.ty)
+                ));
+            }
+            value.clone()
+        }
+        ParamType::StepList
+        | ParamType::JobList
+        | ParamType::DeploymentList
+        | ParamType::StageList => match &value.kind {
+            TokKind::Sequence(items) => {
+                if items.iter().any(|i| i.as_mapping().is_none()) {
+                    return Err(format!(
+                        "The '{name}' parameter is not a valid {}.",
+                        type_word(decl.ty)
+                    ));
+                }
+                value.clone()
+            }
+            TokKind::Null => Tok {
+                kind: TokKind::Sequence(Vec::new()),
+                ..value.clone()
+            },
+            _ => {
+                return Err(format!(
+                    "The '{name}' parameter is not a valid {}.",
+                    type_word(decl.ty)
+                ))
+            }
+        },
+        ParamType::StringList => match &value.kind {
+            TokKind::Sequence(items) => {
+                if items.iter().any(|i| i.scalar_text().is_none()) {
+                    return Err(format!("The '{name}' parameter is not a valid stringList."));
+                }
+                value.clone()
+            }
+            TokKind::String(s) => Tok {
+                kind: TokKind::Sequence(
+                    s.split(',')
+                        .map(|p| Tok::string(p.trim(), value.span))
+                        .collect(),
+                ),
+                ..value.clone()
+            },
+            _ => return Err(format!("The '{name}' parameter is not a valid stringList.")),
+        },
+        ParamType::Object | ParamType::LegacyObject => value.clone(),
+    };
+    if let Some(values) = &decl.values {
+        let allowed: Vec<String> = values.iter().filter_map(Tok::scalar_text).collect();
+        let chosen: Vec<String> = match &converted.kind {
+            TokKind::Sequence(items) => items.iter().filter_map(Tok::scalar_text).collect(),
+            _ => converted.scalar_text().into_iter().collect(),
+        };
+        for c in chosen {
+            if !allowed.iter().any(|a| a.eq_ignore_ascii_case(&c)) {
+                return Err(format!(
+                    "The '{name}' parameter value '{c}' is not a valid value."
+                ));
+            }
+        }
+    }
+    Ok(converted)
+}
+
+fn type_word(t: ParamType) -> &'static str {
+    match t {
+        ParamType::Step => "step",
+        ParamType::StepList => "stepList",
+        ParamType::Job => "job",
+        ParamType::JobList => "jobList",
+        ParamType::Deployment => "deployment",
+        ParamType::DeploymentList => "deploymentList",
+        ParamType::Stage => "stage",
+        ParamType::StageList => "stageList",
+        _ => "value",
+    }
+}
