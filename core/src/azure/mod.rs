@@ -5,4 +5,5 @@
 //! [`expr`] ← [`template`] → [`pipeline`].
 
 pub mod expr;
+pub mod pipeline;
 pub mod template;
