@@ -5,6 +5,11 @@
 //!
 //! The test is a ratchet: it prints the pass count and every failing case with the reason, and
 //! fails when fewer cases pass than [`PINNED`].
+//!
+//! The two known failures: `extends-variables-error` expects runner.server's internal schema
+//! file name in the message (`__built-in-schema.yml (Line: 40, Col:11)`), and
+//! `syntax-validation-do-not-report-unknown-function-error-if-true` is an editor (language
+//! server) case that tolerates an unknown named value in a taken branch, which Azure rejects.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -15,7 +20,7 @@ use pipelab_core::azure::template::Input;
 const CORPUS: &str = "../../shared/corpus/azure/runner-server/testworkflows/azpipelines";
 
 /// The number of cases that must pass (raise it when more pass).
-const PINNED: usize = 0;
+const PINNED: usize = 142;
 
 struct Case {
     folder: PathBuf,

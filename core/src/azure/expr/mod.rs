@@ -62,6 +62,8 @@ impl ExprError {
 pub struct Names {
     pub named_values: Vec<String>,
     pub runtime: bool,
+    /// Accept any named value except the directive keywords (syntax checking only).
+    pub any_named_value: bool,
 }
 
 impl Names {
@@ -72,6 +74,7 @@ impl Names {
         Names {
             named_values,
             runtime: false,
+            any_named_value: false,
         }
     }
 
@@ -89,10 +92,16 @@ impl Names {
             .map(String::from)
             .to_vec(),
             runtime: true,
+            any_named_value: false,
         }
     }
 
     pub fn allows_named_value(&self, name: &str) -> bool {
+        if self.any_named_value {
+            return !["if", "elseif", "else", "each", "insert"]
+                .iter()
+                .any(|k| k.eq_ignore_ascii_case(name));
+        }
         self.named_values
             .iter()
             .any(|n| n.eq_ignore_ascii_case(name))

@@ -44,6 +44,28 @@ const STEP_KINDS: &[(&str, &[&str])] = &[
 ];
 const HOOKS: &[&str] = &["preDeploy", "deploy", "routeTraffic", "postRouteTraffic", "on"];
 
+/// Parses a condition as the run-time expression it is; `Err` holds Azure's message.
+pub fn check_condition(text: &str) -> Result<(), String> {
+    if text.contains("$(") || text.contains("${{") {
+        // Macros are replaced before the condition is parsed at run time.
+        return Ok(());
+    }
+    let t = text.trim();
+    crate::azure::expr::parse(t, &crate::azure::expr::Names::runtime())
+        .map(|_| ())
+        .map_err(|e| e.full_message(t) + ".")
+}
+
+fn condition(k: &Tok, v: &Tok) -> R {
+    if key(k) != "condition" {
+        return Ok(());
+    }
+    match v.as_str() {
+        Some(text) => check_condition(text).map_err(|m| error(m, v.span)),
+        None => Ok(()),
+    }
+}
+
 fn unexpected(k: &Tok) -> Box<Diagnostic> {
     error(
         format!("Unexpected value '{}'", k.scalar_text().unwrap_or_default()),
@@ -100,7 +122,13 @@ pub fn validate(root: &Tok) -> R {
 }
 
 fn stage(t: &Tok) -> R {
+    if t.is_null() {
+        return Ok(());
+    }
     let m = expect_mapping(t)?;
+    for (k, v) in m {
+        condition(k, v)?;
+    }
     if t.get("stage").is_none() {
         if let Some((k, _)) = m.first() {
             return Err(unexpected(k));
@@ -122,7 +150,14 @@ fn stage(t: &Tok) -> R {
 }
 
 fn job(t: &Tok) -> R {
+    if t.is_null() {
+        return Ok(());
+    }
     let m = expect_mapping(t)?;
+    for (k, v) in m {
+        boolean(k, v)?;
+        condition(k, v)?;
+    }
     let deployment = t.get("deployment").is_some();
     if !deployment && t.get("job").is_none() {
         if let Some((k, _)) = m.first() {
@@ -196,8 +231,39 @@ fn hook(t: &Tok) -> R {
     Ok(())
 }
 
+/// Keys whose values Azure reads as booleans (YAML 1.1 spellings included).
+const BOOLEAN_KEYS: &[&str] = &["continueOnError", "enabled", "isSkippable", "persistCredentials", "lfs", "clean"];
+
+fn boolean(k: &Tok, v: &Tok) -> R {
+    if !BOOLEAN_KEYS.contains(&key(k).as_str()) {
+        return Ok(());
+    }
+    match &v.kind {
+        TokKind::Bool(_) => Ok(()),
+        TokKind::String(s) => {
+            let ok = ["y", "yes", "n", "no", "true", "false", "on", "off"]
+                .iter()
+                .any(|b| b.eq_ignore_ascii_case(s))
+                || s.contains("$(") || s.contains("$[");
+            if ok || key(k) == "clean" {
+                Ok(())
+            } else {
+                Err(error(format!("Unexpected value '{s}'"), v.span))
+            }
+        }
+        _ => Ok(()),
+    }
+}
+
 fn step(t: &Tok) -> R {
+    if t.is_null() {
+        return Ok(());
+    }
     let m = expect_mapping(t)?;
+    for (k, v) in m {
+        boolean(k, v)?;
+        condition(k, v)?;
+    }
     let kind = m
         .iter()
         .find_map(|(k, _)| STEP_KINDS.iter().find(|(n, _)| *n == key(k)));

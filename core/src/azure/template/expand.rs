@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use super::params::{self, check_value, ParamType};
+use super::params::{self, check_value};
 use super::token::{Tok, TokKind};
 use super::{Input, Limits};
 use crate::azure::expr::offsets::ScalarMap;
 use crate::azure::expr::{self, split_template, Context, Names, Segment, Value};
 use crate::detect::resolve_reference;
 use crate::diag::{Diagnostic, FileId, Sources, Span};
-use crate::yaml::{self, ScalarStyle};
+use crate::yaml;
 
 pub type R<T> = Result<T, Box<Diagnostic>>;
 
@@ -150,8 +150,25 @@ impl<'a> Expander<'a> {
         }
         let (alias, path) = crate::detect::split_repo(name);
         let repo = self.repositories.iter().find(|r| Some(r.alias.as_str()) == alias)?;
+        // Found under the `name@ref` spelling, the file is still known by its alias name, so
+        // that its own relative references stay in its repository.
         lookup(&format!("@{}@{}/{path}", repo.name, repo.git_ref))
             .or_else(|| lookup(&format!("@{}/{path}", repo.name)))
+            .or_else(|| {
+                // A ref written as an expression: take the repository by name, whatever its ref.
+                let prefix = format!("@{}@", repo.name);
+                let suffix = format!("/{path}");
+                self.input
+                    .files
+                    .iter()
+                    .find(|(f, _)| {
+                        f.strip_prefix(&prefix)
+                            .and_then(|rest| rest.split_once('/'))
+                            .is_some_and(|(r, p)| !r.contains('/') && format!("/{p}") == suffix)
+                    })
+                    .map(|(f, t)| (f.clone(), t.as_str()))
+            })
+            .map(|(_, text)| (name.to_string(), text))
     }
 
     /// Loads (once) and parses a file into raw tokens.
@@ -360,7 +377,19 @@ impl<'a> Expander<'a> {
     /// Resolves a template reference written in the file of `at` to a file name.
     fn resolve(&self, reference: &str, at: Span) -> R<String> {
         let from = self.file_name(at.file);
-        let reference = reference.trim().replace('\\', "/");
+        let mut reference = reference.trim().replace('\\', "/");
+        // `path@alias` naming the repository the referencing file is in is relative to that
+        // file, like a path without an alias.
+        if let Some((path, alias)) = reference.rsplit_once('@') {
+            let (from_repo, _) = crate::detect::split_repo(&from);
+            let same = match from_repo {
+                Some(r) => r == alias,
+                None => alias == "self",
+            };
+            if same && !path.starts_with('/') && !alias.contains('/') {
+                reference = path.to_string();
+            }
+        }
         resolve_reference(&from, &reference)
             .ok_or_else(|| error(format!("Invalid template path '{reference}'"), at))
     }
@@ -376,6 +405,9 @@ impl<'a> Expander<'a> {
             TokKind::Sequence(items) => {
                 let items = self.expand_items(items, scope, key)?;
                 Ok(Tok::new(TokKind::Sequence(items), tok.span))
+            }
+            TokKind::Mapping(entries) if key == Some("variables") => {
+                self.expand_mapping_mode(entries, scope, tok.span, true)
             }
             TokKind::Mapping(entries) => self.expand_mapping(entries, scope, tok.span),
             _ => Ok(tok.clone().cooked()),
@@ -430,6 +462,7 @@ impl<'a> Expander<'a> {
     }
 
     fn eval_expr(&self, text: &str, off: usize, tok: &Tok, names: &Names, scope: &Scope) -> R<Value> {
+        let (text, off) = trim_expr(text, off);
         let parsed = expr::parse(text, names)
             .map_err(|e| self.expr_error(&e.full_message(text.trim()), tok, off + e.offset))?;
         expr::eval(&parsed, scope)
@@ -439,6 +472,7 @@ impl<'a> Expander<'a> {
     /// Only parses an expression (used for branches that are not taken: Azure still reports
     /// syntax errors there).
     fn check_expr(&self, text: &str, off: usize, tok: &Tok, names: &Names) -> R<()> {
+        let (text, off) = trim_expr(text, off);
         expr::parse(text, names)
             .map(|_| ())
             .map_err(|e| self.expr_error(&e.full_message(text.trim()), tok, off + e.offset))
@@ -525,8 +559,12 @@ impl<'a> Expander<'a> {
         Ok(self.eval_expr(text, off, key, &scope.names(), scope)?.to_bool())
     }
 
-    /// Parses every expression under a branch that is not taken.
+    /// Parses every expression under a branch that is not taken. Azure reports syntax errors
+    /// there, but not unknown named values (`verify-if-false-no-error`).
     fn validate(&self, tok: &Tok, names: &Names) -> R<()> {
+        let mut names = names.clone();
+        names.any_named_value = true;
+        let names = &names;
         if !tok.raw {
             return Ok(());
         }
@@ -607,12 +645,14 @@ impl<'a> Expander<'a> {
                         Directive::Each { var, expr, offset } => {
                             chain = None;
                             let coll = self.eval_expr(&expr, offset, k, &scope.names(), &scope)?;
-                            let mut produced = Vec::new();
+                            // Each iteration sees the variables the previous ones defined.
                             for element in iterate(&coll, k)? {
                                 let inner = scope.with_local(&var, Tok::from_value(&element, k.span));
-                                produced.extend(self.body_items(body, &inner, key)?);
+                                for p in self.body_items(body, &inner, key)? {
+                                    self.push_item(p, &mut scope, key, &mut out)?;
+                                }
                             }
-                            produced
+                            Vec::new()
                         }
                         Directive::Insert => {
                             return Err(error(
@@ -667,6 +707,10 @@ impl<'a> Expander<'a> {
     /// to later compile-time expressions.
     fn push_item(&mut self, item: Tok, scope: &mut Scope, key: Option<&str>, out: &mut Vec<Tok>) -> R<()> {
         let key = key.filter(|k| TEMPLATE_KEYS.contains(k));
+        if key.is_some() && item.is_null() {
+            // An empty `-` item (as an editor leaves it) contributes nothing.
+            return Ok(());
+        }
         if let (Some(key), Some(t)) = (key, item.get("template")) {
             let reference = t
                 .as_str()
@@ -711,11 +755,26 @@ impl<'a> Expander<'a> {
 
     /// Expands a mapping's entries, merging directive bodies.
     pub fn expand_mapping(&mut self, entries: &[(Tok, Tok)], scope: &Scope, span: Span) -> R<Tok> {
+        self.expand_mapping_mode(entries, scope, span, false)
+    }
+
+    /// `variables_mode`: the mapping is a `variables:` mapping, whose entries become visible to
+    /// the expressions of later entries.
+    fn expand_mapping_mode(
+        &mut self,
+        entries: &[(Tok, Tok)],
+        scope: &Scope,
+        span: Span,
+        variables_mode: bool,
+    ) -> R<Tok> {
         let mut scope = scope.clone();
         let mut out: Vec<(Tok, Tok)> = Vec::new();
         // `variables` first: the other keys' expressions can read them.
         let mut variables: Option<Tok> = None;
-        if let Some((_, v)) = entries.iter().find(|(k, _)| k.as_str() == Some("variables")) {
+        if let Some((_, v)) = entries
+            .iter()
+            .find(|(k, _)| !variables_mode && k.as_str() == Some("variables"))
+        {
             let expanded = self.expand(v, &scope, Some("variables"))?;
             add_static_variables(&mut scope, &expanded);
             variables = Some(expanded);
@@ -727,23 +786,23 @@ impl<'a> Expander<'a> {
                     Directive::If(e, off) => {
                         let taken = self.condition(&e, off, k, &scope)?;
                         chain = Some(taken);
-                        self.map_branch(taken, v, &scope)?
+                        self.map_branch(taken, v, &scope, variables_mode)?
                     }
                     Directive::ElseIf(e, off) => match chain {
                         None => return Err(else_error(k, "elseif")),
                         Some(true) => {
                             self.check_expr(&e, off, k, &scope.names())?;
-                            self.map_branch(false, v, &scope)?
+                            self.map_branch(false, v, &scope, variables_mode)?
                         }
                         Some(false) => {
                             let taken = self.condition(&e, off, k, &scope)?;
                             chain = Some(taken);
-                            self.map_branch(taken, v, &scope)?
+                            self.map_branch(taken, v, &scope, variables_mode)?
                         }
                     },
                     Directive::Else => match chain.take() {
                         None => return Err(else_error(k, "else")),
-                        Some(done) => self.map_branch(!done, v, &scope)?,
+                        Some(done) => self.map_branch(!done, v, &scope, variables_mode)?,
                     },
                     Directive::Each { var, expr, offset } => {
                         chain = None;
@@ -751,18 +810,26 @@ impl<'a> Expander<'a> {
                         let mut merged = Vec::new();
                         for element in iterate(&coll, k)? {
                             let inner = scope.with_local(&var, Tok::from_value(&element, k.span));
-                            merged.extend(self.map_branch(true, v, &inner)?);
+                            merged.extend(self.map_branch(true, v, &inner, variables_mode)?);
+                            if variables_mode {
+                                if let Some(last) = merged.last() {
+                                    add_static_variables(&mut scope, last);
+                                }
+                            }
                         }
                         merged
                     }
                     Directive::Insert => {
                         chain = None;
-                        self.map_branch(true, v, &scope)?
+                        self.map_branch(true, v, &scope, variables_mode)?
                     }
                 };
                 for m in merged {
                     for (mk, mv) in m.as_mapping().unwrap_or(&[]) {
                         push_unique(&mut out, mk.clone(), mv.clone())?;
+                    }
+                    if variables_mode {
+                        add_static_variables(&mut scope, &m);
                     }
                 }
                 continue;
@@ -781,17 +848,25 @@ impl<'a> Expander<'a> {
             } else {
                 self.expand(v, &scope, Some(key_text.as_str()))?
             };
+            if variables_mode {
+                scope.add_variable(key_text.clone(), value.scalar_text().unwrap_or_default());
+            }
             push_unique(&mut out, key, value)?;
         }
         Ok(Tok::new(TokKind::Mapping(out), span))
     }
 
-    fn map_branch(&mut self, taken: bool, body: &Tok, scope: &Scope) -> R<Vec<Tok>> {
+    fn map_branch(&mut self, taken: bool, body: &Tok, scope: &Scope, variables_mode: bool) -> R<Vec<Tok>> {
         if !taken {
             self.validate(body, &scope.names())?;
             return Ok(Vec::new());
         }
-        let expanded = self.expand(body, scope, None)?;
+        let expanded = match &body.kind {
+            TokKind::Mapping(entries) if body.raw => {
+                self.expand_mapping_mode(entries, scope, body.span, variables_mode)?
+            }
+            _ => self.expand(body, scope, None)?,
+        };
         match expanded.kind {
             TokKind::Mapping(_) => Ok(vec![expanded]),
             TokKind::Null => Ok(Vec::new()),
@@ -804,6 +879,12 @@ impl<'a> Expander<'a> {
             )),
         }
     }
+}
+
+/// The expression text without surrounding white space, and its offset.
+fn trim_expr(text: &str, off: usize) -> (&str, usize) {
+    let t = text.trim_start();
+    (t.trim_end(), off + (text.len() - t.len()))
 }
 
 fn else_error(k: &Tok, which: &str) -> Box<Diagnostic> {
@@ -878,12 +959,4 @@ fn add_static_variables(scope: &mut Scope, vars: &Tok) {
     }
 }
 
-/// Whether a queue-time value of this type is read as YAML.
-pub fn structured(ty: ParamType) -> bool {
-    ty.is_structured()
-}
 
-#[allow(dead_code)]
-fn style_of(tok: &Tok) -> ScalarStyle {
-    tok.style
-}

@@ -95,7 +95,6 @@ fn run(ex: &mut Expander, input: &Input) -> Result<Tok, Box<Diagnostic>> {
         .get("resources")
         .and_then(|r| r.get("repositories"))
     {
-        check_no_expression(repos)?;
         for r in repos.as_sequence().unwrap_or(&[]) {
             if let Some(alias) = r.get("repository").and_then(Tok::scalar_text) {
                 ex.repositories.push(Repository {

@@ -20,6 +20,15 @@ pub enum ParamType {
     StageList,
     StringList,
     LegacyObject,
+    /// Resource-like types runner.server and Azure accept (`container`, `pool`, …), checked
+    /// only for shape.
+    Container,
+    ContainerList,
+    Pool,
+    Environment,
+    FilePath,
+    SecureFile,
+    ServiceConnection,
 }
 
 impl ParamType {
@@ -39,6 +48,13 @@ impl ParamType {
             "stagelist" => ParamType::StageList,
             "stringlist" => ParamType::StringList,
             "legacyobject" => ParamType::LegacyObject,
+            "container" => ParamType::Container,
+            "containerlist" => ParamType::ContainerList,
+            "pool" => ParamType::Pool,
+            "environment" => ParamType::Environment,
+            "filepath" => ParamType::FilePath,
+            "securefile" => ParamType::SecureFile,
+            "serviceconnection" => ParamType::ServiceConnection,
             _ => return None,
         })
     }
@@ -47,7 +63,12 @@ impl ParamType {
     pub fn is_structured(self) -> bool {
         !matches!(
             self,
-            ParamType::String | ParamType::Number | ParamType::Boolean
+            ParamType::String
+                | ParamType::Number
+                | ParamType::Boolean
+                | ParamType::FilePath
+                | ParamType::SecureFile
+                | ParamType::ServiceConnection
         )
     }
 }
@@ -216,7 +237,8 @@ pub fn check_value(decl: &ParamDecl, value: &Tok) -> Result<Tok, String> {
                     type_word(decl.ty)
                 ));
             }
-            value.clone()
+            check_conditions(value)?;
+            typed_shape(value)
         }
         ParamType::StepList
         | ParamType::JobList
@@ -229,7 +251,11 @@ pub fn check_value(decl: &ParamDecl, value: &Tok) -> Result<Tok, String> {
                         type_word(decl.ty)
                     ));
                 }
-                value.clone()
+                items.iter().try_for_each(check_conditions)?;
+                Tok {
+                    kind: TokKind::Sequence(items.iter().map(typed_shape).collect()),
+                    ..value.clone()
+                }
             }
             TokKind::Null => Tok {
                 kind: TokKind::Sequence(Vec::new()),
@@ -259,7 +285,16 @@ pub fn check_value(decl: &ParamDecl, value: &Tok) -> Result<Tok, String> {
             },
             _ => return Err(format!("The '{name}' parameter is not a valid stringList.")),
         },
-        ParamType::Object | ParamType::LegacyObject => value.clone(),
+        ParamType::Object
+        | ParamType::LegacyObject
+        | ParamType::Container
+        | ParamType::ContainerList
+        | ParamType::Pool
+        | ParamType::Environment => value.clone(),
+        ParamType::FilePath | ParamType::SecureFile | ParamType::ServiceConnection => {
+            not_expected(value)?;
+            value.clone()
+        }
     };
     if let Some(values) = &decl.values {
         let allowed: Vec<String> = values.iter().filter_map(Tok::scalar_text).collect();
@@ -276,6 +311,48 @@ pub fn check_value(decl: &ParamDecl, value: &Tok) -> Result<Tok, String> {
         }
     }
     Ok(converted)
+}
+
+/// Azure parses the `condition` of a typed step, job or stage value as a run-time expression.
+fn check_conditions(value: &Tok) -> Result<(), String> {
+    if let Some(c) = value.get("condition").and_then(Tok::as_str) {
+        crate::azure::pipeline::schema::check_condition(c)?;
+    }
+    Ok(())
+}
+
+/// A typed job, deployment or stage value is read into Azure's object model, which writes a
+/// deployment's `environment: name.resource` as `{ name, resourceName }`.
+fn typed_shape(value: &Tok) -> Tok {
+    let Some(entries) = value.as_mapping() else {
+        return value.clone();
+    };
+    if value.get("deployment").is_none() {
+        return value.clone();
+    }
+    let entries = entries
+        .iter()
+        .map(|(k, v)| {
+            if k.as_str() == Some("environment") {
+                if let Some(text) = v.scalar_text().filter(|_| v.as_str().is_some()) {
+                    let mut env = Vec::new();
+                    match text.split_once('.') {
+                        Some((e, r)) => {
+                            env.push((Tok::string("name", v.span), Tok::string(e, v.span)));
+                            env.push((Tok::string("resourceName", v.span), Tok::string(r, v.span)));
+                        }
+                        None => env.push((Tok::string("name", v.span), Tok::string(text, v.span))),
+                    }
+                    return (k.clone(), Tok::new(TokKind::Mapping(env), v.span));
+                }
+            }
+            (k.clone(), v.clone())
+        })
+        .collect();
+    Tok {
+        kind: TokKind::Mapping(entries),
+        ..value.clone()
+    }
 }
 
 fn type_word(t: ParamType) -> &'static str {
