@@ -142,6 +142,7 @@ fn run(case: &Case, root: &Path) -> Result<(), String> {
         (false, false) => Err(format!("expected success, got: {}", messages.join(" | "))),
         (true, true) => Err("expected an error, expansion succeeded".into()),
         (true, false) => {
+            println!("expected error in {}: {}", case.entry, messages.join(" | "));
             for want in case.header.get("expectederrormessage").into_iter().flatten() {
                 if !messages.iter().any(|m| m.contains(want.as_str())) {
                     return Err(format!(

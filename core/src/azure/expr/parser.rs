@@ -105,12 +105,18 @@ pub fn parse(text: &str, names: &Names) -> Result<Expr, ExprError> {
         tokens: &tokens,
         pos: 0,
         names,
+        name_error: None,
     };
     let expr = p.expr(0)?;
     if let Some(t) = p.tokens.get(p.pos) {
         return Err(unexpected(t, text));
     }
-    Ok(expr)
+    // Like Azure, syntax errors win over unknown names: names are checked once the whole
+    // expression has parsed.
+    match p.name_error {
+        Some(e) => Err(e),
+        None => Ok(expr),
+    }
 }
 
 fn symbol_text<'a>(t: &Token, text: &'a str) -> &'a str {
@@ -128,6 +134,8 @@ struct Parser<'a> {
     tokens: &'a [Token],
     pos: usize,
     names: &'a Names,
+    /// The first unknown function or named value.
+    name_error: Option<ExprError>,
 }
 
 impl Parser<'_> {
@@ -212,8 +220,8 @@ impl Parser<'_> {
                 if matches!(self.peek().map(|t| &t.tok), Some(Tok::LParen)) {
                     self.call(w, &t, depth)?
                 } else {
-                    if !self.names.allows_named_value(w) {
-                        return Err(ExprError::new(
+                    if !self.names.allows_named_value(w) && self.name_error.is_none() {
+                        self.name_error = Some(ExprError::new(
                             format!("Unrecognized named-value: '{w}'"),
                             t.start,
                         ));
@@ -291,9 +299,13 @@ impl Parser<'_> {
     }
 
     fn call(&mut self, name: &str, t: &Token, depth: usize) -> Result<Expr, ExprError> {
-        let info = function(name)
-            .filter(|f| !f.runtime_only || self.names.runtime)
-            .ok_or_else(|| ExprError::new(format!("Unrecognized function: '{name}'"), t.start))?;
+        let info = function(name).filter(|f| !f.runtime_only || self.names.runtime);
+        if info.is_none() && self.name_error.is_none() {
+            self.name_error = Some(ExprError::new(
+                format!("Unrecognized function: '{name}'"),
+                t.start,
+            ));
+        }
         self.pos += 1; // `(`
         let mut args = Vec::new();
         let end;
@@ -313,6 +325,13 @@ impl Parser<'_> {
                 }
             }
         }
+        let Some(info) = info else {
+            return Ok(Expr {
+                kind: ExprKind::Call(name.to_string(), args),
+                start: t.start,
+                end,
+            });
+        };
         if args.len() < info.min {
             return Err(ExprError::new(
                 format!("Too few parameters supplied: '{name}'"),
