@@ -76,6 +76,14 @@ pub fn build(input: &Input, options: Options) -> Outcome {
     }
 }
 
+/// The JSON value type of the model.
+pub type Json = serde_json::Value;
+
+/// The model as indented JSON text.
+pub fn to_pretty_json(v: &Json) -> String {
+    serde_json::to_string_pretty(v).unwrap_or_default()
+}
+
 /// A diagnostic in Azure's own wording: `FILE (Line: L, Col: C): MESSAGE`.
 pub fn azure_message(d: &Diagnostic, sources: &Sources) -> String {
     match d.span().and_then(|s| Some((s, sources.get(s.file)?))) {
