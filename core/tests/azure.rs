@@ -1,0 +1,66 @@
+//! Azure engine fixtures: every file in `fixtures/azure/` is a workspace, expanded and
+//! validated; the snapshot holds the final YAML and the diagnostics (as the CLI prints them and
+//! in Azure's own `FILE (Line: L, Col: C)` wording). Files whose name starts with `err_` must fail.
+//!
+//! A fixture file holds several workspace files: the first section is `azure-pipelines.yml`,
+//! and each line `#--- NAME` starts the file NAME (`@alias/…` for another repository).
+//! Leading `#! param NAME=VALUE`, `#! var NAME=VALUE` lines set queue-time values.
+
+use std::fmt::Write;
+
+use pipelab_core::azure::pipeline::{self, azure_message, Options};
+use pipelab_core::azure::template::Input;
+use pipelab_core::diag::render_short;
+
+fn workspace(text: &str) -> Input {
+    let mut input = Input {
+        entry: "azure-pipelines.yml".into(),
+        ..Input::default()
+    };
+    let mut name = "azure-pipelines.yml".to_string();
+    let mut body = String::new();
+    for line in text.split_inclusive('\n') {
+        if let Some(next) = line.strip_prefix("#--- ") {
+            input.files.push((name, std::mem::take(&mut body)));
+            name = next.trim().to_string();
+            continue;
+        }
+        if let Some(directive) = line.strip_prefix("#! ") {
+            let (kind, rest) = directive.trim().split_once(' ').unwrap_or(("", ""));
+            let (k, v) = rest.split_once('=').unwrap_or((rest, ""));
+            match kind {
+                "param" => input.parameters.push((k.into(), v.into())),
+                "var" => input.variables.push((k.into(), v.into())),
+                _ => panic!("unknown fixture directive {kind}"),
+            }
+        }
+        body.push_str(line);
+    }
+    input.files.push((name, body));
+    input
+}
+
+#[test]
+fn fixtures() {
+    insta::glob!("fixtures/azure/*.yml", |path| {
+        let text = std::fs::read_to_string(path).unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let input = workspace(&text);
+        let outcome = pipeline::build(&input, Options::default());
+        let mut out = String::new();
+        if let Some(p) = &outcome.pipeline {
+            out.push_str(&p.final_yaml());
+        }
+        for d in &outcome.diagnostics {
+            writeln!(out, "{}", render_short(d, &outcome.sources)).unwrap();
+            writeln!(out, "azure: {}", azure_message(d, &outcome.sources)).unwrap();
+        }
+        let must_fail = name.starts_with("err_");
+        assert_eq!(
+            must_fail,
+            outcome.pipeline.is_none(),
+            "{name}: err_ prefix must match the outcome:\n{out}"
+        );
+        insta::assert_snapshot!(out);
+    });
+}
