@@ -423,7 +423,7 @@ pub fn format_number(n: f64) -> String {
     let digits = digits.trim_end_matches('0');
     let digits = if digits.is_empty() { "0" } else { digits };
     let sign = if negative { "-" } else { "" };
-    if exp >= 15 || exp < -4 {
+    if !(-4..15).contains(&exp) {
         let (first, rest) = digits.split_at(1);
         let frac = if rest.is_empty() {
             String::new()
