@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
+use pipelab_core::azure::pipeline::simulate::{simulate, RunSpec, Trigger};
 use pipelab_core::azure::pipeline::{self, Options};
 use pipelab_core::azure::template::Input;
 use pipelab_core::diag::{render_short, Sources};
@@ -37,6 +38,15 @@ pub struct ExpandArgs {
     /// `yaml`: the final pipeline; `json`: the pipeline model (stages, jobs, dependencies).
     #[arg(long, value_enum, default_value = "yaml")]
     format: Format,
+    /// Print the simulated run as JSON instead of the pipeline.
+    #[arg(long)]
+    simulate: bool,
+    /// What starts the simulated run: manual, push:BRANCH[:PATH,...], pr:BRANCH or schedule.
+    #[arg(long, default_value = "manual", requires = "simulate")]
+    trigger: String,
+    /// A job that fails in the simulated run, as STAGE.JOB.
+    #[arg(long = "fail", value_name = "STAGE.JOB", requires = "simulate")]
+    fail: Vec<String>,
 }
 
 fn split_pair<'a>(s: &'a str, what: &str) -> Result<(&'a str, &'a str), String> {
@@ -122,6 +132,11 @@ pub fn run(args: ExpandArgs) -> Result<ExitCode, String> {
         }
     }
     input.files = files.iter().map(|(n, t, _)| (n.clone(), t.clone())).collect();
+    let trigger = if args.simulate {
+        Some(Trigger::parse(&args.trigger)?)
+    } else {
+        None
+    };
     let outcome = pipeline::build(
         &input,
         Options {
@@ -148,6 +163,18 @@ pub fn run(args: ExpandArgs) -> Result<ExitCode, String> {
     }
     match outcome.pipeline {
         Some(p) if outcome.diagnostics.iter().all(|d| !d.is_error()) => {
+            if let Some(trigger) = trigger {
+                let spec = RunSpec {
+                    trigger,
+                    failing: args.fail.clone(),
+                    variables: input.variables.clone(),
+                };
+                println!(
+                    "{}",
+                    pipelab_core::azure::pipeline::to_pretty_json(&simulate(&p.normalized, &spec))
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             match args.format {
                 Format::Yaml => print!("{}", p.final_yaml()),
                 Format::Json => println!(

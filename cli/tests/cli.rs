@@ -147,3 +147,33 @@ fn expand_missing_repository_is_an_error() {
         "expand/self/azure-pipelines.yml:22:13: error: File /release.yml not found in repository shared\n"
     );
 }
+
+#[test]
+fn expand_simulate_skips_what_depends_on_a_failure() {
+    let (code, stdout, stderr) = pipelab(&[
+        "expand",
+        "expand/self/azure-pipelines.yml",
+        "--repo",
+        "shared=expand/shared",
+        "--simulate",
+        "--fail",
+        "deploy_dev.deploy",
+    ]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn expand_simulate_honours_trigger_none() {
+    let (code, stdout, _) = pipelab(&[
+        "expand",
+        "expand/self/trigger-none.yml",
+        "--simulate",
+        "--trigger",
+        "push:main",
+    ]);
+    assert_eq!(code, 0);
+    let run: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(run["triggered"], false);
+    assert_eq!(run["reason"], "CI trigger is disabled (trigger: none)");
+}

@@ -24,7 +24,57 @@
 
 use std::path::Path;
 
-use pipelab_core::azure::expr::{self, value, MapContext, Names, Value};
+use pipelab_core::azure::expr::{self, MapContext, Names, Value};
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// A JSON value read with its objects' key order kept (the corpus depends on it, and
+/// `serde_json::Value` sorts keys unless a crate-wide feature is switched on).
+struct Ordered(Value);
+
+impl<'de> Deserialize<'de> for Ordered {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Ordered;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Ordered, E> {
+                Ok(Ordered(Value::Null))
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Ordered, E> {
+                Ok(Ordered(Value::Bool(b)))
+            }
+            fn visit_i64<E>(self, n: i64) -> Result<Ordered, E> {
+                Ok(Ordered(Value::Number(n as f64)))
+            }
+            fn visit_u64<E>(self, n: u64) -> Result<Ordered, E> {
+                Ok(Ordered(Value::Number(n as f64)))
+            }
+            fn visit_f64<E>(self, n: f64) -> Result<Ordered, E> {
+                Ok(Ordered(Value::Number(n)))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Ordered, E> {
+                Ok(Ordered(Value::String(s.to_string())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Ordered, A::Error> {
+                let mut items = Vec::new();
+                while let Some(Ordered(v)) = a.next_element()? {
+                    items.push(v);
+                }
+                Ok(Ordered(Value::Array(items)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Ordered, A::Error> {
+                let mut entries = Vec::new();
+                while let Some((k, Ordered(v))) = a.next_entry::<String, Ordered>()? {
+                    entries.push((k, v));
+                }
+                Ok(Ordered(Value::Object(entries)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 const CORPUS: &str = "../../shared/corpus/azure/actions-expressions/expressions/testdata";
 
@@ -95,14 +145,14 @@ fn kind_name(v: &Value) -> &'static str {
 }
 
 /// Runs one case; `Ok(())` when the outcome matches, else the reason.
-fn run_case(case: &serde_json::Value) -> Result<(), String> {
+fn run_case(case: &serde_json::Value, contexts: Option<&Value>) -> Result<(), String> {
     let text = case["expr"].as_str().unwrap_or_default().replace("toJson(", "convertToJson(").replace("toJSON(", "convertToJson(").replace("tojson(", "convertToJson(");
     let mut names = Names::default();
     let mut values = Vec::new();
-    if let Some(ctx) = case.get("contexts").and_then(|c| c.as_object()) {
+    if let Some(Value::Object(ctx)) = contexts {
         for (k, v) in ctx {
             names.named_values.push(k.clone());
-            values.push((k.clone(), value::from_json(v)));
+            values.push((k.clone(), v.clone()));
         }
     }
     let ctx = MapContext(values);
@@ -150,16 +200,26 @@ fn actions_expression_corpus_where_azure_agrees() {
         let text = std::fs::read_to_string(root.join(file)).expect("corpus file");
         let groups: serde_json::Map<String, serde_json::Value> =
             serde_json::from_str(&text).expect("corpus json");
+        // The same file with key order kept, for the contexts.
+        let Ordered(ordered) = serde_json::from_str(&text).expect("corpus json");
+        let ordered_cases = |group: &str, i: usize| -> Option<Value> {
+            let Value::Object(groups) = &ordered else { return None };
+            let (_, Value::Array(cases)) = groups.iter().find(|(g, _)| g == group)? else {
+                return None;
+            };
+            let Value::Object(case) = cases.get(i)? else { return None };
+            case.iter().find(|(k, _)| k == "contexts").map(|(_, v)| v.clone())
+        };
         let (mut pass, mut total, mut skipped) = (0, 0, 0);
         for (group, cases) in &groups {
-            for case in cases.as_array().into_iter().flatten() {
+            for (i, case) in cases.as_array().into_iter().flatten().enumerate() {
                 let e = case["expr"].as_str().unwrap_or_default();
                 if uses_github_syntax(e) {
                     skipped += 1;
                     continue;
                 }
                 total += 1;
-                match run_case(case) {
+                match run_case(case, ordered_cases(group, i).as_ref()) {
                     Ok(()) => pass += 1,
                     Err(why) => println!("FAIL {file} [{group}] {e:?}: {why}"),
                 }

@@ -8,6 +8,7 @@ pub mod emit;
 pub mod model;
 pub mod normalize;
 pub mod schema;
+pub mod simulate;
 
 use crate::azure::template::{self, Input, Tok};
 use crate::diag::{Diagnostic, Sources};
