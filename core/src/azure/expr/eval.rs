@@ -16,6 +16,12 @@ pub trait Context {
         None
     }
 
+    /// A named value by reference, when the context holds it as a [`Value`]: property and
+    /// index paths are then walked without copying the whole object.
+    fn named_ref(&self, _name: &str) -> Option<&Value> {
+        None
+    }
+
     /// Checks `named.key` / `named['key']` before it is read: Azure fails when an expression
     /// reads a template parameter that was never declared.
     fn check_member(&self, _named: &str, _key: &str) -> Result<(), String> {
@@ -49,6 +55,9 @@ pub fn eval(expr: &Expr, ctx: &dyn Context) -> Result<Value, ExprError> {
 /// property and index accesses apply element by element (dropping elements where they miss).
 fn eval_filtered(expr: &Expr, ctx: &dyn Context) -> Result<(Value, bool), ExprError> {
     let at = |message: String| ExprError::new(message, expr.start);
+    if let Some(found) = borrow_path(expr, ctx) {
+        return Ok((found?.map_or(Value::Null, Value::clone), false));
+    }
     Ok(match &expr.kind {
         ExprKind::Literal(v) => (v.clone(), false),
         ExprKind::NamedValue(name) => (ctx.named_value(name).unwrap_or(Value::Null), false),
@@ -98,6 +107,63 @@ fn eval_filtered(expr: &Expr, ctx: &dyn Context) -> Result<(Value, bool), ExprEr
             false,
         ),
     })
+}
+
+/// Walks `name`, `a.b` and `a[i]` paths rooted at a named value the context lends by reference.
+/// `None` when the expression is not such a path (or the root is not lent).
+fn borrow_path<'a>(
+    expr: &Expr,
+    ctx: &'a dyn Context,
+) -> Option<Result<Option<&'a Value>, ExprError>> {
+    let at = |message: String| ExprError::new(message, expr.start);
+    match &expr.kind {
+        ExprKind::NamedValue(name) => ctx.named_ref(name).map(|v| Ok(Some(v))),
+        ExprKind::Property(target, name) => {
+            if let ExprKind::NamedValue(named) = &target.kind {
+                ctx.named_ref(named)?;
+                if let Err(m) = ctx.check_member(named, name) {
+                    return Some(Err(at(m)));
+                }
+            }
+            let base = borrow_path(target, ctx)?;
+            Some(base.map(|b| b.and_then(|v| match v {
+                Value::Object(_) => v.property(name),
+                _ => None,
+            })))
+        }
+        ExprKind::Index(target, index) => {
+            let base = borrow_path(target, ctx)?;
+            let base = match base {
+                Ok(b) => b,
+                Err(e) => return Some(Err(e)),
+            };
+            let index = match eval(index, ctx) {
+                Ok(i) => i,
+                Err(e) => return Some(Err(e)),
+            };
+            if let (ExprKind::NamedValue(named), Some(key)) = (&target.kind, index.to_display()) {
+                if let Err(m) = ctx.check_member(named, &key) {
+                    return Some(Err(at(m)));
+                }
+            }
+            Some(Ok(base.and_then(|v| index_ref(v, &index))))
+        }
+        _ => None,
+    }
+}
+
+fn index_ref<'a>(target: &'a Value, index: &Value) -> Option<&'a Value> {
+    match target {
+        Value::Array(items) => {
+            let n = index.to_number()?.trunc();
+            if n < 0.0 || n.is_nan() {
+                return None;
+            }
+            items.get(n as usize)
+        }
+        Value::Object(_) => target.property(&index.to_display()?),
+        _ => None,
+    }
 }
 
 fn access(target: Value, filtered: bool, get: impl Fn(&Value) -> Option<Value>) -> (Value, bool) {

@@ -33,11 +33,11 @@ pub struct Repository {
 /// What expressions can see while a template is expanded.
 #[derive(Clone)]
 pub struct Scope {
-    pub parameters: Rc<Tok>,
+    pub parameters: Rc<Value>,
     /// For typed templates, the declared names; reading any other parameter is an error.
     pub declared: Option<Rc<Vec<String>>>,
     pub variables: Rc<Vec<(String, String)>>,
-    pub locals: Rc<Vec<(String, Tok)>>,
+    pub locals: Rc<Vec<(String, Value)>>,
 }
 
 impl Scope {
@@ -45,7 +45,7 @@ impl Scope {
         Names::compile_time(self.locals.iter().map(|(k, _)| k.clone()))
     }
 
-    fn with_local(&self, name: &str, value: Tok) -> Scope {
+    fn with_local(&self, name: &str, value: Value) -> Scope {
         let mut locals = (*self.locals).clone();
         locals.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
         locals.push((name.to_string(), value));
@@ -63,17 +63,24 @@ impl Scope {
 }
 
 impl Context for Scope {
-    fn named_value(&self, name: &str) -> Option<Value> {
+    fn named_ref(&self, name: &str) -> Option<&Value> {
         if let Some((_, v)) = self
             .locals
             .iter()
             .rev()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
         {
-            return Some(v.to_value());
+            return Some(v);
         }
         if name.eq_ignore_ascii_case("parameters") {
-            return Some(self.parameters.to_value());
+            return Some(&self.parameters);
+        }
+        None
+    }
+
+    fn named_value(&self, name: &str) -> Option<Value> {
+        if let Some(v) = self.named_ref(name) {
+            return Some(v.clone());
         }
         if name.eq_ignore_ascii_case("variables") {
             return Some(Value::Object(
@@ -332,7 +339,7 @@ impl<'a> Expander<'a> {
             }
         }
         let scope = Scope {
-            parameters: Rc::new(Tok::new(TokKind::Mapping(values), root.span)),
+            parameters: Rc::new(Tok::new(TokKind::Mapping(values), root.span).to_value()),
             declared: (!decls.untyped)
                 .then(|| Rc::new(decls.params.iter().map(|d| d.name.clone()).collect())),
             variables,
@@ -647,7 +654,7 @@ impl<'a> Expander<'a> {
                             let coll = self.eval_expr(&expr, offset, k, &scope.names(), &scope)?;
                             // Each iteration sees the variables the previous ones defined.
                             for element in iterate(&coll, k)? {
-                                let inner = scope.with_local(&var, Tok::from_value(&element, k.span));
+                                let inner = scope.with_local(&var, element.clone());
                                 for p in self.body_items(body, &inner, key)? {
                                     self.push_item(p, &mut scope, key, &mut out)?;
                                 }
@@ -809,7 +816,7 @@ impl<'a> Expander<'a> {
                         let coll = self.eval_expr(&expr, offset, k, &scope.names(), &scope)?;
                         let mut merged = Vec::new();
                         for element in iterate(&coll, k)? {
-                            let inner = scope.with_local(&var, Tok::from_value(&element, k.span));
+                            let inner = scope.with_local(&var, element.clone());
                             merged.extend(self.map_branch(true, v, &inner, variables_mode)?);
                             if variables_mode {
                                 if let Some(last) = merged.last() {
