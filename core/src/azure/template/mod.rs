@@ -95,6 +95,15 @@ fn run(ex: &mut Expander, input: &Input) -> Result<Tok, Box<Diagnostic>> {
         .get("resources")
         .and_then(|r| r.get("repositories"))
     {
+        // Only a repository's `ref` may hold a template expression.
+        for r in repos.as_sequence().unwrap_or(&[]) {
+            for (k, v) in r.as_mapping().unwrap_or(&[]) {
+                if k.as_str() != Some("ref") {
+                    check_no_expression(k)?;
+                    check_no_expression(v)?;
+                }
+            }
+        }
         for r in repos.as_sequence().unwrap_or(&[]) {
             if let Some(alias) = r.get("repository").and_then(Tok::scalar_text) {
                 ex.repositories.push(Repository {
