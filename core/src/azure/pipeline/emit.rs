@@ -115,18 +115,15 @@ fn block(s: &str, indent: usize) -> String {
     out
 }
 
-/// Quotes a string when a plain scalar would not read back as the same string.
+/// Quotes a string when a plain scalar would not read back (in Azure) as the same string.
 pub fn quote_if_needed(s: &str) -> String {
     let special_start = s.starts_with([
         '-', '?', ':', ',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@',
         '`', ' ',
     ]);
-    let reads_as_other = matches!(
-        s,
-        "" | "~" | "null" | "Null" | "NULL" | "true" | "True" | "TRUE" | "false" | "False"
-            | "FALSE" | "yes" | "no" | "Yes" | "No" | "on" | "off" | "On" | "Off" | "y" | "n"
-    ) || s.parse::<f64>().is_ok()
-        || s.starts_with("0x");
+    // Azure reads every plain scalar as a string except the null forms, so `1` and `true` need
+    // no quotes to stay strings; only what YAML syntax or the null forms would change does.
+    let reads_as_other = matches!(s, "" | "~" | "null" | "Null" | "NULL");
     let needs = special_start
         || reads_as_other
         || s.ends_with(' ')

@@ -290,9 +290,24 @@ fn step(t: &Tok) -> R {
     Ok(())
 }
 
+/// A variable value that is a run-time expression `$[ … ]` must parse.
+fn runtime_value(v: &Tok) -> R {
+    let Some(text) = v.as_str() else {
+        return Ok(());
+    };
+    let t = text.trim();
+    if let Some(inner) = t.strip_prefix("$[").and_then(|r| r.strip_suffix(']')) {
+        let e = inner.trim();
+        crate::azure::expr::parse(e, &crate::azure::expr::Names::runtime())
+            .map_err(|err| error(err.full_message(e) + ".", v.span))?;
+    }
+    Ok(())
+}
+
 fn variables(t: &Tok) -> R {
     match &t.kind {
-        TokKind::Mapping(_) | TokKind::Null => Ok(()),
+        TokKind::Mapping(m) => m.iter().try_for_each(|(_, v)| runtime_value(v)),
+        TokKind::Null => Ok(()),
         TokKind::Sequence(items) => {
             for item in items {
                 let m = expect_mapping(item)?;
@@ -301,9 +316,12 @@ fn variables(t: &Tok) -> R {
                 } else {
                     &["name", "value", "readonly"]
                 };
-                for (k, _) in m {
+                for (k, v) in m {
                     if !allowed.contains(&key(k).as_str()) {
                         return Err(unexpected(k));
+                    }
+                    if key(k) == "value" {
+                        runtime_value(v)?;
                     }
                 }
             }
