@@ -177,10 +177,16 @@ pub fn run(args: ExpandArgs) -> Result<ExitCode, String> {
             }
             match args.format {
                 Format::Yaml => print!("{}", p.final_yaml()),
-                Format::Json => println!(
-                    "{}",
-                    serde_json_pretty(&p.model(&outcome.sources))
-                ),
+                Format::Json => {
+                    let library = pipelab_core::azure::pipeline::model::Library {
+                        variables: &input.variables,
+                        groups: &input.variable_groups,
+                    };
+                    println!(
+                        "{}",
+                        serde_json_pretty(&p.model_with(&outcome.sources, &library))
+                    )
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -177,3 +177,26 @@ fn expand_simulate_honours_trigger_none() {
     assert_eq!(run["triggered"], false);
     assert_eq!(run["reason"], "CI trigger is disabled (trigger: none)");
 }
+
+#[test]
+fn expand_json_resolves_macros_from_variable_groups() {
+    let (code, stdout, stderr) = pipelab(&[
+        "expand",
+        "expand/self/groups.yml",
+        "--var-group",
+        "groupvars_dev:mygroupvar=from the library",
+        "--var",
+        "who=cli",
+        "--format",
+        "json",
+    ]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let model: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let stage = &model["stages"][0];
+    assert_eq!(stage["variables"]["groups"][0]["name"], "groupvars_dev");
+    assert_eq!(stage["variables"]["groups"][0]["inLibrary"], true);
+    assert_eq!(
+        stage["jobs"][0]["steps"][0]["inputs"]["script"],
+        "echo 'from the library' cli $(unknown)\n"
+    );
+}

@@ -43,6 +43,12 @@ impl Pipeline {
     pub fn model(&self, sources: &Sources) -> serde_json::Value {
         model::build(&self.normalized, sources)
     }
+
+    /// The model with variables and `$(var)` macros resolved from queue-time variables and the
+    /// variable-group library.
+    pub fn model_with(&self, sources: &Sources, library: &model::Library) -> serde_json::Value {
+        model::build_with(&self.normalized, sources, library)
+    }
 }
 
 /// The outcome of expanding and finishing a pipeline.

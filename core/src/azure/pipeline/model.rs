@@ -46,8 +46,98 @@ fn depends_on(t: &Tok) -> Option<Vec<String>> {
     })
 }
 
+/// What the model resolves `$(var)` macros from: queue-time variables and the variable-group
+/// library.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Library<'a> {
+    pub variables: &'a [(String, String)],
+    pub groups: &'a [(String, Vec<(String, String)>)],
+}
+
+/// Variables in scope, in definition order (later definitions win).
+#[derive(Clone, Debug, Default)]
+struct VarScope {
+    values: Vec<(String, String)>,
+    groups: Vec<Json>,
+}
+
+impl VarScope {
+    fn set(&mut self, name: String, value: String) {
+        self.values.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
+        self.values.push((name, value));
+    }
+
+    /// Adds a `variables:` block (mapping or list form, with groups from the library).
+    fn add(&mut self, vars: Option<&Tok>, library: &Library) {
+        match vars.map(|v| &v.kind) {
+            Some(TokKind::Mapping(m)) => {
+                for (k, v) in m {
+                    self.set(k.scalar_text().unwrap_or_default(), v.scalar_text().unwrap_or_default());
+                }
+            }
+            Some(TokKind::Sequence(items)) => {
+                for i in items {
+                    if let Some(group) = i.get("group").and_then(Tok::scalar_text) {
+                        let found = library.groups.iter().find(|(g, _)| g.eq_ignore_ascii_case(&group));
+                        self.groups.push(json!({"name": group, "inLibrary": found.is_some()}));
+                        for (k, v) in found.map(|(_, vars)| vars.as_slice()).unwrap_or(&[]) {
+                            self.set(k.clone(), v.clone());
+                        }
+                    } else if let Some(name) = i.get("name").and_then(Tok::scalar_text) {
+                        self.set(name, i.get("value").and_then(Tok::scalar_text).unwrap_or_default());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn to_json(&self) -> Json {
+        json!({
+            "values": self.values.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect::<Map<_, _>>(),
+            "groups": self.groups,
+        })
+    }
+
+    /// Replaces `$(name)` macros whose value is known; unknown macros stay, as Azure leaves them.
+    fn resolve(&self, text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find("$(") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            match after.find(')') {
+                Some(end) => {
+                    let name = &after[..end];
+                    match self.values.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                        Some((_, v)) => out.push_str(v),
+                        None => out.push_str(&rest[start..start + 2 + end + 1]),
+                    }
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.push_str(&rest[start..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
 /// Builds the model from the normalised pipeline.
 pub fn build(normalized: &Tok, sources: &Sources) -> Json {
+    build_with(normalized, sources, &Library::default())
+}
+
+/// Builds the model, resolving variables and macros from `library`.
+pub fn build_with(normalized: &Tok, sources: &Sources, library: &Library) -> Json {
+    let mut root_vars = VarScope::default();
+    for (k, v) in library.variables {
+        root_vars.set(k.clone(), v.clone());
+    }
+    root_vars.add(normalized.get("variables"), library);
     let mut stages = Vec::new();
     let mut previous: Option<String> = None;
     for st in normalized
@@ -58,12 +148,15 @@ pub fn build(normalized: &Tok, sources: &Sources) -> Json {
         let name = st.get("stage").and_then(Tok::scalar_text).unwrap_or_default();
         // Stages run one after the other unless dependsOn says otherwise.
         let deps = depends_on(st).unwrap_or_else(|| previous.iter().cloned().collect());
+        let mut stage_vars = root_vars.clone();
+        stage_vars.groups.clear();
+        stage_vars.add(st.get("variables"), library);
         let jobs: Vec<Json> = st
             .get("jobs")
             .and_then(Tok::as_sequence)
             .unwrap_or(&[])
             .iter()
-            .map(|j| job(j, sources))
+            .map(|j| job(j, sources, &stage_vars, library))
             .collect();
         stages.push(json!({
             "name": name,
@@ -71,7 +164,7 @@ pub fn build(normalized: &Tok, sources: &Sources) -> Json {
             "dependsOn": deps,
             "condition": text(st.get("condition")),
             "pool": st.get("pool").map_or(Json::Null, to_json),
-            "variables": st.get("variables").map_or(Json::Null, to_json),
+            "variables": stage_vars.to_json(),
             "jobs": jobs,
             "location": location(st, sources),
         }));
@@ -81,13 +174,16 @@ pub fn build(normalized: &Tok, sources: &Sources) -> Json {
         "name": text(normalized.get("name")),
         "trigger": normalized.get("trigger").map_or(Json::Null, to_json),
         "pr": normalized.get("pr").map_or(Json::Null, to_json),
-        "variables": normalized.get("variables").map_or(Json::Null, to_json),
+        "variables": root_vars.to_json(),
         "pool": normalized.get("pool").map_or(Json::Null, to_json),
         "stages": stages,
     })
 }
 
-fn job(j: &Tok, sources: &Sources) -> Json {
+fn job(j: &Tok, sources: &Sources, stage_vars: &VarScope, library: &Library) -> Json {
+    let mut vars = stage_vars.clone();
+    vars.groups.clear();
+    vars.add(j.get("variables"), library);
     let deployment = j.get("deployment").is_some();
     let name = j
         .get(if deployment { "deployment" } else { "job" })
@@ -115,7 +211,7 @@ fn job(j: &Tok, sources: &Sources) -> Json {
         json!({"kind": kind, "spec": to_json(s)})
     });
     let mut steps = Vec::new();
-    collect_steps(j, &mut steps, sources, None);
+    collect_steps(j, &mut steps, sources, None, &vars);
     json!({
         "name": name,
         "kind": if deployment { "deployment" } else { "job" },
@@ -125,23 +221,34 @@ fn job(j: &Tok, sources: &Sources) -> Json {
         "pool": j.get("pool").map_or(Json::Null, to_json),
         "environment": environment,
         "strategy": strategy,
-        "variables": j.get("variables").map_or(Json::Null, to_json),
+        "variables": vars.to_json(),
         "steps": steps,
         "location": location(j, sources),
     })
 }
 
 /// Steps of a job, or of every lifecycle hook of a deployment (tagged with the hook).
-fn collect_steps(t: &Tok, out: &mut Vec<Json>, sources: &Sources, hook: Option<&str>) {
+fn collect_steps(t: &Tok, out: &mut Vec<Json>, sources: &Sources, hook: Option<&str>, vars: &VarScope) {
     if let Some(steps) = t.get("steps").and_then(Tok::as_sequence) {
         for s in steps {
             let kind = s
                 .as_mapping()
                 .and_then(|m| m.first())
                 .and_then(|(k, _)| k.scalar_text());
+            let inputs: Map<String, Json> = s
+                .get("inputs")
+                .and_then(Tok::as_mapping)
+                .unwrap_or(&[])
+                .iter()
+                .map(|(k, v)| {
+                    let value = v.scalar_text().map_or_else(|| to_json(v), |t| Json::String(vars.resolve(&t)));
+                    (k.scalar_text().unwrap_or_default(), value)
+                })
+                .collect();
             out.push(json!({
                 "kind": kind,
                 "task": text(s.get("task")),
+                "inputs": inputs,
                 "displayName": text(s.get("displayName")),
                 "condition": text(s.get("condition")),
                 "hook": hook,
@@ -156,10 +263,10 @@ fn collect_steps(t: &Tok, out: &mut Vec<Json>, sources: &Sources, hook: Option<&
                 if h == "on" {
                     for (ok, ov) in hv.as_mapping().unwrap_or(&[]) {
                         let name = format!("on.{}", ok.scalar_text().unwrap_or_default());
-                        collect_steps(ov, out, sources, Some(&name));
+                        collect_steps(ov, out, sources, Some(&name), vars);
                     }
                 } else {
-                    collect_steps(hv, out, sources, Some(&h));
+                    collect_steps(hv, out, sources, Some(&h), vars);
                 }
             }
         }
