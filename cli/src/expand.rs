@@ -55,9 +55,19 @@ fn split_pair<'a>(s: &'a str, what: &str) -> Result<(&'a str, &'a str), String> 
 }
 
 /// Every `*.yml` / `*.yaml` under `dir` (hidden folders skipped), named relative to `dir`.
-fn read_folder(dir: &Path, prefix: &str, out: &mut Vec<(String, String, PathBuf)>) -> Result<(), String> {
-    fn walk(dir: &Path, base: &Path, prefix: &str, out: &mut Vec<(String, String, PathBuf)>) -> Result<(), String> {
-        let rd = std::fs::read_dir(dir).map_err(|e| format!("cannot read folder {}: {e}", dir.display()))?;
+fn read_folder(
+    dir: &Path,
+    prefix: &str,
+    out: &mut Vec<(String, String, PathBuf)>,
+) -> Result<(), String> {
+    fn walk(
+        dir: &Path,
+        base: &Path,
+        prefix: &str,
+        out: &mut Vec<(String, String, PathBuf)>,
+    ) -> Result<(), String> {
+        let rd = std::fs::read_dir(dir)
+            .map_err(|e| format!("cannot read folder {}: {e}", dir.display()))?;
         let mut entries: Vec<_> = rd.flatten().collect();
         entries.sort_by_key(|e| e.file_name());
         for e in entries {
@@ -67,7 +77,10 @@ fn read_folder(dir: &Path, prefix: &str, out: &mut Vec<(String, String, PathBuf)
                 if !hidden {
                     walk(&path, base, prefix, out)?;
                 }
-            } else if matches!(path.extension().and_then(|x| x.to_str()), Some("yml" | "yaml")) {
+            } else if matches!(
+                path.extension().and_then(|x| x.to_str()),
+                Some("yml" | "yaml")
+            ) {
                 let text = std::fs::read_to_string(&path)
                     .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
                 let rel = path.strip_prefix(base).unwrap_or(&path);
@@ -131,7 +144,10 @@ pub fn run(args: ExpandArgs) -> Result<ExitCode, String> {
                 .push((group.to_string(), vec![(k.to_string(), v.to_string())])),
         }
     }
-    input.files = files.iter().map(|(n, t, _)| (n.clone(), t.clone())).collect();
+    input.files = files
+        .iter()
+        .map(|(n, t, _)| (n.clone(), t.clone()))
+        .collect();
     let trigger = if args.simulate {
         Some(Trigger::parse(&args.trigger)?)
     } else {
@@ -146,16 +162,16 @@ pub fn run(args: ExpandArgs) -> Result<ExitCode, String> {
     // Report locations as the user's paths.
     let mut shown = Sources::new();
     for (_, f) in outcome.sources.iter() {
-        let display = files
-            .iter()
-            .find(|(n, _, _)| *n == f.name)
-            .map_or_else(
-                || f.name.clone(),
-                |(_, _, p)| {
-                    let shown = p.display().to_string();
-                    shown.strip_prefix("./").map(str::to_string).unwrap_or(shown)
-                },
-            );
+        let display = files.iter().find(|(n, _, _)| *n == f.name).map_or_else(
+            || f.name.clone(),
+            |(_, _, p)| {
+                let shown = p.display().to_string();
+                shown
+                    .strip_prefix("./")
+                    .map(str::to_string)
+                    .unwrap_or(shown)
+            },
+        );
         shown.add(display, f.text.clone());
     }
     for d in &outcome.diagnostics {

@@ -32,7 +32,11 @@ fn azure_dynamic_multistage_example_expands() {
                 .iter()
                 .filter_map(|d| d.as_str())
                 .collect();
-            format!("{} <- [{}]", s["name"].as_str().unwrap_or(""), deps.join(","))
+            format!(
+                "{} <- [{}]",
+                s["name"].as_str().unwrap_or(""),
+                deps.join(",")
+            )
         })
         .collect();
     assert_eq!(stages, ["build <- []", "dev <- [build]", "prod <- [dev]"]);

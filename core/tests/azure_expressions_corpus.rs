@@ -92,7 +92,14 @@ const RUN: &[(&str, usize)] = &[
     ("tojson.json", 21),
 ];
 
-const GITHUB_ONLY_FUNCTIONS: &[&str] = &["fromjson(", "hashfiles(", "success(", "failure(", "cancelled(", "case("];
+const GITHUB_ONLY_FUNCTIONS: &[&str] = &[
+    "fromjson(",
+    "hashfiles(",
+    "success(",
+    "failure(",
+    "cancelled(",
+    "case(",
+];
 
 fn uses_github_syntax(expr: &str) -> bool {
     let lower = expr.to_ascii_lowercase();
@@ -121,7 +128,9 @@ fn to_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Null => serde_json::Value::Null,
         Value::Bool(b) => (*b).into(),
-        Value::Number(n) => serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into),
+        Value::Number(n) => {
+            serde_json::Number::from_f64(*n).map_or(serde_json::Value::Null, Into::into)
+        }
         Value::String(s) => s.clone().into(),
         Value::Version(_) | Value::DateTime(_) => v.to_display().unwrap_or_default().into(),
         Value::Array(items) => items.iter().map(to_json).collect(),
@@ -146,7 +155,12 @@ fn kind_name(v: &Value) -> &'static str {
 
 /// Runs one case; `Ok(())` when the outcome matches, else the reason.
 fn run_case(case: &serde_json::Value, contexts: Option<&Value>) -> Result<(), String> {
-    let text = case["expr"].as_str().unwrap_or_default().replace("toJson(", "convertToJson(").replace("toJSON(", "convertToJson(").replace("tojson(", "convertToJson(");
+    let text = case["expr"]
+        .as_str()
+        .unwrap_or_default()
+        .replace("toJson(", "convertToJson(")
+        .replace("toJSON(", "convertToJson(")
+        .replace("tojson(", "convertToJson(");
     let mut names = Names::default();
     let mut values = Vec::new();
     if let Some(Value::Object(ctx)) = contexts {
@@ -158,7 +172,10 @@ fn run_case(case: &serde_json::Value, contexts: Option<&Value>) -> Result<(), St
     let ctx = MapContext(values);
     let got = expr::evaluate(&text, &names, &ctx);
     if let Some(err) = case.get("err") {
-        let want = err["value"].as_str().unwrap_or_default().replace("toJson(", "convertToJson(");
+        let want = err["value"]
+            .as_str()
+            .unwrap_or_default()
+            .replace("toJson(", "convertToJson(");
         return match got {
             Err((msg, _)) if msg.starts_with(&want) => Ok(()),
             Err((msg, _)) => Err(format!("error {msg:?}, expected {want:?}")),
@@ -185,7 +202,11 @@ fn run_case(case: &serde_json::Value, contexts: Option<&Value>) -> Result<(), St
             if same {
                 Ok(())
             } else {
-                Err(format!("got {kind_name} {json}, expected {kind} {}", want["value"], kind_name = kind_name(&v)))
+                Err(format!(
+                    "got {kind_name} {json}, expected {kind} {}",
+                    want["value"],
+                    kind_name = kind_name(&v)
+                ))
             }
         }
     }
@@ -203,12 +224,18 @@ fn actions_expression_corpus_where_azure_agrees() {
         // The same file with key order kept, for the contexts.
         let Ordered(ordered) = serde_json::from_str(&text).expect("corpus json");
         let ordered_cases = |group: &str, i: usize| -> Option<Value> {
-            let Value::Object(groups) = &ordered else { return None };
+            let Value::Object(groups) = &ordered else {
+                return None;
+            };
             let (_, Value::Array(cases)) = groups.iter().find(|(g, _)| g == group)? else {
                 return None;
             };
-            let Value::Object(case) = cases.get(i)? else { return None };
-            case.iter().find(|(k, _)| k == "contexts").map(|(_, v)| v.clone())
+            let Value::Object(case) = cases.get(i)? else {
+                return None;
+            };
+            case.iter()
+                .find(|(k, _)| k == "contexts")
+                .map(|(_, v)| v.clone())
         };
         let (mut pass, mut total, mut skipped) = (0, 0, 0);
         for (group, cases) in &groups {
@@ -225,7 +252,9 @@ fn actions_expression_corpus_where_azure_agrees() {
                 }
             }
         }
-        report.push(format!("{file}: {pass}/{total} pass ({skipped} skipped as GitHub-only)"));
+        report.push(format!(
+            "{file}: {pass}/{total} pass ({skipped} skipped as GitHub-only)"
+        ));
         if pass < *pinned {
             below.push(format!("{file}: {pass} < pinned {pinned}"));
         }

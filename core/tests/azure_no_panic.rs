@@ -33,7 +33,9 @@ fn run(text: &str) -> bool {
         entry: "pipeline.yml".into(),
         ..Input::default()
     };
-    pipeline::build(&input, Options::default()).pipeline.is_some()
+    pipeline::build(&input, Options::default())
+        .pipeline
+        .is_some()
 }
 
 /// Deterministic mutations of `text`.
@@ -73,7 +75,10 @@ fn mutations(text: &str) -> Vec<String> {
 #[test]
 fn mutated_corpus_files_never_panic() {
     let mut all = Vec::new();
-    files(&Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS), &mut all);
+    files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join(CORPUS),
+        &mut all,
+    );
     assert!(all.len() > 200, "corpus files found: {}", all.len());
     let mut runs = 0;
     for text in &all {
@@ -93,21 +98,32 @@ fn deep_nesting_is_bounded() {
         deep.push_str(&format!("k{i}:\n"));
     }
     run(&deep);
-    let nested_expr = format!("steps:\n- script: ${{{{ {}1{} }}}}\n", "not(".repeat(60), ")".repeat(60));
+    let nested_expr = format!(
+        "steps:\n- script: ${{{{ {}1{} }}}}\n",
+        "not(".repeat(60),
+        ")".repeat(60)
+    );
     assert!(!run(&nested_expr), "expression depth is limited");
     // Each template doubles the steps: the size limit stops the blow-up.
     let mut input = Input {
         entry: "pipeline.yml".into(),
         ..Input::default()
     };
-    input.files.push(("pipeline.yml".into(), "steps:\n- template: t0.yml\n".into()));
+    input
+        .files
+        .push(("pipeline.yml".into(), "steps:\n- template: t0.yml\n".into()));
     for i in 0..40 {
         input.files.push((
             format!("t{i}.yml"),
-            format!("steps:\n- template: t{0}.yml\n- template: t{0}.yml\n", i + 1),
+            format!(
+                "steps:\n- template: t{0}.yml\n- template: t{0}.yml\n",
+                i + 1
+            ),
         ));
     }
-    input.files.push(("t40.yml".into(), "steps:\n- script: x\n".into()));
+    input
+        .files
+        .push(("t40.yml".into(), "steps:\n- script: x\n".into()));
     let outcome = pipeline::build(&input, Options::default());
     assert!(outcome.pipeline.is_none(), "2^40 steps must hit a limit");
 }

@@ -143,7 +143,12 @@ fn run(case: &Case, root: &Path) -> Result<(), String> {
         (true, true) => Err("expected an error, expansion succeeded".into()),
         (true, false) => {
             println!("expected error in {}: {}", case.entry, messages.join(" | "));
-            for want in case.header.get("expectederrormessage").into_iter().flatten() {
+            for want in case
+                .header
+                .get("expectederrormessage")
+                .into_iter()
+                .flatten()
+            {
                 if !messages.iter().any(|m| m.contains(want.as_str())) {
                     return Err(format!(
                         "error message {:?} does not contain {want:?}",
@@ -165,7 +170,10 @@ fn runner_server_azure_pipelines_cases() {
     for case in &cases {
         let name = format!(
             "{}/{}",
-            case.folder.file_name().unwrap_or_default().to_string_lossy(),
+            case.folder
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy(),
             case.entry
         );
         // A panic is a failure of this case, reported like the others.

@@ -126,10 +126,12 @@ fn borrow_path<'a>(
                 }
             }
             let base = borrow_path(target, ctx)?;
-            Some(base.map(|b| b.and_then(|v| match v {
-                Value::Object(_) => v.property(name),
-                _ => None,
-            })))
+            Some(base.map(|b| {
+                b.and_then(|v| match v {
+                    Value::Object(_) => v.property(name),
+                    _ => None,
+                })
+            }))
         }
         ExprKind::Index(target, index) => {
             let base = borrow_path(target, ctx)?;
@@ -392,7 +394,10 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, CallError
                 .collect();
             match name {
                 "always" => Value::Bool(true),
-                _ => Value::Bool(ctx.status(name, &deps).unwrap_or(name != "failed" && name != "canceled")),
+                _ => Value::Bool(
+                    ctx.status(name, &deps)
+                        .unwrap_or(name != "failed" && name != "canceled"),
+                ),
             }
         }
         other => {

@@ -153,9 +153,15 @@ pub fn split_template(text: &str, open: &str, close: &str) -> Result<Vec<Segment
             return Err(start);
         };
         if start > rest_start {
-            out.push(Segment::Text(text[rest_start..start].to_string(), rest_start));
+            out.push(Segment::Text(
+                text[rest_start..start].to_string(),
+                rest_start,
+            ));
         }
-        out.push(Segment::Expr(text[inner_start..end].to_string(), inner_start));
+        out.push(Segment::Expr(
+            text[inner_start..end].to_string(),
+            inner_start,
+        ));
         i = end + close.len();
         rest_start = i;
     }

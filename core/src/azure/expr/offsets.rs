@@ -53,7 +53,8 @@ impl ScalarMap {
                 if rc == c {
                     at = p;
                     p += rc.len_utf8();
-                    if style == ScalarStyle::SingleQuoted && c == '\'' && rb.get(p) == Some(&b'\'') {
+                    if style == ScalarStyle::SingleQuoted && c == '\'' && rb.get(p) == Some(&b'\'')
+                    {
                         p += 1;
                     }
                     break;
@@ -80,10 +81,6 @@ impl ScalarMap {
 
     /// The file offset of cooked offset `i` (clamped to the scalar's end).
     pub fn file_offset(&self, i: usize) -> usize {
-        self.map
-            .get(i)
-            .or(self.map.last())
-            .copied()
-            .unwrap_or(0)
+        self.map.get(i).or(self.map.last()).copied().unwrap_or(0)
     }
 }

@@ -194,11 +194,10 @@ impl Parser<'_> {
     fn expr(&mut self, depth: usize) -> Result<Expr, ExprError> {
         if depth >= MAX_DEPTH {
             let at = self.peek().map_or(0, |t| t.start);
-            return Err(ExprError::new(
-                format!("Exceeded max expression depth {MAX_DEPTH}"),
-                at,
-            )
-            .without_location());
+            return Err(
+                ExprError::new(format!("Exceeded max expression depth {MAX_DEPTH}"), at)
+                    .without_location(),
+            );
         }
         let t = self.next()?.clone();
         let mut e = match &t.tok {

@@ -6,7 +6,10 @@ fn check(expr: &str, expect: &str) {
     let ctx = MapContext(vec![(
         "parameters".into(),
         Value::Object(vec![
-            ("list".into(), Value::Array(vec![Value::str("a"), Value::str("b")])),
+            (
+                "list".into(),
+                Value::Array(vec![Value::str("a"), Value::str("b")]),
+            ),
             (
                 "map".into(),
                 Value::Object(vec![
@@ -44,7 +47,10 @@ fn azure_semantics() {
     check("lt(1, 'abc')", "error: Unable to convert from String to Number.. Located at position 1 within expression: lt(1, 'abc')");
     check("ge(1.0.0, 0.9.9.9)", "\"True\"");
     check("parameters.map[ge(1.0.0,0.9.9.9)]", "\"0\"");
-    check("format('{0}-{{x}}-{1}', parameters.name, true)", "\"Dev-{x}-True\"");
+    check(
+        "format('{0}-{{x}}-{1}', parameters.name, true)",
+        "\"Dev-{x}-True\"",
+    );
     check("format('{0:yyyyMMdd}', parameters.start)", "\"20260102\"");
     check("format('{0:yyyyMMdd}', 'x')", "error: The format specifiers 'yyyyMMdd' are not valid for objects of type 'String'. Located at position 1 within expression: format('{0:yyyyMMdd}', 'x')");
     check("join(';', parameters.list)", "\"a;b\"");
@@ -64,8 +70,14 @@ fn azure_semantics() {
     check("1.5e3", "\"1500\"");
     check("parameters.list.*", "[\"a\",\"b\"]");
     check("parameters['list'][5]", "\"\"");
-    check("convertToJson(parameters.list)", "\"[\\n  \\\"a\\\",\\n  \\\"b\\\"\\n]\"");
-    check("3 + 4", "error: Unexpected symbol: '+'. Located at position 3 within expression: 3 + 4");
+    check(
+        "convertToJson(parameters.list)",
+        "\"[\\n  \\\"a\\\",\\n  \\\"b\\\"\\n]\"",
+    );
+    check(
+        "3 + 4",
+        "error: Unexpected symbol: '+'. Located at position 3 within expression: 3 + 4",
+    );
     check("nothing", "error: Unrecognized named-value: 'nothing'. Located at position 1 within expression: nothing");
     check("nothing()", "error: Unrecognized function: 'nothing'. Located at position 1 within expression: nothing()");
     check("parameters.param-minus", "error: Unexpected symbol: 'param-minus'. Located at position 12 within expression: parameters.param-minus");
@@ -89,15 +101,26 @@ fn offsets_map_through_quotes_and_folding() {
     let src = "key: 'it''s ${{ y }}'\n";
     let start = src.find('\'').unwrap();
     let cooked = "it's ${{ y }}";
-    let map = ScalarMap::new(&src[start..src.len() - 1], start, ScalarStyle::SingleQuoted, cooked);
-    assert_eq!(map.file_offset(cooked.find('y').unwrap()), src.rfind('y').unwrap());
+    let map = ScalarMap::new(
+        &src[start..src.len() - 1],
+        start,
+        ScalarStyle::SingleQuoted,
+        cooked,
+    );
+    assert_eq!(
+        map.file_offset(cooked.find('y').unwrap()),
+        src.rfind('y').unwrap()
+    );
 
     // Folded block: the line break became a space.
     let src = "key: >\n  first\n  ${{ z }}\n";
     let start = src.find("first").unwrap();
     let cooked = "first ${{ z }}\n";
     let map = ScalarMap::new(&src[start..], start, ScalarStyle::Folded, cooked);
-    assert_eq!(map.file_offset(cooked.find('z').unwrap()), src.find('z').unwrap());
+    assert_eq!(
+        map.file_offset(cooked.find('z').unwrap()),
+        src.find('z').unwrap()
+    );
 }
 
 #[test]

@@ -38,9 +38,15 @@ impl DateTime {
     pub fn parse_iso(s: &str) -> Option<DateTime> {
         let s = s.trim().trim_end_matches('Z');
         let (date, time) = s.split_once(['T', ' ']).unwrap_or((s, "00:00:00"));
-        let d: Vec<u32> = date.split('-').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+        let d: Vec<u32> = date
+            .split('-')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
         let (hms, frac) = time.split_once('.').unwrap_or((time, "0"));
-        let t: Vec<u32> = hms.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+        let t: Vec<u32> = hms
+            .split(':')
+            .map(|p| p.parse().ok())
+            .collect::<Option<_>>()?;
         if d.len() != 3 || t.len() != 3 {
             return None;
         }
@@ -54,8 +60,13 @@ impl DateTime {
             second: t[2],
             millisecond: ms,
         };
-        (dt.month >= 1 && dt.month <= 12 && dt.day >= 1 && dt.day <= 31 && dt.hour < 24
-            && dt.minute < 60 && dt.second < 61)
+        (dt.month >= 1
+            && dt.month <= 12
+            && dt.day >= 1
+            && dt.day <= 31
+            && dt.hour < 24
+            && dt.minute < 60
+            && dt.second < 61)
             .then_some(dt)
     }
 
@@ -72,7 +83,11 @@ impl DateTime {
             while i + n < chars.len() && chars[i + n] == c {
                 n += 1;
             }
-            let h12 = if self.hour % 12 == 0 { 12 } else { self.hour % 12 };
+            let h12 = if self.hour % 12 == 0 {
+                12
+            } else {
+                self.hour % 12
+            };
             match c {
                 'y' => match n {
                     1 => out.push_str(&(self.year % 100).to_string()),
@@ -252,11 +267,7 @@ impl Value {
 
 /// Azure's conversion failure message.
 pub fn conversion_error(from: Kind, to: Kind) -> String {
-    format!(
-        "Unable to convert from {} to {}.",
-        from.name(),
-        to.name()
-    )
+    format!("Unable to convert from {} to {}.", from.name(), to.name())
 }
 
 /// `eq` semantics: convert the right operand to the left operand's kind; false if that fails.
@@ -355,7 +366,10 @@ pub fn parse_version(s: &str) -> Option<Vec<u64>> {
 }
 
 pub fn format_version(v: &[u64]) -> String {
-    v.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(".")
+    v.iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 /// Parses a string operand as a number the way Azure converts strings: surrounding white space
@@ -393,7 +407,10 @@ pub fn parse_number_literal(t: &str) -> Option<f64> {
             && body
                 .bytes()
                 .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
-            && body.bytes().next().is_some_and(|b| b.is_ascii_digit() || b == b'.')
+            && body
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_digit() || b == b'.')
             && body.bytes().any(|b| b.is_ascii_digit());
         if !ok {
             return None;

@@ -84,7 +84,11 @@ fn scalar(t: &Tok, indent: usize) -> String {
         TokKind::Bool(b) => if *b { "true" } else { "false" }.into(),
         TokKind::Number(n) => format_number(*n),
         TokKind::String(s) => {
-            if s.contains('\n') && !s.contains('\r') && !s.starts_with(' ') && !s.trim_end_matches('\n').is_empty() {
+            if s.contains('\n')
+                && !s.contains('\r')
+                && !s.starts_with(' ')
+                && !s.trim_end_matches('\n').is_empty()
+            {
                 block(s, indent)
             } else {
                 quote_if_needed(s)

@@ -96,7 +96,10 @@ pub fn azure_message(d: &Diagnostic, sources: &Sources) -> String {
     match d.span().and_then(|s| Some((s, sources.get(s.file)?))) {
         Some((span, f)) => {
             let lc = f.line_col(span.start as usize);
-            format!("/{} (Line: {}, Col: {}): {}", f.name, lc.line, lc.col, d.message)
+            format!(
+                "/{} (Line: {}, Col: {}): {}",
+                f.name, lc.line, lc.col, d.message
+            )
         }
         None => d.message.clone(),
     }

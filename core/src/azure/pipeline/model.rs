@@ -33,7 +33,8 @@ pub fn to_json(t: &Tok) -> Json {
 }
 
 fn text(t: Option<&Tok>) -> Json {
-    t.and_then(Tok::scalar_text).map_or(Json::Null, Json::String)
+    t.and_then(Tok::scalar_text)
+        .map_or(Json::Null, Json::String)
 }
 
 /// `dependsOn` as a list; `None` when it is not written.
@@ -42,7 +43,11 @@ fn depends_on(t: &Tok) -> Option<Vec<String>> {
     Some(match &d.kind {
         TokKind::Sequence(items) => items.iter().filter_map(Tok::scalar_text).collect(),
         TokKind::Null => Vec::new(),
-        _ => d.scalar_text().into_iter().filter(|s| !s.is_empty()).collect(),
+        _ => d
+            .scalar_text()
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect(),
     })
 }
 
@@ -72,19 +77,31 @@ impl VarScope {
         match vars.map(|v| &v.kind) {
             Some(TokKind::Mapping(m)) => {
                 for (k, v) in m {
-                    self.set(k.scalar_text().unwrap_or_default(), v.scalar_text().unwrap_or_default());
+                    self.set(
+                        k.scalar_text().unwrap_or_default(),
+                        v.scalar_text().unwrap_or_default(),
+                    );
                 }
             }
             Some(TokKind::Sequence(items)) => {
                 for i in items {
                     if let Some(group) = i.get("group").and_then(Tok::scalar_text) {
-                        let found = library.groups.iter().find(|(g, _)| g.eq_ignore_ascii_case(&group));
-                        self.groups.push(json!({"name": group, "inLibrary": found.is_some()}));
+                        let found = library
+                            .groups
+                            .iter()
+                            .find(|(g, _)| g.eq_ignore_ascii_case(&group));
+                        self.groups
+                            .push(json!({"name": group, "inLibrary": found.is_some()}));
                         for (k, v) in found.map(|(_, vars)| vars.as_slice()).unwrap_or(&[]) {
                             self.set(k.clone(), v.clone());
                         }
                     } else if let Some(name) = i.get("name").and_then(Tok::scalar_text) {
-                        self.set(name, i.get("value").and_then(Tok::scalar_text).unwrap_or_default());
+                        self.set(
+                            name,
+                            i.get("value")
+                                .and_then(Tok::scalar_text)
+                                .unwrap_or_default(),
+                        );
                     }
                 }
             }
@@ -109,7 +126,11 @@ impl VarScope {
             match after.find(')') {
                 Some(end) => {
                     let name = &after[..end];
-                    match self.values.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)) {
+                    match self
+                        .values
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    {
                         Some((_, v)) => out.push_str(v),
                         None => out.push_str(&rest[start..start + 2 + end + 1]),
                     }
@@ -145,7 +166,10 @@ pub fn build_with(normalized: &Tok, sources: &Sources, library: &Library) -> Jso
         .and_then(Tok::as_sequence)
         .unwrap_or(&[])
     {
-        let name = st.get("stage").and_then(Tok::scalar_text).unwrap_or_default();
+        let name = st
+            .get("stage")
+            .and_then(Tok::scalar_text)
+            .unwrap_or_default();
         // Stages run one after the other unless dependsOn says otherwise.
         let deps = depends_on(st).unwrap_or_else(|| previous.iter().cloned().collect());
         let mut stage_vars = root_vars.clone();
@@ -228,7 +252,13 @@ fn job(j: &Tok, sources: &Sources, stage_vars: &VarScope, library: &Library) -> 
 }
 
 /// Steps of a job, or of every lifecycle hook of a deployment (tagged with the hook).
-fn collect_steps(t: &Tok, out: &mut Vec<Json>, sources: &Sources, hook: Option<&str>, vars: &VarScope) {
+fn collect_steps(
+    t: &Tok,
+    out: &mut Vec<Json>,
+    sources: &Sources,
+    hook: Option<&str>,
+    vars: &VarScope,
+) {
     if let Some(steps) = t.get("steps").and_then(Tok::as_sequence) {
         for s in steps {
             let kind = s
@@ -241,7 +271,9 @@ fn collect_steps(t: &Tok, out: &mut Vec<Json>, sources: &Sources, hook: Option<&
                 .unwrap_or(&[])
                 .iter()
                 .map(|(k, v)| {
-                    let value = v.scalar_text().map_or_else(|| to_json(v), |t| Json::String(vars.resolve(&t)));
+                    let value = v
+                        .scalar_text()
+                        .map_or_else(|| to_json(v), |t| Json::String(vars.resolve(&t)));
                     (k.scalar_text().unwrap_or_default(), value)
                 })
                 .collect();

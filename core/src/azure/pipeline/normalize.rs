@@ -6,12 +6,27 @@ use crate::diag::Span;
 
 /// Keys of a `steps:`-only pipeline that belong to its implicit job.
 const JOB_KEYS: &[&str] = &[
-    "pool", "container", "services", "workspace", "strategy", "timeoutInMinutes",
-    "cancelTimeoutInMinutes", "continueOnError", "condition",
+    "pool",
+    "container",
+    "services",
+    "workspace",
+    "strategy",
+    "timeoutInMinutes",
+    "cancelTimeoutInMinutes",
+    "continueOnError",
+    "condition",
 ];
 const ROOT_ORDER: &[&str] = &[
-    "name", "appendCommitMessageToRunName", "trigger", "pr", "schedules", "resources",
-    "lockBehavior", "variables", "pool", "stages",
+    "name",
+    "appendCommitMessageToRunName",
+    "trigger",
+    "pr",
+    "schedules",
+    "resources",
+    "lockBehavior",
+    "variables",
+    "pool",
+    "stages",
 ];
 
 fn s(text: &str, span: Span) -> Tok {
@@ -26,11 +41,19 @@ fn map(entries: Vec<(Tok, Tok)>, span: Span) -> Tok {
 pub fn normalize(root: &Tok) -> Tok {
     let span = root.span;
     let entries: Vec<(Tok, Tok)> = root.as_mapping().map(<[_]>::to_vec).unwrap_or_default();
-    let get = |k: &str| entries.iter().find(|(key, _)| key.as_str() == Some(k)).cloned();
+    let get = |k: &str| {
+        entries
+            .iter()
+            .find(|(key, _)| key.as_str() == Some(k))
+            .cloned()
+    };
     let mut stages = match (get("stages"), get("jobs"), get("steps")) {
         (Some((_, st)), _, _) => st.as_sequence().map(<[_]>::to_vec).unwrap_or_default(),
         (None, Some((jk, jobs)), _) => vec![map(
-            vec![(s("stage", jk.span), s("__default", jk.span)), (s("jobs", jk.span), jobs)],
+            vec![
+                (s("stage", jk.span), s("__default", jk.span)),
+                (s("jobs", jk.span), jobs),
+            ],
             jk.span,
         )],
         (None, None, Some((sk, steps))) => {
@@ -44,7 +67,10 @@ pub fn normalize(root: &Tok) -> Tok {
             vec![map(
                 vec![
                     (s("stage", sk.span), s("__default", sk.span)),
-                    (s("jobs", sk.span), Tok::new(TokKind::Sequence(vec![map(job, sk.span)]), sk.span)),
+                    (
+                        s("jobs", sk.span),
+                        Tok::new(TokKind::Sequence(vec![map(job, sk.span)]), sk.span),
+                    ),
                 ],
                 sk.span,
             )]
@@ -58,7 +84,10 @@ pub fn normalize(root: &Tok) -> Tok {
     let mut out = Vec::new();
     for key in ROOT_ORDER {
         if *key == "stages" {
-            out.push((s("stages", span), Tok::new(TokKind::Sequence(stages.clone()), span)));
+            out.push((
+                s("stages", span),
+                Tok::new(TokKind::Sequence(stages.clone()), span),
+            ));
             continue;
         }
         if steps_only && JOB_KEYS.contains(key) {
@@ -147,9 +176,10 @@ pub fn normalize_step(step: &Tok) -> Tok {
     let Some(entries) = step.as_mapping() else {
         return step.clone();
     };
-    let Some((kind_key, script)) = entries.iter().find(|(k, _)| {
-        matches!(k.as_str(), Some("script" | "bash" | "pwsh" | "powershell"))
-    }) else {
+    let Some((kind_key, script)) = entries
+        .iter()
+        .find(|(k, _)| matches!(k.as_str(), Some("script" | "bash" | "pwsh" | "powershell")))
+    else {
         return step.clone();
     };
     let kind = kind_key.as_str().unwrap_or_default();
@@ -163,8 +193,14 @@ pub fn normalize_step(step: &Tok) -> Tok {
         "script" => &["workingDirectory", "failOnStderr"],
         "bash" => &["workingDirectory", "failOnStderr", "noProfile", "noRc"],
         _ => &[
-            "workingDirectory", "failOnStderr", "errorActionPreference", "warningPreference",
-            "informationPreference", "verbosePreference", "debugPreference", "progressPreference",
+            "workingDirectory",
+            "failOnStderr",
+            "errorActionPreference",
+            "warningPreference",
+            "informationPreference",
+            "verbosePreference",
+            "debugPreference",
+            "progressPreference",
             "ignoreLASTEXITCODE",
         ],
     };

@@ -8,41 +8,144 @@ use crate::diag::Diagnostic;
 type R = Result<(), Box<Diagnostic>>;
 
 const ROOT: &[&str] = &[
-    "name", "appendCommitMessageToRunName", "trigger", "pr", "schedules", "resources", "variables",
-    "parameters", "stages", "jobs", "steps", "extends", "pool", "container", "services",
-    "workspace", "strategy", "lockBehavior", "timeoutInMinutes", "cancelTimeoutInMinutes",
-    "continueOnError", "condition",
+    "name",
+    "appendCommitMessageToRunName",
+    "trigger",
+    "pr",
+    "schedules",
+    "resources",
+    "variables",
+    "parameters",
+    "stages",
+    "jobs",
+    "steps",
+    "extends",
+    "pool",
+    "container",
+    "services",
+    "workspace",
+    "strategy",
+    "lockBehavior",
+    "timeoutInMinutes",
+    "cancelTimeoutInMinutes",
+    "continueOnError",
+    "condition",
 ];
 const STAGE: &[&str] = &[
-    "stage", "displayName", "dependsOn", "condition", "variables", "jobs", "pool", "lockBehavior",
-    "trigger", "isSkippable", "templateContext",
+    "stage",
+    "displayName",
+    "dependsOn",
+    "condition",
+    "variables",
+    "jobs",
+    "pool",
+    "lockBehavior",
+    "trigger",
+    "isSkippable",
+    "templateContext",
 ];
 const JOB_COMMON: &[&str] = &[
-    "displayName", "dependsOn", "condition", "continueOnError", "timeoutInMinutes",
-    "cancelTimeoutInMinutes", "variables", "pool", "container", "services", "workspace",
-    "templateContext", "uses",
+    "displayName",
+    "dependsOn",
+    "condition",
+    "continueOnError",
+    "timeoutInMinutes",
+    "cancelTimeoutInMinutes",
+    "variables",
+    "pool",
+    "container",
+    "services",
+    "workspace",
+    "templateContext",
+    "uses",
 ];
 const JOB: &[&str] = &["job", "strategy", "steps"];
 const DEPLOYMENT: &[&str] = &["deployment", "environment", "strategy"];
 const STEP_COMMON: &[&str] = &[
-    "displayName", "name", "condition", "continueOnError", "enabled", "env", "timeoutInMinutes",
-    "retryCountOnTaskFailure", "target",
+    "displayName",
+    "name",
+    "condition",
+    "continueOnError",
+    "enabled",
+    "env",
+    "timeoutInMinutes",
+    "retryCountOnTaskFailure",
+    "target",
 ];
 const STEP_KINDS: &[(&str, &[&str])] = &[
     ("script", &["workingDirectory", "failOnStderr"]),
-    ("bash", &["workingDirectory", "failOnStderr", "noProfile", "noRc"]),
-    ("pwsh", &["workingDirectory", "failOnStderr", "errorActionPreference", "warningPreference", "informationPreference", "verbosePreference", "debugPreference", "progressPreference", "ignoreLASTEXITCODE"]),
-    ("powershell", &["workingDirectory", "failOnStderr", "errorActionPreference", "warningPreference", "informationPreference", "verbosePreference", "debugPreference", "progressPreference", "ignoreLASTEXITCODE"]),
+    (
+        "bash",
+        &["workingDirectory", "failOnStderr", "noProfile", "noRc"],
+    ),
+    (
+        "pwsh",
+        &[
+            "workingDirectory",
+            "failOnStderr",
+            "errorActionPreference",
+            "warningPreference",
+            "informationPreference",
+            "verbosePreference",
+            "debugPreference",
+            "progressPreference",
+            "ignoreLASTEXITCODE",
+        ],
+    ),
+    (
+        "powershell",
+        &[
+            "workingDirectory",
+            "failOnStderr",
+            "errorActionPreference",
+            "warningPreference",
+            "informationPreference",
+            "verbosePreference",
+            "debugPreference",
+            "progressPreference",
+            "ignoreLASTEXITCODE",
+        ],
+    ),
     ("task", &["inputs"]),
-    ("checkout", &["clean", "fetchDepth", "fetchFilter", "fetchTags", "lfs", "persistCredentials", "submodules", "path", "sparseCheckoutDirectories", "sparseCheckoutPatterns", "workspaceRepo"]),
+    (
+        "checkout",
+        &[
+            "clean",
+            "fetchDepth",
+            "fetchFilter",
+            "fetchTags",
+            "lfs",
+            "persistCredentials",
+            "submodules",
+            "path",
+            "sparseCheckoutDirectories",
+            "sparseCheckoutPatterns",
+            "workspaceRepo",
+        ],
+    ),
     ("download", &["artifact", "patterns", "path"]),
     ("downloadBuild", &["artifact", "path", "patterns", "inputs"]),
     ("getPackage", &["path"]),
-    ("publish", &["artifact", "artifactType", "fileSharePath", "parallel", "parallelCount"]),
+    (
+        "publish",
+        &[
+            "artifact",
+            "artifactType",
+            "fileSharePath",
+            "parallel",
+            "parallelCount",
+        ],
+    ),
     ("upload", &["artifact"]),
     ("reviewApp", &[]),
 ];
-const HOOKS: &[&str] = &["preDeploy", "deploy", "routeTraffic", "postRouteTraffic", "on"];
+const HOOKS: &[&str] = &[
+    "preDeploy",
+    "deploy",
+    "routeTraffic",
+    "postRouteTraffic",
+    "on",
+];
 
 /// Parses a condition as the run-time expression it is; `Err` holds Azure's message.
 pub fn check_condition(text: &str) -> Result<(), String> {
@@ -232,7 +335,14 @@ fn hook(t: &Tok) -> R {
 }
 
 /// Keys whose values Azure reads as booleans (YAML 1.1 spellings included).
-const BOOLEAN_KEYS: &[&str] = &["continueOnError", "enabled", "isSkippable", "persistCredentials", "lfs", "clean"];
+const BOOLEAN_KEYS: &[&str] = &[
+    "continueOnError",
+    "enabled",
+    "isSkippable",
+    "persistCredentials",
+    "lfs",
+    "clean",
+];
 
 fn boolean(k: &Tok, v: &Tok) -> R {
     if !BOOLEAN_KEYS.contains(&key(k).as_str()) {
@@ -244,7 +354,8 @@ fn boolean(k: &Tok, v: &Tok) -> R {
             let ok = ["y", "yes", "n", "no", "true", "false", "on", "off"]
                 .iter()
                 .any(|b| b.eq_ignore_ascii_case(s))
-                || s.contains("$(") || s.contains("$[");
+                || s.contains("$(")
+                || s.contains("$[");
             if ok || key(k) == "clean" {
                 Ok(())
             } else {

@@ -95,7 +95,10 @@ fn glob(p: &str, v: &str) -> bool {
     match p.split_once('*') {
         None => p.eq_ignore_ascii_case(v),
         Some((head, tail)) => {
-            if !v.to_ascii_lowercase().starts_with(&head.to_ascii_lowercase()) {
+            if !v
+                .to_ascii_lowercase()
+                .starts_with(&head.to_ascii_lowercase())
+            {
                 return false;
             }
             let rest = &v[head.len()..];
@@ -138,10 +141,9 @@ fn triggered(root: &Tok, trigger: &Trigger) -> (bool, String) {
             }
             let (branches_ok, paths_ok) = match t.map(|t| &t.kind) {
                 None | Some(TokKind::Null) => (true, true),
-                Some(TokKind::Sequence(_)) => (
-                    strings(t).iter().any(|p| matches(p, branch, false)),
-                    true,
-                ),
+                Some(TokKind::Sequence(_)) => {
+                    (strings(t).iter().any(|p| matches(p, branch, false)), true)
+                }
                 Some(TokKind::Mapping(_)) => {
                     let t = t.and_then(|t| t.get("branches"));
                     let p = root.get("trigger").and_then(|t| t.get("paths"));
@@ -154,8 +156,14 @@ fn triggered(root: &Tok, trigger: &Trigger) -> (bool, String) {
             };
             match (branches_ok, paths_ok) {
                 (true, true) => (true, format!("Push to {branch} matches the CI trigger")),
-                (false, _) => (false, format!("Branch {branch} is not included by the CI trigger")),
-                (true, false) => (false, "No changed path is included by the CI trigger".into()),
+                (false, _) => (
+                    false,
+                    format!("Branch {branch} is not included by the CI trigger"),
+                ),
+                (true, false) => (
+                    false,
+                    "No changed path is included by the CI trigger".into(),
+                ),
             }
         }
         Trigger::PullRequest { branch } => {
@@ -166,13 +174,21 @@ fn triggered(root: &Tok, trigger: &Trigger) -> (bool, String) {
             let ok = match pr.map(|p| &p.kind) {
                 None | Some(TokKind::Null) => true,
                 Some(TokKind::Sequence(_)) => strings(pr).iter().any(|p| matches(p, branch, false)),
-                Some(TokKind::Mapping(_)) => filter(pr.and_then(|p| p.get("branches")), branch, false),
+                Some(TokKind::Mapping(_)) => {
+                    filter(pr.and_then(|p| p.get("branches")), branch, false)
+                }
                 _ => true,
             };
             if ok {
-                (true, format!("Pull request into {branch} matches the PR trigger"))
+                (
+                    true,
+                    format!("Pull request into {branch} matches the PR trigger"),
+                )
             } else {
-                (false, format!("Target branch {branch} is not included by the PR trigger"))
+                (
+                    false,
+                    format!("Target branch {branch} is not included by the PR trigger"),
+                )
             }
         }
     }
@@ -216,7 +232,9 @@ impl Context for CondContext {
                         (
                             s.clone(),
                             Value::Object(
-                                jobs.iter().map(|(j, o)| (j.clone(), result_object(*o))).collect(),
+                                jobs.iter()
+                                    .map(|(j, o)| (j.clone(), result_object(*o)))
+                                    .collect(),
                             ),
                         )
                     })
@@ -271,7 +289,10 @@ fn evaluate(condition: Option<&Tok>, ctx: &CondContext) -> (bool, String) {
                 .map(|(k, o)| format!("{k}={}", o.word()))
                 .collect();
             let why = if deps.is_empty() {
-                format!("Condition '{text}' evaluated to {}", if b { "True" } else { "False" })
+                format!(
+                    "Condition '{text}' evaluated to {}",
+                    if b { "True" } else { "False" }
+                )
             } else {
                 format!(
                     "Condition '{text}' evaluated to {} (dependencies: {})",
@@ -281,7 +302,10 @@ fn evaluate(condition: Option<&Tok>, ctx: &CondContext) -> (bool, String) {
             };
             (b, why)
         }
-        Err((msg, _)) => (false, format!("Condition '{text}' failed to evaluate: {msg}")),
+        Err((msg, _)) => (
+            false,
+            format!("Condition '{text}' failed to evaluate: {msg}"),
+        ),
     }
 }
 
@@ -290,7 +314,11 @@ fn depends_on(t: &Tok) -> Option<Vec<String>> {
     Some(match &d.kind {
         TokKind::Sequence(items) => items.iter().filter_map(Tok::scalar_text).collect(),
         TokKind::Null => Vec::new(),
-        _ => d.scalar_text().into_iter().filter(|s| !s.is_empty()).collect(),
+        _ => d
+            .scalar_text()
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect(),
     })
 }
 
@@ -298,12 +326,17 @@ fn static_variables(t: Option<&Tok>, out: &mut Vec<(String, String)>) {
     match t.map(|t| &t.kind) {
         Some(TokKind::Mapping(m)) => {
             for (k, v) in m {
-                out.push((k.scalar_text().unwrap_or_default(), v.scalar_text().unwrap_or_default()));
+                out.push((
+                    k.scalar_text().unwrap_or_default(),
+                    v.scalar_text().unwrap_or_default(),
+                ));
             }
         }
         Some(TokKind::Sequence(items)) => {
             for i in items {
-                if let (Some(n), Some(v)) = (i.get("name").and_then(Tok::scalar_text), i.get("value")) {
+                if let (Some(n), Some(v)) =
+                    (i.get("name").and_then(Tok::scalar_text), i.get("value"))
+                {
                     out.push((n, v.scalar_text().unwrap_or_default()));
                 }
             }
@@ -326,20 +359,33 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
         Trigger::PullRequest { branch } => ("PullRequest", strip_ref(branch).to_string()),
     };
     vars.push(("Build.Reason".into(), build_reason.into()));
-    vars.push(("Build.SourceBranch".into(), format!("refs/heads/{source_branch}")));
+    vars.push((
+        "Build.SourceBranch".into(),
+        format!("refs/heads/{source_branch}"),
+    ));
     vars.push((
         "Build.SourceBranchName".into(),
-        source_branch.rsplit('/').next().unwrap_or_default().to_string(),
+        source_branch
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     ));
     static_variables(normalized.get("variables"), &mut vars);
 
-    let stages = normalized.get("stages").and_then(Tok::as_sequence).unwrap_or(&[]);
+    let stages = normalized
+        .get("stages")
+        .and_then(Tok::as_sequence)
+        .unwrap_or(&[]);
     let mut results: Vec<(String, Outcome)> = Vec::new();
     let mut job_results: Vec<(String, Vec<(String, Outcome)>)> = Vec::new();
     let mut out = Vec::new();
     let mut previous: Option<String> = None;
     for st in stages {
-        let name = st.get("stage").and_then(Tok::scalar_text).unwrap_or_default();
+        let name = st
+            .get("stage")
+            .and_then(Tok::scalar_text)
+            .unwrap_or_default();
         let deps = depends_on(st).unwrap_or_else(|| previous.iter().cloned().collect());
         previous = Some(name.clone());
         let mut stage_vars = vars.clone();
@@ -418,7 +464,9 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
         };
         results.push((name.clone(), stage_result));
         job_results.push((name.clone(), this_jobs));
-        out.push(json!({"name": name, "result": stage_result.word(), "reason": why, "jobs": jobs_out}));
+        out.push(
+            json!({"name": name, "result": stage_result.word(), "reason": why, "jobs": jobs_out}),
+        );
     }
     json!({"triggered": true, "reason": reason, "stages": out})
 }
@@ -460,7 +508,13 @@ mod tests {
             .as_array()
             .into_iter()
             .flatten()
-            .map(|s| format!("{}={}", s["name"].as_str().unwrap_or(""), s["result"].as_str().unwrap_or("")))
+            .map(|s| {
+                format!(
+                    "{}={}",
+                    s["name"].as_str().unwrap_or(""),
+                    s["result"].as_str().unwrap_or("")
+                )
+            })
             .collect()
     }
 
@@ -480,7 +534,10 @@ mod tests {
             ["build=Succeeded", "rollback=Skipped", "prod=Skipped"]
         );
         assert_eq!(run(yaml, "push:feature/x", &[])["triggered"], false);
-        assert_eq!(run(yaml, "push:main:docs/readme.md", &[])["triggered"], false);
+        assert_eq!(
+            run(yaml, "push:main:docs/readme.md", &[])["triggered"],
+            false
+        );
         assert_eq!(run(yaml, "pr:main", &[])["triggered"], true);
         assert_eq!(run(yaml, "schedule", &[])["triggered"], false);
     }

@@ -94,7 +94,10 @@ impl Context for Scope {
     }
 
     fn check_member(&self, named: &str, key: &str) -> Result<(), String> {
-        let is_local = self.locals.iter().any(|(k, _)| k.eq_ignore_ascii_case(named));
+        let is_local = self
+            .locals
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case(named));
         match &self.declared {
             Some(declared)
                 if !is_local
@@ -112,7 +115,11 @@ enum Directive {
     If(String, usize),
     ElseIf(String, usize),
     Else,
-    Each { var: String, expr: String, offset: usize },
+    Each {
+        var: String,
+        expr: String,
+        offset: usize,
+    },
     Insert,
 }
 
@@ -156,7 +163,10 @@ impl<'a> Expander<'a> {
             return Some(found);
         }
         let (alias, path) = crate::detect::split_repo(name);
-        let repo = self.repositories.iter().find(|r| Some(r.alias.as_str()) == alias)?;
+        let repo = self
+            .repositories
+            .iter()
+            .find(|r| Some(r.alias.as_str()) == alias)?;
         // Found under the `name@ref` spelling, the file is still known by its alias name, so
         // that its own relative references stay in its repository.
         lookup(&format!("@{}@{}/{path}", repo.name, repo.git_ref))
@@ -293,7 +303,11 @@ impl<'a> Expander<'a> {
         if !decls.untyped {
             for (k, _) in &given_entries {
                 let key = k.scalar_text().unwrap_or_default();
-                if !decls.params.iter().any(|d| d.name.eq_ignore_ascii_case(&key)) {
+                if !decls
+                    .params
+                    .iter()
+                    .any(|d| d.name.eq_ignore_ascii_case(&key))
+                {
                     return Err(error(format!("Unexpected parameter '{key}'"), k.span));
                 }
             }
@@ -312,10 +326,7 @@ impl<'a> Expander<'a> {
                 (None, None) if decls.untyped => Tok::new(TokKind::Null, d.decl.span),
                 (None, None) => {
                     return Err(error(
-                        format!(
-                            "A value for the '{}' parameter must be provided.",
-                            d.name
-                        ),
+                        format!("A value for the '{}' parameter must be provided.", d.name),
                         call_span,
                     ))
                 }
@@ -358,7 +369,10 @@ impl<'a> Expander<'a> {
         let TokKind::Mapping(entries) = &tok.kind else {
             return Ok(tok);
         };
-        let Some(pos) = entries.iter().position(|(k, _)| k.as_str() == Some("extends")) else {
+        let Some(pos) = entries
+            .iter()
+            .position(|(k, _)| k.as_str() == Some("extends"))
+        else {
             return Ok(tok);
         };
         let ext = &entries[pos].1;
@@ -367,7 +381,12 @@ impl<'a> Expander<'a> {
             .and_then(|t| t.as_str().map(|s| (s.to_string(), t.span)))
             .ok_or_else(|| error("'extends' requires a 'template'", ext.span))?;
         let name = self.resolve(&template.0, template.1)?;
-        let body = self.expand_file(&name, ext.get("parameters"), template.1, scope.variables.clone())?;
+        let body = self.expand_file(
+            &name,
+            ext.get("parameters"),
+            template.1,
+            scope.variables.clone(),
+        )?;
         let mut out: Vec<(Tok, Tok)> = Vec::new();
         for (i, (k, v)) in entries.iter().enumerate() {
             if i == pos {
@@ -428,14 +447,16 @@ impl<'a> Expander<'a> {
             self.expr_error("The expression is not closed: '}}' is missing", tok, off)
         })?;
         let names = scope.names();
-        let whole = matches!(
-            segments.as_slice(),
-            [Segment::Expr(..)]
-        ) || (segments.iter().filter(|s| matches!(s, Segment::Expr(..))).count() == 1
-            && segments.iter().all(|s| match s {
-                Segment::Text(t, _) => t.trim().is_empty(),
-                _ => true,
-            }));
+        let whole = matches!(segments.as_slice(), [Segment::Expr(..)])
+            || (segments
+                .iter()
+                .filter(|s| matches!(s, Segment::Expr(..)))
+                .count()
+                == 1
+                && segments.iter().all(|s| match s {
+                    Segment::Text(t, _) => t.trim().is_empty(),
+                    _ => true,
+                }));
         let mut out = String::new();
         for seg in &segments {
             match seg {
@@ -468,7 +489,14 @@ impl<'a> Expander<'a> {
         Ok(Tok::string(out, tok.span))
     }
 
-    fn eval_expr(&self, text: &str, off: usize, tok: &Tok, names: &Names, scope: &Scope) -> R<Value> {
+    fn eval_expr(
+        &self,
+        text: &str,
+        off: usize,
+        tok: &Tok,
+        names: &Names,
+        scope: &Scope,
+    ) -> R<Value> {
         let (text, off) = trim_expr(text, off);
         let parsed = expr::parse(text, names)
             .map_err(|e| self.expr_error(&e.full_message(text.trim()), tok, off + e.offset))?;
@@ -488,7 +516,10 @@ impl<'a> Expander<'a> {
     /// An error at offset `off` of the string value of `tok`, located in the file.
     fn expr_error(&self, message: &str, tok: &Tok, off: usize) -> Box<Diagnostic> {
         let at = self.file_offset(tok, off);
-        error(message.trim_end_matches('.').to_string() + ".", Span::point(tok.span.file, at))
+        error(
+            message.trim_end_matches('.').to_string() + ".",
+            Span::point(tok.span.file, at),
+        )
     }
 
     fn file_offset(&self, tok: &Tok, off: usize) -> usize {
@@ -563,7 +594,9 @@ impl<'a> Expander<'a> {
     }
 
     fn condition(&self, text: &str, off: usize, key: &Tok, scope: &Scope) -> R<bool> {
-        Ok(self.eval_expr(text, off, key, &scope.names(), scope)?.to_bool())
+        Ok(self
+            .eval_expr(text, off, key, &scope.names(), scope)?
+            .to_bool())
     }
 
     /// Parses every expression under a branch that is not taken. Azure reports syntax errors
@@ -662,10 +695,7 @@ impl<'a> Expander<'a> {
                             Vec::new()
                         }
                         Directive::Insert => {
-                            return Err(error(
-                                "'${{ insert }}' is only valid in a mapping",
-                                k.span,
-                            ))
+                            return Err(error("'${{ insert }}' is only valid in a mapping", k.span))
                         }
                     };
                     for p in produced {
@@ -712,7 +742,13 @@ impl<'a> Expander<'a> {
 
     /// Adds an expanded item to a sequence: templates are spliced; variables become visible
     /// to later compile-time expressions.
-    fn push_item(&mut self, item: Tok, scope: &mut Scope, key: Option<&str>, out: &mut Vec<Tok>) -> R<()> {
+    fn push_item(
+        &mut self,
+        item: Tok,
+        scope: &mut Scope,
+        key: Option<&str>,
+        out: &mut Vec<Tok>,
+    ) -> R<()> {
         let key = key.filter(|k| TEMPLATE_KEYS.contains(k));
         if key.is_some() && item.is_null() {
             // An empty `-` item (as an editor leaves it) contributes nothing.
@@ -724,7 +760,12 @@ impl<'a> Expander<'a> {
                 .ok_or_else(|| error("'template' must be a string", t.span))?
                 .to_string();
             let name = self.resolve(&reference, t.span)?;
-            let body = self.expand_file(&name, item.get("parameters"), t.span, scope.variables.clone())?;
+            let body = self.expand_file(
+                &name,
+                item.get("parameters"),
+                t.span,
+                scope.variables.clone(),
+            )?;
             let contributed = match body.get(key) {
                 None => Vec::new(),
                 Some(v) => match &v.kind {
@@ -844,14 +885,19 @@ impl<'a> Expander<'a> {
             chain = None;
             let key = self.expand(k, &scope, None)?;
             let key_text = key.scalar_text().ok_or_else(|| {
-                error(format!("A {} is not allowed as a key", key.kind_name()), k.span)
+                error(
+                    format!("A {} is not allowed as a key", key.kind_name()),
+                    k.span,
+                )
             })?;
             let key = Tok {
                 kind: TokKind::String(key_text.clone()),
                 ..key
             };
             let value = if k.as_str() == Some("variables") {
-                variables.take().unwrap_or_else(|| Tok::new(TokKind::Null, v.span))
+                variables
+                    .take()
+                    .unwrap_or_else(|| Tok::new(TokKind::Null, v.span))
             } else {
                 self.expand(v, &scope, Some(key_text.as_str()))?
             };
@@ -863,7 +909,13 @@ impl<'a> Expander<'a> {
         Ok(Tok::new(TokKind::Mapping(out), span))
     }
 
-    fn map_branch(&mut self, taken: bool, body: &Tok, scope: &Scope, variables_mode: bool) -> R<Vec<Tok>> {
+    fn map_branch(
+        &mut self,
+        taken: bool,
+        body: &Tok,
+        scope: &Scope,
+        variables_mode: bool,
+    ) -> R<Vec<Tok>> {
         if !taken {
             self.validate(body, &scope.names())?;
             return Ok(Vec::new());
@@ -965,5 +1017,3 @@ fn add_static_variables(scope: &mut Scope, vars: &Tok) {
         _ => {}
     }
 }
-
-

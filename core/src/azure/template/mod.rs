@@ -91,10 +91,7 @@ pub fn expand(input: &Input) -> Expansion {
 fn run(ex: &mut Expander, input: &Input) -> Result<Tok, Box<Diagnostic>> {
     let root = ex.load(&input.entry, Span::point(crate::diag::FileId(0), 0))?;
     // Repository resources, read before expansion (no expressions are allowed there).
-    if let Some(repos) = root
-        .get("resources")
-        .and_then(|r| r.get("repositories"))
-    {
+    if let Some(repos) = root.get("resources").and_then(|r| r.get("repositories")) {
         // Only a repository's `ref` may hold a template expression.
         for r in repos.as_sequence().unwrap_or(&[]) {
             for (k, v) in r.as_mapping().unwrap_or(&[]) {
@@ -126,8 +123,12 @@ fn run(ex: &mut Expander, input: &Input) -> Result<Tok, Box<Diagnostic>> {
     let decls = params::declarations(root.get("parameters")).map_err(|(m, t)| error(m, t.span))?;
     let mut given = Vec::new();
     for (name, text) in &input.parameters {
-        let decl = decls.params.iter().find(|d| d.name.eq_ignore_ascii_case(name));
-        let structured = decl.is_some_and(|d| d.ty.is_structured() && d.ty != params::ParamType::LegacyObject);
+        let decl = decls
+            .params
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(name));
+        let structured =
+            decl.is_some_and(|d| d.ty.is_structured() && d.ty != params::ParamType::LegacyObject);
         let id = ex.sources.add(format!("--param {name}"), text.clone());
         let span = Span::new(id, 0, text.len());
         let value = if structured {

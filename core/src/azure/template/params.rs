@@ -158,7 +158,10 @@ pub fn declarations(node: Option<&Tok>) -> Result<Declarations, (String, Tok)> {
                     name,
                     ty,
                     default: item.get("default").cloned(),
-                    values: item.get("values").and_then(|v| v.as_sequence()).map(<[Tok]>::to_vec),
+                    values: item
+                        .get("values")
+                        .and_then(|v| v.as_sequence())
+                        .map(<[Tok]>::to_vec),
                     decl: item.clone(),
                 });
             }
@@ -168,7 +171,10 @@ pub fn declarations(node: Option<&Tok>) -> Result<Declarations, (String, Tok)> {
             })
         }
         _ => Err((
-            format!("Expected a sequence or mapping, found a {}", node.kind_name()),
+            format!(
+                "Expected a sequence or mapping, found a {}",
+                node.kind_name()
+            ),
             node.clone(),
         )),
     }
