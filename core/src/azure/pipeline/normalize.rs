@@ -40,15 +40,19 @@ fn map(entries: Vec<(Tok, Tok)>, span: Span) -> Tok {
 /// Rewrites the expanded pipeline into the normalised shape.
 pub fn normalize(root: &Tok) -> Tok {
     let span = root.span;
-    let entries: Vec<(Tok, Tok)> = root.as_mapping().map(<[_]>::to_vec).unwrap_or_default();
-    let get = |k: &str| {
-        entries
+    let entries: &[(Tok, Tok)] = root.as_mapping().unwrap_or(&[]);
+    let find = |k: &str| entries.iter().find(|(key, _)| key.as_str() == Some(k));
+    let get = |k: &str| find(k).cloned();
+    let has = |k: &str| find(k).is_some();
+    // Only the stages are copied (once, while normalising them), not the whole pipeline.
+    let mut stages = match (find("stages"), get("jobs"), get("steps")) {
+        (Some((_, st)), _, _) => st
+            .as_sequence()
+            .unwrap_or(&[])
             .iter()
-            .find(|(key, _)| key.as_str() == Some(k))
-            .cloned()
-    };
-    let mut stages = match (get("stages"), get("jobs"), get("steps")) {
-        (Some((_, st)), _, _) => st.as_sequence().map(<[_]>::to_vec).unwrap_or_default(),
+            .enumerate()
+            .map(|(i, st)| normalize_stage(st, i))
+            .collect(),
         (None, Some((jk, jobs)), _) => vec![map(
             vec![
                 (s("stage", jk.span), s("__default", jk.span)),
@@ -58,7 +62,7 @@ pub fn normalize(root: &Tok) -> Tok {
         )],
         (None, None, Some((sk, steps))) => {
             let mut job = vec![(s("job", sk.span), s("Job", sk.span))];
-            for (k, v) in &entries {
+            for (k, v) in entries {
                 if k.as_str().is_some_and(|k| JOB_KEYS.contains(&k)) {
                     job.push((k.clone(), v.clone()));
                 }
@@ -77,23 +81,25 @@ pub fn normalize(root: &Tok) -> Tok {
         }
         _ => Vec::new(),
     };
-    for (i, st) in stages.iter_mut().enumerate() {
-        *st = normalize_stage(st, i);
+    if !has("stages") {
+        for (i, st) in stages.iter_mut().enumerate() {
+            *st = normalize_stage(st, i);
+        }
     }
-    let steps_only = get("stages").is_none() && get("jobs").is_none();
+    let steps_only = !has("stages") && !has("jobs");
     let mut out = Vec::new();
     for key in ROOT_ORDER {
         if *key == "stages" {
             out.push((
                 s("stages", span),
-                Tok::new(TokKind::Sequence(stages.clone()), span),
+                Tok::new(TokKind::Sequence(std::mem::take(&mut stages)), span),
             ));
             continue;
         }
         if steps_only && JOB_KEYS.contains(key) {
             continue;
         }
-        if let Some(e) = get(key) {
+        if let Some(e) = get(key).filter(|_| *key != "stages") {
             out.push(e);
         }
     }

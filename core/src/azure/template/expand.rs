@@ -37,7 +37,7 @@ pub struct Scope {
     /// For typed templates, the declared names; reading any other parameter is an error.
     pub declared: Option<Rc<Vec<String>>>,
     pub variables: Rc<Vec<(String, String)>>,
-    pub locals: Rc<Vec<(String, Value)>>,
+    pub locals: Rc<Vec<(String, Rc<Value>)>>,
 }
 
 impl Scope {
@@ -48,7 +48,7 @@ impl Scope {
     fn with_local(&self, name: &str, value: Value) -> Scope {
         let mut locals = (*self.locals).clone();
         locals.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
-        locals.push((name.to_string(), value));
+        locals.push((name.to_string(), Rc::new(value)));
         Scope {
             locals: Rc::new(locals),
             ..self.clone()
