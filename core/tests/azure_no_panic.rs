@@ -69,6 +69,8 @@ fn mutations(text: &str) -> Vec<String> {
     out.push(text.replace("}}", "}"));
     out.push(text.replace("${{", "${{ ${{"));
     out.push(text.replace("'", ""));
+    out.push(text.replace("${{ ", "${{ 'é' ").replace(" }}", " ü}}"));
+    out.push(text.replace("a", "ä"));
     out
 }
 

@@ -369,7 +369,7 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, CallError
                 Some(_) => arg(2)?.to_number().unwrap_or(0.0).max(0.0) as usize,
                 None => s.len().saturating_sub(start),
             };
-            if start > s.len() || start + len > s.len() {
+            if start > s.len() || start.checked_add(len).is_none_or(|end| end > s.len()) {
                 return Err(CallError::Message(
                     "Index and length must refer to a location within the string.".into(),
                 ));

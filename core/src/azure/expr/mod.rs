@@ -143,7 +143,7 @@ pub fn split_template(text: &str, open: &str, close: &str) -> Result<Vec<Segment
                 j += 1;
                 continue;
             }
-            if !in_str && text[j..].starts_with(close) {
+            if !in_str && bytes[j..].starts_with(close.as_bytes()) {
                 end = Some(j);
                 break;
             }

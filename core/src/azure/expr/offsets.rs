@@ -48,6 +48,9 @@ impl ScalarMap {
                         Some(b'U') => 10,
                         _ => 2,
                     };
+                    while p < rb.len() && !raw.is_char_boundary(p) {
+                        p += 1;
+                    }
                     break;
                 }
                 if rc == c {

@@ -65,6 +65,8 @@ fn azure_semantics() {
     check("xor(true, false)", "\"True\"");
     check("upper(lower('AbC'))", "\"ABC\"");
     check("trim('  x ')", "\"x\"");
+    check("substring('abc', 1, 1e300)", "error: Index and length must refer to a location within the string.. Located at position 1 within expression: substring('abc', 1, 1e300)");
+    check("upper('é')", "\"É\"");
     check("'it''s'", "\"it's\"");
     check("0x10", "\"16\"");
     check("1.5e3", "\"1500\"");
@@ -135,4 +137,10 @@ fn template_strings_split_into_segments() {
         ]
     );
     assert_eq!(split_template("x ${{ y", "${{", "}}"), Err(2));
+    // Multi-byte characters inside and around expressions.
+    assert_eq!(
+        split_template("é ${{ 'ü}}' }}ß", "${{", "}}").map(|s| s.len()),
+        Ok(3)
+    );
+    assert_eq!(split_template("${{ é", "${{", "}}"), Err(0));
 }
