@@ -38,7 +38,7 @@ fn text(t: Option<&Tok>) -> Json {
 }
 
 /// `dependsOn` as a list; `None` when it is not written.
-fn depends_on(t: &Tok) -> Option<Vec<String>> {
+pub(crate) fn depends_on(t: &Tok) -> Option<Vec<String>> {
     let d = t.get("dependsOn")?;
     Some(match &d.kind {
         TokKind::Sequence(items) => items.iter().filter_map(Tok::scalar_text).collect(),
@@ -61,19 +61,19 @@ pub struct Library<'a> {
 
 /// Variables in scope, in definition order (later definitions win).
 #[derive(Clone, Debug, Default)]
-struct VarScope {
-    values: Vec<(String, String)>,
-    groups: Vec<Json>,
+pub(crate) struct VarScope {
+    pub(crate) values: Vec<(String, String)>,
+    pub(crate) groups: Vec<Json>,
 }
 
 impl VarScope {
-    fn set(&mut self, name: String, value: String) {
+    pub(crate) fn set(&mut self, name: String, value: String) {
         self.values.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
         self.values.push((name, value));
     }
 
     /// Adds a `variables:` block (mapping or list form, with groups from the library).
-    fn add(&mut self, vars: Option<&Tok>, library: &Library) {
+    pub(crate) fn add(&mut self, vars: Option<&Tok>, library: &Library) {
         match vars.map(|v| &v.kind) {
             Some(TokKind::Mapping(m)) => {
                 for (k, v) in m {
@@ -117,7 +117,7 @@ impl VarScope {
     }
 
     /// Replaces `$(name)` macros whose value is known; unknown macros stay, as Azure leaves them.
-    fn resolve(&self, text: &str) -> String {
+    pub(crate) fn resolve(&self, text: &str) -> String {
         let mut out = String::new();
         let mut rest = text;
         while let Some(start) = rest.find("$(") {

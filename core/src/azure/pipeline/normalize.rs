@@ -1,6 +1,7 @@
 //! Azure's normalised final-YAML shape: stages → jobs → steps, with the implicit stage and job
 //! of `jobs:`- and `steps:`-only pipelines, and shorthand steps written as the tasks they are.
 
+use super::schema::{BASH_INPUTS, POWERSHELL_INPUTS, SCRIPT_INPUTS};
 use crate::azure::template::{Tok, TokKind};
 use crate::diag::Span;
 
@@ -196,19 +197,9 @@ pub fn normalize_step(step: &Tok) -> Tok {
         _ => "PowerShell@2",
     };
     let input_keys: &[&str] = match kind {
-        "script" => &["workingDirectory", "failOnStderr"],
-        "bash" => &["workingDirectory", "failOnStderr", "noProfile", "noRc"],
-        _ => &[
-            "workingDirectory",
-            "failOnStderr",
-            "errorActionPreference",
-            "warningPreference",
-            "informationPreference",
-            "verbosePreference",
-            "debugPreference",
-            "progressPreference",
-            "ignoreLASTEXITCODE",
-        ],
+        "script" => SCRIPT_INPUTS,
+        "bash" => BASH_INPUTS,
+        _ => POWERSHELL_INPUTS,
     };
     let mut inputs = Vec::new();
     if kind != "script" {

@@ -72,40 +72,25 @@ const STEP_COMMON: &[&str] = &[
     "retryCountOnTaskFailure",
     "target",
 ];
+/// Properties of the shorthand script steps, which become the task's inputs when normalised.
+pub(crate) const SCRIPT_INPUTS: &[&str] = &["workingDirectory", "failOnStderr"];
+pub(crate) const BASH_INPUTS: &[&str] = &["workingDirectory", "failOnStderr", "noProfile", "noRc"];
+pub(crate) const POWERSHELL_INPUTS: &[&str] = &[
+    "workingDirectory",
+    "failOnStderr",
+    "errorActionPreference",
+    "warningPreference",
+    "informationPreference",
+    "verbosePreference",
+    "debugPreference",
+    "progressPreference",
+    "ignoreLASTEXITCODE",
+];
 const STEP_KINDS: &[(&str, &[&str])] = &[
-    ("script", &["workingDirectory", "failOnStderr"]),
-    (
-        "bash",
-        &["workingDirectory", "failOnStderr", "noProfile", "noRc"],
-    ),
-    (
-        "pwsh",
-        &[
-            "workingDirectory",
-            "failOnStderr",
-            "errorActionPreference",
-            "warningPreference",
-            "informationPreference",
-            "verbosePreference",
-            "debugPreference",
-            "progressPreference",
-            "ignoreLASTEXITCODE",
-        ],
-    ),
-    (
-        "powershell",
-        &[
-            "workingDirectory",
-            "failOnStderr",
-            "errorActionPreference",
-            "warningPreference",
-            "informationPreference",
-            "verbosePreference",
-            "debugPreference",
-            "progressPreference",
-            "ignoreLASTEXITCODE",
-        ],
-    ),
+    ("script", SCRIPT_INPUTS),
+    ("bash", BASH_INPUTS),
+    ("pwsh", POWERSHELL_INPUTS),
+    ("powershell", POWERSHELL_INPUTS),
     ("task", &["inputs"]),
     (
         "checkout",

@@ -8,6 +8,7 @@
 
 use serde_json::{json, Value as Json};
 
+use super::model::{depends_on, Library, VarScope};
 use crate::azure::expr::{self, Context, Names, Value};
 use crate::azure::template::{Tok, TokKind};
 
@@ -268,11 +269,11 @@ impl Context for CondContext {
 
 /// Replaces `$(name)` macros whose value is known.
 fn macros(text: &str, vars: &[(String, String)]) -> String {
-    let mut out = text.to_string();
-    for (k, v) in vars {
-        out = out.replace(&format!("$({k})"), v);
+    VarScope {
+        values: vars.to_vec(),
+        ..VarScope::default()
     }
-    out
+    .resolve(text)
 }
 
 fn evaluate(condition: Option<&Tok>, ctx: &CondContext) -> (bool, String) {
@@ -309,40 +310,14 @@ fn evaluate(condition: Option<&Tok>, ctx: &CondContext) -> (bool, String) {
     }
 }
 
-fn depends_on(t: &Tok) -> Option<Vec<String>> {
-    let d = t.get("dependsOn")?;
-    Some(match &d.kind {
-        TokKind::Sequence(items) => items.iter().filter_map(Tok::scalar_text).collect(),
-        TokKind::Null => Vec::new(),
-        _ => d
-            .scalar_text()
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect(),
-    })
-}
-
+/// Adds a `variables:` block's static values (groups come from no library here).
 fn static_variables(t: Option<&Tok>, out: &mut Vec<(String, String)>) {
-    match t.map(|t| &t.kind) {
-        Some(TokKind::Mapping(m)) => {
-            for (k, v) in m {
-                out.push((
-                    k.scalar_text().unwrap_or_default(),
-                    v.scalar_text().unwrap_or_default(),
-                ));
-            }
-        }
-        Some(TokKind::Sequence(items)) => {
-            for i in items {
-                if let (Some(n), Some(v)) =
-                    (i.get("name").and_then(Tok::scalar_text), i.get("value"))
-                {
-                    out.push((n, v.scalar_text().unwrap_or_default()));
-                }
-            }
-        }
-        _ => {}
-    }
+    let mut scope = VarScope {
+        values: std::mem::take(out),
+        ..VarScope::default()
+    };
+    scope.add(t, &Library::default());
+    *out = scope.values;
 }
 
 /// Simulates a run of the normalised pipeline.
