@@ -13,27 +13,12 @@ use pipelab_core::azure::pipeline::{self, Options};
 use pipelab_core::azure::template::Input;
 use pipelab_core::diag::FileId;
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::workspace;
+
 const SEED: &str =
     include_str!("../tests/fixtures/azure/seed_environments_subscriptions_regions.yml");
-
-fn workspace(text: &str) -> Input {
-    let mut input = Input {
-        entry: "azure-pipelines.yml".into(),
-        ..Input::default()
-    };
-    let mut name = "azure-pipelines.yml".to_string();
-    let mut body = String::new();
-    for line in text.split_inclusive('\n') {
-        if let Some(next) = line.strip_prefix("#--- ") {
-            input.files.push((name, std::mem::take(&mut body)));
-            name = next.trim().to_string();
-            continue;
-        }
-        body.push_str(line);
-    }
-    input.files.push((name, body));
-    input
-}
 
 fn generated(envs: usize, regions: usize) -> Input {
     let mut input = workspace(SEED);

@@ -2,43 +2,15 @@
 //! validated; the snapshot holds the final YAML and the diagnostics (as the CLI prints them and
 //! in Azure's own `FILE (Line: L, Col: C)` wording). Files whose name starts with `err_` must fail.
 //!
-//! A fixture file holds several workspace files: the first section is `azure-pipelines.yml`,
-//! and each line `#--- NAME` starts the file NAME (`@alias/…` for another repository).
-//! Leading `#! param NAME=VALUE`, `#! var NAME=VALUE` lines set queue-time values.
+//! A fixture file holds several workspace files (see [`support::workspace`]).
 
 use std::fmt::Write;
 
 use pipelab_core::azure::pipeline::{self, azure_message, Options};
-use pipelab_core::azure::template::Input;
 use pipelab_core::diag::render_short;
 
-fn workspace(text: &str) -> Input {
-    let mut input = Input {
-        entry: "azure-pipelines.yml".into(),
-        ..Input::default()
-    };
-    let mut name = "azure-pipelines.yml".to_string();
-    let mut body = String::new();
-    for line in text.split_inclusive('\n') {
-        if let Some(next) = line.strip_prefix("#--- ") {
-            input.files.push((name, std::mem::take(&mut body)));
-            name = next.trim().to_string();
-            continue;
-        }
-        if let Some(directive) = line.strip_prefix("#! ") {
-            let (kind, rest) = directive.trim().split_once(' ').unwrap_or(("", ""));
-            let (k, v) = rest.split_once('=').unwrap_or((rest, ""));
-            match kind {
-                "param" => input.parameters.push((k.into(), v.into())),
-                "var" => input.variables.push((k.into(), v.into())),
-                _ => panic!("unknown fixture directive {kind}"),
-            }
-        }
-        body.push_str(line);
-    }
-    input.files.push((name, body));
-    input
-}
+mod support;
+use support::workspace;
 
 #[test]
 fn fixtures() {

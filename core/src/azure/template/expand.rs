@@ -593,6 +593,46 @@ impl<'a> Expander<'a> {
         }))
     }
 
+    /// Decides an `if` / `elseif` / `else` directive against the state of its chain
+    /// (`Some(taken)` while inside one): whether its body is taken. `None` for `each` and
+    /// `insert`, which end a chain. Shared by sequences and mappings.
+    fn conditional(
+        &self,
+        d: &Directive,
+        k: &Tok,
+        chain: &mut Option<bool>,
+        scope: &Scope,
+    ) -> R<Option<bool>> {
+        Ok(Some(match d {
+            Directive::If(e, off) => {
+                let taken = self.condition(e, *off, k, scope)?;
+                *chain = Some(taken);
+                taken
+            }
+            Directive::ElseIf(e, off) => match *chain {
+                None => return Err(else_error(k, "elseif")),
+                Some(true) => {
+                    // An earlier branch was taken; the condition is only checked for syntax.
+                    self.check_expr(e, *off, k, &scope.names())?;
+                    false
+                }
+                Some(false) => {
+                    let taken = self.condition(e, *off, k, scope)?;
+                    *chain = Some(taken);
+                    taken
+                }
+            },
+            Directive::Else => match chain.take() {
+                None => return Err(else_error(k, "else")),
+                Some(done) => !done,
+            },
+            Directive::Each { .. } | Directive::Insert => {
+                *chain = None;
+                return Ok(None);
+            }
+        }))
+    }
+
     fn condition(&self, text: &str, off: usize, key: &Tok, scope: &Scope) -> R<bool> {
         Ok(self
             .eval_expr(text, off, key, &scope.names(), scope)?
@@ -660,43 +700,28 @@ impl<'a> Expander<'a> {
                 .map(|m| (&m[0].0, &m[0].1));
             if let Some((k, body)) = single {
                 if let Some(d) = self.directive(k)? {
-                    let produced = match d {
-                        Directive::If(e, off) => {
-                            let taken = self.condition(&e, off, k, &scope)?;
-                            chain = Some(taken);
-                            self.branch(taken, body, &scope, key)?
-                        }
-                        Directive::ElseIf(e, off) => match chain {
-                            None => return Err(else_error(k, "elseif")),
-                            Some(true) => {
-                                self.check_expr(&e, off, k, &scope.names())?;
-                                self.branch(false, body, &scope, key)?
-                            }
-                            Some(false) => {
-                                let taken = self.condition(&e, off, k, &scope)?;
-                                chain = Some(taken);
-                                self.branch(taken, body, &scope, key)?
-                            }
-                        },
-                        Directive::Else => match chain.take() {
-                            None => return Err(else_error(k, "else")),
-                            Some(done) => self.branch(!done, body, &scope, key)?,
-                        },
-                        Directive::Each { var, expr, offset } => {
-                            chain = None;
-                            let coll = self.eval_expr(&expr, offset, k, &scope.names(), &scope)?;
-                            // Each iteration sees the variables the previous ones defined.
-                            for element in iterate(&coll, k)? {
-                                let inner = scope.with_local(&var, element.clone());
-                                for p in self.body_items(body, &inner, key)? {
-                                    self.push_item(p, &mut scope, key, &mut out)?;
+                    let produced = match self.conditional(&d, k, &mut chain, &scope)? {
+                        Some(taken) => self.branch(taken, body, &scope, key)?,
+                        None => match d {
+                            Directive::Each { var, expr, offset } => {
+                                let coll =
+                                    self.eval_expr(&expr, offset, k, &scope.names(), &scope)?;
+                                // Each iteration sees the variables the previous ones defined.
+                                for element in iterate(&coll, k)? {
+                                    let inner = scope.with_local(&var, element.clone());
+                                    for p in self.body_items(body, &inner, key)? {
+                                        self.push_item(p, &mut scope, key, &mut out)?;
+                                    }
                                 }
+                                Vec::new()
                             }
-                            Vec::new()
-                        }
-                        Directive::Insert => {
-                            return Err(error("'${{ insert }}' is only valid in a mapping", k.span))
-                        }
+                            _ => {
+                                return Err(error(
+                                    "'${{ insert }}' is only valid in a mapping",
+                                    k.span,
+                                ))
+                            }
+                        },
                     };
                     for p in produced {
                         self.push_item(p, &mut scope, key, &mut out)?;
@@ -830,47 +855,26 @@ impl<'a> Expander<'a> {
         let mut chain: Option<bool> = None;
         for (k, v) in entries {
             if let Some(d) = self.directive(k)? {
-                let merged: Vec<Tok> = match d {
-                    Directive::If(e, off) => {
-                        let taken = self.condition(&e, off, k, &scope)?;
-                        chain = Some(taken);
-                        self.map_branch(taken, v, &scope, variables_mode)?
-                    }
-                    Directive::ElseIf(e, off) => match chain {
-                        None => return Err(else_error(k, "elseif")),
-                        Some(true) => {
-                            self.check_expr(&e, off, k, &scope.names())?;
-                            self.map_branch(false, v, &scope, variables_mode)?
-                        }
-                        Some(false) => {
-                            let taken = self.condition(&e, off, k, &scope)?;
-                            chain = Some(taken);
-                            self.map_branch(taken, v, &scope, variables_mode)?
-                        }
-                    },
-                    Directive::Else => match chain.take() {
-                        None => return Err(else_error(k, "else")),
-                        Some(done) => self.map_branch(!done, v, &scope, variables_mode)?,
-                    },
-                    Directive::Each { var, expr, offset } => {
-                        chain = None;
-                        let coll = self.eval_expr(&expr, offset, k, &scope.names(), &scope)?;
-                        let mut merged = Vec::new();
-                        for element in iterate(&coll, k)? {
-                            let inner = scope.with_local(&var, element.clone());
-                            merged.extend(self.map_branch(true, v, &inner, variables_mode)?);
-                            if variables_mode {
-                                if let Some(last) = merged.last() {
-                                    add_static_variables(&mut scope, last);
+                let merged: Vec<Tok> = match self.conditional(&d, k, &mut chain, &scope)? {
+                    Some(taken) => self.map_branch(taken, v, &scope, variables_mode)?,
+                    None => match d {
+                        Directive::Each { var, expr, offset } => {
+                            let coll = self.eval_expr(&expr, offset, k, &scope.names(), &scope)?;
+                            let mut merged = Vec::new();
+                            for element in iterate(&coll, k)? {
+                                let inner = scope.with_local(&var, element.clone());
+                                merged.extend(self.map_branch(true, v, &inner, variables_mode)?);
+                                if variables_mode {
+                                    if let Some(last) = merged.last() {
+                                        add_static_variables(&mut scope, last);
+                                    }
                                 }
                             }
+                            merged
                         }
-                        merged
-                    }
-                    Directive::Insert => {
-                        chain = None;
-                        self.map_branch(true, v, &scope, variables_mode)?
-                    }
+                        // `${{ insert }}`
+                        _ => self.map_branch(true, v, &scope, variables_mode)?,
+                    },
                 };
                 for m in merged {
                     for (mk, mv) in m.as_mapping().unwrap_or(&[]) {
