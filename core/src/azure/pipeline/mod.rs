@@ -4,6 +4,7 @@
 //! **Architecture Invariant:** everything here works on the expanded token tree only; nothing
 //! evaluates `${{ }}` again, so what is validated is exactly what is emitted.
 
+pub mod dependencies;
 pub mod emit;
 pub mod model;
 pub mod normalize;
@@ -71,6 +72,14 @@ pub fn build(input: &Input, options: Options) -> Outcome {
             }
         }
         let normalized = normalize::normalize(&expanded);
+        if options.validate {
+            let mut problems = dependencies::check(&normalized);
+            crate::diag::sort(&mut problems);
+            if !problems.is_empty() {
+                diagnostics.extend(problems);
+                return None;
+            }
+        }
         Some(Pipeline {
             expanded,
             normalized,
