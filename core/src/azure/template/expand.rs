@@ -133,7 +133,13 @@ pub struct Expander<'a> {
     depth: usize,
     budget: usize,
     pub limits: Limits,
+    /// Problems expansion recovered from (it went on to find more); the result is not used when
+    /// there are any.
+    pub errors: Vec<Diagnostic>,
 }
+
+/// Expansion stops after this many recovered errors, as Azure lists only the first ones.
+const MAX_ERRORS: usize = 10;
 
 impl<'a> Expander<'a> {
     pub fn new(input: &'a Input) -> Self {
@@ -146,6 +152,7 @@ impl<'a> Expander<'a> {
             depth: 0,
             budget: input.limits.max_tokens,
             limits: input.limits,
+            errors: Vec::new(),
         }
     }
 
@@ -193,16 +200,7 @@ impl<'a> Expander<'a> {
         if let Some(t) = self.trees.get(name) {
             return Ok(t.clone());
         }
-        let (found, text) = self.find_file(name).ok_or_else(|| {
-            let (repo, path) = crate::detect::split_repo(name);
-            error(
-                format!(
-                    "File /{path} not found in repository {}",
-                    repo.unwrap_or("self")
-                ),
-                at,
-            )
-        })?;
+        let (found, text) = self.find_file(name).ok_or_else(|| not_found(name, at))?;
         self.files_loaded += 1;
         if self.files_loaded > self.limits.max_files {
             return Err(error(
@@ -225,6 +223,15 @@ impl<'a> Expander<'a> {
         let root = Rc::new(root);
         self.trees.insert(name.to_string(), root.clone());
         Ok(root)
+    }
+
+    /// Records a problem and goes on, unless there are too many already.
+    fn recover(&mut self, d: Box<Diagnostic>) -> R<()> {
+        if self.errors.len() + 1 >= MAX_ERRORS {
+            return Err(d);
+        }
+        self.errors.push(*d);
+        Ok(())
     }
 
     pub fn file_name(&self, id: FileId) -> String {
@@ -308,7 +315,7 @@ impl<'a> Expander<'a> {
                     .iter()
                     .any(|d| d.name.eq_ignore_ascii_case(&key))
                 {
-                    return Err(error(format!("Unexpected parameter '{key}'"), k.span));
+                    self.recover(error(format!("Unexpected parameter '{key}'"), k.span))?;
                 }
             }
         }
@@ -325,16 +332,23 @@ impl<'a> Expander<'a> {
                 (None, Some(def)) => def.clone().cooked(),
                 (None, None) if decls.untyped => Tok::new(TokKind::Null, d.decl.span),
                 (None, None) => {
-                    return Err(error(
+                    self.recover(error(
                         format!("A value for the '{}' parameter must be provided.", d.name),
                         call_span,
-                    ))
+                    ))?;
+                    Tok::new(TokKind::Null, call_span)
                 }
             };
             let value = if decls.untyped {
                 value
             } else {
-                check_value(d, &value).map_err(|m| error(m, value.span))?
+                match check_value(d, &value) {
+                    Ok(v) => v,
+                    Err(m) => {
+                        self.recover(error(m, value.span))?;
+                        value
+                    }
+                }
             };
             values.push((Tok::string(d.name.clone(), d.decl.span), value));
         }
@@ -427,7 +441,14 @@ impl<'a> Expander<'a> {
             return Ok(tok.clone());
         }
         match &tok.kind {
-            TokKind::String(s) if s.contains("${{") => self.eval_string(tok, s, scope),
+            TokKind::String(s) if s.contains("${{") => match self.eval_string(tok, s, scope) {
+                Ok(t) => Ok(t),
+                Err(d) => {
+                    // Go on with null to find further problems.
+                    self.recover(d)?;
+                    Ok(Tok::new(TokKind::Null, tok.span))
+                }
+            },
             TokKind::Sequence(items) => {
                 let items = self.expand_items(items, scope, key)?;
                 Ok(Tok::new(TokKind::Sequence(items), tok.span))
@@ -597,18 +618,25 @@ impl<'a> Expander<'a> {
     /// (`Some(taken)` while inside one): whether its body is taken. `None` for `each` and
     /// `insert`, which end a chain. Shared by sequences and mappings.
     fn conditional(
-        &self,
+        &mut self,
         d: &Directive,
         k: &Tok,
         chain: &mut Option<bool>,
         scope: &Scope,
     ) -> R<Option<bool>> {
         Ok(Some(match d {
-            Directive::If(e, off) => {
-                let taken = self.condition(e, *off, k, scope)?;
-                *chain = Some(taken);
-                taken
-            }
+            Directive::If(e, off) => match self.condition(e, *off, k, scope) {
+                Ok(taken) => {
+                    *chain = Some(taken);
+                    taken
+                }
+                Err(d) => {
+                    // Neither this branch nor the rest of its chain is taken.
+                    self.recover(d)?;
+                    *chain = Some(true);
+                    false
+                }
+            },
             Directive::ElseIf(e, off) => match *chain {
                 None => return Err(else_error(k, "elseif")),
                 Some(true) => {
@@ -616,11 +644,17 @@ impl<'a> Expander<'a> {
                     self.check_expr(e, *off, k, &scope.names())?;
                     false
                 }
-                Some(false) => {
-                    let taken = self.condition(e, *off, k, scope)?;
-                    *chain = Some(taken);
-                    taken
-                }
+                Some(false) => match self.condition(e, *off, k, scope) {
+                    Ok(taken) => {
+                        *chain = Some(taken);
+                        taken
+                    }
+                    Err(d) => {
+                        self.recover(d)?;
+                        *chain = Some(true);
+                        false
+                    }
+                },
             },
             Directive::Else => match chain.take() {
                 None => return Err(else_error(k, "else")),
@@ -785,6 +819,10 @@ impl<'a> Expander<'a> {
                 .ok_or_else(|| error("'template' must be a string", t.span))?
                 .to_string();
             let name = self.resolve(&reference, t.span)?;
+            if self.find_file(&name).is_none() {
+                // A missing template contributes nothing; the error is reported with the rest.
+                return self.recover(not_found(&name, t.span));
+            }
             let body = self.expand_file(
                 &name,
                 item.get("parameters"),
@@ -942,6 +980,17 @@ impl<'a> Expander<'a> {
             )),
         }
     }
+}
+
+fn not_found(name: &str, at: Span) -> Box<Diagnostic> {
+    let (repo, path) = crate::detect::split_repo(name);
+    error(
+        format!(
+            "File /{path} not found in repository {}",
+            repo.unwrap_or("self")
+        ),
+        at,
+    )
 }
 
 /// The expression text without surrounding white space, and its offset.

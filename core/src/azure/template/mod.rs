@@ -76,9 +76,14 @@ const NO_EXPRESSION_KEYS: &[&str] = &["trigger", "pr"];
 pub fn expand(input: &Input) -> Expansion {
     let mut ex = Expander::new(input);
     let result = run(&mut ex, input);
-    let (pipeline, diagnostics) = match result {
-        Ok(t) => (Some(t), Vec::new()),
-        Err(d) => (None, vec![*d]),
+    let mut diagnostics = std::mem::take(&mut ex.errors);
+    let pipeline = match result {
+        Ok(t) if diagnostics.is_empty() => Some(t),
+        Ok(_) => None,
+        Err(d) => {
+            diagnostics.push(*d);
+            None
+        }
     };
     Expansion {
         sources: ex.sources,
