@@ -238,10 +238,7 @@ pub fn check_value(decl: &ParamDecl, value: &Tok) -> Result<Tok, String> {
         }
         ParamType::Step | ParamType::Job | ParamType::Deployment | ParamType::Stage => {
             if value.as_mapping().is_none() {
-                return Err(format!(
-                    "The '{name}' parameter is not a valid {}.",
-                    type_word(decl.ty)
-                ));
+                return Err(shape_error(name, decl.ty, value));
             }
             check_conditions(value)?;
             typed_shape(value)
@@ -251,11 +248,8 @@ pub fn check_value(decl: &ParamDecl, value: &Tok) -> Result<Tok, String> {
         | ParamType::DeploymentList
         | ParamType::StageList => match &value.kind {
             TokKind::Sequence(items) => {
-                if items.iter().any(|i| i.as_mapping().is_none()) {
-                    return Err(format!(
-                        "The '{name}' parameter is not a valid {}.",
-                        type_word(decl.ty)
-                    ));
+                if let Some(bad) = items.iter().find(|i| i.as_mapping().is_none()) {
+                    return Err(shape_error(name, decl.ty, bad));
                 }
                 items.iter().try_for_each(check_conditions)?;
                 Tok {
@@ -267,12 +261,7 @@ pub fn check_value(decl: &ParamDecl, value: &Tok) -> Result<Tok, String> {
                 kind: TokKind::Sequence(Vec::new()),
                 ..value.clone()
             },
-            _ => {
-                return Err(format!(
-                    "The '{name}' parameter is not a valid {}.",
-                    type_word(decl.ty)
-                ))
-            }
+            _ => return Err(shape_error(name, decl.ty, value)),
         },
         ParamType::StringList => match &value.kind {
             TokKind::Sequence(items) => {
@@ -359,6 +348,15 @@ fn typed_shape(value: &Tok) -> Tok {
         kind: TokKind::Mapping(entries),
         ..value.clone()
     }
+}
+
+/// Azure reads typed values with its schema, so a value of the wrong shape is "not expected".
+fn shape_error(name: &str, ty: ParamType, value: &Tok) -> String {
+    format!(
+        "A {} was not expected: the '{name}' parameter is a {}.",
+        value.kind_name(),
+        type_word(ty)
+    )
 }
 
 fn type_word(t: ParamType) -> &'static str {
