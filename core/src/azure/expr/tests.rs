@@ -132,14 +132,25 @@ fn offsets_map_through_literal_blocks_and_plain_multiline() {
     let start = src.find("one").unwrap();
     let cooked = "one\ntwo ${{ w }}\n";
     let map = ScalarMap::new(&src[start..], start, ScalarStyle::Literal, cooked);
-    assert_eq!(map.file_offset(cooked.find('w').unwrap()), src.find('w').unwrap());
+    assert_eq!(
+        map.file_offset(cooked.find('w').unwrap()),
+        src.find('w').unwrap()
+    );
 
     // A plain scalar continued on the next line folds into one line.
     let src = "key: first\n  ${{ v }}\n";
     let start = src.find("first").unwrap();
     let cooked = "first ${{ v }}";
-    let map = ScalarMap::new(&src[start..src.len() - 1], start, ScalarStyle::Plain, cooked);
-    assert_eq!(map.file_offset(cooked.find('v').unwrap()), src.find('v').unwrap());
+    let map = ScalarMap::new(
+        &src[start..src.len() - 1],
+        start,
+        ScalarStyle::Plain,
+        cooked,
+    );
+    assert_eq!(
+        map.file_offset(cooked.find('v').unwrap()),
+        src.find('v').unwrap()
+    );
 }
 
 #[test]

@@ -320,6 +320,160 @@ fn static_variables(t: Option<&Tok>, out: &mut Vec<(String, String)>) {
     *out = scope.values;
 }
 
+/// A step to simulate: its name, its condition and the lifecycle hook it belongs to.
+struct StepRef<'a> {
+    step: &'a Tok,
+    hook: Option<String>,
+}
+
+/// The steps of a job, or of a deployment's lifecycle hooks in the order they run (`on.success`
+/// and `on.failure` last).
+fn steps_of(job: &Tok) -> Vec<StepRef<'_>> {
+    let mut out = Vec::new();
+    for s in job.get("steps").and_then(Tok::as_sequence).unwrap_or(&[]) {
+        out.push(StepRef {
+            step: s,
+            hook: None,
+        });
+    }
+    if let Some(TokKind::Mapping(m)) = job.get("strategy").map(|s| &s.kind) {
+        for (_, spec) in m {
+            let hooks = spec.as_mapping().unwrap_or(&[]);
+            for name in ["preDeploy", "deploy", "routeTraffic", "postRouteTraffic"] {
+                if let Some((_, h)) = hooks.iter().find(|(k, _)| k.as_str() == Some(name)) {
+                    for s in h.get("steps").and_then(Tok::as_sequence).unwrap_or(&[]) {
+                        out.push(StepRef {
+                            step: s,
+                            hook: Some(name.to_string()),
+                        });
+                    }
+                }
+            }
+            if let Some((_, on)) = hooks.iter().find(|(k, _)| k.as_str() == Some("on")) {
+                for which in ["success", "failure"] {
+                    if let Some(h) = on.get(which) {
+                        for s in h.get("steps").and_then(Tok::as_sequence).unwrap_or(&[]) {
+                            out.push(StepRef {
+                                step: s,
+                                hook: Some(format!("on.{which}")),
+                            });
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A step's name as the run shows it: its displayName or name, else the task with the first
+/// line of its script, else its first key.
+fn step_name(s: &StepRef) -> String {
+    let t = s.step;
+    let script = t
+        .get("inputs")
+        .and_then(|i| i.get("script"))
+        .and_then(Tok::scalar_text)
+        .map(|sc| sc.lines().next().unwrap_or_default().to_string());
+    let base = t
+        .get("displayName")
+        .or_else(|| t.get("name"))
+        .and_then(Tok::scalar_text)
+        .or_else(|| {
+            let task = t.get("task").and_then(Tok::scalar_text)?;
+            Some(match &script {
+                Some(sc) => format!("{task}: {sc}"),
+                None => task,
+            })
+        })
+        .or_else(|| {
+            t.as_mapping().and_then(|m| m.first()).map(|(k, v)| {
+                format!(
+                    "{}: {}",
+                    k.scalar_text().unwrap_or_default(),
+                    v.scalar_text().unwrap_or_default()
+                )
+            })
+        })
+        .unwrap_or_default();
+    match &s.hook {
+        Some(h) => format!("{h}/{base}"),
+        None => base,
+    }
+}
+
+fn skipped_steps(steps: &[StepRef], why: &str) -> Vec<Json> {
+    steps
+        .iter()
+        .map(|s| json!({"name": step_name(s), "result": "Skipped", "reason": why}))
+        .collect()
+}
+
+/// Runs a job's steps: the last step that runs under the default condition fails when the job
+/// is to fail; later steps see the job's status through `succeeded()`, `failed()`, `always()`.
+/// `on.success` / `on.failure` hooks run by the outcome of the others.
+fn run_steps(steps: &[StepRef], fails: bool, vars: &[(String, String)]) -> Vec<Json> {
+    let is_outcome_hook = |s: &StepRef| s.hook.as_deref().is_some_and(|h| h.starts_with("on."));
+    let failing = if fails {
+        steps
+            .iter()
+            .rposition(|s| !is_outcome_hook(s) && s.step.get("condition").is_none())
+    } else {
+        None
+    };
+    let mut status = Outcome::Succeeded;
+    let mut out = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        if let Some(h) = s.hook.as_deref().filter(|h| h.starts_with("on.")) {
+            let wanted = if h == "on.success" {
+                Outcome::Succeeded
+            } else {
+                Outcome::Failed
+            };
+            if status != wanted {
+                out.push(json!({"name": step_name(s), "result": "Skipped", "reason": format!("The job did not end {}", if wanted == Outcome::Succeeded { "successfully" } else { "in failure" })}));
+                continue;
+            }
+        }
+        let ctx = CondContext {
+            variables: vars.to_vec(),
+            dependencies: vec![("previous steps".into(), status)],
+            stage_dependencies: Vec::new(),
+        };
+        // The steps of an `on.success` / `on.failure` hook run once their hook was chosen.
+        let (run, why) = if is_outcome_hook(s) && s.step.get("condition").is_none() {
+            (
+                true,
+                format!(
+                    "The job ended {}",
+                    if status == Outcome::Failed {
+                        "in failure"
+                    } else {
+                        "successfully"
+                    }
+                ),
+            )
+        } else {
+            evaluate(s.step.get("condition"), &ctx)
+        };
+        let result = if !run {
+            Outcome::Skipped
+        } else if Some(i) == failing {
+            status = Outcome::Failed;
+            Outcome::Failed
+        } else {
+            Outcome::Succeeded
+        };
+        let reason = if result == Outcome::Failed {
+            "Failed as requested (--fail)".to_string()
+        } else {
+            why
+        };
+        out.push(json!({"name": step_name(s), "result": result.word(), "reason": reason}));
+    }
+    out
+}
+
 /// Simulates a run of the normalised pipeline.
 pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
     let (ok, reason) = triggered(normalized, &spec.trigger);
@@ -389,14 +543,20 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
                 .or_else(|| j.get("deployment"))
                 .and_then(Tok::scalar_text)
                 .unwrap_or_default();
-            let (result, reason) = if !run {
-                (Outcome::Skipped, format!("Stage {name} was skipped"))
+            let job_steps = steps_of(j);
+            let (result, reason, steps) = if !run {
+                let why = format!("Stage {name} was skipped");
+                (
+                    Outcome::Skipped,
+                    why.clone(),
+                    skipped_steps(&job_steps, &why),
+                )
             } else {
                 let jdeps = depends_on(j).unwrap_or_default();
                 let mut job_vars = stage_vars.clone();
                 static_variables(j.get("variables"), &mut job_vars);
                 let jctx = CondContext {
-                    variables: job_vars,
+                    variables: job_vars.clone(),
                     dependencies: jdeps
                         .iter()
                         .map(|d| {
@@ -411,22 +571,33 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
                 };
                 let (jrun, jwhy) = evaluate(j.get("condition"), &jctx);
                 if !jrun {
-                    (Outcome::Skipped, jwhy)
+                    let steps = skipped_steps(&job_steps, &format!("Job {jname} was skipped"));
+                    (Outcome::Skipped, jwhy, steps)
                 } else {
                     let key = format!("{name}.{jname}");
                     let fails = spec.failing.iter().any(|f| {
                         f.eq_ignore_ascii_case(&key)
                             || (name == "__default" && f.eq_ignore_ascii_case(&jname))
                     });
+                    let steps = run_steps(&job_steps, fails, &job_vars);
                     if fails {
-                        (Outcome::Failed, "Failed as requested (--fail)".to_string())
+                        (
+                            Outcome::Failed,
+                            "Failed as requested (--fail)".to_string(),
+                            steps,
+                        )
                     } else {
-                        (Outcome::Succeeded, jwhy)
+                        (Outcome::Succeeded, jwhy, steps)
                     }
                 }
             };
             this_jobs.push((jname.clone(), result));
-            jobs_out.push(json!({"name": jname, "result": result.word(), "reason": reason}));
+            jobs_out.push(json!({
+                "name": jname,
+                "result": result.word(),
+                "reason": reason,
+                "steps": steps,
+            }));
         }
         let stage_result = if !run {
             Outcome::Skipped
@@ -515,6 +686,61 @@ mod tests {
         );
         assert_eq!(run(yaml, "pr:main", &[])["triggered"], true);
         assert_eq!(run(yaml, "schedule", &[])["triggered"], false);
+    }
+
+    #[test]
+    fn step_results_follow_the_job_status() {
+        let yaml = "jobs:\n- job: a\n  steps:\n  - script: build\n  - script: test\n  - script: notify\n    condition: failed()\n  - script: cleanup\n    condition: always()\n- deployment: d\n  environment: prod\n  strategy:\n    runOnce:\n      deploy:\n        steps:\n        - script: deploy\n      on:\n        failure:\n          steps:\n          - script: rollback\n        success:\n          steps:\n          - script: celebrate\n";
+        let steps = |run: &Json, job: usize| -> Vec<String> {
+            run["stages"][0]["jobs"][job]["steps"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| {
+                    format!(
+                        "{}={}",
+                        s["name"].as_str().unwrap_or(""),
+                        s["result"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        };
+        let ok = run(yaml, "manual", &[]);
+        assert_eq!(
+            steps(&ok, 0),
+            [
+                "CmdLine@2: build=Succeeded",
+                "CmdLine@2: test=Succeeded",
+                "CmdLine@2: notify=Skipped",
+                "CmdLine@2: cleanup=Succeeded"
+            ]
+        );
+        assert_eq!(
+            steps(&ok, 1),
+            [
+                "deploy/CmdLine@2: deploy=Succeeded",
+                "on.success/CmdLine@2: celebrate=Succeeded",
+                "on.failure/CmdLine@2: rollback=Skipped"
+            ]
+        );
+        let failed = run(yaml, "manual", &["a", "d"]);
+        assert_eq!(
+            steps(&failed, 0),
+            [
+                "CmdLine@2: build=Succeeded",
+                "CmdLine@2: test=Failed",
+                "CmdLine@2: notify=Succeeded",
+                "CmdLine@2: cleanup=Succeeded"
+            ]
+        );
+        assert_eq!(
+            steps(&failed, 1),
+            [
+                "deploy/CmdLine@2: deploy=Failed",
+                "on.success/CmdLine@2: celebrate=Skipped",
+                "on.failure/CmdLine@2: rollback=Succeeded"
+            ]
+        );
     }
 
     #[test]
