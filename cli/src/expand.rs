@@ -197,6 +197,7 @@ pub fn run(args: ExpandArgs) -> Result<ExitCode, String> {
                     let library = pipelab_core::azure::pipeline::model::Library {
                         variables: &input.variables,
                         groups: &input.variable_groups,
+                        start_time: input.start_time,
                     };
                     println!(
                         "{}",

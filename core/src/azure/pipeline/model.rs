@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value as Json};
 
+use crate::azure::expr::{self, Context, DateTime, Names, Value};
 use crate::azure::template::{Tok, TokKind};
 use crate::diag::Sources;
 
@@ -57,6 +58,35 @@ pub(crate) fn depends_on(t: &Tok) -> Option<Vec<String>> {
 pub struct Library<'a> {
     pub variables: &'a [(String, String)],
     pub groups: &'a [(String, Vec<(String, String)>)],
+    /// The run's start time, for `pipeline.startTime` in `$[ ]` variable values.
+    pub start_time: Option<DateTime>,
+}
+
+/// What a `$[ ]` variable value can read while the model is built.
+struct RuntimeValues<'a> {
+    scope: &'a VarScope,
+    start_time: Option<DateTime>,
+}
+
+impl Context for RuntimeValues<'_> {
+    fn named_value(&self, name: &str) -> Option<Value> {
+        if name.eq_ignore_ascii_case("variables") {
+            return Some(Value::Object(
+                self.scope
+                    .values
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                    .collect(),
+            ));
+        }
+        if name.eq_ignore_ascii_case("pipeline") {
+            return Some(Value::Object(vec![(
+                "startTime".into(),
+                self.start_time.map_or(Value::Null, Value::DateTime),
+            )]));
+        }
+        Some(Value::Object(Vec::new()))
+    }
 }
 
 /// Variables in scope, in definition order (later definitions win).
@@ -67,6 +97,24 @@ pub(crate) struct VarScope {
 }
 
 impl VarScope {
+    /// Sets a variable; a `$[ ]` value is evaluated now when it can be (a counter starts at its
+    /// seed), else kept as written.
+    pub(crate) fn set_evaluated(&mut self, name: String, value: String, library: &Library) {
+        let t = value.trim();
+        let evaluated = t
+            .strip_prefix("$[")
+            .and_then(|r| r.strip_suffix(']'))
+            .and_then(|e| {
+                let ctx = RuntimeValues {
+                    scope: self,
+                    start_time: library.start_time,
+                };
+                expr::evaluate(e.trim(), &Names::runtime(), &ctx).ok()
+            })
+            .and_then(|v| v.to_display());
+        self.set(name, evaluated.unwrap_or(value));
+    }
+
     pub(crate) fn set(&mut self, name: String, value: String) {
         self.values.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
         self.values.push((name, value));
@@ -77,9 +125,10 @@ impl VarScope {
         match vars.map(|v| &v.kind) {
             Some(TokKind::Mapping(m)) => {
                 for (k, v) in m {
-                    self.set(
+                    self.set_evaluated(
                         k.scalar_text().unwrap_or_default(),
                         v.scalar_text().unwrap_or_default(),
+                        library,
                     );
                 }
             }
@@ -96,11 +145,12 @@ impl VarScope {
                             self.set(k.clone(), v.clone());
                         }
                     } else if let Some(name) = i.get("name").and_then(Tok::scalar_text) {
-                        self.set(
+                        self.set_evaluated(
                             name,
                             i.get("value")
                                 .and_then(Tok::scalar_text)
                                 .unwrap_or_default(),
+                            library,
                         );
                     }
                 }
@@ -302,5 +352,44 @@ fn collect_steps(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::azure::pipeline::{build as build_pipeline, Options};
+    use crate::azure::template::Input;
+
+    #[test]
+    fn runtime_variable_values_and_macros_resolve_with_the_given_start_time() {
+        let yaml = "variables:\n  major: 1\n  day: $[ format('{0:yyyyMMdd}', pipeline.startTime) ]\n  minor: $[ counter(variables['major'], 100) ]\n  later: $[ variables.unknownUntilRunTime ]\nsteps:\n- script: echo $(major).$(minor)-$(day) $(later)\n";
+        let input = Input {
+            files: vec![("p.yml".into(), yaml.into())],
+            entry: "p.yml".into(),
+            ..Input::default()
+        };
+        let outcome = build_pipeline(&input, Options::default());
+        let p = outcome.pipeline.expect("pipeline");
+        let library = Library {
+            start_time: DateTime::parse_iso("2026-01-02T03:04:05Z"),
+            ..Library::default()
+        };
+        let model = p.model_with(&outcome.sources, &library);
+        let values = &model["variables"]["values"];
+        assert_eq!(values["day"], "20260102");
+        assert_eq!(values["minor"], "100");
+        // A value that reads nothing known stays as the run would see it: empty.
+        assert_eq!(values["later"], "");
+        assert_eq!(
+            model["stages"][0]["jobs"][0]["steps"][0]["inputs"]["script"],
+            "echo 1.100-20260102 "
+        );
+        // Without a start time the value stays an expression for the run.
+        let model = p.model(&outcome.sources);
+        assert_eq!(
+            model["variables"]["values"]["day"],
+            "$[ format('{0:yyyyMMdd}', pipeline.startTime) ]"
+        );
     }
 }
