@@ -284,6 +284,27 @@ fn job(j: &Tok, sources: &Sources, stage_vars: &VarScope, library: &Library) -> 
             .and_then(|(k, _)| k.scalar_text());
         json!({"kind": kind, "spec": to_json(s)})
     });
+    // A job with a matrix or parallel strategy runs once per leg.
+    let legs: Vec<String> = match j.get("strategy") {
+        Some(st) if !deployment => match (st.get("matrix"), st.get("parallel")) {
+            (Some(m), _) => m
+                .as_mapping()
+                .unwrap_or(&[])
+                .iter()
+                .filter_map(|(k, _)| k.scalar_text())
+                .collect(),
+            (None, Some(p)) => {
+                let n = p
+                    .scalar_text()
+                    .and_then(|t| t.trim().parse::<usize>().ok())
+                    .unwrap_or(1)
+                    .min(1000);
+                (1..=n).map(|i| format!("{name} {i}")).collect()
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     let mut steps = Vec::new();
     collect_steps(j, &mut steps, sources, None, &vars);
     json!({
@@ -295,6 +316,7 @@ fn job(j: &Tok, sources: &Sources, stage_vars: &VarScope, library: &Library) -> 
         "pool": j.get("pool").map_or(Json::Null, to_json),
         "environment": environment,
         "strategy": strategy,
+        "legs": legs,
         "variables": vars.to_json(),
         "steps": steps,
         "location": location(j, sources),
@@ -386,10 +408,35 @@ mod tests {
             "echo 1.100-20260102 "
         );
         // Without a start time the value stays an expression for the run.
+        assert_eq!(model["stages"][0]["jobs"][0]["legs"], serde_json::json!([]));
         let model = p.model(&outcome.sources);
         assert_eq!(
             model["variables"]["values"]["day"],
             "$[ format('{0:yyyyMMdd}', pipeline.startTime) ]"
+        );
+    }
+}
+
+#[cfg(test)]
+mod legs {
+    use crate::azure::pipeline::{build, Options};
+    use crate::azure::template::Input;
+
+    #[test]
+    fn matrix_and_parallel_jobs_list_their_legs() {
+        let yaml = "jobs:\n- job: test\n  strategy:\n    matrix:\n      linux: { image: ubuntu }\n      windows: { image: windows }\n  steps:\n  - script: x\n- job: shard\n  strategy:\n    parallel: 3\n  steps:\n  - script: x\n";
+        let input = Input {
+            files: vec![("p.yml".into(), yaml.into())],
+            entry: "p.yml".into(),
+            ..Input::default()
+        };
+        let outcome = build(&input, Options::default());
+        let model = outcome.pipeline.expect("pipeline").model(&outcome.sources);
+        let jobs = &model["stages"][0]["jobs"];
+        assert_eq!(jobs[0]["legs"], serde_json::json!(["linux", "windows"]));
+        assert_eq!(
+            jobs[1]["legs"],
+            serde_json::json!(["shard 1", "shard 2", "shard 3"])
         );
     }
 }
