@@ -689,7 +689,7 @@ impl<'a> Expander<'a> {
                 })?;
                 for seg in segments {
                     if let Segment::Expr(e, off) = seg {
-                        self.check_key_or_expr(&e, off, tok, names)?;
+                        self.check_expr(&e, off, tok, names)?;
                     }
                 }
                 Ok(())
@@ -715,10 +715,6 @@ impl<'a> Expander<'a> {
             }
             _ => Ok(()),
         }
-    }
-
-    fn check_key_or_expr(&self, e: &str, off: usize, tok: &Tok, names: &Names) -> R<()> {
-        self.check_expr(e, off, tok, names)
     }
 
     /// Expands the items of a sequence, splicing directive bodies and templates.
