@@ -162,16 +162,27 @@ pub fn run(args: ExpandArgs) -> Result<ExitCode, String> {
     // Report locations as the user's paths.
     let mut shown = Sources::new();
     for (_, f) in outcome.sources.iter() {
-        let display = files.iter().find(|(n, _, _)| *n == f.name).map_or_else(
-            || f.name.clone(),
-            |(_, _, p)| {
-                let shown = p.display().to_string();
-                shown
-                    .strip_prefix("./")
-                    .map(str::to_string)
-                    .unwrap_or(shown)
-            },
-        );
+        // Files of a repository are named by its alias; `--repo` may have used `NAME@REF`.
+        let mut names = vec![f.name.clone()];
+        if let Some((alias, path)) = f.name.strip_prefix('@').and_then(|r| r.split_once('/')) {
+            for r in outcome.repositories.iter().filter(|r| r.alias == alias) {
+                names.push(format!("@{}@{}/{path}", r.name, r.git_ref));
+                names.push(format!("@{}/{path}", r.name));
+            }
+        }
+        let display = files
+            .iter()
+            .find(|(n, _, _)| names.contains(n))
+            .map_or_else(
+                || f.name.clone(),
+                |(_, _, p)| {
+                    let shown = p.display().to_string();
+                    shown
+                        .strip_prefix("./")
+                        .map(str::to_string)
+                        .unwrap_or(shown)
+                },
+            );
         shown.add(display, f.text.clone());
     }
     for d in &outcome.diagnostics {

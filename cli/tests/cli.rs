@@ -200,3 +200,18 @@ fn expand_json_resolves_macros_from_variable_groups() {
         "echo 'from the library' cli $(unknown)\n"
     );
 }
+
+#[test]
+fn expand_errors_in_another_repository_name_its_folder() {
+    let (code, _, stderr) = pipelab(&[
+        "expand",
+        "expand/self/uses-bad-template.yml",
+        "--repo",
+        "central/shared@main=expand/shared",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "expand/shared/bad.yml:4:12: error: Unrecognized named-value: 'nope'. Located at position 1 within expression: nope.\n"
+    );
+}

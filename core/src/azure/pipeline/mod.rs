@@ -56,6 +56,8 @@ impl Pipeline {
 #[derive(Clone, Debug)]
 pub struct Outcome {
     pub sources: Sources,
+    /// The pipeline's repository resources (files of repository `alias` are named `@alias/…`).
+    pub repositories: Vec<template::Repository>,
     pub pipeline: Option<Pipeline>,
     pub diagnostics: Vec<Diagnostic>,
 }
@@ -87,6 +89,7 @@ pub fn build(input: &Input, options: Options) -> Outcome {
     });
     Outcome {
         sources: expansion.sources,
+        repositories: expansion.repositories,
         pipeline,
         diagnostics,
     }
