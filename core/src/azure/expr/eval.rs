@@ -32,7 +32,51 @@ pub trait Context {
     fn counter(&self, _prefix: &str, seed: f64) -> f64 {
         seed
     }
+
+    /// Accounts for memory an evaluation allocates (see [`MAX_MEMORY`]).
+    fn charge(&self, _bytes: usize) -> Result<(), String> {
+        Ok(())
+    }
 }
+
+/// Like Azure, one evaluation may allocate at most this many bytes of strings (counted as
+/// UTF-16, two bytes a character).
+pub const MAX_MEMORY: usize = 1024 * 1024;
+
+/// Wraps a context for one evaluation, counting the memory its results take.
+struct Metered<'a> {
+    inner: &'a dyn Context,
+    used: std::cell::Cell<usize>,
+}
+
+impl Context for Metered<'_> {
+    fn named_value(&self, name: &str) -> Option<Value> {
+        self.inner.named_value(name)
+    }
+    fn status(&self, function: &str, dependencies: &[String]) -> Option<bool> {
+        self.inner.status(function, dependencies)
+    }
+    fn named_ref(&self, name: &str) -> Option<&Value> {
+        self.inner.named_ref(name)
+    }
+    fn check_member(&self, named: &str, key: &str) -> Result<(), String> {
+        self.inner.check_member(named, key)
+    }
+    fn counter(&self, prefix: &str, seed: f64) -> f64 {
+        self.inner.counter(prefix, seed)
+    }
+    fn charge(&self, bytes: usize) -> Result<(), String> {
+        let used = self.used.get().saturating_add(bytes);
+        self.used.set(used);
+        if used > MAX_MEMORY {
+            Err(MEMORY_EXCEEDED.to_string())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+const MEMORY_EXCEEDED: &str = "The maximum allowed memory size was exceeded";
 
 /// A context made of fixed named values (used by tests and by conditions without status).
 pub struct MapContext(pub Vec<(String, Value)>);
@@ -48,6 +92,14 @@ impl Context for MapContext {
 
 /// Evaluates `expr` against `ctx`.
 pub fn eval(expr: &Expr, ctx: &dyn Context) -> Result<Value, ExprError> {
+    let metered = Metered {
+        inner: ctx,
+        used: std::cell::Cell::new(0),
+    };
+    eval_inner(expr, &metered)
+}
+
+fn eval_inner(expr: &Expr, ctx: &dyn Context) -> Result<Value, ExprError> {
     eval_filtered(expr, ctx).map(|(v, _)| v)
 }
 
@@ -73,7 +125,7 @@ fn eval_filtered(expr: &Expr, ctx: &dyn Context) -> Result<(Value, bool), ExprEr
         }
         ExprKind::Index(target, index) => {
             let (target_value, filtered) = eval_filtered(target, ctx)?;
-            let index = eval(index, ctx)?;
+            let index = eval_inner(index, ctx)?;
             if let (ExprKind::NamedValue(named), Some(key)) = (&target.kind, index.to_display()) {
                 ctx.check_member(named, &key).map_err(at)?;
             }
@@ -99,13 +151,26 @@ fn eval_filtered(expr: &Expr, ctx: &dyn Context) -> Result<(Value, bool), ExprEr
             };
             (Value::Array(items), true)
         }
-        ExprKind::Call(name, args) => (
-            call(name, args, ctx).map_err(|e| match e {
+        ExprKind::Call(name, args) => {
+            let value = call(name, args, ctx).map_err(|e| match e {
                 CallError::Message(m) => at(m),
                 CallError::Expr(e) => e,
-            })?,
-            false,
-        ),
+            })?;
+            let bytes = match &value {
+                Value::String(s) => s.len() * 2,
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| match i {
+                        Value::String(s) => s.len() * 2,
+                        _ => 8,
+                    })
+                    .sum(),
+                _ => 0,
+            };
+            ctx.charge(bytes)
+                .map_err(|m| ExprError::new(m, expr.start).without_location())?;
+            (value, false)
+        }
     })
 }
 
@@ -139,7 +204,7 @@ fn borrow_path<'a>(
                 Ok(b) => b,
                 Err(e) => return Some(Err(e)),
             };
-            let index = match eval(index, ctx) {
+            let index = match eval_inner(index, ctx) {
                 Ok(i) => i,
                 Err(e) => return Some(Err(e)),
             };
@@ -218,15 +283,16 @@ fn string_arg(v: &Value) -> Result<String, String> {
 fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, CallError> {
     let arg = |i: usize| -> Result<Value, ExprError> {
         match args.get(i) {
-            Some(a) => eval(a, ctx),
+            Some(a) => eval_inner(a, ctx),
             None => Ok(Value::Null),
         }
     };
-    let all = || -> Result<Vec<Value>, ExprError> { args.iter().map(|a| eval(a, ctx)).collect() };
+    let all =
+        || -> Result<Vec<Value>, ExprError> { args.iter().map(|a| eval_inner(a, ctx)).collect() };
     Ok(match name {
         "and" => {
             for a in args {
-                if !eval(a, ctx)?.to_bool() {
+                if !eval_inner(a, ctx)?.to_bool() {
                     return Ok(Value::Bool(false));
                 }
             }
@@ -234,7 +300,7 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, CallError
         }
         "or" => {
             for a in args {
-                if eval(a, ctx)?.to_bool() {
+                if eval_inner(a, ctx)?.to_bool() {
                     return Ok(Value::Bool(true));
                 }
             }
@@ -252,7 +318,7 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, CallError
             let left = arg(0)?;
             let mut found = false;
             for a in &args[1..] {
-                if equals(&left, &eval(a, ctx)?) {
+                if equals(&left, &eval_inner(a, ctx)?) {
                     found = true;
                     break;
                 }
@@ -312,7 +378,7 @@ fn call(name: &str, args: &[Expr], ctx: &dyn Context) -> Result<Value, CallError
         }
         "coalesce" => {
             for a in args {
-                let v = eval(a, ctx)?;
+                let v = eval_inner(a, ctx)?;
                 match &v {
                     Value::Null => {}
                     Value::String(s) if s.is_empty() => {}
