@@ -70,7 +70,7 @@ pub struct Expansion {
 }
 
 /// Keys of the root pipeline where Azure allows no template expression.
-const NO_EXPRESSION_KEYS: &[&str] = &["trigger", "pr"];
+const NO_EXPRESSION_KEYS: &[&str] = &["trigger", "pr", "schedules"];
 
 /// Expands `input.entry` with everything it references.
 pub fn expand(input: &Input) -> Expansion {
