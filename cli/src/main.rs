@@ -3,6 +3,7 @@
 //! This crate owns the IO (reading files and folders, printing, exit codes); everything it
 //! reports comes from `pipelab_core`.
 
+mod expand;
 mod files;
 
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
     },
+    /// Expand an Azure Pipelines YAML file as Azure would and print the final pipeline.
+    Expand(expand::ExpandArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +74,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Expand(args) => expand::run(args),
         Command::Share { paths } => {
             let files = files::read_all(&paths)?;
             let payload = Payload {

@@ -79,3 +79,139 @@ fn unreadable_input_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn expand_prints_the_final_yaml() {
+    let (code, stdout, stderr) = pipelab(&[
+        "expand",
+        "expand/self/azure-pipelines.yml",
+        "--repo",
+        "central/shared@main=expand/shared",
+        "--param",
+        "verbose=true",
+    ]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn expand_json_is_the_pipeline_model() {
+    let (code, stdout, _) = pipelab(&[
+        "expand",
+        "expand/self/azure-pipelines.yml",
+        "--repo",
+        "shared=expand/shared",
+        "--param",
+        "environments=[test]",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let model: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let stages: Vec<(&str, Vec<&str>)> = model["stages"]
+        .as_array()
+        .expect("stages")
+        .iter()
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap_or_default(),
+                s["dependsOn"]
+                    .as_array()
+                    .expect("dependsOn")
+                    .iter()
+                    .filter_map(|d| d.as_str())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(stages, vec![("deploy_test", vec![]), ("release", vec![])]);
+    assert_eq!(model["stages"][0]["jobs"][0]["environment"]["name"], "test");
+}
+
+#[test]
+fn expand_errors_point_into_the_expression() {
+    let (code, stdout, stderr) = pipelab(&["expand", "expand/self/broken.yml"]);
+    assert_eq!((code, stdout.as_str()), (1, ""));
+    assert_eq!(
+        stderr,
+        "expand/self/broken.yml:2:38: error: Unexpected symbol: '+'. Located at position 18 within expression: eq(parameters.n, +).\n"
+    );
+}
+
+#[test]
+fn expand_missing_repository_is_an_error() {
+    let (code, _, stderr) = pipelab(&["expand", "expand/self/azure-pipelines.yml"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "expand/self/azure-pipelines.yml:22:13: error: File /release.yml not found in repository shared\n"
+    );
+}
+
+#[test]
+fn expand_simulate_skips_what_depends_on_a_failure() {
+    let (code, stdout, stderr) = pipelab(&[
+        "expand",
+        "expand/self/azure-pipelines.yml",
+        "--repo",
+        "shared=expand/shared",
+        "--simulate",
+        "--fail",
+        "deploy_dev.deploy",
+    ]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn expand_simulate_honours_trigger_none() {
+    let (code, stdout, _) = pipelab(&[
+        "expand",
+        "expand/self/trigger-none.yml",
+        "--simulate",
+        "--trigger",
+        "push:main",
+    ]);
+    assert_eq!(code, 0);
+    let run: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    assert_eq!(run["triggered"], false);
+    assert_eq!(run["reason"], "CI trigger is disabled (trigger: none)");
+}
+
+#[test]
+fn expand_json_resolves_macros_from_variable_groups() {
+    let (code, stdout, stderr) = pipelab(&[
+        "expand",
+        "expand/self/groups.yml",
+        "--var-group",
+        "groupvars_dev:mygroupvar=from the library",
+        "--var",
+        "who=cli",
+        "--format",
+        "json",
+    ]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
+    let model: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let stage = &model["stages"][0];
+    assert_eq!(stage["variables"]["groups"][0]["name"], "groupvars_dev");
+    assert_eq!(stage["variables"]["groups"][0]["inLibrary"], true);
+    assert_eq!(
+        stage["jobs"][0]["steps"][0]["inputs"]["script"],
+        "echo 'from the library' cli $(unknown)\n"
+    );
+}
+
+#[test]
+fn expand_errors_in_another_repository_name_its_folder() {
+    let (code, _, stderr) = pipelab(&[
+        "expand",
+        "expand/self/uses-bad-template.yml",
+        "--repo",
+        "central/shared@main=expand/shared",
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "expand/shared/bad.yml:4:12: error: Unrecognized named-value: 'nope'. Located at position 1 within expression: nope.\n"
+    );
+}

@@ -6,8 +6,10 @@
 //!
 //! The modules follow the data: [`yaml`] (text → nodes with spans) → [`detect`] (what each
 //! document is) → [`workspace`] (all files analysed together), with [`diag`] for problems,
-//! [`share`] for links and [`examples`] for the built-in teaching demos.
+//! [`share`] for links and [`examples`] for the built-in teaching demos. [`azure`] is the Azure
+//! Pipelines engine (expressions, template expansion, the expanded pipeline).
 
+pub mod azure;
 pub mod detect;
 pub mod diag;
 pub mod examples;
