@@ -1,11 +1,12 @@
 //! The playground's unit of work: a set of named files (a virtual repository) analysed together.
 //!
 //! `analyze` is what the page runs on every edit and the CLI's `check` runs once: load every file,
-//! say what each document is, and collect every problem. Later stages (expansion, simulation)
-//! hang off the same entry point.
+//! say what each document is, expand every Azure pipeline as Azure would, and collect every
+//! problem. Later stages (simulation) hang off the same entry point.
 
 use serde::Serialize;
 
+use crate::azure;
 use crate::detect::{self, DocKind};
 use crate::diag::{self, Diagnostic, FileId, Sources, Span};
 use crate::yaml::{self, Document, Node, Value};
@@ -65,8 +66,70 @@ pub fn analyze<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Analy
             });
         }
     }
+    expand_azure_pipelines(&mut analysis);
     diag::sort(&mut analysis.diagnostics);
     analysis
+}
+
+/// Expands every Azure pipeline with its templates (default parameters, empty variable-group
+/// library) and adds the problems Azure would report, mapped back to the workspace's files.
+fn expand_azure_pipelines(analysis: &mut Analysis) {
+    let entries: Vec<FileId> = analysis
+        .documents
+        .iter()
+        .filter(|d| d.index == 0 && d.kind == DocKind::AzurePipeline)
+        .map(|d| d.file)
+        .collect();
+    if entries.is_empty() {
+        return;
+    }
+    let files: Vec<(String, String)> = analysis
+        .sources
+        .iter()
+        .map(|(_, f)| (f.name.clone(), f.text.clone()))
+        .collect();
+    let mut found = Vec::new();
+    for entry in entries {
+        let Some(name) = analysis.sources.get(entry).map(|f| f.name.clone()) else {
+            continue;
+        };
+        let input = azure::template::Input {
+            files: files.clone(),
+            entry: name,
+            ..Default::default()
+        };
+        let outcome = azure::pipeline::build(&input, azure::pipeline::Options::default());
+        for mut d in outcome.diagnostics {
+            // The engine numbers the files it read itself; map its spans to ours by name.
+            let mapped = d.labels.iter_mut().all(|label| {
+                let ours = outcome
+                    .sources
+                    .get(label.span.file)
+                    .and_then(|f| analysis.sources.find(&f.name));
+                ours.map(|id| label.span.file = id).is_some()
+            });
+            if mapped || d.labels.is_empty() {
+                found.push(d);
+            }
+        }
+    }
+    for d in found {
+        // Syntax errors are found by both the loader and the engine; a template shared by two
+        // pipelines reports the same problem twice. Keep one of each.
+        let same_place = |o: &Diagnostic| o.span() == d.span();
+        if analysis
+            .diagnostics
+            .iter()
+            .any(|o| same_place(o) && (o.message == d.message || o.code == "yaml-syntax"))
+        {
+            continue;
+        }
+        // The engine's own word on a missing template replaces our guess.
+        analysis
+            .diagnostics
+            .retain(|o| !(o.code == "missing-template" && same_place(o)));
+        analysis.diagnostics.push(d);
+    }
 }
 
 /// Finds which files are used as templates, and warns about references to missing files.
