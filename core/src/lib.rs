@@ -6,11 +6,13 @@
 //!
 //! The modules follow the data: [`yaml`] (text → nodes with spans) → [`detect`] (what each
 //! document is) → [`workspace`] (all files analysed together), with [`diag`] for problems,
-//! [`share`] for links and [`examples`] for the built-in teaching demos.
+//! [`share`] for links and [`examples`] for the built-in teaching demos. [`graph`] lays out any
+//! directed graph (stages and jobs, Argo DAGs, event flows) as coordinates and SVG.
 
 pub mod detect;
 pub mod diag;
 pub mod examples;
+pub mod graph;
 pub mod share;
 pub mod workspace;
 pub mod yaml;

@@ -1,0 +1,111 @@
+//! Ranking: longest path from the sources, then sources are pulled down next to their first
+//! successor; edges that span several ranks get a chain of dummy nodes, one per rank crossed.
+//!
+//! **Architecture Invariant:** after this stage every edge of the layered graph joins two
+//! adjacent ranks, and the first `visible.nodes.len()` layered nodes are the visible nodes.
+
+use petgraph::visit::EdgeRef;
+use petgraph::Direction::{Incoming, Outgoing};
+
+use super::acyclic::Dag;
+use super::collapse::Visible;
+
+/// The proper layered graph: visible nodes plus dummy nodes.
+pub(super) struct Layered {
+    /// Number of visible (non-dummy) nodes; they come first.
+    pub real: usize,
+    /// Per layered node.
+    pub rank: Vec<usize>,
+    /// Per layered node: (width, height); dummies are (0, 0).
+    pub size: Vec<(f64, f64)>,
+    pub group: Vec<Option<usize>>,
+    /// Per layered node: the initial-order key (YAML order of the node, or of a dummy's source).
+    pub key: Vec<(u64, usize, usize)>,
+    /// Neighbours in the rank above and below, with multiplicity.
+    pub up: Vec<Vec<usize>>,
+    pub down: Vec<Vec<usize>>,
+    /// Per visible edge: the layered nodes it passes, from its DAG source to its DAG target.
+    pub chains: Vec<Vec<usize>>,
+    pub ranks: usize,
+}
+
+pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
+    let g = &dag.graph;
+    let n = visible.nodes.len();
+    let topo: Vec<usize> = match petgraph::algo::toposort(g, None) {
+        Ok(order) => order.into_iter().map(|i| g[i]).collect(),
+        // Unreachable: `acyclic` removed every cycle. Input order still gives some picture.
+        Err(_) => (0..n).collect(),
+    };
+    let mut rank = vec![0usize; n];
+    for &v in &topo {
+        let r = g
+            .edges_directed(petgraph::graph::NodeIndex::new(v), Incoming)
+            .map(|e| rank[g[e.source()]] + 1)
+            .max()
+            .unwrap_or(0);
+        rank[v] = r;
+    }
+    for &v in topo.iter().rev() {
+        let index = petgraph::graph::NodeIndex::new(v);
+        if g.edges_directed(index, Incoming).next().is_some() {
+            continue;
+        }
+        if let Some(r) = g
+            .edges_directed(index, Outgoing)
+            .map(|e| rank[g[e.target()]])
+            .min()
+        {
+            rank[v] = r.saturating_sub(1);
+        }
+    }
+
+    let mut layered = Layered {
+        real: n,
+        rank,
+        size: visible.nodes.iter().map(|v| v.size).collect(),
+        group: visible.nodes.iter().map(|v| v.group).collect(),
+        key: visible
+            .nodes
+            .iter()
+            .map(|v| (v.key.0, v.key.1, 0))
+            .collect(),
+        up: vec![Vec::new(); n],
+        down: vec![Vec::new(); n],
+        chains: Vec::with_capacity(visible.edges.len()),
+        ranks: 0,
+    };
+    for (e, edge) in visible.edges.iter().enumerate() {
+        let (a, b) = if dag.reversed[e] {
+            (edge.to, edge.from)
+        } else {
+            (edge.from, edge.to)
+        };
+        let (ra, rb) = (layered.rank[a], layered.rank[b]);
+        let group = if visible.nodes[a].group == visible.nodes[b].group {
+            visible.nodes[a].group
+        } else {
+            None
+        };
+        let key = visible.nodes[a].key;
+        let mut chain = vec![a];
+        for r in ra + 1..rb {
+            let d = layered.rank.len();
+            layered.rank.push(r);
+            layered.size.push((0.0, 0.0));
+            layered.group.push(group);
+            layered.key.push((key.0, key.1, e + 1));
+            layered.up.push(Vec::new());
+            layered.down.push(Vec::new());
+            chain.push(d);
+        }
+        chain.push(b);
+        for w in chain.windows(2) {
+            layered.down[w[0]].push(w[1]);
+            layered.up[w[1]].push(w[0]);
+        }
+        layered.chains.push(chain);
+    }
+    layered.ranks = layered.rank.iter().max().map_or(0, |&r| r + 1);
+    layered
+}
