@@ -1,9 +1,10 @@
-//! Ranking: longest path from the sources, then sources are pulled down next to their first
-//! successor; edges that span several ranks get a chain of dummy nodes, one per rank crossed.
+//! Ranking: longest path from the sources, then a few greedy passes move nodes with more edges
+//! on one side towards that side (sources end up just above their first successor); edges that span several ranks get a chain of dummy nodes, one per rank crossed.
 //!
 //! **Architecture Invariant:** after this stage every edge of the layered graph joins two
 //! adjacent ranks, and the first `visible.nodes.len()` layered nodes are the visible nodes.
 
+use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
 use petgraph::Direction::{Incoming, Outgoing};
 
@@ -29,6 +30,9 @@ pub(super) struct Layered {
     pub ranks: usize,
 }
 
+/// Bound on the shortening passes (each is linear in the edges).
+const BALANCE_PASSES: usize = 8;
+
 pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
     let g = &dag.graph;
     let n = visible.nodes.len();
@@ -40,24 +44,53 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
     let mut rank = vec![0usize; n];
     for &v in &topo {
         let r = g
-            .edges_directed(petgraph::graph::NodeIndex::new(v), Incoming)
+            .edges_directed(NodeIndex::new(v), Incoming)
             .map(|e| rank[g[e.source()]] + 1)
             .max()
             .unwrap_or(0);
         rank[v] = r;
     }
-    for &v in topo.iter().rev() {
-        let index = petgraph::graph::NodeIndex::new(v);
-        if g.edges_directed(index, Incoming).next().is_some() {
-            continue;
+    // Greedy shortening: a node with more edges below than above moves down as far as its
+    // successors allow (and the reverse), which shortens the edges in total — fewer dummies.
+    // Every move keeps each edge pointing down, so the ranking stays valid.
+    let degree = |v: usize, d| g.edges_directed(NodeIndex::new(v), d).count();
+    for _ in 0..BALANCE_PASSES {
+        let mut moved = false;
+        for &v in topo.iter().rev() {
+            let (ins, outs) = (degree(v, Incoming), degree(v, Outgoing));
+            if outs > ins {
+                let lowest = g
+                    .edges_directed(NodeIndex::new(v), Outgoing)
+                    .map(|e| rank[g[e.target()]])
+                    .min()
+                    .unwrap_or(0);
+                if lowest > rank[v] + 1 {
+                    rank[v] = lowest - 1;
+                    moved = true;
+                }
+            }
         }
-        if let Some(r) = g
-            .edges_directed(index, Outgoing)
-            .map(|e| rank[g[e.target()]])
-            .min()
-        {
-            rank[v] = r.saturating_sub(1);
+        for &v in &topo {
+            let (ins, outs) = (degree(v, Incoming), degree(v, Outgoing));
+            if ins > outs {
+                let highest = g
+                    .edges_directed(NodeIndex::new(v), Incoming)
+                    .map(|e| rank[g[e.source()]] + 1)
+                    .max()
+                    .unwrap_or(0);
+                if highest < rank[v] {
+                    rank[v] = highest;
+                    moved = true;
+                }
+            }
         }
+        if !moved {
+            break;
+        }
+    }
+    let lowest = rank.iter().copied().min().unwrap_or(0);
+    for r in &mut rank {
+        *r -= lowest;
     }
 
     let mut layered = Layered {
