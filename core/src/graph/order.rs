@@ -1,6 +1,7 @@
 //! Crossing reduction: ranks start in YAML order, then alternate barycenter sweeps down and up
 //! reorder each rank against its fixed neighbour; the ordering with the fewest counted crossings
-//! wins. Members of one group stay contiguous within a rank: a group moves as one block, placed by
+//! wins; after each sweep, one pass of adjacent swaps removes crossings the barycenters left.
+//! Members of one group stay contiguous within a rank: a group moves as one block, placed by
 //! the mean barycenter of its members.
 //!
 //! **Architecture Invariant:** at most `max_sweeps` sweeps, each `O(E log V)`; every sort breaks
@@ -50,6 +51,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
                 reorder(layer, &mut pos, &mut score, &l.down, &l.group);
             }
         }
+        transpose(&mut layers, &mut pos, l);
         let crossings = count(&layers, &pos, &l.down);
         if crossings < best_crossings {
             best_crossings = crossings;
@@ -62,6 +64,42 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     Ordered {
         layers: best,
         crossings: best_crossings,
+    }
+}
+
+/// Pairs of nodes whose neighbour lists are bigger than this together are not considered for
+/// swapping, which bounds the work per pair.
+const TRANSPOSE_LIMIT: usize = 4096;
+
+/// One pass of adjacent swaps: two neighbours of one rank (and of one group, so groups stay
+/// contiguous) trade places when that removes crossings with the ranks above and below.
+fn transpose(layers: &mut [Vec<usize>], pos: &mut [usize], l: &Layered) {
+    let pair = |u: usize, v: usize, adjacent: &[Vec<usize>], pos: &[usize]| -> u64 {
+        let mut n = 0;
+        for &a in &adjacent[u] {
+            for &b in &adjacent[v] {
+                n += u64::from(pos[a] > pos[b]);
+            }
+        }
+        n
+    };
+    for layer in layers.iter_mut() {
+        for i in 1..layer.len() {
+            let (u, v) = (layer[i - 1], layer[i]);
+            if l.group[u] != l.group[v]
+                || l.up[u].len() * l.up[v].len() + l.down[u].len() * l.down[v].len()
+                    > TRANSPOSE_LIMIT
+            {
+                continue;
+            }
+            let now = pair(u, v, &l.up, pos) + pair(u, v, &l.down, pos);
+            let swapped = pair(v, u, &l.up, pos) + pair(v, u, &l.down, pos);
+            if swapped < now {
+                layer.swap(i - 1, i);
+                pos[u] = i;
+                pos[v] = i - 1;
+            }
+        }
     }
 }
 
