@@ -235,6 +235,54 @@ fn generated_graphs_keep_the_invariants() {
 }
 
 #[test]
+fn awkward_graphs_keep_the_invariants() {
+    let options = Options::default();
+    // Every ordered pair of 25 nodes: many cycles, parallel and antiparallel edges.
+    let mut complete = Graph::default();
+    for i in 0..25 {
+        complete.nodes.push(Node::new(format!("k{i}"), i));
+    }
+    for i in 0..25 {
+        for j in 0..25 {
+            complete.edges.push(Edge::new(format!("k{i}"), format!("k{j}")));
+        }
+    }
+    let drawn = check_invariants("complete", &complete, &options);
+    assert!(!drawn.reversed.is_empty(), "complete: cycles must be reported");
+    // A star of 60 children in alternating groups, some with unusable sizes, all sharing one
+    // order key: collapse must still pick the first and last child by input position.
+    let mut star = Graph::default();
+    star.nodes.push(Node::new("hub", 0));
+    for i in 0..60 {
+        let mut node = Node::new(format!("c{i}"), 0);
+        node.group = Some(format!("g{}", i % 3));
+        node.width = if i % 7 == 0 { f64::NAN } else { -1.0 + i as f64 };
+        star.nodes.push(node);
+        star.edges.push(Edge::new("hub", format!("c{i}")));
+        star.edges.push(Edge::new(format!("c{i}"), "hub"));
+    }
+    let drawn = check_invariants("star", &star, &options);
+    assert_eq!(drawn.nodes.len(), 4, "star: hub, first, last and one placeholder");
+    let expanded = Options {
+        expanded: ["hub:hidden".to_string()].into(),
+        ..Options::default()
+    };
+    let drawn = check_invariants("star expanded", &star, &expanded);
+    assert_eq!(drawn.nodes.len(), 61, "star expanded: every node is drawn");
+    // Options that make no sense fall back to sane values.
+    let silly = Options {
+        node_gap: f64::NAN,
+        rank_gap: -5.0,
+        group_padding: f64::INFINITY,
+        margin: f64::NEG_INFINITY,
+        fan_out_limit: Some(0),
+        max_sweeps: 0,
+        ..Options::default()
+    };
+    check_invariants("silly options", &dags::pipeline(3, 6, 1), &silly);
+}
+
+#[test]
 fn svg() {
     let (graph, options) = parse(include_str!("fixtures/graph/groups.txt"));
     let mut graph = graph;

@@ -87,7 +87,8 @@ fn transpose(layers: &mut [Vec<usize>], pos: &mut [usize], l: &Layered) {
         for i in 1..layer.len() {
             let (u, v) = (layer[i - 1], layer[i]);
             if l.group[u] != l.group[v]
-                || l.up[u].len() * l.up[v].len() + l.down[u].len() * l.down[v].len()
+                || (l.up[u].len().saturating_mul(l.up[v].len()))
+                    .saturating_add(l.down[u].len().saturating_mul(l.down[v].len()))
                     > TRANSPOSE_LIMIT
             {
                 continue;

@@ -2,7 +2,8 @@
 //! neighbours in the rank just placed; the positions closest to those wishes (weighted least
 //! squares) that keep the rank's order and minimum gaps are found exactly by pool-adjacent-
 //! violators isotonic regression. Dummy nodes weigh most, so long edges come out straight.
-//! Passes alternate down and up, then two balance passes use both sides. Across ranks, each
+//! Passes alternate down and up, then two balance passes use both sides, and a last step puts
+//! each long edge's dummies on one straight line where there is room. Across ranks, each
 //! rank is a band as deep as its deepest node.
 //!
 //! **Architecture Invariant:** within a rank, neighbouring boxes (and the group boxes around
@@ -108,6 +109,38 @@ pub(super) fn place(l: &Layered, layers: &[Vec<usize>], geometry: &Geometry) -> 
             isotonic(&desired, &weight, &seps[r], &mut solved);
             for (&v, &x) in layer.iter().zip(&solved) {
                 breadth[v] = x;
+            }
+        }
+    }
+
+    // Straighten: the dummies of one long edge move onto one line where their neighbours
+    // leave room (the intersection of their free intervals), so the edge has no kinks inside.
+    let mut slot = vec![(0usize, 0usize); total];
+    for (r, layer) in layers.iter().enumerate() {
+        for (i, &v) in layer.iter().enumerate() {
+            slot[v] = (r, i);
+        }
+    }
+    for chain in &l.chains {
+        let inner = &chain[1..chain.len().saturating_sub(1).max(1)];
+        if inner.len() < 2 {
+            continue;
+        }
+        let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        for &d in inner {
+            let (r, i) = slot[d];
+            if i > 0 {
+                lo = lo.max(breadth[layers[r][i - 1]] + seps[r][i - 1]);
+            }
+            if i + 1 < layers[r].len() {
+                hi = hi.min(breadth[layers[r][i + 1]] - seps[r][i]);
+            }
+        }
+        if lo <= hi {
+            let mean = inner.iter().map(|&d| breadth[d]).sum::<f64>() / inner.len() as f64;
+            let x = mean.clamp(lo, hi);
+            for &d in inner {
+                breadth[d] = x;
             }
         }
     }
