@@ -196,6 +196,18 @@ fn check_invariants(name: &str, graph: &Graph, options: &Options) -> Layout {
             );
         }
     }
+    let overlap = |a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)| {
+        a.0 + EPS < b.0 + b.2 && b.0 + EPS < a.0 + a.2 && a.1 + EPS < b.1 + b.3 && b.1 + EPS < a.1 + a.3
+    };
+    for (i, g) in first.groups.iter().enumerate() {
+        let gbox = (g.x, g.y, g.width, g.height);
+        for h in &first.groups[i + 1..] {
+            assert!(!overlap(gbox, (h.x, h.y, h.width, h.height)), "{name}: groups {} and {} overlap", g.id, h.id);
+        }
+        for n in first.nodes.iter().filter(|n| n.group.as_deref() != Some(g.id.as_str())) {
+            assert!(!overlap(gbox, (n.x, n.y, n.width, n.height)), "{name}: {} is inside group {}", n.id, g.id);
+        }
+    }
     if name.starts_with("tree_") {
         assert_eq!(first.crossings, 0, "{name}: a tree must be drawn without crossings");
         let drawn = count_crossings(first.edges.iter().map(|e| e.points.as_slice()));
