@@ -1,7 +1,9 @@
 //! Layout fixtures: each file in `fixtures/graph/` describes a graph in a line format (below);
 //! the snapshot shows the layout. Every fixture, and every generated graph, also goes through
 //! [`check_invariants`]: deterministic, no overlapping boxes within a rank, routes from source to
-//! target, groups enclosing their members, and no crossings for `tree_*` fixtures.
+//! target, groups enclosing their members, group boxes clear of each other and of foreign nodes
+//! (true for these stage-shaped groups; not guaranteed for arbitrary groups, see `graph`'s
+//! module docs), and no crossings for `tree_*` fixtures.
 //!
 //! Fixture lines: `a -> b -> c` (edges; nodes are created in order of first mention),
 //! `node ID key=value…` (`label=`, `group=`, `size=WxH`; `_` in a label is a space),
