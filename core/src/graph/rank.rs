@@ -108,6 +108,15 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
         chains: Vec::with_capacity(visible.edges.len()),
         ranks: 0,
     };
+    // Per group: the first and last rank of its members.
+    let groups = visible.nodes.iter().filter_map(|v| v.group).max().map_or(0, |g| g + 1);
+    let mut spans: Vec<Option<(usize, usize)>> = vec![None; groups];
+    for (v, node) in visible.nodes.iter().enumerate() {
+        if let Some(g) = node.group {
+            let r = layered.rank[v];
+            spans[g] = Some(spans[g].map_or((r, r), |(lo, hi)| (lo.min(r), hi.max(r))));
+        }
+    }
     for (e, edge) in visible.edges.iter().enumerate() {
         let (a, b) = if dag.reversed[e] {
             (edge.to, edge.from)
@@ -115,15 +124,23 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
             (edge.from, edge.to)
         };
         let (ra, rb) = (layered.rank[a], layered.rank[b]);
-        let group = if visible.nodes[a].group == visible.nodes[b].group {
-            visible.nodes[a].group
-        } else {
-            None
+        // A dummy belongs to the group it is drawn in: the edge's own group, or, for an edge
+        // between groups, the source's group while within its ranks, then the target's.
+        let (ga, gb) = (visible.nodes[a].group, visible.nodes[b].group);
+        let within = |g: Option<usize>, r: usize| {
+            g.and_then(|g| spans[g]).is_some_and(|(lo, hi)| lo <= r && r <= hi)
         };
         let key = visible.nodes[a].key;
         let mut chain = vec![a];
         for r in ra + 1..rb {
             let d = layered.rank.len();
+            let group = if ga == gb || within(ga, r) {
+                ga
+            } else if within(gb, r) {
+                gb
+            } else {
+                None
+            };
             layered.rank.push(r);
             layered.size.push((0.0, 0.0));
             layered.group.push(group);
