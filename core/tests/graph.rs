@@ -112,12 +112,29 @@ fn render(layout: &Layout) -> String {
         out.push('\n');
     }
     for e in &layout.edges {
-        let points: Vec<String> = e.points.iter().map(|p| format!("({}, {})", p.x, p.y)).collect();
+        let points: Vec<String> = e
+            .points
+            .iter()
+            .map(|p| format!("({}, {})", p.x, p.y))
+            .collect();
         let reversed = if e.reversed { " reversed" } else { "" };
-        writeln!(out, "edge {} -> {}{reversed} {:?}: {}", e.from, e.to, e.edges, points.join(" ")).unwrap();
+        writeln!(
+            out,
+            "edge {} -> {}{reversed} {:?}: {}",
+            e.from,
+            e.to,
+            e.edges,
+            points.join(" ")
+        )
+        .unwrap();
     }
     for g in &layout.groups {
-        writeln!(out, "group {} {:?} at ({}, {}) {}x{}", g.id, g.label, g.x, g.y, g.width, g.height).unwrap();
+        writeln!(
+            out,
+            "group {} {:?} at ({}, {}) {}x{}",
+            g.id, g.label, g.x, g.y, g.width, g.height
+        )
+        .unwrap();
     }
     for w in &layout.warnings {
         writeln!(out, "warning {w:?}").unwrap();
@@ -148,7 +165,11 @@ fn check_invariants(name: &str, graph: &Graph, options: &Options) -> Layout {
     for n in &first.nodes {
         let (a, b) = span(n);
         by_rank.entry(n.rank).or_default().push((a, b, &n.id));
-        assert!(n.x >= 0.0 && n.y >= 0.0, "{name}: {} is outside the drawing", n.id);
+        assert!(
+            n.x >= 0.0 && n.y >= 0.0,
+            "{name}: {} is outside the drawing",
+            n.id
+        );
         assert!(
             n.x + n.width <= first.width + EPS && n.y + n.height <= first.height + EPS,
             "{name}: {} is outside the drawing",
@@ -182,11 +203,25 @@ fn check_invariants(name: &str, graph: &Graph, options: &Options) -> Layout {
         let (Some(start), Some(end)) = (e.points.first(), e.points.last()) else {
             panic!("{name}: edge {} -> {} has no points", e.from, e.to);
         };
-        assert!(on_box(start, find(&e.from)), "{name}: {} -> {} does not start at its source", e.from, e.to);
-        assert!(on_box(end, find(&e.to)), "{name}: {} -> {} does not end at its target", e.from, e.to);
+        assert!(
+            on_box(start, find(&e.from)),
+            "{name}: {} -> {} does not start at its source",
+            e.from,
+            e.to
+        );
+        assert!(
+            on_box(end, find(&e.to)),
+            "{name}: {} -> {} does not end at its target",
+            e.from,
+            e.to
+        );
     }
     for g in &first.groups {
-        for n in first.nodes.iter().filter(|n| n.group.as_deref() == Some(g.id.as_str())) {
+        for n in first
+            .nodes
+            .iter()
+            .filter(|n| n.group.as_deref() == Some(g.id.as_str()))
+        {
             assert!(
                 n.x >= g.x - EPS
                     && n.y >= g.y - EPS
@@ -199,19 +234,39 @@ fn check_invariants(name: &str, graph: &Graph, options: &Options) -> Layout {
         }
     }
     let overlap = |a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)| {
-        a.0 + EPS < b.0 + b.2 && b.0 + EPS < a.0 + a.2 && a.1 + EPS < b.1 + b.3 && b.1 + EPS < a.1 + a.3
+        a.0 + EPS < b.0 + b.2
+            && b.0 + EPS < a.0 + a.2
+            && a.1 + EPS < b.1 + b.3
+            && b.1 + EPS < a.1 + a.3
     };
     for (i, g) in first.groups.iter().enumerate() {
         let gbox = (g.x, g.y, g.width, g.height);
         for h in &first.groups[i + 1..] {
-            assert!(!overlap(gbox, (h.x, h.y, h.width, h.height)), "{name}: groups {} and {} overlap", g.id, h.id);
+            assert!(
+                !overlap(gbox, (h.x, h.y, h.width, h.height)),
+                "{name}: groups {} and {} overlap",
+                g.id,
+                h.id
+            );
         }
-        for n in first.nodes.iter().filter(|n| n.group.as_deref() != Some(g.id.as_str())) {
-            assert!(!overlap(gbox, (n.x, n.y, n.width, n.height)), "{name}: {} is inside group {}", n.id, g.id);
+        for n in first
+            .nodes
+            .iter()
+            .filter(|n| n.group.as_deref() != Some(g.id.as_str()))
+        {
+            assert!(
+                !overlap(gbox, (n.x, n.y, n.width, n.height)),
+                "{name}: {} is inside group {}",
+                n.id,
+                g.id
+            );
         }
     }
     if name.starts_with("tree_") {
-        assert_eq!(first.crossings, 0, "{name}: a tree must be drawn without crossings");
+        assert_eq!(
+            first.crossings, 0,
+            "{name}: a tree must be drawn without crossings"
+        );
         let drawn = count_crossings(first.edges.iter().map(|e| e.points.as_slice()));
         assert_eq!(drawn, 0, "{name}: a tree must be drawn without crossings");
     }
@@ -258,11 +313,16 @@ fn awkward_graphs_keep_the_invariants() {
     }
     for i in 0..25 {
         for j in 0..25 {
-            complete.edges.push(Edge::new(format!("k{i}"), format!("k{j}")));
+            complete
+                .edges
+                .push(Edge::new(format!("k{i}"), format!("k{j}")));
         }
     }
     let drawn = check_invariants("complete", &complete, &options);
-    assert!(!drawn.reversed.is_empty(), "complete: cycles must be reported");
+    assert!(
+        !drawn.reversed.is_empty(),
+        "complete: cycles must be reported"
+    );
     // A star of 60 children in alternating groups, some with unusable sizes, all sharing one
     // order key: collapse must still pick the first and last child by input position.
     let mut star = Graph::default();
@@ -270,13 +330,21 @@ fn awkward_graphs_keep_the_invariants() {
     for i in 0..60 {
         let mut node = Node::new(format!("c{i}"), 0);
         node.group = Some(format!("g{}", i % 3));
-        node.width = if i % 7 == 0 { f64::NAN } else { -1.0 + i as f64 };
+        node.width = if i % 7 == 0 {
+            f64::NAN
+        } else {
+            -1.0 + i as f64
+        };
         star.nodes.push(node);
         star.edges.push(Edge::new("hub", format!("c{i}")));
         star.edges.push(Edge::new(format!("c{i}"), "hub"));
     }
     let drawn = check_invariants("star", &star, &options);
-    assert_eq!(drawn.nodes.len(), 4, "star: hub, first, last and one placeholder");
+    assert_eq!(
+        drawn.nodes.len(),
+        4,
+        "star: hub, first, last and one placeholder"
+    );
     let expanded = Options {
         expanded: ["hub:hidden".to_string()].into(),
         ..Options::default()
@@ -311,4 +379,48 @@ fn svg_escape() {
     check("a<b>&'c\"", "a&lt;b&gt;&amp;&apos;c&quot;");
     check("bell\u{7}tab\t", "belltab\t");
     check("ünïcode ✓", "ünïcode ✓");
+}
+
+#[test]
+fn crossing_counter() {
+    let check = |lines: &[&[(f64, f64)]], expect: u64| {
+        let lines: Vec<Vec<pipelab_core::graph::Point>> = lines
+            .iter()
+            .map(|l| {
+                l.iter()
+                    .map(|&(x, y)| pipelab_core::graph::Point { x, y })
+                    .collect()
+            })
+            .collect();
+        assert_eq!(
+            count_crossings(lines.iter().map(Vec::as_slice)),
+            expect,
+            "{lines:?}"
+        );
+    };
+    check(&[], 0);
+    check(
+        &[&[(0.0, 0.0), (10.0, 10.0)], &[(10.0, 0.0), (0.0, 10.0)]],
+        1,
+    );
+    // Arrows leaving one port, or meeting at one target, do not cross.
+    check(
+        &[&[(5.0, 0.0), (0.0, 10.0)], &[(5.0, 0.0), (10.0, 10.0)]],
+        0,
+    );
+    check(
+        &[&[(0.0, 0.0), (5.0, 10.0)], &[(10.0, 0.0), (5.0, 10.0)]],
+        0,
+    );
+    // Collinear overlap and a polyline crossing itself are not counted.
+    check(&[&[(0.0, 0.0), (0.0, 10.0)], &[(0.0, 5.0), (0.0, 15.0)]], 0);
+    check(&[&[(0.0, 0.0), (10.0, 10.0), (10.0, 0.0), (0.0, 10.0)]], 0);
+    // A polyline crossing two segments of another counts twice.
+    check(
+        &[
+            &[(0.0, 5.0), (20.0, 5.0)],
+            &[(5.0, 0.0), (5.0, 10.0), (15.0, 10.0), (15.0, 0.0)],
+        ],
+        2,
+    );
 }

@@ -364,7 +364,13 @@ struct Geometry {
 
 impl Geometry {
     fn new(options: &Options) -> Geometry {
-        let sane = |v: f64, d: f64| if v.is_finite() && v >= 0.0 { v.min(MAX_SIZE) } else { d };
+        let sane = |v: f64, d: f64| {
+            if v.is_finite() && v >= 0.0 {
+                v.min(MAX_SIZE)
+            } else {
+                d
+            }
+        };
         let pad = sane(options.group_padding, 12.0);
         let label = sane(options.group_label, 20.0);
         let transpose = options.direction == Direction::LeftToRight;

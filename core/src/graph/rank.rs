@@ -109,7 +109,12 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
         ranks: 0,
     };
     // Per group: the first and last rank of its members.
-    let groups = visible.nodes.iter().filter_map(|v| v.group).max().map_or(0, |g| g + 1);
+    let groups = visible
+        .nodes
+        .iter()
+        .filter_map(|v| v.group)
+        .max()
+        .map_or(0, |g| g + 1);
     let mut spans: Vec<Option<(usize, usize)>> = vec![None; groups];
     for (v, node) in visible.nodes.iter().enumerate() {
         if let Some(g) = node.group {
@@ -128,7 +133,8 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
         // between groups, the source's group while within its ranks, then the target's.
         let (ga, gb) = (visible.nodes[a].group, visible.nodes[b].group);
         let within = |g: Option<usize>, r: usize| {
-            g.and_then(|g| spans[g]).is_some_and(|(lo, hi)| lo <= r && r <= hi)
+            g.and_then(|g| spans[g])
+                .is_some_and(|(lo, hi)| lo <= r && r <= hi)
         };
         let key = visible.nodes[a].key;
         let mut chain = vec![a];

@@ -28,7 +28,12 @@ pub(super) fn draw(
         let (bs, ds) = geometry.frame(l.size[v]);
         let band = placed.bands[l.rank[v]];
         let depth_centre = (band.0 + band.1) / 2.0;
-        (placed.breadth[v] - bs / 2.0, depth_centre - ds / 2.0, bs, ds)
+        (
+            placed.breadth[v] - bs / 2.0,
+            depth_centre - ds / 2.0,
+            bs,
+            ds,
+        )
     };
     let to_drawing = |(b, d, bs, ds): FrameRect| -> (f64, f64, f64, f64) {
         if geometry.transpose {
@@ -136,7 +141,12 @@ pub(super) fn draw(
             let next = (b, d, b + bs, d + ds);
             bounds[g] = Some(match bounds[g] {
                 None => next,
-                Some(a) => (a.0.min(next.0), a.1.min(next.1), a.2.max(next.2), a.3.max(next.3)),
+                Some(a) => (
+                    a.0.min(next.0),
+                    a.1.min(next.1),
+                    a.2.max(next.2),
+                    a.3.max(next.3),
+                ),
             });
         }
     }

@@ -65,9 +65,13 @@ pub fn random(n: usize, span: usize, back: u64, seed: u64) -> Graph {
             let j = i + 1 + rng.below(span.max(1) as u64) as usize;
             if j < n {
                 if back > 0 && rng.below(back) == 0 {
-                    graph.edges.push(Edge::new(format!("n{j}"), format!("n{i}")));
+                    graph
+                        .edges
+                        .push(Edge::new(format!("n{j}"), format!("n{i}")));
                 } else {
-                    graph.edges.push(Edge::new(format!("n{i}"), format!("n{j}")));
+                    graph
+                        .edges
+                        .push(Edge::new(format!("n{i}"), format!("n{j}")));
                 }
             }
         }
