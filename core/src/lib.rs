@@ -7,12 +7,14 @@
 //! The modules follow the data: [`yaml`] (text → nodes with spans) → [`detect`] (what each
 //! document is) → [`workspace`] (all files analysed together), with [`diag`] for problems,
 //! [`share`] for links and [`examples`] for the built-in teaching demos. [`azure`] is the Azure
-//! Pipelines engine (expressions, template expansion, the expanded pipeline).
+//! Pipelines engine (expressions, template expansion, the expanded pipeline). [`graph`] lays out
+//! any directed graph (stages and jobs, Argo DAGs, event flows) as coordinates and SVG.
 
 pub mod azure;
 pub mod detect;
 pub mod diag;
 pub mod examples;
+pub mod graph;
 pub mod share;
 pub mod workspace;
 pub mod yaml;

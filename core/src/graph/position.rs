@@ -1,0 +1,202 @@
+//! Coordinate assignment. Along a rank, each node wants to sit at the mean position of its
+//! neighbours in the rank just placed; the positions closest to those wishes (weighted least
+//! squares) that keep the rank's order and minimum gaps are found exactly by pool-adjacent-
+//! violators isotonic regression. Dummy nodes weigh most, so long edges come out straight.
+//! Passes alternate down and up, then two balance passes use both sides, and a last step puts
+//! each long edge's dummies on one straight line where there is room. Across ranks, each
+//! rank is a band as deep as its deepest node.
+//!
+//! **Architecture Invariant:** within a rank, neighbouring boxes (and the group boxes around
+//! them) are separated by at least the configured gap — the solver enforces it exactly.
+
+use super::rank::Layered;
+use super::Geometry;
+
+/// Where the layered nodes went, in the layout's frame (see [`Geometry`]).
+pub(super) struct Placed {
+    /// Per layered node: the centre along its rank.
+    pub breadth: Vec<f64>,
+    /// Per rank: (start, end) along the depth axis.
+    pub bands: Vec<(f64, f64)>,
+}
+
+/// A dummy's wish counts this much more than a real node's.
+const DUMMY_WEIGHT: f64 = 8.0;
+/// A node without neighbours on the side being considered barely resists being moved.
+const LONELY_WEIGHT: f64 = 0.05;
+
+#[derive(Clone, Copy)]
+enum Side {
+    Up,
+    Down,
+    Both,
+}
+
+pub(super) fn place(l: &Layered, layers: &[Vec<usize>], geometry: &Geometry) -> Placed {
+    let total = l.rank.len();
+    let frame: Vec<(f64, f64)> = l.size.iter().map(|&s| geometry.frame(s)).collect();
+    let is_dummy = |v: usize| v >= l.real;
+    let separation = |a: usize, b: usize| {
+        let gap = if is_dummy(a) || is_dummy(b) {
+            geometry.node_gap / 2.0
+        } else {
+            geometry.node_gap
+        };
+        let mut extra = 0.0;
+        if l.group[a] != l.group[b] {
+            if l.group[a].is_some() {
+                extra += geometry.pad_breadth.1;
+            }
+            if l.group[b].is_some() {
+                extra += geometry.pad_breadth.0;
+            }
+        }
+        (frame[a].0 + frame[b].0) / 2.0 + gap + extra
+    };
+
+    let mut breadth = vec![0f64; total];
+    let mut seps: Vec<Vec<f64>> = Vec::with_capacity(layers.len());
+    for layer in layers {
+        let sep: Vec<f64> = layer.windows(2).map(|w| separation(w[0], w[1])).collect();
+        let mut x = 0.0;
+        for (i, &v) in layer.iter().enumerate() {
+            if i > 0 {
+                x += sep[i - 1];
+            }
+            breadth[v] = x;
+        }
+        seps.push(sep);
+    }
+
+    let mut desired = Vec::new();
+    let mut weight = Vec::new();
+    let mut solved = Vec::new();
+    let passes = [
+        Side::Up,
+        Side::Down,
+        Side::Up,
+        Side::Down,
+        Side::Both,
+        Side::Both,
+    ];
+    for side in passes {
+        let ranks: Vec<usize> = match side {
+            Side::Down => (0..layers.len()).rev().collect(),
+            Side::Up | Side::Both => (0..layers.len()).collect(),
+        };
+        for r in ranks {
+            let layer = &layers[r];
+            desired.clear();
+            weight.clear();
+            for &v in layer {
+                let (sum, count) = match side {
+                    Side::Up => sum(&l.up[v], &breadth),
+                    Side::Down => sum(&l.down[v], &breadth),
+                    Side::Both => {
+                        let (a, n) = sum(&l.up[v], &breadth);
+                        let (b, m) = sum(&l.down[v], &breadth);
+                        (a + b, n + m)
+                    }
+                };
+                if count == 0 {
+                    desired.push(breadth[v]);
+                    weight.push(LONELY_WEIGHT);
+                } else {
+                    desired.push(sum / count as f64);
+                    weight.push(if is_dummy(v) { DUMMY_WEIGHT } else { 1.0 });
+                }
+            }
+            isotonic(&desired, &weight, &seps[r], &mut solved);
+            for (&v, &x) in layer.iter().zip(&solved) {
+                breadth[v] = x;
+            }
+        }
+    }
+
+    // Straighten: the dummies of one long edge move onto one line where their neighbours
+    // leave room (the intersection of their free intervals), so the edge has no kinks inside.
+    let mut slot = vec![(0usize, 0usize); total];
+    for (r, layer) in layers.iter().enumerate() {
+        for (i, &v) in layer.iter().enumerate() {
+            slot[v] = (r, i);
+        }
+    }
+    for chain in &l.chains {
+        let inner = &chain[1..chain.len().saturating_sub(1).max(1)];
+        if inner.len() < 2 {
+            continue;
+        }
+        let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        for &d in inner {
+            let (r, i) = slot[d];
+            if i > 0 {
+                lo = lo.max(breadth[layers[r][i - 1]] + seps[r][i - 1]);
+            }
+            if i + 1 < layers[r].len() {
+                hi = hi.min(breadth[layers[r][i + 1]] - seps[r][i]);
+            }
+        }
+        if lo <= hi {
+            let mean = inner.iter().map(|&d| breadth[d]).sum::<f64>() / inner.len() as f64;
+            let x = mean.clamp(lo, hi);
+            for &d in inner {
+                breadth[d] = x;
+            }
+        }
+    }
+
+    let mut bands = Vec::with_capacity(layers.len());
+    let mut start = 0.0;
+    for layer in layers {
+        let depth = layer.iter().map(|&v| frame[v].1).fold(0.0, f64::max);
+        bands.push((start, start + depth));
+        start += depth + geometry.rank_gap;
+    }
+    Placed { breadth, bands }
+}
+
+fn sum(neighbours: &[usize], breadth: &[f64]) -> (f64, usize) {
+    (
+        neighbours.iter().map(|&u| breadth[u]).sum(),
+        neighbours.len(),
+    )
+}
+
+/// The positions `x` minimising `Σ weight·(x − desired)²` subject to
+/// `x[i+1] − x[i] ≥ sep[i]`: with `y[i] = x[i] − Σ sep[..i]` this is isotonic regression,
+/// solved in linear time by pooling adjacent violators.
+fn isotonic(desired: &[f64], weight: &[f64], sep: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    // Blocks of pooled values: (Σ weight, Σ weight·target, length).
+    let mut blocks: Vec<(f64, f64, usize)> = Vec::with_capacity(desired.len());
+    let mut offset = 0.0;
+    for i in 0..desired.len() {
+        if i > 0 {
+            offset += sep[i - 1];
+        }
+        let target = desired[i] - offset;
+        blocks.push((weight[i], weight[i] * target, 1));
+        while blocks.len() >= 2 {
+            let last = blocks[blocks.len() - 1];
+            let prev = blocks[blocks.len() - 2];
+            if prev.1 / prev.0 > last.1 / last.0 {
+                blocks.pop();
+                let merged = blocks.len() - 1;
+                blocks[merged] = (prev.0 + last.0, prev.1 + last.1, prev.2 + last.2);
+            } else {
+                break;
+            }
+        }
+    }
+    let mut offset = 0.0;
+    for (w, wt, len) in blocks {
+        let y = wt / w;
+        for _ in 0..len {
+            let i = out.len();
+            if i > 0 {
+                offset += sep[i - 1];
+            }
+            out.push(y + offset);
+        }
+    }
+}
