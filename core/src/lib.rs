@@ -6,11 +6,15 @@
 //!
 //! The modules follow the data: [`yaml`] (text → nodes with spans) → [`detect`] (what each
 //! document is) → [`workspace`] (all files analysed together), with [`diag`] for problems,
-//! [`share`] for links and [`examples`] for the built-in teaching demos.
+//! [`share`] for links and [`examples`] for the built-in teaching demos. [`argo`] simulates
+//! Argo Events and Argo Workflows (manifests → events and Sensors → the workflow controller) on
+//! [`sim`], the discrete-event clock, queue, seeded RNG and trace.
 
+pub mod argo;
 pub mod detect;
 pub mod diag;
 pub mod examples;
 pub mod share;
+pub mod sim;
 pub mod workspace;
 pub mod yaml;
