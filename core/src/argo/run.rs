@@ -1,0 +1,341 @@
+//! One simulated cluster run: fire the given events (or submit the Workflows), let Sensors
+//! trigger, let the controller run every Workflow, all on one [`crate::sim::Queue`].
+//!
+//! **Architecture Invariant:** a run is a pure function of the manifests and [`RunConfig`]; it
+//! stops at `until` simulated time or after `max_events` events, whichever comes first, and
+//! says so in a diagnostic.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::Value as Json;
+
+use super::events::{self, filter, params, EventSpec};
+use super::model::events::{EventSource, Sensor};
+use super::model::json::from_json;
+use super::model::{json::to_json, Kind, Manifests, Rbac};
+use super::workflow::operator_timestamp;
+use super::workflow::{Library, Override, Submission, WorkflowRun};
+use crate::diag::{Diagnostic, Span};
+use crate::sim::{Millis, Queue, Rng, Trace};
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub seed: u64,
+    /// Stop at this simulated instant.
+    pub until: Millis,
+    /// Stop after handling this many events.
+    pub max_events: usize,
+    /// Events to fire, one simulated second apart from 0; empty: submit every Workflow.
+    pub events: Vec<EventSpec>,
+    pub overrides: Vec<Override>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            seed: 0,
+            until: 24 * 3_600_000,
+            max_events: 200_000,
+            events: Vec::new(),
+            overrides: Vec::new(),
+        }
+    }
+}
+
+/// What happened to one trigger.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TriggerReport {
+    pub sensor: String,
+    pub trigger: String,
+    pub fired: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The name of the Workflow it created, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow: Option<String>,
+    pub time: Millis,
+}
+
+/// The answer of an EventSource to a fired event.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EventReport {
+    pub event: String,
+    pub status: u16,
+    pub response: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<Json>,
+    pub time: Millis,
+}
+
+/// The outcome of a run.
+pub struct RunReport {
+    pub events: Vec<EventReport>,
+    pub triggers: Vec<TriggerReport>,
+    pub workflows: Vec<WorkflowRun>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub trace: Trace,
+}
+
+enum Sim {
+    Fire(usize),
+    Wake(usize),
+}
+
+/// Runs the manifests.
+pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
+    let library = Library::from_manifests(manifests);
+    let rbac = Rbac::from_manifests(manifests);
+    let sources: Vec<EventSource> = manifests.of_kind(Kind::EventSource).map(EventSource::from_manifest).collect();
+    let sensors: Vec<Sensor> = manifests.of_kind(Kind::Sensor).map(Sensor::from_manifest).collect();
+    let mut report = RunReport {
+        events: Vec::new(),
+        triggers: Vec::new(),
+        workflows: Vec::new(),
+        diagnostics: Vec::new(),
+        trace: Trace::default(),
+    };
+    let mut rng = Rng::new(config.seed);
+    let mut queue: Queue<Sim> = Queue::new();
+    // Dependency state per sensor: dependency name → the event that resolved it.
+    let mut state: Vec<HashMap<String, Json>> = vec![HashMap::new(); sensors.len()];
+    if config.events.is_empty() {
+        for m in manifests.of_kind(Kind::Workflow) {
+            let Some(spec) = m.spec() else {
+                report.diagnostics.push(Diagnostic::error("argo-workflow", "Workflow has no spec").with_span(m.root.span));
+                continue;
+            };
+            let name = if m.name.is_empty() {
+                format!("{}{}", m.generate_name.clone().unwrap_or_default(), rng.string(b"bcdfghjklmnpqrstvwxz2456789", 5))
+            } else {
+                m.name.clone()
+            };
+            let w = WorkflowRun::new(
+                Submission { name, namespace: m.namespace_or_default().to_string(), spec, library: &library, overrides: &config.overrides },
+                0,
+            );
+            report.workflows.push(w);
+            queue.schedule_at(0, Sim::Wake(report.workflows.len() - 1));
+        }
+    } else {
+        for (i, _) in config.events.iter().enumerate() {
+            queue.schedule_at(i as Millis * 1000, Sim::Fire(i));
+        }
+    }
+    let mut handled = 0usize;
+    while let Some(at) = queue.peek_time() {
+        if at > config.until {
+            report.diagnostics.push(Diagnostic::warning(
+                "sim-until",
+                format!("simulation stopped at {}s (--until); later events were not run", config.until / 1000),
+            ));
+            break;
+        }
+        handled += 1;
+        if handled > config.max_events {
+            report.diagnostics.push(Diagnostic::error(
+                "sim-limit",
+                format!("simulation stopped after {} events; a workflow may loop forever", config.max_events),
+            ));
+            break;
+        }
+        let Some((now, ev)) = queue.pop() else { break };
+        match ev {
+            Sim::Wake(w) => {
+                let wf = &mut report.workflows[w];
+                wf.operate(now);
+                let mut wakes = std::mem::take(&mut wf.wakes);
+                wakes.sort_unstable();
+                wakes.dedup();
+                for t in wakes {
+                    if t >= now {
+                        queue.schedule_at(t, Sim::Wake(w));
+                    }
+                }
+            }
+            Sim::Fire(e) => {
+                let spec = &config.events[e];
+                let label = format!("{}/{}", spec.event_source, spec.event_name);
+                let id = format!("{:032x}", u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()));
+                let fired = match events::fire(spec, &sources, &operator_timestamp(now), &id) {
+                    Ok(f) => f,
+                    Err(msg) => {
+                        report.diagnostics.push(Diagnostic::error("argo-event", msg));
+                        continue;
+                    }
+                };
+                report.events.push(EventReport {
+                    event: label,
+                    status: fired.response.0,
+                    response: fired.response.1.clone(),
+                    payload: fired.event.clone(),
+                    time: now,
+                });
+                report.trace.record(now, format!("event:{}/{}", spec.event_source, spec.event_name), "response", fired.response.0.to_string());
+                let Some(event) = fired.event else { continue };
+                let es_ns = sources.iter().find(|s| s.name == spec.event_source).map(|s| s.namespace.clone()).unwrap_or_default();
+                for (si, sensor) in sensors.iter().enumerate() {
+                    let bus_ok = manifests.of_kind(Kind::EventBus).any(|b| b.name == sensor.event_bus_name && b.namespace_or_default() == sensor.namespace);
+                    let deps: Vec<_> = sensor.dependencies.iter().filter(|d| d.event_source_name == spec.event_source && d.event_name == spec.event_name).collect();
+                    if deps.is_empty() {
+                        continue;
+                    }
+                    if !bus_ok {
+                        for t in &sensor.triggers {
+                            report.triggers.push(TriggerReport {
+                                sensor: sensor.name.clone(),
+                                trigger: t.name.clone(),
+                                fired: false,
+                                error: Some(format!("the Sensor is not running: EventBus \"{}\" not found in namespace \"{}\"", sensor.event_bus_name, sensor.namespace)),
+                                workflow: None,
+                                time: now,
+                            });
+                        }
+                        continue;
+                    }
+                    if es_ns != sensor.namespace {
+                        continue;
+                    }
+                    for d in deps {
+                        let ok = match &d.filters {
+                            Some(f) => filter::passes(f, &event).unwrap_or_else(|e| {
+                                report.diagnostics.push(Diagnostic::warning("argo-filter", format!("sensor {} dependency {}: {e}", sensor.name, d.name)));
+                                false
+                            }),
+                            None => true,
+                        };
+                        report.trace.record(now, format!("sensor:{}/{}", sensor.name, d.name), "filter", if ok { "passed" } else { "filtered out" });
+                        if ok {
+                            state[si].insert(d.name.clone(), event.clone());
+                        }
+                    }
+                    fire_triggers(sensor, &mut state[si], &rbac, &library, config, now, &mut rng, &mut report, &mut queue);
+                }
+            }
+        }
+    }
+    report
+}
+
+/// Fires every trigger whose conditions hold, then resets the dependencies it used.
+#[allow(clippy::too_many_arguments)]
+fn fire_triggers(
+    sensor: &Sensor,
+    state: &mut HashMap<String, Json>,
+    rbac: &Rbac,
+    library: &Library,
+    config: &RunConfig,
+    now: Millis,
+    rng: &mut Rng,
+    report: &mut RunReport,
+    queue: &mut Queue<Sim>,
+) {
+    let mut used: Vec<String> = Vec::new();
+    for t in &sensor.triggers {
+        let holds = match &t.conditions {
+            Some(c) => match super::expr::Depends::parse(c) {
+                Ok(d) => d.eval(&|dep, _| state.contains_key(dep)),
+                Err(e) => {
+                    report.triggers.push(TriggerReport { sensor: sensor.name.clone(), trigger: t.name.clone(), fired: false, error: Some(format!("invalid conditions: {e}")), workflow: None, time: now });
+                    continue;
+                }
+            },
+            None => sensor.dependencies.iter().all(|d| state.contains_key(&d.name)),
+        };
+        if !holds {
+            continue;
+        }
+        match &t.conditions {
+            Some(c) => {
+                if let Ok(d) = super::expr::Depends::parse(c) {
+                    let mut names = Vec::new();
+                    d.tasks(&mut names);
+                    used.extend(names);
+                }
+            }
+            None => used.extend(sensor.dependencies.iter().map(|d| d.name.clone())),
+        }
+        let mut tr = TriggerReport { sensor: sensor.name.clone(), trigger: t.name.clone(), fired: false, error: None, workflow: None, time: now };
+        let result = run_trigger(sensor, t, state, rbac, library, config, now, rng, report, queue);
+        match result {
+            Ok(wf) => {
+                tr.fired = true;
+                tr.workflow = wf;
+            }
+            Err(e) => tr.error = Some(e),
+        }
+        report.trace.record(now, format!("trigger:{}/{}", sensor.name, t.name), "fired", tr.fired.to_string());
+        report.triggers.push(tr);
+    }
+    for u in used {
+        state.remove(&u);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run_trigger(
+    sensor: &Sensor,
+    t: &super::model::events::Trigger,
+    state: &HashMap<String, Json>,
+    rbac: &Rbac,
+    library: &Library,
+    config: &RunConfig,
+    now: Millis,
+    rng: &mut Rng,
+    report: &mut RunReport,
+    queue: &mut Queue<Sim>,
+) -> Result<Option<String>, String> {
+    match t.kind.as_str() {
+        "k8s" | "argoWorkflow" => {}
+        _ => return Ok(None),
+    }
+    let operation = t.body.get("operation").and_then(|o| o.as_str()).unwrap_or(if t.kind == "k8s" { "create" } else { "submit" }).to_string();
+    let Some(resource) = t.body.get("source").and_then(|s| s.get("resource")) else {
+        return Err("trigger source is not simulated (only source.resource is)".into());
+    };
+    let mut doc = to_json(resource);
+    for p in &t.parameters {
+        let value = params::resolve(p, state)?;
+        let dest = p.get("dest").and_then(|d| d.as_str()).unwrap_or_default();
+        params::apply(&mut doc, dest, &value, p.get("operation").and_then(|o| o.as_str()))?;
+    }
+    let kind = doc.get("kind").and_then(Json::as_str).unwrap_or_default().to_string();
+    let api_version = doc.get("apiVersion").and_then(Json::as_str).unwrap_or_default();
+    let group = api_version.split_once('/').map_or("", |(g, _)| g).to_string();
+    let resource_name = format!("{}s", kind.to_lowercase());
+    let namespace = doc.pointer("/metadata/namespace").and_then(Json::as_str).unwrap_or(&sensor.namespace).to_string();
+    let sa = sensor.service_account_name.clone().unwrap_or_else(|| "default".into());
+    let verb = match operation.as_str() {
+        "submit" | "create" => "create",
+        "update" => "update",
+        "patch" => "patch",
+        "delete" => "delete",
+        other => other,
+    }
+    .to_string();
+    if !rbac.allows(&sensor.namespace, &sa, &verb, &group, &resource_name) {
+        let full = if group.is_empty() { resource_name.clone() } else { format!("{resource_name}.{group}") };
+        return Err(format!(
+            "{full} is forbidden: User \"system:serviceaccount:{}:{sa}\" cannot {verb} resource \"{resource_name}\" in API group \"{group}\" in the namespace \"{namespace}\"",
+            sensor.namespace
+        ));
+    }
+    if kind != "Workflow" || verb != "create" {
+        return Ok(None);
+    }
+    let name = match doc.pointer("/metadata/name").and_then(Json::as_str) {
+        Some(n) if !n.is_empty() => n.to_string(),
+        _ => format!(
+            "{}{}",
+            doc.pointer("/metadata/generateName").and_then(Json::as_str).unwrap_or_default(),
+            rng.string(b"bcdfghjklmnpqrstvwxz2456789", 5)
+        ),
+    };
+    let spec_node = from_json(doc.get("spec").unwrap_or(&Json::Null), resource.get("spec").map_or(t.span, |s| s.span));
+    let w = WorkflowRun::new(Submission { name: name.clone(), namespace, spec: &spec_node, library, overrides: &config.overrides }, now);
+    report.workflows.push(w);
+    queue.schedule_at(now, Sim::Wake(report.workflows.len() - 1));
+    let _ = Span::point;
+    Ok(Some(name))
+}

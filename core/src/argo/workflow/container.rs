@@ -1,0 +1,570 @@
+//! What a container does, without running it: DESIGN.md's fidelity rules. An explicit override
+//! wins; otherwise a small recognised subset of shell, Python and `argosay` is interpreted (echo,
+//! printf, print of literals, `>`/`tee` into files, `cat`, `sleep`, `exit`, `sys.exit`); anything
+//! else exits 0 after a default duration with empty stdout.
+
+use std::collections::BTreeMap;
+
+use crate::sim::{parse_duration, Millis};
+
+/// The default run time of a container whose behaviour is not recognised.
+pub const DEFAULT_DURATION: Millis = 5_000;
+/// The run time of a recognised command that does not sleep.
+pub const COMMAND_DURATION: Millis = 1_000;
+
+/// What a container did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Behaviour {
+    pub exit_code: i32,
+    pub duration: Millis,
+    pub stdout: String,
+    /// Files written, by path.
+    pub files: BTreeMap<String, String>,
+    /// Whether the program was understood (false: the default behaviour was used).
+    pub recognised: bool,
+}
+
+/// Simulates `command` + `args` (or a script `source` run by `command`) in image `image`, with
+/// `files` already present (input artifacts).
+pub fn simulate(
+    image: &str,
+    command: &[String],
+    args: &[String],
+    source: Option<&str>,
+    files: &BTreeMap<String, String>,
+) -> Behaviour {
+    let mut m = Machine { files: files.clone(), ..Machine::default() };
+    let ok = if let Some(src) = source {
+        let interp = command.first().map(String::as_str).unwrap_or("sh");
+        match base(interp) {
+            "python" | "python3" | "python2" => m.python(src),
+            "sh" | "bash" | "ash" | "zsh" => m.shell(src),
+            _ => false,
+        }
+    } else {
+        let argv: Vec<String> = command.iter().chain(args).cloned().collect();
+        if argv.is_empty() {
+            if image.contains("argosay") {
+                m.argosay(&[])
+            } else {
+                false
+            }
+        } else if command.is_empty() && image.contains("argosay") {
+            m.argosay(&argv)
+        } else {
+            m.exec(&argv)
+        }
+    };
+    if !ok {
+        return Behaviour {
+            duration: DEFAULT_DURATION,
+            files: files.clone(),
+            ..Behaviour::default()
+        };
+    }
+    Behaviour {
+        exit_code: m.exit.unwrap_or(m.last_status),
+        duration: COMMAND_DURATION + m.slept,
+        stdout: m.stdout,
+        files: m.files,
+        recognised: true,
+    }
+}
+
+fn base(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+#[derive(Default)]
+struct Machine {
+    stdout: String,
+    files: BTreeMap<String, String>,
+    slept: Millis,
+    exit: Option<i32>,
+    last_status: i32,
+    steps: usize,
+}
+
+const MAX_STEPS: usize = 10_000;
+
+impl Machine {
+    /// Runs one argv; false when it is not understood.
+    fn exec(&mut self, argv: &[String]) -> bool {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return false;
+        }
+        let Some(cmd) = argv.first() else { return true };
+        let rest = &argv[1..];
+        match base(cmd) {
+            "sh" | "bash" | "ash" | "zsh" => {
+                let mut i = 0;
+                while i < rest.len() && rest[i].starts_with('-') && rest[i] != "-c" {
+                    i += 1;
+                }
+                if rest.get(i).map(String::as_str) == Some("-c") {
+                    match rest.get(i + 1) {
+                        Some(script) => self.shell(script),
+                        None => false,
+                    }
+                } else {
+                    false
+                }
+            }
+            "python" | "python3" | "python2" => {
+                if rest.first().map(String::as_str) == Some("-c") {
+                    match rest.get(1) {
+                        Some(src) => self.python(src),
+                        None => false,
+                    }
+                } else {
+                    false
+                }
+            }
+            "argosay" => self.argosay(rest),
+            "echo" => {
+                let (newline, words) = match rest.first().map(String::as_str) {
+                    Some("-n") => (false, &rest[1..]),
+                    Some("-e") => (true, &rest[1..]),
+                    _ => (true, rest),
+                };
+                self.stdout.push_str(&words.join(" "));
+                if newline {
+                    self.stdout.push('\n');
+                }
+                self.last_status = 0;
+                true
+            }
+            "printf" => {
+                let Some(fmt) = rest.first() else { return true };
+                self.stdout.push_str(&printf(fmt, &rest[1..]));
+                self.last_status = 0;
+                true
+            }
+            "cowsay" => {
+                self.stdout.push_str(&rest.join(" "));
+                self.stdout.push('\n');
+                true
+            }
+            "cat" => {
+                for f in rest {
+                    match self.files.get(f.as_str()) {
+                        Some(text) => {
+                            let text = text.clone();
+                            self.stdout.push_str(&text)
+                        }
+                        None => return false,
+                    }
+                }
+                self.last_status = 0;
+                true
+            }
+            "sleep" => {
+                let Some(d) = rest.first().and_then(|d| parse_duration(d)) else {
+                    return false;
+                };
+                self.slept = self.slept.saturating_add(d);
+                self.last_status = 0;
+                true
+            }
+            "exit" => {
+                let code = rest.first().map_or(Some(self.last_status), |c| c.parse().ok());
+                match code {
+                    Some(c) => {
+                        self.exit = Some(c);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            "true" | ":" => {
+                self.last_status = 0;
+                true
+            }
+            "false" => {
+                self.last_status = 1;
+                true
+            }
+            "mkdir" | "touch" | "set" | "export" | "cd" | "ls" | "date" | "env" | "pwd"
+            | "whoami" | "hostname" | "chmod" => {
+                if base(cmd) == "touch" {
+                    for f in rest {
+                        self.files.entry(f.clone()).or_default();
+                    }
+                }
+                self.last_status = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `argoproj/argosay:v2`: `echo [TEXT [FILE]]`, `cat FILE`, `sleep D`, `exit [N]`,
+    /// `assert_contains FILE TEXT`; no arguments prints `hello argo`.
+    fn argosay(&mut self, argv: &[String]) -> bool {
+        let arg = |i: usize| argv.get(i).map(String::as_str);
+        match arg(0) {
+            None => {
+                self.stdout.push_str("hello argo\n");
+                true
+            }
+            Some("echo") => {
+                let text = arg(1).unwrap_or("hello argo");
+                match arg(2) {
+                    Some(file) => {
+                        self.files.insert(file.to_string(), text.to_string());
+                    }
+                    None => {
+                        self.stdout.push_str(text);
+                        self.stdout.push('\n');
+                    }
+                }
+                true
+            }
+            Some("cat") => self.exec(&argv.to_vec()),
+            Some("sleep") => self.exec(&argv.to_vec()),
+            Some("exit") => {
+                self.exit = Some(arg(1).and_then(|c| c.parse().ok()).unwrap_or(0));
+                true
+            }
+            Some("assert_contains") | Some("assert_equals") => {
+                let (Some(file), Some(want)) = (arg(1), arg(2)) else { return false };
+                let Some(have) = self.files.get(file) else { return false };
+                let ok = if arg(0) == Some("assert_equals") {
+                    have.trim_end() == want
+                } else {
+                    have.contains(want)
+                };
+                if !ok {
+                    self.exit = Some(1);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A recognised subset of POSIX shell: simple commands joined by `;`, `&&`, `||` and newlines,
+    /// with `>`, `>>` and `| tee FILE`.
+    fn shell(&mut self, script: &str) -> bool {
+        let Some(words) = shell_words(script) else { return false };
+        let mut cmd: Vec<String> = Vec::new();
+        let mut skip_next = false;
+        let mut iter = words.into_iter().peekable();
+        let mut pending_op: Option<String> = None;
+        loop {
+            let word = iter.next();
+            let is_sep = matches!(&word, Some(Word::Op(op)) if op == ";" || op == "&&" || op == "||" || op == "\n");
+            if word.is_none() || is_sep {
+                if !cmd.is_empty() {
+                    if !skip_next && !self.run_simple(&cmd) {
+                        return false;
+                    }
+                    cmd.clear();
+                }
+                if self.exit.is_some() {
+                    return true;
+                }
+                let Some(Word::Op(op)) = word else { break };
+                skip_next = match op.as_str() {
+                    "&&" => self.last_status != 0,
+                    "||" => self.last_status == 0,
+                    _ => false,
+                };
+                pending_op = Some(op);
+                continue;
+            }
+            match word {
+                Some(Word::Text(t)) => cmd.push(t),
+                Some(Word::Op(op)) => cmd.push(format!("\u{0}{op}")),
+                None => {}
+            }
+        }
+        let _ = pending_op;
+        true
+    }
+
+    /// One simple command with its redirections.
+    fn run_simple(&mut self, words: &[String]) -> bool {
+        // Variable assignments and constructs we do not interpret.
+        if let Some(first) = words.first() {
+            if first.contains('=') && !first.starts_with('\u{0}') {
+                return false;
+            }
+            if matches!(first.as_str(), "if" | "for" | "while" | "case" | "function" | "then" | "fi" | "do" | "done") {
+                return false;
+            }
+        }
+        let mut argv = Vec::new();
+        let mut redirect: Option<(String, bool)> = None;
+        let mut tee: Option<String> = None;
+        let mut i = 0;
+        while i < words.len() {
+            let w = &words[i];
+            if let Some(op) = w.strip_prefix('\u{0}') {
+                let target = words.get(i + 1).cloned();
+                match (op, target) {
+                    (">", Some(t)) => redirect = Some((t, false)),
+                    (">>", Some(t)) => redirect = Some((t, true)),
+                    ("|", Some(t)) if base(&t) == "tee" => {
+                        let mut j = i + 2;
+                        while words.get(j).is_some_and(|w| w.starts_with('-')) {
+                            j += 1;
+                        }
+                        tee = words.get(j).cloned();
+                        i = j + 1;
+                        continue;
+                    }
+                    _ => return false,
+                }
+                i += 2;
+                continue;
+            }
+            if w.contains('$') || w.contains('`') {
+                return false;
+            }
+            argv.push(w.clone());
+            i += 1;
+        }
+        let before = self.stdout.len();
+        if !self.exec(&argv) {
+            return false;
+        }
+        let produced = self.stdout[before..].to_string();
+        if let Some((file, append)) = redirect {
+            self.stdout.truncate(before);
+            let entry = self.files.entry(file).or_default();
+            if !append {
+                entry.clear();
+            }
+            entry.push_str(&produced);
+        } else if let Some(file) = tee {
+            self.files.insert(file, produced);
+        }
+        true
+    }
+
+    /// A recognised subset of Python: imports, `print(literal)`, `sys.exit(N)`, `exit(N)`,
+    /// `time.sleep(N)`, comments.
+    fn python(&mut self, src: &str) -> bool {
+        for line in src.lines().flat_map(|l| l.split(';')) {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            if line.starts_with("import ") || line.starts_with("from ") {
+                continue;
+            }
+            let call = |name: &str| {
+                line.strip_prefix(name)
+                    .and_then(|r| r.strip_prefix('('))
+                    .and_then(|r| r.strip_suffix(')'))
+                    .map(str::trim)
+            };
+            if let Some(arg) = call("print") {
+                let Some(text) = python_literal(arg) else { return false };
+                self.stdout.push_str(&text);
+                self.stdout.push('\n');
+            } else if let Some(arg) = call("sys.exit").or_else(|| call("exit")) {
+                let Ok(code) = (if arg.is_empty() { Ok(0) } else { arg.parse() }) else {
+                    return false;
+                };
+                self.exit = Some(code);
+                return true;
+            } else if let Some(arg) = call("time.sleep") {
+                let Ok(secs) = arg.parse::<f64>() else { return false };
+                self.slept = self.slept.saturating_add((secs.max(0.0) * 1000.0) as Millis);
+            } else {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+fn python_literal(arg: &str) -> Option<String> {
+    let arg = arg.trim();
+    if let Ok(n) = arg.parse::<f64>() {
+        return Some(if n.fract() == 0.0 && !arg.contains('.') { format!("{}", n as i64) } else { arg.to_string() });
+    }
+    let (prefix_f, body) = match arg.strip_prefix('f') {
+        Some(b) => (true, b),
+        None => (false, arg),
+    };
+    let quote = body.chars().next()?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let inner = body.strip_prefix(quote)?.strip_suffix(quote)?;
+    if inner.contains(quote) && !inner.contains('\\') {
+        return None;
+    }
+    if prefix_f && inner.contains('{') {
+        return None;
+    }
+    Some(inner.replace("\\n", "\n").replace("\\t", "\t").replace(&format!("\\{quote}"), &quote.to_string()))
+}
+
+enum Word {
+    Text(String),
+    Op(String),
+}
+
+/// Splits a shell script into words and operators, honouring quotes; `None` for constructs
+/// outside the subset (heredocs, subshells, unterminated quotes).
+fn shell_words(script: &str) -> Option<Vec<Word>> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = script.chars().collect();
+    let mut i = 0;
+    let mut cur = String::new();
+    let mut in_word = false;
+    let flush = |cur: &mut String, in_word: &mut bool, out: &mut Vec<Word>| {
+        if *in_word {
+            out.push(Word::Text(std::mem::take(cur)));
+            *in_word = false;
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '#' if !in_word => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            ' ' | '\t' => {
+                flush(&mut cur, &mut in_word, &mut out);
+                i += 1;
+            }
+            '\n' => {
+                flush(&mut cur, &mut in_word, &mut out);
+                out.push(Word::Op("\n".into()));
+                i += 1;
+            }
+            '\\' if chars.get(i + 1) == Some(&'\n') => i += 2,
+            '\\' => {
+                cur.push(*chars.get(i + 1)?);
+                in_word = true;
+                i += 2;
+            }
+            '\'' => {
+                i += 1;
+                while *chars.get(i)? != '\'' {
+                    cur.push(chars[i]);
+                    i += 1;
+                }
+                i += 1;
+                in_word = true;
+            }
+            '"' => {
+                i += 1;
+                loop {
+                    let ch = *chars.get(i)?;
+                    if ch == '"' {
+                        break;
+                    }
+                    if ch == '\\' && matches!(chars.get(i + 1), Some('"' | '\\' | '$' | '`')) {
+                        cur.push(chars[i + 1]);
+                        i += 2;
+                        continue;
+                    }
+                    cur.push(ch);
+                    i += 1;
+                }
+                i += 1;
+                in_word = true;
+            }
+            ';' => {
+                flush(&mut cur, &mut in_word, &mut out);
+                out.push(Word::Op(";".into()));
+                i += 1;
+            }
+            '&' | '|' | '>' => {
+                flush(&mut cur, &mut in_word, &mut out);
+                let two: String = chars[i..chars.len().min(i + 2)].iter().collect();
+                let op = match two.as_str() {
+                    "&&" | "||" | ">>" => two,
+                    _ if c == '&' => return None,
+                    _ => c.to_string(),
+                };
+                i += op.chars().count();
+                out.push(Word::Op(op));
+            }
+            '<' | '(' | ')' => return None,
+            _ => {
+                cur.push(c);
+                in_word = true;
+                i += 1;
+            }
+        }
+    }
+    flush(&mut cur, &mut in_word, &mut out);
+    Some(out)
+}
+
+/// `printf` with `%s`, `%d` and the usual escapes.
+fn printf(fmt: &str, args: &[String]) -> String {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            '%' => match chars.next() {
+                Some('s') | Some('d') => out.push_str(args.next().map_or("", String::as_str)),
+                Some('%') => out.push('%'),
+                Some(other) => {
+                    out.push('%');
+                    out.push(other)
+                }
+                None => out.push('%'),
+            },
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn python_print_and_exit() {
+        let b = simulate("python:3.9", &s(&["python"]), &s(&["-c", "print('Training resnet...')"]), None, &BTreeMap::new());
+        assert_eq!(b.stdout, "Training resnet...\n");
+        assert!(b.recognised);
+        let b = simulate("python", &s(&["python"]), &[], Some("import sys\nsys.exit(3)\n"), &BTreeMap::new());
+        assert_eq!(b.exit_code, 3);
+    }
+
+    #[test]
+    fn shell_files_and_sleep() {
+        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["echo hi | tee /tmp/a; sleep 10; echo x > /tmp/b; cat /tmp/b"]), None, &BTreeMap::new());
+        assert_eq!(b.stdout, "hi\nx\n");
+        assert_eq!(b.files.get("/tmp/a").map(String::as_str), Some("hi\n"));
+        assert_eq!(b.duration, COMMAND_DURATION + 10_000);
+        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["exit 2"]), None, &BTreeMap::new());
+        assert_eq!(b.exit_code, 2);
+        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["for i in 1 2; do echo $i; done"]), None, &BTreeMap::new());
+        assert!(!b.recognised);
+        assert_eq!(b.exit_code, 0);
+    }
+
+    #[test]
+    fn argosay() {
+        let b = simulate("argoproj/argosay:v2", &[], &s(&["echo", "v", "/tmp/o"]), None, &BTreeMap::new());
+        assert_eq!(b.files.get("/tmp/o").map(String::as_str), Some("v"));
+        let b = simulate("argoproj/argosay:v2", &[], &s(&["exit", "1"]), None, &BTreeMap::new());
+        assert_eq!(b.exit_code, 1);
+    }
+}
