@@ -4,6 +4,7 @@
 //! reports comes from `pipelab_core`.
 
 mod files;
+mod run;
 
 use std::process::ExitCode;
 
@@ -40,6 +41,9 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<std::path::PathBuf>,
     },
+    /// Simulate Argo Events and Argo Workflows: fire events (or submit the Workflows) and print
+    /// the triggers, workflows, nodes and diagnostics (JSON by default).
+    Run(run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Run(args) => run::execute(args),
         Command::Share { paths } => {
             let files = files::read_all(&paths)?;
             let payload = Payload {

@@ -1273,6 +1273,7 @@ impl WorkflowRun {
                     self.nodes[c].phase.fulfilled().then(|| (c, invs[k].clone()))
                 })
                 .collect();
+            let done_names: HashSet<String> = done.iter().map(|(_, inv)| inv.name.clone()).collect();
             // Task groups aggregate under the task name.
             for (c, inv) in &done {
                 let key = format!("tasks.{}", inv.name);
@@ -1312,8 +1313,8 @@ impl WorkflowRun {
                     }
                     continue;
                 }
-                let dep_nodes: Vec<Option<usize>> = deps[k].1.iter().map(|n| pos(n).and_then(|d| self.index.get(&tname(d)).copied())).collect();
-                if dep_nodes.iter().any(|d| d.is_none_or(|d| !self.nodes[d].phase.fulfilled())) {
+                // Dependencies must have been fulfilled when this pass's scope was built.
+                if deps[k].1.iter().any(|n| !done_names.contains(n)) {
                     continue;
                 }
                 let test = |task: &str, result: &str| -> bool {
@@ -1410,7 +1411,7 @@ impl WorkflowRun {
             .collect();
         let mut seen = HashSet::new();
         while let Some((k, inherited)) = queue.pop_front() {
-            if !seen.insert(k) {
+            if !seen.insert((k, inherited.as_str())) {
                 continue;
             }
             let Some(&c) = self.index.get(&tname(k)) else { continue };
@@ -1420,8 +1421,11 @@ impl WorkflowRun {
             }
             let branch = if n.phase.completed() { n.phase } else { inherited };
             if targets.contains(&k) {
-                target_phase.insert(k, branch);
-                continue;
+                // Failed or Error take precedence over Succeeded when a target is reached twice.
+                let prev = target_phase.get(&k).copied();
+                if !prev.is_some_and(NodePhase::failed_or_error) {
+                    target_phase.insert(k, branch);
+                }
             }
             for (d, (_, names)) in deps.iter().enumerate() {
                 if needed[d] && names.contains(&invs[k].name) {
@@ -1537,11 +1541,10 @@ impl WorkflowRun {
         if !all_done {
             return;
         }
-        let failed = kids.iter().map(|(c, _)| self.nodes[*c].phase).find(|p| p.failed_or_error() && !continues_on(inv, *p));
-        match failed {
-            Some(p) => self.mark(g, now, p, ""),
-            None => self.mark(g, now, NodePhase::Succeeded, ""),
-        }
+        // As Argo: the group takes the phase of its last failed child, else Succeeded.
+        let failed = kids.iter().map(|(c, _)| self.nodes[*c].phase).filter(|p| p.failed_or_error()).last();
+        let _ = inv;
+        self.mark(g, now, failed.unwrap_or(NodePhase::Succeeded), "");
     }
 
     fn task_raw(&self, r: &Resolved, name: &str) -> Option<Node> {
