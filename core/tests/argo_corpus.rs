@@ -12,7 +12,7 @@ use pipelab_core::diag::FileId;
 use pipelab_core::yaml::{self, Node};
 
 /// Rows that must pass; raise it when the engine gets better, never lower it.
-const PINNED_PASSING: usize = 153;
+const PINNED_PASSING: usize = 169;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo")
@@ -110,7 +110,14 @@ fn expected_tsv_ratchet() {
 }
 
 fn check_row(root: &Path, file: &str, phase: &str, nodes: &str, library: &[Node]) -> Result<(), String> {
-    let docs = load(&root.join(file), 0);
+    let text = std::fs::read_to_string(root.join(file)).map_err(|e| e.to_string())?;
+    // Workflows inline in Go e2e tests have no apiVersion/kind: the test harness adds them.
+    let text = if !text.lines().any(|l| l.starts_with("kind:")) && text.contains("spec:") {
+        format!("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\n{text}")
+    } else {
+        text
+    };
+    let docs: Vec<Node> = yaml::load(FileId(0), &text).documents.into_iter().map(|d| d.root).collect();
     let mut all: Vec<(FileId, &Node)> = docs.iter().map(|d| (FileId(0), d)).collect();
     all.extend(library.iter().map(|d| (FileId(1), d)));
     let mut diags = Vec::new();

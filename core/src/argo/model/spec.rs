@@ -300,7 +300,7 @@ impl Invocation {
 #[derive(Clone, Debug)]
 pub enum TemplateBody {
     Container { command: Vec<String>, args: Vec<String>, image: String },
-    Script { command: Vec<String>, source: String, image: String },
+    Script { command: Vec<String>, args: Vec<String>, source: String, image: String },
     ContainerSet { containers: Vec<(String, Vec<String>, Vec<String>, Vec<String>)> },
     Resource { action: String, manifest: String },
     Suspend { duration: Option<String> },
@@ -362,6 +362,7 @@ impl Template {
         } else if let Some(s) = node.get("script") {
             TemplateBody::Script {
                 command: strings(s.get("command")),
+                args: strings(s.get("args")),
                 source: text(s, "source").unwrap_or_default(),
                 image: text(s, "image").unwrap_or_default(),
             }

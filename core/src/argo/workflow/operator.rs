@@ -760,7 +760,10 @@ impl WorkflowRun {
             TemplateBody::Container { command, args, image } => {
                 container::simulate(image, command, args, None, &r.files)
             }
-            TemplateBody::Script { command, source, image } => {
+            TemplateBody::Script { command, args, source, image } if source.trim().is_empty() => {
+                container::simulate(image, command, args, None, &r.files)
+            }
+            TemplateBody::Script { command, source, image, .. } => {
                 container::simulate(image, command, &[], Some(source), &r.files)
             }
             TemplateBody::ContainerSet { containers } => {
@@ -952,6 +955,7 @@ impl WorkflowRun {
                                 Ok(true) => {}
                                 Ok(false) => {
                                     if let Some(c) = self.create(now, &cname, &display, "Skipped", NodePhase::Skipped, &format!("when '{w}' evaluated false"), Some(g), "") {
+                                        self.skip_defaults(c, &inv, &r.base);
                                         results.push((c, inv));
                                     }
                                     continue;
@@ -1138,6 +1142,10 @@ impl WorkflowRun {
         }
         scope.insert(format!("{key}.ip"), "10.0.0.1".into());
         if n.phase == NodePhase::Skipped || n.phase == NodePhase::Omitted {
+            // Skipped producers still offer their outputs' defaults.
+            for (p, v) in &n.outputs.parameters {
+                scope.insert(format!("{key}.outputs.parameters.{p}"), v.clone());
+            }
             return;
         }
         if let Some(r) = &n.outputs.result {
@@ -1345,7 +1353,9 @@ impl WorkflowRun {
                 };
                 let parent = self.dag_parent(i, &deps[k].1, &tname, &pos);
                 if !ok {
-                    self.create(now, &name, &invs[k].name, "Skipped", NodePhase::Omitted, "omitted: depends condition not met", Some(parent), "");
+                    if let Some(c) = self.create(now, &name, &invs[k].name, "Skipped", NodePhase::Omitted, "omitted: depends condition not met", Some(parent), "") {
+                        self.skip_defaults(c, &invs[k], &r.base);
+                    }
                     progressed = true;
                     continue;
                 }
@@ -1381,7 +1391,9 @@ impl WorkflowRun {
                     match expr::eval_when(w) {
                         Ok(true) => {}
                         Ok(false) => {
-                            self.create(now, &name, &display, "Skipped", NodePhase::Skipped, &format!("when '{w}' evaluated false"), Some(parent), "");
+                            if let Some(c) = self.create(now, &name, &display, "Skipped", NodePhase::Skipped, &format!("when '{w}' evaluated false"), Some(parent), "") {
+                                self.skip_defaults(c, &inv, &r.base);
+                            }
                             progressed = true;
                             continue;
                         }
@@ -1545,6 +1557,21 @@ impl WorkflowRun {
         let failed = kids.iter().map(|(c, _)| self.nodes[*c].phase).filter(|p| p.failed_or_error()).last();
         let _ = inv;
         self.mark(g, now, failed.unwrap_or(NodePhase::Succeeded), "");
+    }
+
+    /// The outputs of a skipped or omitted node: its template's output parameters that have a
+    /// default.
+    fn skip_defaults(&mut self, c: usize, inv: &Invocation, base: &Base) {
+        let call = Call::of(inv, base);
+        let raw = match self.resolve(&call, &Scope::new()) {
+            Ok(r) => r.tmpl,
+            Err(_) => return,
+        };
+        for p in &raw.outputs.parameters {
+            if let Some(d) = p.value_from.as_ref().and_then(|v| v.default.clone()) {
+                self.nodes[c].outputs.parameters.insert(p.name.clone(), d);
+            }
+        }
     }
 
     fn task_raw(&self, r: &Resolved, name: &str) -> Option<Node> {

@@ -40,12 +40,8 @@ pub fn replace(text: &str, scope: &Scope, strict: Strict) -> Result<String, Stri
             match eval_expression(e, scope) {
                 Ok(Some(v)) => out.push_str(&v),
                 Ok(None) => out.push_str(&rest[start..start + 2 + end + 2]),
-                Err(err) => {
-                    if strict == Strict::References {
-                        return Err(format!("failed to evaluate expression: {err}"));
-                    }
-                    out.push_str(&rest[start..start + 2 + end + 2]);
-                }
+                // As Argo with unresolved tags allowed: a failing expression stays as written.
+                Err(_) => out.push_str(&rest[start..start + 2 + end + 2]),
             }
         } else if let Some(v) = scope.get(tag) {
             out.push_str(v);
@@ -161,5 +157,6 @@ mod tests {
         assert_eq!(replace("{{= asInt(item) * 2 }}", &scope, Strict::No).unwrap(), "6");
         assert_eq!(replace("{{workflow.x}}", &scope, Strict::No).unwrap(), "{{workflow.x}}");
         assert!(replace("{{steps.a.outputs.result}}", &scope, Strict::References).is_err());
+        assert_eq!(replace("{{=nope(1)}}", &scope, Strict::References).unwrap(), "{{=nope(1)}}");
     }
 }
