@@ -112,7 +112,7 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
                 m.name.clone()
             };
             let w = WorkflowRun::new(
-                Submission { name, namespace: m.namespace_or_default().to_string(), spec, library: &library, overrides: &config.overrides },
+                Submission { name, namespace: m.namespace_or_default().to_string(), spec, library: &library, overrides: &config.overrides, seed: rng.next_u64() },
                 0,
             );
             report.workflows.push(w);
@@ -333,7 +333,7 @@ fn run_trigger(
         ),
     };
     let spec_node = from_json(doc.get("spec").unwrap_or(&Json::Null), resource.get("spec").map_or(t.span, |s| s.span));
-    let w = WorkflowRun::new(Submission { name: name.clone(), namespace, spec: &spec_node, library, overrides: &config.overrides }, now);
+    let w = WorkflowRun::new(Submission { name: name.clone(), namespace, spec: &spec_node, library, overrides: &config.overrides, seed: rng.next_u64() }, now);
     report.workflows.push(w);
     queue.schedule_at(now, Sim::Wake(report.workflows.len() - 1));
     let _ = Span::point;

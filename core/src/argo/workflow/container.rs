@@ -5,7 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::sim::{parse_duration, Millis};
+use std::collections::HashMap;
+
+use serde_json::Value as Json;
+
+use crate::argo::expr::{self, Dialect};
+use crate::sim::{parse_duration, Millis, Rng};
 
 /// The default run time of a container whose behaviour is not recognised.
 pub const DEFAULT_DURATION: Millis = 5_000;
@@ -32,8 +37,9 @@ pub fn simulate(
     args: &[String],
     source: Option<&str>,
     files: &BTreeMap<String, String>,
+    seed: u64,
 ) -> Behaviour {
-    let mut m = Machine { files: files.clone(), ..Machine::default() };
+    let mut m = Machine { files: files.clone(), rng: Rng::new(seed), ..Machine::default() };
     let ok = if let Some(src) = source {
         let interp = command.first().map(String::as_str).unwrap_or("sh");
         match base(interp) {
@@ -75,14 +81,30 @@ fn base(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-#[derive(Default)]
 struct Machine {
+    rng: Rng,
+    vars: HashMap<String, Json>,
     stdout: String,
     files: BTreeMap<String, String>,
     slept: Millis,
     exit: Option<i32>,
     last_status: i32,
     steps: usize,
+}
+
+impl Default for Machine {
+    fn default() -> Self {
+        Machine {
+            rng: Rng::new(0),
+            vars: HashMap::new(),
+            stdout: String::new(),
+            files: BTreeMap::new(),
+            slept: 0,
+            exit: None,
+            last_status: 0,
+            steps: 0,
+        }
+    }
 }
 
 const MAX_STEPS: usize = 10_000;
@@ -344,16 +366,23 @@ impl Machine {
         true
     }
 
-    /// A recognised subset of Python: imports, `print(literal)`, `sys.exit(N)`, `exit(N)`,
-    /// `time.sleep(N)`, comments.
+    /// A recognised subset of Python: imports, assignments and `print(...)` of expressions
+    /// (literals, names, `A if C else B`, comparisons, `random.randint/choice/random` from the
+    /// seeded RNG), `json.dump(x, sys.stdout)`, `sys.exit(N)`, `time.sleep(N)`, comments.
     fn python(&mut self, src: &str) -> bool {
-        for line in src.lines().flat_map(|l| l.split(';')) {
+        for line in src.lines() {
+            if line.starts_with(' ') || line.starts_with('\t') {
+                if line.trim().is_empty() || line.trim().starts_with('#') {
+                    continue;
+                }
+                return false;
+            }
             let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
+            if line.is_empty() || line.starts_with('#') || line.starts_with("import ") || line.starts_with("from ") {
                 continue;
             }
-            if line.starts_with("import ") || line.starts_with("from ") {
-                continue;
+            if line.ends_with(':') {
+                return false;
             }
             let call = |name: &str| {
                 line.strip_prefix(name)
@@ -362,9 +391,20 @@ impl Machine {
                     .map(str::trim)
             };
             if let Some(arg) = call("print") {
-                let Some(text) = python_literal(arg) else { return false };
-                self.stdout.push_str(&text);
+                let mut parts = Vec::new();
+                for a in split_args(arg) {
+                    let Some(v) = self.py_eval(&a) else { return false };
+                    parts.push(py_str(&v));
+                }
+                self.stdout.push_str(&parts.join(" "));
                 self.stdout.push('\n');
+            } else if let Some(arg) = call("json.dump") {
+                let args = split_args(arg);
+                if args.len() != 2 || args[1].trim() != "sys.stdout" {
+                    return false;
+                }
+                let Some(v) = self.py_eval(&args[0]) else { return false };
+                self.stdout.push_str(&py_json(&v));
             } else if let Some(arg) = call("sys.exit").or_else(|| call("exit")) {
                 let Ok(code) = (if arg.is_empty() { Ok(0) } else { arg.parse() }) else {
                     return false;
@@ -374,11 +414,153 @@ impl Machine {
             } else if let Some(arg) = call("time.sleep") {
                 let Ok(secs) = arg.parse::<f64>() else { return false };
                 self.slept = self.slept.saturating_add((secs.max(0.0) * 1000.0) as Millis);
+            } else if let Some((name, value)) = line.split_once('=') {
+                let name = name.trim();
+                if value.starts_with('=') || name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    return false;
+                }
+                let Some(v) = self.py_eval(value) else { return false };
+                self.vars.insert(name.to_string(), v);
             } else {
                 return false;
             }
         }
         true
+    }
+
+    fn py_eval(&mut self, src: &str) -> Option<Json> {
+        let src = src.trim();
+        // `A if C else B`
+        if let (Some(i), Some(e)) = (find_top(src, " if "), find_top(src, " else ")) {
+            if i < e {
+                let cond = self.py_eval(&src[i + 4..e])?;
+                let pick = if py_truthy(&cond) { &src[..i] } else { &src[e + 6..] };
+                return self.py_eval(pick);
+            }
+        }
+        if let Some(lit) = python_literal(src) {
+            if src.starts_with(['"', '\'', 'f']) {
+                return Some(Json::String(lit));
+            }
+        }
+        // Replace random calls with values from the seeded generator.
+        let mut text = src.to_string();
+        for _ in 0..16 {
+            let Some(at) = ["random.randint(", "random.choice(", "random.random("].iter().filter_map(|f| text.find(f).map(|i| (i, *f))).min() else { break };
+            let (i, f) = at;
+            let open = i + f.len();
+            let close = open + find_close(&text[open..])?;
+            let args = split_args(&text[open..close]);
+            let value = match f {
+                "random.randint(" => {
+                    let a = expr::as_number(&self.py_eval(args.first()?)?)? as i64;
+                    let b = expr::as_number(&self.py_eval(args.get(1)?)?)? as i64;
+                    if b < a {
+                        return None;
+                    }
+                    (a + self.rng.below((b - a + 1) as u64) as i64).to_string()
+                }
+                "random.choice(" => {
+                    let Json::Array(items) = self.py_eval(args.first()?)? else { return None };
+                    if items.is_empty() {
+                        return None;
+                    }
+                    items[self.rng.below(items.len() as u64) as usize].to_string()
+                }
+                _ => format!("{}", self.rng.below(1_000_000) as f64 / 1_000_000.0),
+            };
+            text.replace_range(i..close + 1, &value);
+        }
+        let text = text.replace("True", "true").replace("False", "false").replace("None", "nil").replace("str(", "string(");
+        let vars: serde_json::Map<String, Json> = self.vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        expr::eval(&text, &vars, Dialect::Expr).ok().filter(|v| !v.is_null() || text == "nil")
+    }
+}
+/// The position of `pat` outside brackets and quotes.
+fn find_top(s: &str, pat: &str) -> Option<usize> {
+    let (mut depth, mut quote) = (0i32, None::<char>);
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            (None, _) if depth == 0 && s[i..].starts_with(pat) => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The offset of the `)` closing an already opened bracket.
+fn find_close(s: &str) -> Option<usize> {
+    let (mut depth, mut quote) = (0i32, None::<char>);
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')') if depth == 0 => return Some(i),
+            (None, ')' | ']' | '}') => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Splits call arguments at top-level commas.
+fn split_args(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = find_top(rest, ",") {
+        out.push(rest[..i].trim().to_string());
+        rest = &rest[i + 1..];
+    }
+    if !rest.trim().is_empty() {
+        out.push(rest.trim().to_string());
+    }
+    out
+}
+
+fn py_truthy(v: &Json) -> bool {
+    match v {
+        Json::Bool(b) => *b,
+        Json::Null => false,
+        Json::Number(n) => n.as_f64() != Some(0.0),
+        Json::String(s) => !s.is_empty(),
+        Json::Array(a) => !a.is_empty(),
+        Json::Object(m) => !m.is_empty(),
+    }
+}
+
+/// `str(v)` as Python prints it.
+fn py_str(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Bool(true) => "True".into(),
+        Json::Bool(false) => "False".into(),
+        Json::Null => "None".into(),
+        Json::Number(n) => n.to_string(),
+        Json::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
+        Json::Object(m) => format!("{{{}}}", m.iter().map(|(k, v)| format!("'{k}': {}", py_repr(v))).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+fn py_repr(v: &Json) -> String {
+    match v {
+        Json::String(s) => format!("'{s}'"),
+        other => py_str(other),
+    }
+}
+
+/// `json.dumps(v)` with Python's default separators.
+fn py_json(v: &Json) -> String {
+    match v {
+        Json::Array(a) => format!("[{}]", a.iter().map(py_json).collect::<Vec<_>>().join(", ")),
+        Json::Object(m) => format!("{{{}}}", m.iter().map(|(k, v)| format!("{}: {}", Json::String(k.clone()), py_json(v))).collect::<Vec<_>>().join(", ")),
+        other => other.to_string(),
     }
 }
 
@@ -540,31 +722,40 @@ mod tests {
 
     #[test]
     fn python_print_and_exit() {
-        let b = simulate("python:3.9", &s(&["python"]), &s(&["-c", "print('Training resnet...')"]), None, &BTreeMap::new());
+        let b = simulate("python:3.9", &s(&["python"]), &s(&["-c", "print('Training resnet...')"]), None, &BTreeMap::new(), 1);
         assert_eq!(b.stdout, "Training resnet...\n");
         assert!(b.recognised);
-        let b = simulate("python", &s(&["python"]), &[], Some("import sys\nsys.exit(3)\n"), &BTreeMap::new());
+        let b = simulate("python", &s(&["python"]), &[], Some("import sys\nsys.exit(3)\n"), &BTreeMap::new(), 1);
         assert_eq!(b.exit_code, 3);
     }
 
     #[test]
     fn shell_files_and_sleep() {
-        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["echo hi | tee /tmp/a; sleep 10; echo x > /tmp/b; cat /tmp/b"]), None, &BTreeMap::new());
+        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["echo hi | tee /tmp/a; sleep 10; echo x > /tmp/b; cat /tmp/b"]), None, &BTreeMap::new(), 1);
         assert_eq!(b.stdout, "hi\nx\n");
         assert_eq!(b.files.get("/tmp/a").map(String::as_str), Some("hi\n"));
         assert_eq!(b.duration, COMMAND_DURATION + 10_000);
-        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["exit 2"]), None, &BTreeMap::new());
+        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["exit 2"]), None, &BTreeMap::new(), 1);
         assert_eq!(b.exit_code, 2);
-        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["for i in 1 2; do echo $i; done"]), None, &BTreeMap::new());
+        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["for i in 1 2; do echo $i; done"]), None, &BTreeMap::new(), 1);
         assert!(!b.recognised);
         assert_eq!(b.exit_code, 0);
     }
 
     #[test]
+    fn python_random_uses_the_seed() {
+        let src = "import random\nresult = \"heads\" if random.randint(0,1) == 0 else \"tails\"\nprint(result)\n";
+        let run = |seed| simulate("python", &s(&["python"]), &[], Some(src), &BTreeMap::new(), seed).stdout;
+        let outcomes: std::collections::BTreeSet<String> = (0..16).map(run).collect();
+        assert_eq!(outcomes.into_iter().collect::<Vec<_>>(), ["heads\n", "tails\n"]);
+        assert_eq!(run(3), run(3));
+    }
+
+    #[test]
     fn argosay() {
-        let b = simulate("argoproj/argosay:v2", &[], &s(&["echo", "v", "/tmp/o"]), None, &BTreeMap::new());
+        let b = simulate("argoproj/argosay:v2", &[], &s(&["echo", "v", "/tmp/o"]), None, &BTreeMap::new(), 1);
         assert_eq!(b.files.get("/tmp/o").map(String::as_str), Some("v"));
-        let b = simulate("argoproj/argosay:v2", &[], &s(&["exit", "1"]), None, &BTreeMap::new());
+        let b = simulate("argoproj/argosay:v2", &[], &s(&["exit", "1"]), None, &BTreeMap::new(), 1);
         assert_eq!(b.exit_code, 1);
     }
 }

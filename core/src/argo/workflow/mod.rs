@@ -142,6 +142,8 @@ pub struct Submission<'a> {
     pub spec: &'a Node,
     pub library: &'a Library,
     pub overrides: &'a [Override],
+    /// Seeds the random behaviour of the workflow's containers.
+    pub seed: u64,
 }
 
 impl WorkflowRun {

@@ -146,6 +146,11 @@ pub(super) struct State {
     suspend_until: HashMap<usize, Option<Millis>>,
     overflow: bool,
     changed: bool,
+    seed: u64,
+}
+
+fn fnv64(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 impl WorkflowRun {
@@ -241,6 +246,7 @@ impl WorkflowRun {
                 suspend_until: HashMap::new(),
                 overflow: false,
                 changed: false,
+                seed: sub.seed,
             },
             index: HashMap::new(),
         };
@@ -756,20 +762,21 @@ impl WorkflowRun {
     fn start_pod(&mut self, i: usize, now: Millis) {
         let r = self.state.resolved[&i].clone();
         let tmpl = &r.tmpl;
+        let seed = self.state.seed ^ fnv64(&self.nodes[i].name);
         let mut b = match &tmpl.body {
             TemplateBody::Container { command, args, image } => {
-                container::simulate(image, command, args, None, &r.files)
+                container::simulate(image, command, args, None, &r.files, seed)
             }
             TemplateBody::Script { command, args, source, image } if source.trim().is_empty() => {
-                container::simulate(image, command, args, None, &r.files)
+                container::simulate(image, command, args, None, &r.files, seed)
             }
             TemplateBody::Script { command, source, image, .. } => {
-                container::simulate(image, command, &[], Some(source), &r.files)
+                container::simulate(image, command, &[], Some(source), &r.files, seed)
             }
             TemplateBody::ContainerSet { containers } => {
                 let mut all = Behaviour { recognised: true, files: r.files.clone(), ..Behaviour::default() };
                 for (cname, command, args, _) in containers {
-                    let one = container::simulate("", command, args, None, &all.files);
+                    let one = container::simulate("", command, args, None, &all.files, seed);
                     all.duration = all.duration.max(one.duration);
                     all.files = one.files;
                     all.recognised &= one.recognised;
@@ -1036,10 +1043,23 @@ impl WorkflowRun {
             }
         }
         let mut done = true;
+        let d = self.nodes[c].display_name.clone();
+        let mut own = self.state.globals.clone();
+        self.add_node_scope(&format!("steps.{d}"), c, &mut own);
+        self.add_node_scope(&format!("tasks.{d}"), c, &mut own);
         for (n, mut call) in calls {
             call.base = base.clone();
+            for p in &mut call.arguments.parameters {
+                if let Some(v) = &p.value {
+                    p.value = Some(subst::replace(v, &own, Strict::No).unwrap_or_else(|_| v.clone()));
+                }
+            }
+            for a in &mut call.arguments.artifacts {
+                if let Some(f) = &a.from {
+                    a.from = Some(subst::replace(f, &own, Strict::No).unwrap_or_else(|_| f.clone()));
+                }
+            }
             let mut extra = Scope::new();
-            let d = self.nodes[c].display_name.clone();
             extra.insert(format!("steps.{d}.status"), self.nodes[c].phase.as_str().into());
             extra.insert(format!("tasks.{d}.status"), self.nodes[c].phase.as_str().into());
             if let Some(h) = self.execute(now, &n, &n, call, None, &extra) {
@@ -1078,14 +1098,29 @@ impl WorkflowRun {
             }
             n
         };
+        // Hooks are substituted when they run (they may read the step's own outputs).
+        let hooks = raw.get("hooks").cloned();
+        let with_hooks = |mut inv: Invocation| {
+            if let Some(h) = &hooks {
+                inv.hooks = crate::argo::model::spec::Hook::parse_all(h);
+            }
+            inv
+        };
+        let without_hooks = |n: &Node| -> Node {
+            let mut n = n.clone();
+            if let Value::Mapping(entries) = &mut n.value {
+                entries.retain(|e| e.key.as_str() != Some("hooks"));
+            }
+            n
+        };
         let Some(items) = items else {
-            let sub = subst::replace_node(raw, scope, Strict::References)?;
-            return Ok(vec![(name, Invocation::parse(&sub, &mut Vec::new()))]);
+            let sub = subst::replace_node(&without_hooks(raw), scope, Strict::References)?;
+            return Ok(vec![(name, with_hooks(Invocation::parse(&sub, &mut Vec::new())))]);
         };
         if items.len() > MAX_NODES {
             return Err(format!("loop of {} items exceeds the simulation's limit of {MAX_NODES} nodes", items.len()));
         }
-        let body = strip(raw);
+        let body = without_hooks(&strip(raw));
         let mut out = Vec::with_capacity(items.len());
         for (idx, item) in items.iter().enumerate() {
             let mut s = scope.clone();
@@ -1103,7 +1138,7 @@ impl WorkflowRun {
             s.insert("item".into(), json_text(item));
             let sub = subst::replace_node(&body, &s, Strict::References)?;
             let display = format!("{name}({idx}:{desc})");
-            let mut inv = Invocation::parse(&sub, &mut Vec::new());
+            let mut inv = with_hooks(Invocation::parse(&sub, &mut Vec::new()));
             inv.name = display.clone();
             out.push((display, inv));
         }
