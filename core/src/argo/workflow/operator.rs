@@ -1328,12 +1328,6 @@ impl WorkflowRun {
                     self.add_node_scope(&key, *c, &mut scope);
                 }
             }
-            let any_failed = (0..invs.len()).any(|k| {
-                self.index.get(&tname(k)).is_some_and(|&c| {
-                    let p = self.nodes[c].phase;
-                    p.failed_or_error() && !continues_on(&invs[k], p)
-                })
-            });
             let mut running = (0..invs.len()).filter(|&k| self.index.get(&tname(k)).is_some_and(|&c| !self.nodes[c].phase.fulfilled())).count();
             for k in 0..invs.len() {
                 if !needed[k] {
@@ -1392,9 +1386,6 @@ impl WorkflowRun {
                         self.skip_defaults(c, &invs[k], &r.base);
                     }
                     progressed = true;
-                    continue;
-                }
-                if *fail_fast && any_failed {
                     continue;
                 }
                 if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p) {
@@ -1506,12 +1497,6 @@ impl WorkflowRun {
             }
         }
         if result == NodePhase::Running {
-            // Targets that can never start (fail fast stopped them) end the DAG as failed.
-            let any_failed = (0..invs.len()).any(|k| self.index.get(&tname(k)).is_some_and(|&c| self.nodes[c].phase.failed_or_error() && !continues_on(&invs[k], self.nodes[c].phase)));
-            if *fail_fast && any_failed {
-                let p = (0..invs.len()).filter_map(|k| self.index.get(&tname(k)).map(|&c| self.nodes[c].phase)).find(|p| p.failed_or_error()).unwrap_or(NodePhase::Failed);
-                self.mark(i, now, p, "");
-            }
             return;
         }
         if result == NodePhase::Succeeded {
