@@ -32,7 +32,7 @@ fn lex(src: &str, dialect: Dialect) -> Result<Vec<Tok>, String> {
     let mut i = 0;
     const OPS: &[&str] = &[
         "&&", "||", "==", "!=", "<=", ">=", "=~", "!~", "??", "<", ">", "!", "(", ")", "[", "]",
-        ",", "+", "-", "*", "/", "%", "?", ":", ".", "{", "}",
+        ",", "+", "-", "*", "/", "%", "?", ":", ".", "{", "}", "|",
     ];
     while i < chars.len() {
         let c = chars[i];
@@ -215,7 +215,25 @@ impl Parser<'_> {
         if self.depth > MAX_DEPTH {
             return Err("expression nested too deeply".into());
         }
-        let cond = self.or()?;
+        let mut cond = self.or()?;
+        // Pipes: `x | f(a)` is `f(x, a)`.
+        while self.eat("|") {
+            let Some(Tok::Ident(f)) = self.peek().cloned() else {
+                return Err("expected a function after '|'".into());
+            };
+            self.pos += 1;
+            let mut args = vec![cond];
+            if self.eat("(") && !self.eat(")") {
+                loop {
+                    args.push(self.ternary()?);
+                    if self.eat(")") {
+                        break;
+                    }
+                    self.expect(",")?;
+                }
+            }
+            cond = call(&f, &args)?;
+        }
         let out = if self.eat("?") {
             let a = self.ternary()?;
             self.expect(":")?;
@@ -595,6 +613,23 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
             if v.is_null() || v == Value::String(String::new()) { arg(0) } else { v }
         }
         "jsonpath" => jsonpath(&arg(0), &show(&arg(1)))?,
+        "concat" => Value::Array(
+            args.iter()
+                .flat_map(|a| match a {
+                    Value::Array(items) => items.clone(),
+                    other => vec![other.clone()],
+                })
+                .collect(),
+        ),
+        "get" => match (arg(0), arg(1)) {
+            (Value::Object(m), k) => m.get(&show(&k)).cloned().unwrap_or(Value::Null),
+            (Value::Array(a), i) => as_number(&i).and_then(|n| a.get(n as usize).cloned()).unwrap_or(Value::Null),
+            _ => Value::Null,
+        },
+        "keys" => match arg(0) {
+            Value::Object(m) => Value::Array(m.keys().map(|k| Value::String(k.clone())).collect()),
+            _ => Value::Array(Vec::new()),
+        },
         "first" => match arg(0) {
             Value::Array(a) => a.first().cloned().unwrap_or(Value::Null),
             _ => Value::Null,

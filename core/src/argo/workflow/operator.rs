@@ -295,7 +295,13 @@ impl WorkflowRun {
         }
         let entry = self.state.spec.entrypoint.clone().unwrap_or_default();
         let name = self.name.clone();
-        let args = self.state.spec.arguments.clone();
+        let mut args = self.state.spec.arguments.clone();
+        // The entrypoint receives the workflow's arguments as resolved (configMapKeyRef, ...).
+        for p in &mut args.parameters {
+            if let Some(v) = self.state.globals.get(&format!("workflow.parameters.{}", p.name)) {
+                p.value = Some(v.clone());
+            }
+        }
         let Some(root) = self.execute(now, &name, &name, Call::named(&entry, args), None, &Scope::new()) else {
             return;
         };

@@ -92,7 +92,32 @@ pub fn expr_vars(scope: &Scope) -> Map<String, Json> {
         } else {
             Json::String(v.clone())
         };
-        vars.insert(k.clone(), parsed);
+        // A dotted name that is the prefix of others is an object in expressions
+        // (`inputs.parameters["a-b"]`), so its flat value is left out.
+        let prefix = format!("{k}.");
+        if !scope.range(prefix.clone()..).next().is_some_and(|(n, _)| n.starts_with(&prefix)) {
+            vars.insert(k.clone(), parsed.clone());
+        }
+        // Nested form: a → b → c.
+        let parts: Vec<&str> = k.split('.').collect();
+        if parts.len() > 1 {
+            let mut cur = vars.entry(parts[0].to_string()).or_insert_with(|| Json::Object(Map::new()));
+            for part in &parts[1..parts.len() - 1] {
+                if !cur.is_object() {
+                    *cur = Json::Object(Map::new());
+                }
+                let Json::Object(m) = cur else { break };
+                cur = m.entry(part.to_string()).or_insert_with(|| Json::Object(Map::new()));
+            }
+            if !cur.is_object() {
+                *cur = Json::Object(Map::new());
+            }
+            if let Json::Object(m) = cur {
+                if let Some(last) = parts.last() {
+                    m.entry(last.to_string()).or_insert(parsed);
+                }
+            }
+        }
     }
     vars
 }
