@@ -108,11 +108,17 @@ impl Call {
         }
     }
     fn of(inv: &Invocation, base: &Base) -> Call {
+        let mut arguments = inv.arguments.clone();
+        for p in &mut arguments.parameters {
+            if p.value.as_deref().is_some_and(|v| v.contains(subst::SKIPPED_OUTPUT)) {
+                p.value = None;
+            }
+        }
         Call {
             template: inv.template.clone(),
             template_ref: inv.template_ref.clone(),
             inline: inv.inline.clone(),
-            arguments: inv.arguments.clone(),
+            arguments,
             base: base.clone(),
             retry_child: false,
             attempt: 0,
@@ -1119,9 +1125,17 @@ impl WorkflowRun {
             }
             n
         };
+        let check_when = |inv: Invocation| -> Result<Invocation, String> {
+            if let Some(w) = &inv.when {
+                if let Some(tag) = w.split(subst::SKIPPED_OUTPUT).nth(1) {
+                    return Err(format!("Unable to resolve: {{{{{tag}}}}}"));
+                }
+            }
+            Ok(inv)
+        };
         let Some(items) = items else {
             let sub = subst::replace_node(&without_hooks(raw), scope, Strict::References)?;
-            return Ok(vec![(name, with_hooks(Invocation::parse(&sub, &mut Vec::new())))]);
+            return Ok(vec![(name, check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))?)]);
         };
         if items.len() > MAX_NODES {
             return Err(format!("loop of {} items exceeds the simulation's limit of {MAX_NODES} nodes", items.len()));
@@ -1144,7 +1158,7 @@ impl WorkflowRun {
             s.insert("item".into(), json_text(item));
             let sub = subst::replace_node(&body, &s, Strict::References)?;
             let display = format!("{name}({idx}:{desc})");
-            let mut inv = with_hooks(Invocation::parse(&sub, &mut Vec::new()));
+            let mut inv = check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))?;
             inv.name = display.clone();
             out.push((display, inv));
         }
@@ -1183,6 +1197,7 @@ impl WorkflowRun {
         }
         scope.insert(format!("{key}.ip"), "10.0.0.1".into());
         if n.phase == NodePhase::Skipped || n.phase == NodePhase::Omitted {
+            scope.insert(format!("{key}.skipped"), "true".into());
             // Skipped producers still offer their outputs' defaults.
             for (p, v) in &n.outputs.parameters {
                 scope.insert(format!("{key}.outputs.parameters.{p}"), v.clone());

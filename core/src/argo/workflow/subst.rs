@@ -11,6 +11,9 @@ use crate::yaml::{Node, Value};
 /// Variables in scope: name → text, as Argo's `template.Replace` sees them.
 pub type Scope = BTreeMap<String, String>;
 
+/// Stands for an output of a skipped or omitted node that has no value.
+pub const SKIPPED_OUTPUT: &str = "\u{0}";
+
 /// Which unresolved tags are errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Strict {
@@ -52,6 +55,18 @@ pub fn replace(text: &str, scope: &Scope, strict: Strict) -> Result<String, Stri
                 || tag == "item"
                 || tag.starts_with("item.");
             if strict == Strict::References && must {
+                // An output of a skipped or omitted step/task: the argument is dropped later, so
+                // the input's default applies.
+                let skipped = tag
+                    .find(".outputs.")
+                    .is_some_and(|i| scope.contains_key(&format!("{}.skipped", &tag[..i])));
+                if skipped {
+                    out.push_str(SKIPPED_OUTPUT);
+                    out.push_str(tag);
+                    out.push_str(SKIPPED_OUTPUT);
+                    rest = &after[end + 2..];
+                    continue;
+                }
                 return Err(format!("Unable to resolve: {{{{{tag}}}}}"));
             }
             out.push_str(&rest[start..start + 2 + end + 2]);
