@@ -663,7 +663,11 @@ impl WorkflowRun {
         }
         scope.insert("retries".into(), call.attempt.to_string());
         let sub = subst::replace_node(&raw, &scope, Strict::No)?;
-        let tmpl = Template::parse(&sub, &mut Vec::new());
+        let mut tmpl = Template::parse(&sub, &mut Vec::new());
+        // `spec.retryStrategy` is the default of every template.
+        if tmpl.retry_strategy.is_none() {
+            tmpl.retry_strategy = self.state.spec.retry_strategy.clone();
+        }
         Ok(Resolved { tmpl, base, scope, call: call.clone(), files })
     }
 
@@ -853,7 +857,7 @@ impl WorkflowRun {
         let b = &pod.behaviour;
         let stdout = b.stdout.strip_suffix('\n').unwrap_or(&b.stdout).to_string();
         let mut outputs = Outputs {
-            result: matches!(r.tmpl.body, TemplateBody::Container { .. } | TemplateBody::Script { .. } | TemplateBody::ContainerSet { .. }).then(|| stdout.clone()),
+            result: matches!(r.tmpl.body, TemplateBody::Container { .. } | TemplateBody::Script { .. } | TemplateBody::ContainerSet { .. } | TemplateBody::Data | TemplateBody::Http { .. }).then(|| stdout.clone()),
             exit_code: Some(b.exit_code),
             ..Outputs::default()
         };
@@ -1196,6 +1200,7 @@ impl WorkflowRun {
             scope.insert(format!("{key}.finishedAt"), timestamp(f));
         }
         scope.insert(format!("{key}.ip"), "10.0.0.1".into());
+        scope.insert(format!("{key}.hostNodeName"), "pipelab-node".into());
         if n.phase == NodePhase::Skipped || n.phase == NodePhase::Omitted {
             scope.insert(format!("{key}.skipped"), "true".into());
             // Skipped producers still offer their outputs' defaults.
