@@ -121,10 +121,10 @@ impl Machine {
         match base(cmd) {
             "sh" | "bash" | "ash" | "zsh" => {
                 let mut i = 0;
-                while i < rest.len() && rest[i].starts_with('-') && rest[i] != "-c" {
+                while i < rest.len() && rest[i].starts_with('-') && !rest[i].contains('c') {
                     i += 1;
                 }
-                if rest.get(i).map(String::as_str) == Some("-c") {
+                if rest.get(i).is_some_and(|f| f.starts_with('-') && f.contains('c')) {
                     match rest.get(i + 1) {
                         Some(script) => self.shell(script),
                         None => false,
@@ -199,6 +199,44 @@ impl Machine {
                     None => false,
                 }
             }
+            "[" | "test" => {
+                let mut args: Vec<&str> = rest.iter().map(String::as_str).collect();
+                if base(cmd) == "[" {
+                    if args.last() != Some(&"]") {
+                        return false;
+                    }
+                    args.pop();
+                }
+                let num = |s: &str| s.trim().parse::<i64>().ok();
+                let ok = match args.as_slice() {
+                    [a, op, b] => match *op {
+                        "=" | "==" => Some(a == b),
+                        "!=" => Some(a != b),
+                        "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge" => {
+                            let (Some(x), Some(y)) = (num(a), num(b)) else { return false };
+                            Some(match *op {
+                                "-eq" => x == y,
+                                "-ne" => x != y,
+                                "-lt" => x < y,
+                                "-le" => x <= y,
+                                "-gt" => x > y,
+                                _ => x >= y,
+                            })
+                        }
+                        _ => None,
+                    },
+                    ["-z", a] => Some(a.is_empty()),
+                    ["-n", a] => Some(!a.is_empty()),
+                    // Only files this container wrote are known; others come from artifacts
+                    // whose content is not simulated.
+                    ["-f", a] | ["-e", a] if self.files.contains_key(*a) => Some(true),
+                    [a] => Some(!a.is_empty()),
+                    _ => None,
+                };
+                let Some(ok) = ok else { return false };
+                self.last_status = if ok { 0 } else { 1 };
+                true
+            }
             "true" | ":" => {
                 self.last_status = 0;
                 true
@@ -270,48 +308,143 @@ impl Machine {
     /// with `>`, `>>` and `| tee FILE`.
     fn shell(&mut self, script: &str) -> bool {
         let Some(words) = shell_words(script) else { return false };
-        let mut cmd: Vec<String> = Vec::new();
-        let mut skip_next = false;
-        let mut iter = words.into_iter().peekable();
-        let mut pending_op: Option<String> = None;
-        loop {
-            let word = iter.next();
-            let is_sep = matches!(&word, Some(Word::Op(op)) if op == ";" || op == "&&" || op == "||" || op == "\n");
-            if word.is_none() || is_sep {
-                if !cmd.is_empty() {
-                    if !skip_next && !self.run_simple(&cmd) {
+        self.block(&words, 0)
+    }
+
+    /// Runs a list of commands joined by separators, with `if ...; then ...; [else ...;] fi`.
+    fn block(&mut self, words: &[Word], depth: usize) -> bool {
+        if depth > 16 {
+            return false;
+        }
+        let is_kw = |w: &Word, k: &str| matches!(w, Word::Text(t) if t == k);
+        let mut i = 0;
+        let mut skip = false;
+        while i < words.len() {
+            if self.exit.is_some() {
+                return true;
+            }
+            if is_kw(&words[i], "if") {
+                // Find then / else / fi at this nesting level.
+                let (mut d, mut then_at, mut else_at, mut fi_at) = (0, None, None, None);
+                let mut k = i + 1;
+                while k < words.len() {
+                    if is_kw(&words[k], "if") {
+                        d += 1;
+                    } else if is_kw(&words[k], "fi") {
+                        if d == 0 {
+                            fi_at = Some(k);
+                            break;
+                        }
+                        d -= 1;
+                    } else if d == 0 && is_kw(&words[k], "then") && then_at.is_none() {
+                        then_at = Some(k);
+                    } else if d == 0 && is_kw(&words[k], "else") {
+                        else_at = Some(k);
+                    } else if d == 0 && is_kw(&words[k], "elif") {
                         return false;
                     }
-                    cmd.clear();
+                    k += 1;
                 }
-                if self.exit.is_some() {
-                    return true;
+                let (Some(t), Some(f)) = (then_at, fi_at) else { return false };
+                if !skip {
+                    if !self.block(&words[i + 1..t], depth + 1) {
+                        return false;
+                    }
+                    let ok = self.last_status == 0;
+                    let body = match (ok, else_at) {
+                        (true, Some(e)) => &words[t + 1..e],
+                        (true, None) => &words[t + 1..f],
+                        (false, Some(e)) => &words[e + 1..f],
+                        (false, None) => &[][..],
+                    };
+                    if !ok && else_at.is_none() {
+                        self.last_status = 0;
+                    }
+                    if !self.block(body, depth + 1) {
+                        return false;
+                    }
                 }
-                let Some(Word::Op(op)) = word else { break };
-                skip_next = match op.as_str() {
-                    "&&" => self.last_status != 0,
-                    "||" => self.last_status == 0,
-                    _ => false,
-                };
-                pending_op = Some(op);
+                i = f + 1;
                 continue;
             }
-            match word {
-                Some(Word::Text(t)) => cmd.push(t),
-                Some(Word::Op(op)) => cmd.push(format!("\u{0}{op}")),
-                None => {}
+            let mut cmd: Vec<String> = Vec::new();
+            while i < words.len() {
+                match &words[i] {
+                    Word::Op(op) if matches!(op.as_str(), ";" | "&&" | "||" | "\n") => break,
+                    Word::Text(t) => cmd.push(t.clone()),
+                    Word::Op(op) => cmd.push(format!("\u{0}{op}")),
+                }
+                i += 1;
+            }
+            if !cmd.is_empty() && !skip && !self.run_simple(&cmd) {
+                return false;
+            }
+            if self.exit.is_some() {
+                return true;
+            }
+            if let Some(Word::Op(op)) = words.get(i) {
+                skip = match op.as_str() {
+                    "&&" => skip || self.last_status != 0,
+                    "||" => !skip && self.last_status == 0,
+                    _ => false,
+                };
+                i += 1;
             }
         }
-        let _ = pending_op;
         true
+    }
+
+    /// Expands `$NAME`, `${NAME}` and `$((arithmetic))` in a word; `None` when it uses something
+    /// outside the subset (command substitution, unknown variables).
+    fn expand(&self, word: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = word;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            if let Some(inner) = after.strip_prefix("((") {
+                let end = inner.find("))")?;
+                let text = inner[..end].replace('$', "");
+                let text = text.as_str();
+                let mut vars = serde_json::Map::new();
+                for (k, v) in &self.vars {
+                    vars.insert(k.clone(), v.clone());
+                }
+                let v = expr::eval(text, &vars, Dialect::Expr).ok()?;
+                let n = expr::as_number(&v)?;
+                let n = if text.contains('/') { n.trunc() } else { n };
+                out.push_str(&format!("{}", n as i64));
+                rest = &inner[end + 2..];
+            } else if let Some(inner) = after.strip_prefix('{') {
+                let end = inner.find('}')?;
+                out.push_str(self.vars.get(&inner[..end])?.as_str()?);
+                rest = &inner[end + 1..];
+            } else {
+                let len = after.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(after.len());
+                if len == 0 {
+                    return None;
+                }
+                out.push_str(self.vars.get(&after[..len])?.as_str()?);
+                rest = &after[len..];
+            }
+        }
+        out.push_str(rest);
+        Some(out)
     }
 
     /// One simple command with its redirections.
     fn run_simple(&mut self, words: &[String]) -> bool {
         // Variable assignments and constructs we do not interpret.
         if let Some(first) = words.first() {
-            if first.contains('=') && !first.starts_with('\u{0}') {
-                return false;
+            if words.len() == 1 {
+                if let Some((name, value)) = first.split_once('=') {
+                    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                        let Some(v) = self.expand(value) else { return false };
+                        self.vars.insert(name.to_string(), Json::String(v));
+                        self.last_status = 0;
+                        return true;
+                    }
+                }
             }
             if matches!(first.as_str(), "if" | "for" | "while" | "case" | "function" | "then" | "fi" | "do" | "done") {
                 return false;
@@ -342,10 +475,11 @@ impl Machine {
                 i += 2;
                 continue;
             }
-            if w.contains('$') || w.contains('`') {
+            if w.contains('`') {
                 return false;
             }
-            argv.push(w.clone());
+            let Some(w) = self.expand(w) else { return false };
+            argv.push(w);
             i += 1;
         }
         let before = self.stdout.len();
@@ -672,6 +806,24 @@ fn shell_words(script: &str) -> Option<Vec<Word>> {
                 i += op.chars().count();
                 out.push(Word::Op(op));
             }
+            '$' if chars.get(i + 1) == Some(&'(') => {
+                // `$((...))` or `$(...)`: kept in the word, balanced.
+                let mut depth = 0;
+                while i < chars.len() {
+                    let ch = chars[i];
+                    cur.push(ch);
+                    i += 1;
+                    if ch == '(' {
+                        depth += 1;
+                    } else if ch == ')' {
+                        depth -= 1;
+                        if depth == 0 && chars.get(i) != Some(&')') {
+                            break;
+                        }
+                    }
+                }
+                in_word = true;
+            }
             '<' | '(' | ')' => return None,
             _ => {
                 cur.push(c);
@@ -736,6 +888,9 @@ mod tests {
         assert_eq!(b.files.get("/tmp/a").map(String::as_str), Some("hi\n"));
         assert_eq!(b.duration, COMMAND_DURATION + 10_000);
         let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["exit 2"]), None, &BTreeMap::new(), 1);
+        let b2 = simulate("alpine", &s(&["sh", "-xc"]), &s(&["N=3; if [ $(($N%2)) -eq 0 ]; then\n echo even > /tmp/e;\nelse\n echo odd > /tmp/e;\nfi; echo $((N/2))"]), None, &BTreeMap::new(), 1);
+        assert_eq!(b2.files.get("/tmp/e").map(String::as_str), Some("odd\n"));
+        assert_eq!(b2.stdout, "1\n");
         assert_eq!(b.exit_code, 2);
         let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["for i in 1 2; do echo $i; done"]), None, &BTreeMap::new(), 1);
         assert!(!b.recognised);
