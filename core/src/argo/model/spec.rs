@@ -23,6 +23,8 @@ pub struct WorkflowSpec {
     pub hooks: Vec<Hook>,
     pub shutdown: Option<String>,
     pub suspend: bool,
+    /// Names of `volumes` and `volumeClaimTemplates`.
+    pub volumes: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -65,6 +67,16 @@ impl WorkflowSpec {
             hooks: spec.get("hooks").map(Hook::parse_all).unwrap_or_default(),
             shutdown: text(spec, "shutdown"),
             suspend: flag(spec, "suspend"),
+            volumes: names(Some(spec), "volumes")
+                .into_iter()
+                .chain(
+                    spec.get("volumeClaimTemplates")
+                        .and_then(Node::as_sequence)
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|v| v.get("metadata").and_then(|m| text(m, "name"))),
+                )
+                .collect(),
         }
     }
 
@@ -329,7 +341,21 @@ pub struct Template {
     pub memoize: Option<Node>,
     pub synchronization: Option<Node>,
     pub hooks: Vec<Hook>,
+    /// Names of the volumes the template's containers mount.
+    pub volume_mounts: Vec<String>,
+    /// Names of the template's own `volumes`.
+    pub volumes: Vec<String>,
     pub span: Span,
+}
+
+/// The `name`s of the items of a list at `key`.
+pub fn names(node: Option<&Node>, key: &str) -> Vec<String> {
+    node.and_then(|n| n.get(key))
+        .and_then(Node::as_sequence)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|v| text(v, "name"))
+        .collect()
 }
 
 pub const TEMPLATE_FIELDS: &[&str] = &[
@@ -431,6 +457,19 @@ impl Template {
             memoize: node.get("memoize").cloned(),
             synchronization: node.get("synchronization").cloned(),
             hooks: node.get("hooks").map(Hook::parse_all).unwrap_or_default(),
+            volume_mounts: ["container", "script"]
+                .iter()
+                .flat_map(|k| names(node.get(k), "volumeMounts"))
+                .chain(
+                    node.get("containerSet")
+                        .and_then(|c| c.get("containers"))
+                        .and_then(Node::as_sequence)
+                        .unwrap_or_default()
+                        .iter()
+                        .flat_map(|c| names(Some(c), "volumeMounts")),
+                )
+                .collect(),
+            volumes: names(Some(node), "volumes"),
             span: node.span,
         }
     }

@@ -829,6 +829,12 @@ impl WorkflowRun {
             }
             b.recognised = true;
         }
+        // A mount of a volume the workflow does not declare: the pod cannot be created.
+        if let Some(v) = tmpl.volume_mounts.iter().find(|v| !self.state.spec.volumes.contains(v) && !tmpl.volumes.contains(v)) {
+            let msg = format!("volume '{v}' not found in workflow spec");
+            self.mark(i, now, NodePhase::Error, &msg);
+            return;
+        }
         let mut deadline_message = None;
         let limit = tmpl
             .active_deadline_seconds
@@ -1089,6 +1095,10 @@ impl WorkflowRun {
     /// `withSequence`). `Ok(vec![])` means an empty loop.
     fn expand(&self, raw: &Node, scope: &Scope) -> Result<Vec<(String, Invocation)>, String> {
         let name = raw.get("name").and_then(Node::as_str).unwrap_or_default().to_string();
+        let mut named = scope.clone();
+        named.insert("steps.name".into(), name.clone());
+        named.insert("tasks.name".into(), name.clone());
+        let scope = &named;
         let items: Option<Vec<Json>> = if let Some(items) = raw.get("withItems") {
             let sub = subst::replace_node(items, scope, Strict::References)?;
             Some(match to_json(&sub) {
@@ -1665,6 +1675,7 @@ fn merge_specs(mut wf: WorkflowSpec, base: WorkflowSpec) -> WorkflowSpec {
     wf.on_exit = wf.on_exit.or(base.on_exit);
     wf.service_account_name = wf.service_account_name.or(base.service_account_name);
     wf.parallelism = wf.parallelism.or(base.parallelism);
+    wf.volumes.extend(base.volumes);
     wf.active_deadline_seconds = wf.active_deadline_seconds.or(base.active_deadline_seconds);
     if wf.hooks.is_empty() {
         wf.hooks = base.hooks;
