@@ -87,6 +87,11 @@ fn lex(src: &str, dialect: Dialect) -> Result<Vec<Tok>, String> {
             out.push(Tok::Str(s));
             continue;
         }
+        if c == '#' {
+            out.push(Tok::Ident("#".into()));
+            i += 1;
+            continue;
+        }
         if c.is_alphabetic() || c == '_' || c == '$' {
             let start = i;
             while i < chars.len() && is_ident_char(chars[i], dialect) {
@@ -404,6 +409,48 @@ impl Parser<'_> {
                 Ok(Value::Object(map))
             }
             Tok::Ident(name) => {
+                if matches!(name.as_str(), "filter" | "map" | "all" | "any" | "none" | "count")
+                    && matches!(self.peek(), Some(Tok::Op("(")))
+                {
+                    self.pos += 1;
+                    let list = self.ternary()?;
+                    self.expect(",")?;
+                    self.expect("{")?;
+                    let start = self.pos;
+                    let mut depth = 0usize;
+                    while let Some(t) = self.peek() {
+                        match t {
+                            Tok::Op("{") => depth += 1,
+                            Tok::Op("}") if depth == 0 => break,
+                            Tok::Op("}") => depth -= 1,
+                            _ => {}
+                        }
+                        self.pos += 1;
+                    }
+                    let body: Vec<Tok> = self.toks[start..self.pos].to_vec();
+                    self.expect("}")?;
+                    self.expect(")")?;
+                    let Value::Array(items) = list else {
+                        return Err(format!("{name}() needs a list"));
+                    };
+                    let mut results = Vec::with_capacity(items.len());
+                    for item in &items {
+                        let mut vars = self.env.vars.clone();
+                        vars.insert("#".into(), item.clone());
+                        let env = Env { vars: &vars };
+                        let mut p = Parser { toks: body.clone(), pos: 0, env: &env, dialect: self.dialect, depth: self.depth + 1 };
+                        results.push((item.clone(), p.ternary()?));
+                    }
+                    let truth = |v: &Value| matches!(v, Value::Bool(true));
+                    return Ok(match name.as_str() {
+                        "filter" => Value::Array(results.into_iter().filter(|(_, r)| truth(r)).map(|(i, _)| i).collect()),
+                        "map" => Value::Array(results.into_iter().map(|(_, r)| r).collect()),
+                        "all" => Value::Bool(results.iter().all(|(_, r)| truth(r))),
+                        "any" => Value::Bool(results.iter().any(|(_, r)| truth(r))),
+                        "none" => Value::Bool(!results.iter().any(|(_, r)| truth(r))),
+                        _ => Value::Number(results.iter().filter(|(_, r)| truth(r)).count().into()),
+                    });
+                }
                 if matches!(self.peek(), Some(Tok::Op("("))) {
                     self.pos += 1;
                     let mut args = Vec::new();
@@ -833,6 +880,8 @@ mod tests {
         assert_eq!(e("len(items) == 3 ? 'yes' : 'no'"), Ok(serde_json::json!("yes")));
         assert_eq!(e("items[1]"), Ok(serde_json::json!(2)));
         assert_eq!(e("sprig.upper('a')"), Ok(serde_json::json!("A")));
+        assert_eq!(e("toJson(filter([1, 3], {# > 1}))"), Ok(serde_json::json!("[3]")));
+        assert_eq!(e("map(items, {# * 2})"), Ok(serde_json::json!([2, 4, 6])));
     }
 
     #[test]
