@@ -35,15 +35,16 @@ pub struct TemplateRefName {
 }
 
 const SPEC_FIELDS: &[&str] = &[
-    "entrypoint", "arguments", "templates", "onExit", "workflowTemplateRef", "serviceAccountName",
-    "parallelism", "activeDeadlineSeconds", "retryStrategy", "hooks", "shutdown", "suspend",
-    "volumes", "volumeClaimTemplates", "podGC", "ttlStrategy", "artifactRepositoryRef",
-    "artifactGC", "securityContext", "podSpecPatch", "nodeSelector", "tolerations", "affinity",
-    "imagePullSecrets", "hostNetwork", "dnsPolicy", "dnsConfig", "podMetadata", "metrics",
-    "synchronization", "priority", "podPriorityClassName", "schedulerName", "executor",
-    "automountServiceAccountToken", "templateDefaults", "volumeClaimGC", "workflowMetadata",
-    "archiveLogs", "podDisruptionBudget", "hostAliases", "serviceAccountName", "retryStrategy",
-    "artifactRepositoryRef", "podPriority", "hostAliases", "memoize",
+    // From the Argo Workflows v4.1 JSON schema.
+    "activeDeadlineSeconds", "affinity", "archiveLogs", "arguments", "artifactGC",
+    "artifactRepositoryRef", "automountServiceAccountToken", "dnsConfig", "dnsPolicy",
+    "entrypoint", "executor", "executorPlugins", "hooks", "hostAliases", "hostNetwork",
+    "imagePullSecrets", "metrics", "nodeSelector", "onExit", "parallelism", "podDisruptionBudget",
+    "podGC", "podMetadata", "podPriorityClassName", "podResources", "podSpecPatch", "priority",
+    "resourceClaims", "retryStrategy", "schedulerName", "securityContext", "serviceAccountName",
+    "shutdown", "suspend", "synchronization", "templateDefaults", "templates", "tolerations",
+    "ttlStrategy", "volumeClaimGC", "volumeClaimTemplates", "volumes", "workflowMetadata",
+    "workflowTemplateRef",
 ];
 
 impl WorkflowSpec {
@@ -275,8 +276,9 @@ pub struct Invocation {
 }
 
 const INVOCATION_FIELDS: &[&str] = &[
-    "name", "template", "templateRef", "inline", "arguments", "when", "withItems", "withParam",
-    "withSequence", "dependencies", "depends", "continueOn", "onExit", "hooks", "target",
+    // From the Argo Workflows v4.1 JSON schema.
+    "arguments", "continueOn", "dependencies", "depends", "hooks", "inline", "name", "onExit",
+    "template", "templateRef", "when", "withItems", "withParam", "withSequence",
 ];
 
 impl Invocation {
@@ -359,13 +361,14 @@ pub fn names(node: Option<&Node>, key: &str) -> Vec<String> {
 }
 
 pub const TEMPLATE_FIELDS: &[&str] = &[
-    "name", "inputs", "outputs", "container", "script", "containerSet", "resource", "suspend",
-    "dag", "steps", "http", "data", "plugin", "retryStrategy", "activeDeadlineSeconds", "timeout",
-    "parallelism", "failFast", "daemon", "memoize", "synchronization", "metadata", "hooks",
-    "nodeSelector", "affinity", "tolerations", "volumes", "initContainers", "sidecars",
-    "archiveLocation", "securityContext", "serviceAccountName", "podSpecPatch", "priority",
-    "priorityClassName", "schedulerName", "metrics", "executor", "hostAliases",
-    "automountServiceAccountToken", "artifactGC", "annotations", "labels",
+    // From the Argo Workflows v4.1 JSON schema.
+    "activeDeadlineSeconds", "affinity", "annotations", "archiveLocation",
+    "automountServiceAccountToken", "container", "containerSet", "daemon", "dag", "data",
+    "executor", "failFast", "hostAliases", "http", "initContainers", "inputs", "memoize",
+    "metadata", "metrics", "name", "nodeSelector", "outputs", "parallelism", "pendingTimeout",
+    "plugin", "podResources", "podSpecPatch", "priorityClassName", "resource", "resourceClaims",
+    "retryStrategy", "schedulerName", "script", "securityContext", "serviceAccountName",
+    "sidecars", "steps", "suspend", "synchronization", "timeout", "tolerations", "volumes",
 ];
 
 fn strings(node: Option<&Node>) -> Vec<String> {
