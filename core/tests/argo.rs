@@ -172,3 +172,57 @@ fn fixtures() {
         insta::assert_snapshot!(table(&report, &diags, &sources));
     });
 }
+
+/// `../shared/corpus/argo/events-expected.tsv`, the scenarios that need no cluster restarts:
+/// each step fires an event and checks how many times each trigger has fired so far.
+fn corpus_events(files: &[&str], events: &[&str]) -> RunReport {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo/events-e2e");
+    let mut all: Vec<(&str, String)> = files
+        .iter()
+        .map(|f| (*f, std::fs::read_to_string(root.join(f)).unwrap()))
+        .collect();
+    // The e2e suite installs the EventBus before each test.
+    all.push(("eventbus.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata:\n  name: default\nspec:\n  jetstream: {}\n".into()));
+    simulate(&all, events).0
+}
+
+fn fired(report: &RunReport, trigger: &str) -> usize {
+    report.triggers.iter().filter(|t| t.trigger == trigger && t.fired).count()
+}
+
+#[test]
+fn events_e2e_multi_dependency_conditions() {
+    let files = ["es-multi-dep.yaml", "sensor-multi-dep.yaml"];
+    let steps = [
+        "e2e-multi-dep/example1={}",
+        "e2e-multi-dep/example2={}",
+        "e2e-multi-dep/example2={}",
+        "e2e-multi-dep/example3={}",
+    ];
+    // (log-trigger-1, log-trigger-2) after each step.
+    let want = [(0, 1), (1, 1), (1, 1), (2, 1)];
+    for n in 1..=steps.len() {
+        let report = corpus_events(&files, &steps[..n]);
+        assert_eq!((fired(&report, "log-trigger-1"), fired(&report, "log-trigger-2")), want[n - 1], "after step {n}");
+    }
+}
+
+#[test]
+fn events_e2e_webhook_and_invalid_json() {
+    let files = ["es-test-metrics-webhook.yaml", "sensor-test-metrics.yaml"];
+    let report = corpus_events(&files, &["e2e-test-metrics-webhook/example={}", "e2e-test-metrics-webhook/example=Invalid JSON"]);
+    assert_eq!(report.events[0].status, 200);
+    assert_eq!(report.events[1].status, 400);
+    assert_eq!(report.events[1].payload, None);
+    assert_eq!(fired(&report, "log-trigger"), 1);
+}
+
+#[test]
+fn events_e2e_calendar_and_duplicate_dependencies() {
+    let report = corpus_events(&["es-calendar.yaml", "sensor-log.yaml"], &["calendar:e2e-calendar/example"]);
+    assert!(fired(&report, "log-trigger") >= 1);
+    let report = corpus_events(&["es-calendar-metadata.yaml", "sensor-duplicate-deps.yaml"], &["calendar:e2e-calendar-metadata/example"]);
+    assert_eq!(fired(&report, "log-trigger"), 1);
+    let report = corpus_events(&["es-calendar-metadata.yaml", "sensor-duplicate-deps-filter.yaml"], &["calendar:e2e-calendar-metadata/example"]);
+    assert_eq!(fired(&report, "log-trigger"), 0);
+}

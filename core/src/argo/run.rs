@@ -98,8 +98,10 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
     };
     let mut rng = Rng::new(config.seed);
     let mut queue: Queue<Sim> = Queue::new();
-    // Dependency state per sensor: dependency name → the event that resolved it.
-    let mut state: Vec<HashMap<String, Json>> = vec![HashMap::new(); sensors.len()];
+    // Dependency state per sensor and trigger (as argo-events keeps it per trigger):
+    // trigger index → dependency name → the event that resolved it.
+    let mut state: Vec<Vec<HashMap<String, Json>>> =
+        sensors.iter().map(|s| vec![HashMap::new(); s.triggers.len()]).collect();
     if config.events.is_empty() {
         for m in manifests.of_kind(Kind::Workflow) {
             let Some(spec) = m.spec() else {
@@ -207,7 +209,9 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
                         };
                         report.trace.record(now, format!("sensor:{}/{}", sensor.name, d.name), "filter", if ok { "passed" } else { "filtered out" });
                         if ok {
-                            state[si].insert(d.name.clone(), event.clone());
+                            for st in state[si].iter_mut() {
+                                st.insert(d.name.clone(), event.clone());
+                            }
                         }
                     }
                     fire_triggers(sensor, &mut state[si], &rbac, &library, config, now, &mut rng, &mut report, &mut queue);
@@ -218,11 +222,12 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
     report
 }
 
-/// Fires every trigger whose conditions hold, then resets the dependencies it used.
+/// Fires every trigger whose conditions hold over its own dependency state, then resets that
+/// trigger's state (each trigger keeps its own, so one firing does not consume another's).
 #[allow(clippy::too_many_arguments)]
 fn fire_triggers(
     sensor: &Sensor,
-    state: &mut HashMap<String, Json>,
+    state: &mut [HashMap<String, Json>],
     rbac: &Rbac,
     library: &Library,
     config: &RunConfig,
@@ -231,34 +236,24 @@ fn fire_triggers(
     report: &mut RunReport,
     queue: &mut Queue<Sim>,
 ) {
-    let mut used: Vec<String> = Vec::new();
-    for t in &sensor.triggers {
+    for (ti, t) in sensor.triggers.iter().enumerate() {
+        let Some(st) = state.get_mut(ti) else { continue };
         let holds = match &t.conditions {
             Some(c) => match super::expr::Depends::parse(c) {
-                Ok(d) => d.eval(&|dep, _| state.contains_key(dep)),
+                Ok(d) => d.eval(&|dep, _| st.contains_key(dep)),
                 Err(e) => {
                     report.triggers.push(TriggerReport { sensor: sensor.name.clone(), trigger: t.name.clone(), fired: false, error: Some(format!("invalid conditions: {e}")), workflow: None, time: now });
                     continue;
                 }
             },
-            None => sensor.dependencies.iter().all(|d| state.contains_key(&d.name)),
+            None => sensor.dependencies.iter().all(|d| st.contains_key(&d.name)),
         };
         if !holds {
             continue;
         }
-        match &t.conditions {
-            Some(c) => {
-                if let Ok(d) = super::expr::Depends::parse(c) {
-                    let mut names = Vec::new();
-                    d.tasks(&mut names);
-                    used.extend(names);
-                }
-            }
-            None => used.extend(sensor.dependencies.iter().map(|d| d.name.clone())),
-        }
+        let events = std::mem::take(st);
         let mut tr = TriggerReport { sensor: sensor.name.clone(), trigger: t.name.clone(), fired: false, error: None, workflow: None, time: now };
-        let result = run_trigger(sensor, t, state, rbac, library, config, now, rng, report, queue);
-        match result {
+        match run_trigger(sensor, t, &events, rbac, library, config, now, rng, report, queue) {
             Ok(wf) => {
                 tr.fired = true;
                 tr.workflow = wf;
@@ -267,9 +262,6 @@ fn fire_triggers(
         }
         report.trace.record(now, format!("trigger:{}/{}", sensor.name, t.name), "fired", tr.fired.to_string());
         report.triggers.push(tr);
-    }
-    for u in used {
-        state.remove(&u);
     }
 }
 

@@ -12,6 +12,7 @@ pub mod params;
 use serde_json::{json, Value as Json};
 
 use crate::argo::model::events::EventSource;
+use crate::argo::model::json::to_json;
 
 /// An event to fire: `EVENTSOURCE/EVENTNAME=JSON` with headers, or a calendar tick, or a
 /// message for another source type.
@@ -136,15 +137,17 @@ pub fn fire(spec: &EventSpec, sources: &[EventSource], time: &str, id: &str) -> 
         if !has_ct {
             header.insert("Content-Type".into(), json!(["application/json"]));
         }
-        let data = json!({"header": header, "body": body, "metadata": Json::Null});
+        let metadata = ev.config.get("metadata").map(to_json).unwrap_or(Json::Null);
+        let data = json!({"header": header, "body": body, "metadata": metadata});
         return Ok(Fired {
             response: (200, "success".into()),
             event: Some(json!({"context": context(&ev.source_type, "application/json"), "data": data})),
         });
     }
+    let metadata = ev.config.get("metadata").map(to_json).unwrap_or(Json::Null);
     let body = body_json().unwrap_or_else(|_| Json::String(spec.body.clone()));
     let data = match ev.source_type.as_str() {
-        "calendar" => json!({"eventTime": time, "metadata": Json::Null}),
+        "calendar" => json!({"eventTime": time, "metadata": metadata}),
         "sqs" => json!({"messageId": id, "messageAttributes": {}, "body": body}),
         "sns" => json!({"header": {}, "body": {"Type": "Notification", "Message": body}}),
         "azureServiceBus" => json!({"applicationProperties": {}, "contentType": "application/json", "correlationID": "", "messageID": id, "body": body}),
