@@ -132,6 +132,7 @@ pub struct WorkflowRun {
     pub service_account: String,
     state: operator::State,
     index: HashMap<String, usize>,
+    by_id: HashMap<String, usize>,
 }
 
 /// How a workflow is created.

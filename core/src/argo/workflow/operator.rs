@@ -255,6 +255,7 @@ impl WorkflowRun {
                 seed: sub.seed,
             },
             index: HashMap::new(),
+            by_id: HashMap::new(),
         };
         run.trace.record(now, run.name.clone(), "phase", "Running");
         if let Some(d) = deadline {
@@ -469,6 +470,7 @@ impl WorkflowRun {
             children: Vec::new(),
         });
         self.index.insert(name.to_string(), i);
+        self.by_id.insert(id.clone(), i);
         if let Some(p) = parent {
             self.nodes[p].children.push(id.clone());
         }
@@ -676,7 +678,7 @@ impl WorkflowRun {
     fn artifact(&self, from: &str) -> Option<String> {
         let rest = from.strip_prefix("artifact:")?;
         let (id, name) = rest.rsplit_once('/')?;
-        let n = self.nodes.iter().find(|n| n.id == id)?;
+        let n = &self.nodes[*self.by_id.get(id)?];
         n.outputs.artifacts.get(name).cloned()
     }
 
@@ -688,7 +690,7 @@ impl WorkflowRun {
         let children: Vec<usize> = self.nodes[i]
             .children
             .iter()
-            .filter_map(|id| self.nodes.iter().position(|n| &n.id == id))
+            .filter_map(|id| self.by_id.get(id).copied())
             .collect();
         let name = self.nodes[i].name.clone();
         let display = self.nodes[i].display_name.clone();
@@ -1156,8 +1158,9 @@ impl WorkflowRun {
         }
         let body = without_hooks(&strip(raw));
         let mut out = Vec::with_capacity(items.len());
+        let mut s = scope.clone();
         for (idx, item) in items.iter().enumerate() {
-            let mut s = scope.clone();
+            s.retain(|k, _| k != "item" && !k.starts_with("item."));
             let desc = match item {
                 Json::Object(m) => {
                     let mut vals: Vec<String> = m.iter().map(|(k, v)| format!("{k}:{}", go_fmt(v))).collect();
@@ -1357,7 +1360,7 @@ impl WorkflowRun {
             for (c, inv) in &done {
                 let key = format!("tasks.{}", inv.name);
                 if self.nodes[*c].node_type == "TaskGroup" {
-                    let members: Vec<usize> = self.nodes[*c].children.iter().filter_map(|id| self.nodes.iter().position(|n| &n.id == id)).collect();
+                    let members: Vec<usize> = self.nodes[*c].children.iter().filter_map(|id| self.by_id.get(id).copied()).collect();
                     self.add_aggregate(&key, &members, &mut scope);
                     scope.insert(format!("{key}.status"), self.nodes[*c].phase.as_str().into());
                 } else {
@@ -1394,7 +1397,7 @@ impl WorkflowRun {
                     let Some(d) = pos(task) else { return false };
                     let Some(&c) = self.index.get(&tname(d)) else { return false };
                     let n = &self.nodes[c];
-                    let kids = || n.children.iter().filter_map(|id| self.nodes.iter().find(|x| &x.id == id));
+                    let kids = || n.children.iter().filter_map(|id| self.by_id.get(id).map(|&k| &self.nodes[k]));
                     match result {
                         "Succeeded" => n.phase == NodePhase::Succeeded,
                         "Failed" => n.phase == NodePhase::Failed,
@@ -1541,7 +1544,7 @@ impl WorkflowRun {
                 if let Some(&c) = self.index.get(&tname(k)) {
                     let key = format!("tasks.{}", invs[k].name);
                     if self.nodes[c].node_type == "TaskGroup" {
-                        let members: Vec<usize> = self.nodes[c].children.iter().filter_map(|id| self.nodes.iter().position(|n| &n.id == id)).collect();
+                        let members: Vec<usize> = self.nodes[c].children.iter().filter_map(|id| self.by_id.get(id).copied()).collect();
                         self.add_aggregate(&key, &members, &mut scope);
                     } else {
                         self.add_node_scope(&key, c, &mut scope);
