@@ -535,7 +535,7 @@ impl WorkflowRun {
         if ty == "Pod" || ty == "HTTP" {
             self.start_pod(i, now);
         } else if ty == "Suspend" {
-            let r = self.state.resolved[&i].clone();
+            let Some(r) = self.state.resolved.get(&i).cloned() else { return Some(i) };
             let until = match &r.tmpl.body {
                 TemplateBody::Suspend { duration: Some(d) } => parse_duration(d).map(|d| now + d),
                 _ => None,
@@ -556,7 +556,7 @@ impl WorkflowRun {
             "Suspend" => {
                 if let Some(Some(u)) = self.state.suspend_until.get(&i) {
                     if now >= *u {
-                        let r = self.state.resolved[&i].clone();
+                        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
                         for p in &r.tmpl.outputs.parameters {
                             let v = p
                                 .value_from
@@ -685,7 +685,7 @@ impl WorkflowRun {
     // ----- retries -----
 
     fn advance_retry(&mut self, i: usize, now: Millis) {
-        let r = self.state.resolved[&i].clone();
+        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
         let Some(rs) = r.tmpl.retry_strategy.clone() else { return };
         let children: Vec<usize> = self.nodes[i]
             .children
@@ -778,7 +778,7 @@ impl WorkflowRun {
     // ----- pods -----
 
     fn start_pod(&mut self, i: usize, now: Millis) {
-        let r = self.state.resolved[&i].clone();
+        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
         let tmpl = &r.tmpl;
         let seed = self.state.seed ^ fnv64(&self.nodes[i].name);
         let mut b = match &tmpl.body {
@@ -861,7 +861,7 @@ impl WorkflowRun {
             return;
         }
         let Some(pod) = self.state.pods.remove(&i) else { return };
-        let r = self.state.resolved[&i].clone();
+        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
         let b = &pod.behaviour;
         let stdout = b.stdout.strip_suffix('\n').unwrap_or(&b.stdout).to_string();
         let mut outputs = Outputs {
@@ -944,7 +944,7 @@ impl WorkflowRun {
     // ----- steps -----
 
     fn advance_steps(&mut self, i: usize, now: Millis) {
-        let r = self.state.resolved[&i].clone();
+        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
         let TemplateBody::Steps { groups } = &r.tmpl.body else { return };
         let name = self.nodes[i].name.clone();
         let mut scope = r.scope.clone();
@@ -1302,7 +1302,7 @@ impl WorkflowRun {
     // ----- DAG -----
 
     fn advance_dag(&mut self, i: usize, now: Millis) {
-        let r = self.state.resolved[&i].clone();
+        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
         let TemplateBody::Dag { tasks, fail_fast, target } = &r.tmpl.body else { return };
         let dag_name = self.nodes[i].name.clone();
         let invs: Vec<Invocation> = tasks.iter().map(|t| Invocation::parse(t, &mut Vec::new())).collect();
