@@ -17,6 +17,12 @@ pub const DEFAULT_DURATION: Millis = 5_000;
 /// The run time of a recognised command that does not sleep.
 pub const COMMAND_DURATION: Millis = 1_000;
 
+/// The content of a file that exists (an input artifact) but whose content is not simulated.
+pub const UNKNOWN_CONTENT: &str = "\u{0}unknown\u{0}";
+
+/// The process ID a script sees for itself (`$$`, `$BASHPID`).
+const OWN_PID: &str = "1";
+
 /// What a container did.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Behaviour {
@@ -170,7 +176,7 @@ impl Machine {
             }
             "cat" => {
                 for f in rest {
-                    match self.files.get(f.as_str()) {
+                    match self.files.get(f.as_str()).filter(|t| t.as_str() != UNKNOWN_CONTENT) {
                         Some(text) => {
                             let text = text.clone();
                             self.stdout.push_str(&text)
@@ -230,12 +236,28 @@ impl Machine {
                     // Only files this container wrote are known; others come from artifacts
                     // whose content is not simulated.
                     ["-f", a] | ["-e", a] if self.files.contains_key(*a) => Some(true),
+                    // With no artifact of unknown content around, other files do not exist.
+                    ["-f", _] | ["-e", _] if !self.files.values().any(|v| v == UNKNOWN_CONTENT) => Some(false),
                     [a] => Some(!a.is_empty()),
                     _ => None,
                 };
                 let Some(ok) = ok else { return false };
                 self.last_status = if ok { 0 } else { 1 };
                 true
+            }
+            "kill" => {
+                // Only a script killing itself is understood: it ends by SIGTERM (128 + 15).
+                match rest.iter().find(|a| !a.starts_with('-')) {
+                    Some(pid) if pid == OWN_PID => {
+                        let signal = rest.iter().find_map(|a| match a.as_str() {
+                            "-9" | "-KILL" | "-SIGKILL" => Some(9),
+                            _ => None,
+                        });
+                        self.exit = Some(128 + signal.unwrap_or(15));
+                        true
+                    }
+                    _ => false,
+                }
             }
             "true" | ":" => {
                 self.last_status = 0;
@@ -289,7 +311,7 @@ impl Machine {
             }
             Some("assert_contains") | Some("assert_equals") => {
                 let (Some(file), Some(want)) = (arg(1), arg(2)) else { return false };
-                let Some(have) = self.files.get(file) else { return false };
+                let Some(have) = self.files.get(file).filter(|t| t.as_str() != UNKNOWN_CONTENT) else { return false };
                 let ok = if arg(0) == Some("assert_equals") {
                     have.trim_end() == want
                 } else {
@@ -415,6 +437,12 @@ impl Machine {
                 let n = if text.contains('/') { n.trunc() } else { n };
                 out.push_str(&format!("{}", n as i64));
                 rest = &inner[end + 2..];
+            } else if let Some(r) = after.strip_prefix('$') {
+                out.push_str(OWN_PID);
+                rest = r;
+            } else if let Some(r) = after.strip_prefix("BASHPID") {
+                out.push_str(OWN_PID);
+                rest = r;
             } else if let Some(inner) = after.strip_prefix('{') {
                 let end = inner.find('}')?;
                 out.push_str(self.vars.get(&inner[..end])?.as_str()?);

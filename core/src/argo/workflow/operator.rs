@@ -649,8 +649,15 @@ impl WorkflowRun {
                 }
                 self.artifact(from)
             });
-            if let (Some(path), Some(c)) = (&a.path, content) {
-                files.insert(path.clone(), c);
+            match (&a.path, content) {
+                (Some(path), Some(c)) => {
+                    files.insert(path.clone(), c);
+                }
+                // Present in the container, content not simulated (git, s3, http, ...).
+                (Some(path), None) => {
+                    files.insert(path.clone(), container::UNKNOWN_CONTENT.to_string());
+                }
+                _ => {}
             }
         }
         for p in &parsed.outputs.parameters {
@@ -891,7 +898,7 @@ impl WorkflowRun {
             } else if let Some(path) = vf.and_then(|v| v.path.as_ref()) {
                 b.files
                     .get(path)
-                    .map(|s| s.trim_end().to_string())
+                    .map(|s| if s == container::UNKNOWN_CONTENT { String::new() } else { s.trim_end().to_string() })
                     .or_else(|| vf.and_then(|v| v.default.clone()))
                     .or_else(|| (!b.recognised).then(String::new))
             } else if let Some(e) = vf.and_then(|v| v.expression.as_ref()) {
