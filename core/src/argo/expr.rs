@@ -373,6 +373,15 @@ impl Parser<'_> {
             Tok::Str(s) => Ok(Value::String(s)),
             Tok::Op("(") => {
                 let v = self.ternary()?;
+                // govaluate: `(a, b, c)` is an array (for `in`).
+                if self.dialect == Dialect::Govaluate && matches!(self.peek(), Some(Tok::Op(","))) {
+                    let mut items = vec![v];
+                    while self.eat(",") {
+                        items.push(self.ternary()?);
+                    }
+                    self.expect(")")?;
+                    return Ok(Value::Array(items));
+                }
                 self.expect(")")?;
                 Ok(v)
             }
@@ -866,6 +875,7 @@ mod tests {
         assert_eq!(eval_when("5 > 3 && 2 < 1"), Ok(false));
         assert_eq!(eval_when("'a' != 'b' || false"), Ok(true));
         assert_eq!(eval_when("hello =~ 'h.*o'"), Ok(true));
+        assert_eq!(eval_when("\"b\" in (\"a\",\"b\")"), Ok(true));
         assert!(eval_when("foo").is_err());
         assert!(eval_when("1 2 ==").is_err());
     }

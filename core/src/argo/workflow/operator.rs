@@ -626,6 +626,8 @@ impl WorkflowRun {
             let Some(value) = value else {
                 return Err(format!("inputs.parameters.{} was not supplied", p.name));
             };
+            // Values may refer to earlier inputs (`{{= ... inputs.parameters.a ...}}`).
+            let value = subst::replace(&value, &scope, Strict::No).unwrap_or(value);
             if !p.enum_values.is_empty() && !p.enum_values.contains(&value) {
                 return Err(format!(
                     "value '{value}' is not one of the allowed values of inputs.parameters.{}: {:?}",
