@@ -532,7 +532,24 @@ impl Machine {
     /// (literals, names, `A if C else B`, comparisons, `random.randint/choice/random` from the
     /// seeded RNG), `json.dump(x, sys.stdout)`, `sys.exit(N)`, `time.sleep(N)`, comments.
     fn python(&mut self, src: &str) -> bool {
+        // Join the physical lines of a logical line (open brackets continue it).
+        let mut logical: Vec<String> = Vec::new();
+        let mut depth = 0i32;
         for line in src.lines() {
+            if depth > 0 {
+                if let Some(last) = logical.last_mut() {
+                    last.push(' ');
+                    last.push_str(line.trim());
+                }
+            } else {
+                logical.push(line.to_string());
+            }
+            depth += bracket_balance(line);
+            if depth < 0 {
+                return false;
+            }
+        }
+        for line in logical.iter().map(String::as_str) {
             if line.starts_with(' ') || line.starts_with('\t') {
                 if line.trim().is_empty() || line.trim().starts_with('#') {
                     continue;
@@ -600,6 +617,29 @@ impl Machine {
                 return self.py_eval(pick);
             }
         }
+        // Dict and list literals, element by element (values may be any expression).
+        if src.starts_with('{') && src.ends_with('}') && find_close_brace(src) == Some(src.len() - 1) {
+            let mut map = serde_json::Map::new();
+            for entry in split_args(&src[1..src.len() - 1]) {
+                let i = find_top(&entry, ":")?;
+                let key = match self.py_eval(&entry[..i])? {
+                    Json::String(k) => k,
+                    other => other.to_string(),
+                };
+                map.insert(key, self.py_eval(&entry[i + 1..])?);
+            }
+            return Some(Json::Object(map));
+        }
+        if src.starts_with('[') && src.ends_with(']') && !src.contains(" for ") {
+            let mut items = Vec::new();
+            for entry in split_args(&src[1..src.len() - 1]) {
+                items.push(self.py_eval(&entry)?);
+            }
+            return Some(Json::Array(items));
+        }
+        if let Some(inner) = src.strip_prefix("json.dumps(").and_then(|r| r.strip_suffix(')')) {
+            return Some(Json::String(py_json(&self.py_eval(inner)?)));
+        }
         if let Some(lit) = python_literal(src) {
             if src.starts_with(['"', '\'', 'f']) {
                 return Some(Json::String(lit));
@@ -649,6 +689,44 @@ fn find_top(s: &str, pat: &str) -> Option<usize> {
             (None, '(' | '[' | '{') => depth += 1,
             (None, ')' | ']' | '}') => depth -= 1,
             (None, _) if depth == 0 && s[i..].starts_with(pat) => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// How many brackets a line leaves open (outside quotes).
+fn bracket_balance(line: &str) -> i32 {
+    let (mut depth, mut quote) = (0i32, None::<char>);
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '#') => break,
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth -= 1,
+            _ => {}
+        }
+    }
+    depth
+}
+
+/// The offset of the `}` closing the `{` at offset 0.
+fn find_close_brace(s: &str) -> Option<usize> {
+    let (mut depth, mut quote) = (0i32, None::<char>);
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
             _ => {}
         }
     }
@@ -932,6 +1010,13 @@ mod tests {
         let outcomes: std::collections::BTreeSet<String> = (0..16).map(run).collect();
         assert_eq!(outcomes.into_iter().collect::<Vec<_>>(), ["heads\n", "tails\n"]);
         assert_eq!(run(3), run(3));
+    }
+
+    #[test]
+    fn python_dicts_over_several_lines() {
+        let src = "import json\ni = 3\nres = {\n  \"num\": i,\n  \"evenness\": \"even\" if i % 2 == 0 else \"odd\"\n}\nprint(json.dumps(res))\n";
+        let b = simulate("python", &s(&["python"]), &[], Some(src), &BTreeMap::new(), 1);
+        assert_eq!(b.stdout, "{\"evenness\": \"odd\", \"num\": 3}\n");
     }
 
     #[test]
