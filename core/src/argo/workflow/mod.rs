@@ -113,6 +113,8 @@ pub struct NodeStatus {
     #[serde(rename = "templateName")]
     pub template_name: String,
     pub children: Vec<String>,
+    /// A daemon (`daemon: true`) that is up.
+    pub daemoned: bool,
 }
 
 /// A workflow being run by the controller.

@@ -468,6 +468,7 @@ impl WorkflowRun {
             outputs: Outputs::default(),
             template_name: template_name.to_string(),
             children: Vec::new(),
+            daemoned: false,
         });
         self.index.insert(name.to_string(), i);
         self.by_id.insert(id.clone(), i);
@@ -491,6 +492,38 @@ impl WorkflowRun {
         }
         self.trace.record(now, n.id.clone(), "phase", phase.as_str());
         self.state.changed = true;
+    }
+
+    /// Fulfilled, or a daemon that is up (which lets dependents and the enclosing DAG or steps
+    /// proceed, as Argo's `NodeStatus.Fulfilled`).
+    fn done(&self, i: usize) -> bool {
+        let n = &self.nodes[i];
+        n.phase.fulfilled() || (n.daemoned && n.phase == NodePhase::Running)
+    }
+
+    /// Stops the daemons started under the finished DAG or steps node `root` (they end
+    /// Succeeded, and so do Retry nodes waiting on them).
+    fn kill_daemons(&mut self, root: usize, now: Millis) {
+        let mut stack = vec![root];
+        let mut seen = HashSet::new();
+        let mut under = Vec::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            under.push(n);
+            stack.extend(self.nodes[n].children.iter().filter_map(|id| self.by_id.get(id).copied()));
+        }
+        // Children before parents, so a Retry node sees its attempt stopped.
+        for &i in under.iter().rev() {
+            if self.nodes[i].daemoned && !self.nodes[i].phase.fulfilled() {
+                if let Some(pod) = self.state.pods.remove(&i) {
+                    self.nodes[i].logs = pod.behaviour.stdout.lines().map(str::to_string).collect();
+                }
+                self.nodes[i].daemoned = false;
+                self.mark(i, now, NodePhase::Succeeded, "");
+            }
+        }
     }
 
     /// Argo's `executeTemplate`: the node called `name`, created or advanced.
@@ -718,6 +751,7 @@ impl WorkflowRun {
         };
         if !self.nodes[last].phase.fulfilled() {
             self.advance(last, now);
+            self.nodes[i].daemoned = self.nodes[last].daemoned && !self.nodes[last].phase.fulfilled();
             if !self.nodes[last].phase.fulfilled() {
                 return;
             }
@@ -862,6 +896,10 @@ impl WorkflowRun {
         self.wakes.push(finish_at);
         self.state.pods.insert(i, Pod { finish_at, behaviour: b, deadline_message });
         self.mark(i, now, NodePhase::Running, "");
+        if tmpl.daemon {
+            self.nodes[i].daemoned = true;
+            self.trace.record(now, self.nodes[i].id.clone(), "daemoned", "true");
+        }
     }
 
     fn advance_pod(&mut self, i: usize, now: Millis) {
@@ -1015,7 +1053,7 @@ impl WorkflowRun {
                     let Some(c) = self.execute(now, &cname, &display, Call::of(&inv, &r.base), Some(g), &Scope::new()) else {
                         return;
                     };
-                    if !self.nodes[c].phase.fulfilled() {
+                    if !self.done(c) {
                         all_done = false;
                         running += 1;
                     } else if !self.run_exit_handlers(c, &inv, &r.base, now) {
@@ -1046,6 +1084,7 @@ impl WorkflowRun {
             self.add_results_to_scope("steps", &results, &mut scope);
         }
         self.set_template_outputs(i, &r, &scope);
+        self.kill_daemons(i, now);
         self.mark(i, now, NodePhase::Succeeded, "");
     }
 
@@ -1361,7 +1400,7 @@ impl WorkflowRun {
             let done: Vec<(usize, Invocation)> = (0..invs.len())
                 .filter_map(|k| {
                     let &c = self.index.get(&tname(k))?;
-                    self.nodes[c].phase.fulfilled().then(|| (c, invs[k].clone()))
+                    self.done(c).then(|| (c, invs[k].clone()))
                 })
                 .collect();
             let done_names: HashSet<String> = done.iter().map(|(_, inv)| inv.name.clone()).collect();
@@ -1376,7 +1415,7 @@ impl WorkflowRun {
                     self.add_node_scope(&key, *c, &mut scope);
                 }
             }
-            let mut running = (0..invs.len()).filter(|&k| self.index.get(&tname(k)).is_some_and(|&c| !self.nodes[c].phase.fulfilled())).count();
+            let mut running = (0..invs.len()).filter(|&k| self.index.get(&tname(k)).is_some_and(|&c| !self.done(c))).count();
             for k in 0..invs.len() {
                 if !needed[k] {
                     continue;
@@ -1413,7 +1452,7 @@ impl WorkflowRun {
                         "Errored" => n.phase == NodePhase::Error,
                         "Skipped" => n.phase == NodePhase::Skipped,
                         "Omitted" => n.phase == NodePhase::Omitted,
-                        "Daemoned" => false,
+                        "Daemoned" => n.daemoned && n.phase != NodePhase::Pending,
                         "AnySucceeded" => n.node_type == "TaskGroup" && kids().any(|x| x.phase == NodePhase::Succeeded),
                         "AllFailed" => n.node_type == "TaskGroup" && kids().count() > 0 && kids().all(|x| x.phase.failed_or_error()),
                         _ => false,
@@ -1423,7 +1462,7 @@ impl WorkflowRun {
                     Some(d) => d.eval(&test),
                     None => deps[k].1.iter().all(|dep| {
                         let dinv = pos(dep).map(|d| &invs[d]);
-                        test(dep, "Succeeded") || test(dep, "Skipped")
+                        test(dep, "Succeeded") || test(dep, "Skipped") || test(dep, "Daemoned")
                             || (dinv.is_some_and(|x| x.continue_on_failed) && test(dep, "Failed"))
                             || (dinv.is_some_and(|x| x.continue_on_error) && test(dep, "Errored"))
                     }),
@@ -1502,7 +1541,7 @@ impl WorkflowRun {
             }
             let Some(&c) = self.index.get(&tname(k)) else { continue };
             let n = &self.nodes[c];
-            if !n.phase.fulfilled() {
+            if !(n.phase.fulfilled() || n.daemoned) {
                 return;
             }
             let branch = if n.phase.completed() { n.phase } else { inherited };
@@ -1520,7 +1559,7 @@ impl WorkflowRun {
             }
         }
         // Every created task must be fulfilled too (running pods finish before the DAG does).
-        if (0..invs.len()).any(|k| self.index.get(&tname(k)).is_some_and(|&c| !self.nodes[c].phase.fulfilled())) {
+        if (0..invs.len()).any(|k| self.index.get(&tname(k)).is_some_and(|&c| !self.done(c))) {
             return;
         }
         let mut result = NodePhase::Succeeded;
@@ -1562,6 +1601,7 @@ impl WorkflowRun {
             }
             self.set_template_outputs(i, &r, &scope);
         }
+        self.kill_daemons(i, now);
         self.mark(i, now, result, "");
     }
 
