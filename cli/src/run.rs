@@ -37,8 +37,13 @@ pub struct RunArgs {
 }
 
 pub fn execute(args: RunArgs) -> Result<ExitCode, String> {
-    let until = parse_duration(&args.until).ok_or_else(|| format!("invalid --until duration '{}'", args.until))?;
-    let events = args.events.iter().map(|e| EventSpec::parse(e)).collect::<Result<Vec<_>, _>>()?;
+    let until = parse_duration(&args.until)
+        .ok_or_else(|| format!("invalid --until duration '{}'", args.until))?;
+    let events = args
+        .events
+        .iter()
+        .map(|e| EventSpec::parse(e))
+        .collect::<Result<Vec<_>, _>>()?;
     let inputs = files::read_all(&args.paths)?;
     let mut sources = Sources::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
@@ -49,9 +54,15 @@ pub fn execute(args: RunArgs) -> Result<ExitCode, String> {
         diagnostics.extend(loaded.diagnostics);
         docs.extend(loaded.documents.into_iter().map(|d| (id, d.root)));
     }
-    let manifests = Manifests::from_documents(docs.iter().map(|(id, n)| (*id, n)), &mut diagnostics);
+    let manifests =
+        Manifests::from_documents(docs.iter().map(|(id, n)| (*id, n)), &mut diagnostics);
     lint::lint(&manifests, &mut diagnostics);
-    let config = RunConfig { seed: args.seed, until, events, ..RunConfig::default() };
+    let config = RunConfig {
+        seed: args.seed,
+        until,
+        events,
+        ..RunConfig::default()
+    };
     let report = run(&manifests, &config);
     diagnostics.extend(report.diagnostics.iter().cloned());
     for w in &report.workflows {
@@ -60,7 +71,10 @@ pub fn execute(args: RunArgs) -> Result<ExitCode, String> {
     pipelab_core::diag::sort(&mut diagnostics);
     if args.format == "json" {
         let out = to_json(&report, &diagnostics, &sources);
-        println!("{}", serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
     } else {
         print!("{}", to_text(&report, &diagnostics, &sources));
     }
@@ -143,7 +157,13 @@ pub fn to_json(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources
 fn to_text(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources) -> String {
     let mut out = String::new();
     for e in &report.events {
-        out.push_str(&format!("event {} at {}s: HTTP {} {}\n", e.event, e.time / 1000, e.status, e.response));
+        out.push_str(&format!(
+            "event {} at {}s: HTTP {} {}\n",
+            e.event,
+            e.time / 1000,
+            e.status,
+            e.response
+        ));
     }
     for t in &report.triggers {
         out.push_str(&format!(
@@ -151,11 +171,23 @@ fn to_text(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources) ->
             t.sensor,
             t.trigger,
             if t.fired { "fired" } else { "not fired" },
-            t.error.as_ref().map(|e| format!(": {e}")).unwrap_or_default()
+            t.error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
         ));
     }
     for w in &report.workflows {
-        out.push_str(&format!("\nWorkflow {}: {}{}\n", w.name, w.phase.as_str(), if w.message.is_empty() { String::new() } else { format!(" ({})", w.message) }));
+        out.push_str(&format!(
+            "\nWorkflow {}: {}{}\n",
+            w.name,
+            w.phase.as_str(),
+            if w.message.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", w.message)
+            }
+        ));
         for n in &w.nodes {
             let depth = n.name.matches('.').count() + n.name.matches('[').count();
             out.push_str(&format!(
@@ -165,8 +197,14 @@ fn to_text(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources) ->
                 n.node_type,
                 n.phase.as_str(),
                 n.started_at / 1000,
-                n.finished_at.map(|f| format!("{}s", f / 1000)).unwrap_or_else(|| "…".into()),
-                if n.message.is_empty() { String::new() } else { format!(" {}", n.message) }
+                n.finished_at
+                    .map(|f| format!("{}s", f / 1000))
+                    .unwrap_or_else(|| "…".into()),
+                if n.message.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", n.message)
+                }
             ));
             for l in &n.logs {
                 out.push_str(&format!("  {}| {l}\n", "  ".repeat(depth.min(10) + 1)));

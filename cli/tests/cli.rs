@@ -82,7 +82,10 @@ fn unreadable_input_is_a_usage_error() {
 
 #[test]
 fn run_fires_a_webhook_and_prints_the_json_contract() {
-    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/src/examples/argo-events-ml-pipeline");
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/src/examples/argo-events-ml-pipeline"
+    );
     let (code, out, err) = pipelab(&[
         "run",
         example,
@@ -98,21 +101,47 @@ fn run_fires_a_webhook_and_prints_the_json_contract() {
     let wf = &v["workflows"][0];
     assert!(wf["name"].as_str().unwrap().starts_with("ml-pipeline-run-"));
     assert_eq!(wf["phase"], "Succeeded");
-    let train = wf["nodes"].as_array().unwrap().iter().find(|n| n["displayName"] == "train-model").unwrap();
-    for key in ["id", "name", "displayName", "type", "phase", "message", "startedAt", "finishedAt", "logs", "outputs"] {
+    let train = wf["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["displayName"] == "train-model")
+        .unwrap();
+    for key in [
+        "id",
+        "name",
+        "displayName",
+        "type",
+        "phase",
+        "message",
+        "startedAt",
+        "finishedAt",
+        "logs",
+        "outputs",
+    ] {
         assert!(train.get(key).is_some(), "node lacks {key}");
     }
     assert_eq!(train["logs"][0], "Training resnet...");
     assert_eq!(train["outputs"]["exitCode"], 0);
     assert!(v["diagnostics"].is_array());
     // The same seed gives the same run.
-    let (_, again, _) = pipelab(&["run", example, "--event", r#"webhook/trigger={"model":"resnet","dataset":"imagenet"}"#, "--seed", "7"]);
+    let (_, again, _) = pipelab(&[
+        "run",
+        example,
+        "--event",
+        r#"webhook/trigger={"model":"resnet","dataset":"imagenet"}"#,
+        "--seed",
+        "7",
+    ]);
     assert_eq!(out, again);
 }
 
 #[test]
 fn run_submits_workflows_without_events() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fixtures/argo/steps_loops_when.yaml");
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/fixtures/argo/steps_loops_when.yaml"
+    );
     let (code, out, _) = pipelab(&["run", dir, "--format", "text"]);
     assert_eq!(code, 0);
     assert!(out.contains("Workflow loops: Succeeded"), "{out}");

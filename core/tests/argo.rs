@@ -26,7 +26,10 @@ fn simulate(files: &[(&str, String)], events: &[&str]) -> (RunReport, Vec<Diagno
     let ms = Manifests::from_documents(docs.iter().map(|(i, n)| (*i, n)), &mut diags);
     lint::lint(&ms, &mut diags);
     let config = RunConfig {
-        events: events.iter().map(|e| EventSpec::parse(e).unwrap()).collect(),
+        events: events
+            .iter()
+            .map(|e| EventSpec::parse(e).unwrap())
+            .collect(),
         ..RunConfig::default()
     };
     let report = run(&ms, &config);
@@ -54,7 +57,10 @@ fn source_post_scenario_end_to_end() {
     assert!(report.triggers[0].fired, "{:?}", report.triggers[0]);
     assert_eq!(report.workflows.len(), 1);
     let wf = &report.workflows[0];
-    let suffix = wf.name.strip_prefix("ml-pipeline-run-").expect("generateName prefix");
+    let suffix = wf
+        .name
+        .strip_prefix("ml-pipeline-run-")
+        .expect("generateName prefix");
     assert_eq!(suffix.len(), 5);
     assert_eq!(wf.phase.as_str(), "Succeeded");
     let train = wf.node_by_display("train-model").unwrap();
@@ -74,7 +80,10 @@ fn source_post_scenario_without_create_is_forbidden() {
         .into_iter()
         .map(|(n, t)| {
             let t = if n == "role.yaml" {
-                t.replace(r#"verbs: ["create", "get", "list", "watch", "update", "patch", "delete"]"#, r#"verbs: ["get", "list", "watch", "update", "patch", "delete"]"#)
+                t.replace(
+                    r#"verbs: ["create", "get", "list", "watch", "update", "patch", "delete"]"#,
+                    r#"verbs: ["get", "list", "watch", "update", "patch", "delete"]"#,
+                )
             } else {
                 t
             };
@@ -94,7 +103,10 @@ fn source_post_scenario_without_create_is_forbidden() {
 
 #[test]
 fn webhook_answers_like_the_server() {
-    let (report, _, _) = simulate(&example_files(), &[r#"webhook/trigger={"model":@method:GET"#]);
+    let (report, _, _) = simulate(
+        &example_files(),
+        &[r#"webhook/trigger={"model":@method:GET"#],
+    );
     assert_eq!(report.events[0].status, 405);
     let (report, _, _) = simulate(&example_files(), &[r#"webhook/trigger={"model":"#]);
     assert_eq!(report.events[0].status, 400);
@@ -103,24 +115,49 @@ fn webhook_answers_like_the_server() {
 
 #[test]
 fn sensor_without_event_bus_is_not_running() {
-    let files: Vec<_> = example_files().into_iter().filter(|(n, _)| *n != "eventbus.yaml").collect();
+    let files: Vec<_> = example_files()
+        .into_iter()
+        .filter(|(n, _)| *n != "eventbus.yaml")
+        .collect();
     let (report, _, _) = simulate(&files, &[POST]);
     assert!(report.workflows.is_empty());
-    assert!(report.triggers[0].error.as_deref().unwrap().contains("EventBus \"default\" not found"));
+    assert!(report.triggers[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("EventBus \"default\" not found"));
 }
 
 #[test]
 fn missing_data_key_fails_the_trigger_unless_a_default_is_given() {
     let (report, _, _) = simulate(&example_files(), &[r#"webhook/trigger={"model":"resnet"}"#]);
     assert!(report.workflows.is_empty());
-    assert_eq!(report.triggers[0].error.as_deref(), Some("key body.dataset does not exist in the event payload"));
+    assert_eq!(
+        report.triggers[0].error.as_deref(),
+        Some("key body.dataset does not exist in the event payload")
+    );
     let files: Vec<_> = example_files()
         .into_iter()
-        .map(|(n, t)| (n, if n == "sensor.yaml" { t.replace("dataKey: body.dataset", "dataKey: body.dataset\n                value: fallback") } else { t }))
+        .map(|(n, t)| {
+            (
+                n,
+                if n == "sensor.yaml" {
+                    t.replace(
+                        "dataKey: body.dataset",
+                        "dataKey: body.dataset\n                value: fallback",
+                    )
+                } else {
+                    t
+                },
+            )
+        })
         .collect();
     let (report, _, _) = simulate(&files, &[r#"webhook/trigger={"model":"resnet"}"#]);
     let wf = &report.workflows[0];
-    assert_eq!(wf.node_by_display("evaluate-model").unwrap().logs, ["Evaluating fallback..."]);
+    assert_eq!(
+        wf.node_by_display("evaluate-model").unwrap().logs,
+        ["Evaluating fallback..."]
+    );
 }
 
 fn table(report: &RunReport, diags: &[Diagnostic], sources: &Sources) -> String {
@@ -129,10 +166,25 @@ fn table(report: &RunReport, diags: &[Diagnostic], sources: &Sources) -> String 
         writeln!(out, "event {} -> {} {}", e.event, e.status, e.response).unwrap();
     }
     for t in &report.triggers {
-        writeln!(out, "trigger {}/{} fired={} {}", t.sensor, t.trigger, t.fired, t.error.clone().unwrap_or_default()).unwrap();
+        writeln!(
+            out,
+            "trigger {}/{} fired={} {}",
+            t.sensor,
+            t.trigger,
+            t.fired,
+            t.error.clone().unwrap_or_default()
+        )
+        .unwrap();
     }
     for w in &report.workflows {
-        writeln!(out, "workflow {} {} {:?}", w.name, w.phase.as_str(), w.message).unwrap();
+        writeln!(
+            out,
+            "workflow {} {} {:?}",
+            w.name,
+            w.phase.as_str(),
+            w.message
+        )
+        .unwrap();
         for n in &w.nodes {
             writeln!(
                 out,
@@ -141,7 +193,9 @@ fn table(report: &RunReport, diags: &[Diagnostic], sources: &Sources) -> String 
                 n.node_type,
                 n.phase.as_str(),
                 n.started_at as f64 / 1000.0,
-                n.finished_at.map(|f| (f as f64 / 1000.0).to_string()).unwrap_or_else(|| "-".into()),
+                n.finished_at
+                    .map(|f| (f as f64 / 1000.0).to_string())
+                    .unwrap_or_else(|| "-".into()),
                 n.message,
                 n.logs
             )
@@ -149,7 +203,15 @@ fn table(report: &RunReport, diags: &[Diagnostic], sources: &Sources) -> String 
         }
         writeln!(out, "  trace:").unwrap();
         for t in &w.trace.entries {
-            writeln!(out, "    {:>6} {} {}={}", t.time as f64 / 1000.0, t.subject, t.what, t.value).unwrap();
+            writeln!(
+                out,
+                "    {:>6} {} {}={}",
+                t.time as f64 / 1000.0,
+                t.subject,
+                t.what,
+                t.value
+            )
+            .unwrap();
         }
     }
     for d in diags {
@@ -162,13 +224,23 @@ fn table(report: &RunReport, diags: &[Diagnostic], sources: &Sources) -> String 
 fn fixtures() {
     insta::glob!("fixtures/argo/*.yaml", |path| {
         let text = std::fs::read_to_string(path).unwrap();
-        let events: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# event: ")).collect();
+        let events: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# event: "))
+            .collect();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let (report, diags, sources) = simulate(&[(name.as_str(), text.clone())], &events);
         let failed = diags.iter().any(|d| d.is_error())
             || report.triggers.iter().any(|t| !t.fired)
-            || report.workflows.iter().any(|w| w.phase.as_str() != "Succeeded");
-        assert_eq!(failed, name.starts_with("err_"), "{name}: err_ prefix must match the outcome");
+            || report
+                .workflows
+                .iter()
+                .any(|w| w.phase.as_str() != "Succeeded");
+        assert_eq!(
+            failed,
+            name.starts_with("err_"),
+            "{name}: err_ prefix must match the outcome"
+        );
         insta::assert_snapshot!(table(&report, &diags, &sources));
     });
 }
@@ -176,7 +248,8 @@ fn fixtures() {
 /// `../shared/corpus/argo/events-expected.tsv`, the scenarios that need no cluster restarts:
 /// each step fires an event and checks how many times each trigger has fired so far.
 fn corpus_events(files: &[&str], events: &[&str]) -> RunReport {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo/events-e2e");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/argo/events-e2e");
     let mut all: Vec<(&str, String)> = files
         .iter()
         .map(|f| (*f, std::fs::read_to_string(root.join(f)).unwrap()))
@@ -187,7 +260,11 @@ fn corpus_events(files: &[&str], events: &[&str]) -> RunReport {
 }
 
 fn fired(report: &RunReport, trigger: &str) -> usize {
-    report.triggers.iter().filter(|t| t.trigger == trigger && t.fired).count()
+    report
+        .triggers
+        .iter()
+        .filter(|t| t.trigger == trigger && t.fired)
+        .count()
 }
 
 #[test]
@@ -203,14 +280,27 @@ fn events_e2e_multi_dependency_conditions() {
     let want = [(0, 1), (1, 1), (1, 1), (2, 1)];
     for n in 1..=steps.len() {
         let report = corpus_events(&files, &steps[..n]);
-        assert_eq!((fired(&report, "log-trigger-1"), fired(&report, "log-trigger-2")), want[n - 1], "after step {n}");
+        assert_eq!(
+            (
+                fired(&report, "log-trigger-1"),
+                fired(&report, "log-trigger-2")
+            ),
+            want[n - 1],
+            "after step {n}"
+        );
     }
 }
 
 #[test]
 fn events_e2e_webhook_and_invalid_json() {
     let files = ["es-test-metrics-webhook.yaml", "sensor-test-metrics.yaml"];
-    let report = corpus_events(&files, &["e2e-test-metrics-webhook/example={}", "e2e-test-metrics-webhook/example=Invalid JSON"]);
+    let report = corpus_events(
+        &files,
+        &[
+            "e2e-test-metrics-webhook/example={}",
+            "e2e-test-metrics-webhook/example=Invalid JSON",
+        ],
+    );
     assert_eq!(report.events[0].status, 200);
     assert_eq!(report.events[1].status, 400);
     assert_eq!(report.events[1].payload, None);
@@ -219,10 +309,22 @@ fn events_e2e_webhook_and_invalid_json() {
 
 #[test]
 fn events_e2e_calendar_and_duplicate_dependencies() {
-    let report = corpus_events(&["es-calendar.yaml", "sensor-log.yaml"], &["calendar:e2e-calendar/example"]);
+    let report = corpus_events(
+        &["es-calendar.yaml", "sensor-log.yaml"],
+        &["calendar:e2e-calendar/example"],
+    );
     assert!(fired(&report, "log-trigger") >= 1);
-    let report = corpus_events(&["es-calendar-metadata.yaml", "sensor-duplicate-deps.yaml"], &["calendar:e2e-calendar-metadata/example"]);
+    let report = corpus_events(
+        &["es-calendar-metadata.yaml", "sensor-duplicate-deps.yaml"],
+        &["calendar:e2e-calendar-metadata/example"],
+    );
     assert_eq!(fired(&report, "log-trigger"), 1);
-    let report = corpus_events(&["es-calendar-metadata.yaml", "sensor-duplicate-deps-filter.yaml"], &["calendar:e2e-calendar-metadata/example"]);
+    let report = corpus_events(
+        &[
+            "es-calendar-metadata.yaml",
+            "sensor-duplicate-deps-filter.yaml",
+        ],
+        &["calendar:e2e-calendar-metadata/example"],
+    );
     assert_eq!(fired(&report, "log-trigger"), 0);
 }

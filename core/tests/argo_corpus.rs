@@ -19,13 +19,18 @@ fn corpus() -> PathBuf {
 }
 
 fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
             files_under(&p, out);
-        } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")) {
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
             out.push(p);
         }
     }
@@ -33,7 +38,11 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn load(path: &Path, file: u32) -> Vec<Node> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    yaml::load(FileId(file), &text).documents.into_iter().map(|d| d.root).collect()
+    yaml::load(FileId(file), &text)
+        .documents
+        .into_iter()
+        .map(|d| d.root)
+        .collect()
 }
 
 #[test]
@@ -50,7 +59,10 @@ fn every_corpus_file_loads_and_runs_without_panic() {
         let mut diags = Vec::new();
         let ms = Manifests::from_documents(docs.iter().map(|d| (FileId(i as u32), d)), &mut diags);
         pipelab_core::argo::model::lint::lint(&ms, &mut diags);
-        let config = RunConfig { until: 3_600_000, ..RunConfig::default() };
+        let config = RunConfig {
+            until: 3_600_000,
+            ..RunConfig::default()
+        };
         let _ = run(&ms, &config);
         loaded += 1;
     }
@@ -72,7 +84,10 @@ fn expected_tsv_ratchet() {
     for (i, f) in lib_files.iter().enumerate() {
         for doc in load(f, 10_000 + i as u32) {
             let kind = doc.get("kind").and_then(Node::as_str).unwrap_or_default();
-            if matches!(kind, "WorkflowTemplate" | "ClusterWorkflowTemplate" | "ConfigMap") {
+            if matches!(
+                kind,
+                "WorkflowTemplate" | "ClusterWorkflowTemplate" | "ConfigMap"
+            ) {
                 library.push(doc);
             }
         }
@@ -93,7 +108,13 @@ fn expected_tsv_ratchet() {
         total += 1;
         let key = format!("{file}\t{phase}\t{nodes}");
         let outcome = match seen.get(&key) {
-            Some(&ok) => if ok { Ok(()) } else { Err("same as above".to_string()) },
+            Some(&ok) => {
+                if ok {
+                    Ok(())
+                } else {
+                    Err("same as above".to_string())
+                }
+            }
             None => check_row(&root, file, phase, nodes, &library),
         };
         seen.insert(key, outcome.is_ok());
@@ -106,10 +127,19 @@ fn expected_tsv_ratchet() {
         println!("FAIL {f}");
     }
     println!("expected.tsv: {passed}/{total} rows pass");
-    assert!(passed >= PINNED_PASSING, "only {passed} rows pass, pinned {PINNED_PASSING}");
+    assert!(
+        passed >= PINNED_PASSING,
+        "only {passed} rows pass, pinned {PINNED_PASSING}"
+    );
 }
 
-fn check_row(root: &Path, file: &str, phase: &str, nodes: &str, library: &[Node]) -> Result<(), String> {
+fn check_row(
+    root: &Path,
+    file: &str,
+    phase: &str,
+    nodes: &str,
+    library: &[Node],
+) -> Result<(), String> {
     let text = std::fs::read_to_string(root.join(file)).map_err(|e| e.to_string())?;
     // Workflows inline in Go e2e tests have no apiVersion/kind: the test harness adds them.
     let text = if !text.lines().any(|l| l.starts_with("kind:")) && text.contains("spec:") {
@@ -117,7 +147,11 @@ fn check_row(root: &Path, file: &str, phase: &str, nodes: &str, library: &[Node]
     } else {
         text
     };
-    let docs: Vec<Node> = yaml::load(FileId(0), &text).documents.into_iter().map(|d| d.root).collect();
+    let docs: Vec<Node> = yaml::load(FileId(0), &text)
+        .documents
+        .into_iter()
+        .map(|d| d.root)
+        .collect();
     let mut all: Vec<(FileId, &Node)> = docs.iter().map(|d| (FileId(0), d)).collect();
     all.extend(library.iter().map(|d| (FileId(1), d)));
     let mut diags = Vec::new();
@@ -137,12 +171,21 @@ fn check_row(root: &Path, file: &str, phase: &str, nodes: &str, library: &[Node]
         return Err("no Workflow in the file".into());
     };
     if wf.phase.as_str() != phase {
-        return Err(format!("workflow phase {} ({})", wf.phase.as_str(), wf.message));
+        return Err(format!(
+            "workflow phase {} ({})",
+            wf.phase.as_str(),
+            wf.message
+        ));
     }
     if nodes != "-" {
         for exp in nodes.split(';') {
-            let Some((display, want)) = exp.split_once('=') else { continue };
-            if let Some(cond) = want.strip_prefix("[type!=").and_then(|w| w.strip_suffix(']')) {
+            let Some((display, want)) = exp.split_once('=') else {
+                continue;
+            };
+            if let Some(cond) = want
+                .strip_prefix("[type!=")
+                .and_then(|w| w.strip_suffix(']'))
+            {
                 match wf.node_by_display(display) {
                     Some(n) if n.node_type != cond => {}
                     Some(n) => return Err(format!("node {display} has type {}", n.node_type)),
@@ -152,7 +195,13 @@ fn check_row(root: &Path, file: &str, phase: &str, nodes: &str, library: &[Node]
             }
             match wf.node_by_display(display) {
                 Some(n) if n.phase.as_str() == want => {}
-                Some(n) => return Err(format!("node {display} is {} ({}), want {want}", n.phase.as_str(), n.message)),
+                Some(n) => {
+                    return Err(format!(
+                        "node {display} is {} ({}), want {want}",
+                        n.phase.as_str(),
+                        n.message
+                    ))
+                }
                 None => return Err(format!("no node {display}")),
             }
         }

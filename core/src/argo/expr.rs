@@ -55,7 +55,10 @@ fn lex(src: &str, dialect: Dialect) -> Result<Vec<Tok>, String> {
                 out.push(Tok::Ident(chars[start..i].iter().collect()));
                 continue;
             }
-            out.push(Tok::Num(text.parse().map_err(|_| format!("invalid number '{text}'"))?));
+            out.push(Tok::Num(
+                text.parse()
+                    .map_err(|_| format!("invalid number '{text}'"))?,
+            ));
             continue;
         }
         if c == '\'' || c == '"' || c == '`' {
@@ -140,7 +143,13 @@ struct Parser<'a> {
 pub fn eval(src: &str, vars: &Map<String, Value>, dialect: Dialect) -> Result<Value, String> {
     let toks = lex(src, dialect)?;
     let env = Env { vars };
-    let mut p = Parser { toks, pos: 0, env: &env, dialect, depth: 0 };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        env: &env,
+        dialect,
+        depth: 0,
+    };
     let v = p.ternary()?;
     if p.pos < p.toks.len() {
         return Err(format!("unexpected token {:?}", p.toks[p.pos]));
@@ -174,7 +183,10 @@ fn truthy(v: &Value) -> Result<bool, String> {
     match v {
         Value::Bool(b) => Ok(*b),
         Value::Null => Ok(false),
-        other => Err(format!("Value '{}' cannot be used with the logical operator", show(other))),
+        other => Err(format!(
+            "Value '{}' cannot be used with the logical operator",
+            show(other)
+        )),
     }
 }
 
@@ -215,6 +227,20 @@ impl Parser<'_> {
         }
     }
 
+    /// The arguments of a call whose `(` has been read, through the closing `)`.
+    fn call_args(&mut self, mut args: Vec<Value>) -> Result<Vec<Value>, String> {
+        if !self.eat(")") {
+            loop {
+                args.push(self.ternary()?);
+                if self.eat(")") {
+                    break;
+                }
+                self.expect(",")?;
+            }
+        }
+        Ok(args)
+    }
+
     fn ternary(&mut self) -> Result<Value, String> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -227,26 +253,29 @@ impl Parser<'_> {
                 return Err("expected a function after '|'".into());
             };
             self.pos += 1;
-            let mut args = vec![cond];
-            if self.eat("(") && !self.eat(")") {
-                loop {
-                    args.push(self.ternary()?);
-                    if self.eat(")") {
-                        break;
-                    }
-                    self.expect(",")?;
-                }
-            }
+            let args = if self.eat("(") {
+                self.call_args(vec![cond])?
+            } else {
+                vec![cond]
+            };
             cond = call(&f, &args)?;
         }
         let out = if self.eat("?") {
             let a = self.ternary()?;
             self.expect(":")?;
             let b = self.ternary()?;
-            if truthy(&cond)? { a } else { b }
+            if truthy(&cond)? {
+                a
+            } else {
+                b
+            }
         } else if self.eat("??") {
             let b = self.ternary()?;
-            if cond.is_null() { b } else { cond }
+            if cond.is_null() {
+                b
+            } else {
+                cond
+            }
         } else {
             cond
         };
@@ -418,8 +447,10 @@ impl Parser<'_> {
                 Ok(Value::Object(map))
             }
             Tok::Ident(name) => {
-                if matches!(name.as_str(), "filter" | "map" | "all" | "any" | "none" | "count")
-                    && matches!(self.peek(), Some(Tok::Op("(")))
+                if matches!(
+                    name.as_str(),
+                    "filter" | "map" | "all" | "any" | "none" | "count"
+                ) && matches!(self.peek(), Some(Tok::Op("(")))
                 {
                     self.pos += 1;
                     let list = self.ternary()?;
@@ -447,12 +478,24 @@ impl Parser<'_> {
                         let mut vars = self.env.vars.clone();
                         vars.insert("#".into(), item.clone());
                         let env = Env { vars: &vars };
-                        let mut p = Parser { toks: body.clone(), pos: 0, env: &env, dialect: self.dialect, depth: self.depth + 1 };
+                        let mut p = Parser {
+                            toks: body.clone(),
+                            pos: 0,
+                            env: &env,
+                            dialect: self.dialect,
+                            depth: self.depth + 1,
+                        };
                         results.push((item.clone(), p.ternary()?));
                     }
                     let truth = |v: &Value| matches!(v, Value::Bool(true));
                     return Ok(match name.as_str() {
-                        "filter" => Value::Array(results.into_iter().filter(|(_, r)| truth(r)).map(|(i, _)| i).collect()),
+                        "filter" => Value::Array(
+                            results
+                                .into_iter()
+                                .filter(|(_, r)| truth(r))
+                                .map(|(i, _)| i)
+                                .collect(),
+                        ),
                         "map" => Value::Array(results.into_iter().map(|(_, r)| r).collect()),
                         "all" => Value::Bool(results.iter().all(|(_, r)| truth(r))),
                         "any" => Value::Bool(results.iter().any(|(_, r)| truth(r))),
@@ -460,18 +503,8 @@ impl Parser<'_> {
                         _ => Value::Number(results.iter().filter(|(_, r)| truth(r)).count().into()),
                     });
                 }
-                if matches!(self.peek(), Some(Tok::Op("("))) {
-                    self.pos += 1;
-                    let mut args = Vec::new();
-                    if !self.eat(")") {
-                        loop {
-                            args.push(self.ternary()?);
-                            if self.eat(")") {
-                                break;
-                            }
-                            self.expect(",")?;
-                        }
-                    }
+                if self.eat("(") {
+                    let args = self.call_args(Vec::new())?;
                     return call(&name, &args);
                 }
                 // `sprig.name(...)`: a namespace of functions.
@@ -480,16 +513,7 @@ impl Parser<'_> {
                     if let Some(Tok::Ident(f)) = self.peek().cloned() {
                         self.pos += 1;
                         self.expect("(")?;
-                        let mut args = Vec::new();
-                        if !self.eat(")") {
-                            loop {
-                                args.push(self.ternary()?);
-                                if self.eat(")") {
-                                    break;
-                                }
-                                self.expect(",")?;
-                            }
-                        }
+                        let args = self.call_args(Vec::new())?;
                         return call(&f, &args);
                     }
                 }
@@ -562,7 +586,11 @@ fn member(v: &Value, name: &str) -> Value {
 fn arith(a: &Value, b: &Value, f: impl Fn(f64, f64) -> f64) -> Result<Value, String> {
     match (as_number(a), as_number(b)) {
         (Some(x), Some(y)) => Ok(num(f(x, y))),
-        _ => Err(format!("cannot do arithmetic on '{}' and '{}'", show(a), show(b))),
+        _ => Err(format!(
+            "cannot do arithmetic on '{}' and '{}'",
+            show(a),
+            show(b)
+        )),
     }
 }
 
@@ -573,7 +601,11 @@ fn compare(op: &str, a: &Value, b: &Value) -> Result<Value, String> {
         "=~" | "!~" => {
             let re = regex_lite::Regex::new(&show(b)).map_err(|e| e.to_string())?;
             let m = re.is_match(&show(a));
-            if op == "=~" { m } else { !m }
+            if op == "=~" {
+                m
+            } else {
+                !m
+            }
         }
         "in" => match b {
             Value::Array(items) => items.iter().any(|i| loose_eq(a, i)),
@@ -587,19 +619,17 @@ fn compare(op: &str, a: &Value, b: &Value) -> Result<Value, String> {
                     x.partial_cmp(&y)
                 }
                 _ => match (a, b) {
-                    (Value::String(x), Value::String(y)) => match (x.parse::<f64>(), y.parse::<f64>()) {
-                        (Ok(p), Ok(q)) => p.partial_cmp(&q),
-                        _ => Some(x.cmp(y)),
-                    },
+                    (Value::String(x), Value::String(y)) => {
+                        match (x.parse::<f64>(), y.parse::<f64>()) {
+                            (Ok(p), Ok(q)) => p.partial_cmp(&q),
+                            _ => Some(x.cmp(y)),
+                        }
+                    }
                     _ => None,
                 },
             };
             let Some(ord) = ord else {
-                return Err(format!(
-                    "cannot compare '{}' {op} '{}'",
-                    show(a),
-                    show(b)
-                ));
+                return Err(format!("cannot compare '{}' {op} '{}'", show(a), show(b)));
             };
             match op {
                 "<" => ord.is_lt(),
@@ -626,20 +656,22 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
     let arg = |i: usize| args.get(i).cloned().unwrap_or(Value::Null);
     Ok(match name {
         "asInt" | "int" | "atoi" => {
-            let n = as_number(&arg(0)).ok_or_else(|| format!("cannot convert '{}' to int", show(&arg(0))))?;
+            let n = as_number(&arg(0))
+                .ok_or_else(|| format!("cannot convert '{}' to int", show(&arg(0))))?;
             Value::Number((n.trunc() as i64).into())
         }
-        "asFloat" | "float" | "float64" => {
-            num(as_number(&arg(0)).ok_or_else(|| format!("cannot convert '{}' to float", show(&arg(0))))?)
-        }
+        "asFloat" | "float" | "float64" => num(as_number(&arg(0))
+            .ok_or_else(|| format!("cannot convert '{}' to float", show(&arg(0))))?),
         "string" | "toString" => Value::String(show(&arg(0))),
-        "len" => Value::Number(match arg(0) {
-            Value::Array(a) => a.len(),
-            Value::Object(m) => m.len(),
-            Value::String(s) => s.chars().count(),
-            _ => 0,
-        }
-        .into()),
+        "len" => Value::Number(
+            match arg(0) {
+                Value::Array(a) => a.len(),
+                Value::Object(m) => m.len(),
+                Value::String(s) => s.chars().count(),
+                _ => 0,
+            }
+            .into(),
+        ),
         "toJson" | "toJSON" | "toRawJson" => Value::String(arg(0).to_string()),
         "fromJson" | "fromJSON" => serde_json::from_str(&show(&arg(0))).unwrap_or(Value::Null),
         "upper" => Value::String(show(&arg(0)).to_uppercase()),
@@ -650,12 +682,19 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
         "hasSuffix" => Value::Bool(show(&arg(1)).ends_with(&show(&arg(0)))),
         "replace" => Value::String(show(&arg(2)).replace(&show(&arg(0)), &show(&arg(1)))),
         "split" => Value::Array(
-            show(&arg(0)).split(&show(&arg(1))).map(|s| Value::String(s.into())).collect(),
+            show(&arg(0))
+                .split(&show(&arg(1)))
+                .map(|s| Value::String(s.into()))
+                .collect(),
         ),
         "join" => match arg(0) {
-            Value::Array(items) => {
-                Value::String(items.iter().map(show).collect::<Vec<_>>().join(&show(&arg(1))))
-            }
+            Value::Array(items) => Value::String(
+                items
+                    .iter()
+                    .map(show)
+                    .collect::<Vec<_>>()
+                    .join(&show(&arg(1))),
+            ),
             other => Value::String(show(&other)),
         },
         "add" => arith(&arg(0), &arg(1), |a, b| a + b)?,
@@ -666,7 +705,11 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
         "max" => arith(&arg(0), &arg(1), f64::max)?,
         "default" => {
             let v = arg(1);
-            if v.is_null() || v == Value::String(String::new()) { arg(0) } else { v }
+            if v.is_null() || v == Value::String(String::new()) {
+                arg(0)
+            } else {
+                v
+            }
         }
         "jsonpath" => jsonpath(&arg(0), &show(&arg(1)))?,
         "concat" => Value::Array(
@@ -679,7 +722,9 @@ fn call(name: &str, args: &[Value]) -> Result<Value, String> {
         ),
         "get" => match (arg(0), arg(1)) {
             (Value::Object(m), k) => m.get(&show(&k)).cloned().unwrap_or(Value::Null),
-            (Value::Array(a), i) => as_number(&i).and_then(|n| a.get(n as usize).cloned()).unwrap_or(Value::Null),
+            (Value::Array(a), i) => as_number(&i)
+                .and_then(|n| a.get(n as usize).cloned())
+                .unwrap_or(Value::Null),
             _ => Value::Null,
         },
         "keys" => match arg(0) {
@@ -741,7 +786,14 @@ pub enum Depends {
 
 /// The results a `depends` clause may test, in Argo's words.
 pub const DEPENDS_RESULTS: &[&str] = &[
-    "Succeeded", "Failed", "Errored", "Skipped", "Omitted", "Daemoned", "AnySucceeded", "AllFailed",
+    "Succeeded",
+    "Failed",
+    "Errored",
+    "Skipped",
+    "Omitted",
+    "Daemoned",
+    "AnySucceeded",
+    "AllFailed",
 ];
 
 impl Depends {
@@ -768,13 +820,18 @@ impl Depends {
                 }
                 toks.push(chars[start..i].iter().collect());
             } else {
-                return Err(format!("invalid character '{c}' in depends expression '{src}'"));
+                return Err(format!(
+                    "invalid character '{c}' in depends expression '{src}'"
+                ));
             }
         }
         let mut pos = 0;
         let d = depends_or(&toks, &mut pos, 0)?;
         if pos != toks.len() {
-            return Err(format!("unexpected '{}' in depends expression '{src}'", toks[pos]));
+            return Err(format!(
+                "unexpected '{}' in depends expression '{src}'",
+                toks[pos]
+            ));
         }
         Ok(d)
     }
@@ -886,11 +943,20 @@ mod tests {
         vars.insert("inputs.parameters.x".into(), Value::String("4".into()));
         vars.insert("items".into(), serde_json::json!([1, 2, 3]));
         let e = |s: &str| eval(s, &vars, Dialect::Expr);
-        assert_eq!(e("asInt(inputs.parameters.x) + 1"), Ok(serde_json::json!(5)));
-        assert_eq!(e("len(items) == 3 ? 'yes' : 'no'"), Ok(serde_json::json!("yes")));
+        assert_eq!(
+            e("asInt(inputs.parameters.x) + 1"),
+            Ok(serde_json::json!(5))
+        );
+        assert_eq!(
+            e("len(items) == 3 ? 'yes' : 'no'"),
+            Ok(serde_json::json!("yes"))
+        );
         assert_eq!(e("items[1]"), Ok(serde_json::json!(2)));
         assert_eq!(e("sprig.upper('a')"), Ok(serde_json::json!("A")));
-        assert_eq!(e("toJson(filter([1, 3], {# > 1}))"), Ok(serde_json::json!("[3]")));
+        assert_eq!(
+            e("toJson(filter([1, 3], {# > 1}))"),
+            Ok(serde_json::json!("[3]"))
+        );
         assert_eq!(e("map(items, {# * 2})"), Ok(serde_json::json!([2, 4, 6])));
     }
 

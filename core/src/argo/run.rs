@@ -58,6 +58,26 @@ pub struct TriggerReport {
     pub time: Millis,
 }
 
+impl TriggerReport {
+    fn new(sensor: &Sensor, trigger: &str, time: Millis) -> TriggerReport {
+        TriggerReport {
+            sensor: sensor.name.clone(),
+            trigger: trigger.to_string(),
+            fired: false,
+            error: None,
+            workflow: None,
+            time,
+        }
+    }
+
+    fn failed(sensor: &Sensor, trigger: &str, time: Millis, error: String) -> TriggerReport {
+        TriggerReport {
+            error: Some(error),
+            ..TriggerReport::new(sensor, trigger, time)
+        }
+    }
+}
+
 /// The answer of an EventSource to a fired event.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventReport {
@@ -87,8 +107,14 @@ enum Sim {
 pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
     let library = Library::from_manifests(manifests);
     let rbac = Rbac::from_manifests(manifests);
-    let sources: Vec<EventSource> = manifests.of_kind(Kind::EventSource).map(EventSource::from_manifest).collect();
-    let sensors: Vec<Sensor> = manifests.of_kind(Kind::Sensor).map(Sensor::from_manifest).collect();
+    let sources: Vec<EventSource> = manifests
+        .of_kind(Kind::EventSource)
+        .map(EventSource::from_manifest)
+        .collect();
+    let sensors: Vec<Sensor> = manifests
+        .of_kind(Kind::Sensor)
+        .map(Sensor::from_manifest)
+        .collect();
     let mut report = RunReport {
         events: Vec::new(),
         triggers: Vec::new(),
@@ -100,21 +126,37 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
     let mut queue: Queue<Sim> = Queue::new();
     // Dependency state per sensor and trigger (as argo-events keeps it per trigger):
     // trigger index → dependency name → the event that resolved it.
-    let mut state: Vec<Vec<HashMap<String, Json>>> =
-        sensors.iter().map(|s| vec![HashMap::new(); s.triggers.len()]).collect();
+    let mut state: Vec<Vec<HashMap<String, Json>>> = sensors
+        .iter()
+        .map(|s| vec![HashMap::new(); s.triggers.len()])
+        .collect();
     if config.events.is_empty() {
         for m in manifests.of_kind(Kind::Workflow) {
             let Some(spec) = m.spec() else {
-                report.diagnostics.push(Diagnostic::error("argo-workflow", "Workflow has no spec").with_span(m.root.span));
+                report.diagnostics.push(
+                    Diagnostic::error("argo-workflow", "Workflow has no spec")
+                        .with_span(m.root.span),
+                );
                 continue;
             };
             let name = if m.name.is_empty() {
-                format!("{}{}", m.generate_name.clone().unwrap_or_default(), rng.string(b"bcdfghjklmnpqrstvwxz2456789", 5))
+                format!(
+                    "{}{}",
+                    m.generate_name.clone().unwrap_or_default(),
+                    rng.string(b"bcdfghjklmnpqrstvwxz2456789", 5)
+                )
             } else {
                 m.name.clone()
             };
             let w = WorkflowRun::new(
-                Submission { name, namespace: m.namespace_or_default().to_string(), spec, library: &library, overrides: &config.overrides, seed: rng.next_u64() },
+                Submission {
+                    name,
+                    namespace: m.namespace_or_default().to_string(),
+                    spec,
+                    library: &library,
+                    overrides: &config.overrides,
+                    seed: rng.next_u64(),
+                },
                 0,
             );
             report.workflows.push(w);
@@ -130,7 +172,10 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
         if at > config.until {
             report.diagnostics.push(Diagnostic::warning(
                 "sim-until",
-                format!("simulation stopped at {}s (--until); later events were not run", config.until / 1000),
+                format!(
+                    "simulation stopped at {}s (--until); later events were not run",
+                    config.until / 1000
+                ),
             ));
             break;
         }
@@ -138,7 +183,10 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
         if handled > config.max_events {
             report.diagnostics.push(Diagnostic::error(
                 "sim-limit",
-                format!("simulation stopped after {} events; a workflow may loop forever", config.max_events),
+                format!(
+                    "simulation stopped after {} events; a workflow may loop forever",
+                    config.max_events
+                ),
             ));
             break;
         }
@@ -159,11 +207,16 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
             Sim::Fire(e) => {
                 let spec = &config.events[e];
                 let label = format!("{}/{}", spec.event_source, spec.event_name);
-                let id = format!("{:032x}", u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64()));
+                let id = format!(
+                    "{:032x}",
+                    u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())
+                );
                 let fired = match events::fire(spec, &sources, &operator_timestamp(now), &id) {
                     Ok(f) => f,
                     Err(msg) => {
-                        report.diagnostics.push(Diagnostic::error("argo-event", msg));
+                        report
+                            .diagnostics
+                            .push(Diagnostic::error("argo-event", msg));
                         continue;
                     }
                 };
@@ -174,25 +227,40 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
                     payload: fired.event.clone(),
                     time: now,
                 });
-                report.trace.record(now, format!("event:{}/{}", spec.event_source, spec.event_name), "response", fired.response.0.to_string());
+                report.trace.record(
+                    now,
+                    format!("event:{}/{}", spec.event_source, spec.event_name),
+                    "response",
+                    fired.response.0.to_string(),
+                );
                 let Some(event) = fired.event else { continue };
-                let es_ns = sources.iter().find(|s| s.name == spec.event_source).map(|s| s.namespace.clone()).unwrap_or_default();
+                let es_ns = sources
+                    .iter()
+                    .find(|s| s.name == spec.event_source)
+                    .map(|s| s.namespace.clone())
+                    .unwrap_or_default();
                 for (si, sensor) in sensors.iter().enumerate() {
-                    let bus_ok = manifests.of_kind(Kind::EventBus).any(|b| b.name == sensor.event_bus_name && b.namespace_or_default() == sensor.namespace);
-                    let deps: Vec<_> = sensor.dependencies.iter().filter(|d| d.event_source_name == spec.event_source && d.event_name == spec.event_name).collect();
+                    let bus_ok = manifests.of_kind(Kind::EventBus).any(|b| {
+                        b.name == sensor.event_bus_name
+                            && b.namespace_or_default() == sensor.namespace
+                    });
+                    let deps: Vec<_> = sensor
+                        .dependencies
+                        .iter()
+                        .filter(|d| {
+                            d.event_source_name == spec.event_source
+                                && d.event_name == spec.event_name
+                        })
+                        .collect();
                     if deps.is_empty() {
                         continue;
                     }
                     if !bus_ok {
                         for t in &sensor.triggers {
-                            report.triggers.push(TriggerReport {
-                                sensor: sensor.name.clone(),
-                                trigger: t.name.clone(),
-                                fired: false,
-                                error: Some(format!("the Sensor is not running: EventBus \"{}\" not found in namespace \"{}\"", sensor.event_bus_name, sensor.namespace)),
-                                workflow: None,
-                                time: now,
-                            });
+                            let msg = format!("the Sensor is not running: EventBus \"{}\" not found in namespace \"{}\"", sensor.event_bus_name, sensor.namespace);
+                            report
+                                .triggers
+                                .push(TriggerReport::failed(sensor, &t.name, now, msg));
                         }
                         continue;
                     }
@@ -202,19 +270,37 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
                     for d in deps {
                         let ok = match &d.filters {
                             Some(f) => filter::passes(f, &event).unwrap_or_else(|e| {
-                                report.diagnostics.push(Diagnostic::warning("argo-filter", format!("sensor {} dependency {}: {e}", sensor.name, d.name)));
+                                report.diagnostics.push(Diagnostic::warning(
+                                    "argo-filter",
+                                    format!("sensor {} dependency {}: {e}", sensor.name, d.name),
+                                ));
                                 false
                             }),
                             None => true,
                         };
-                        report.trace.record(now, format!("sensor:{}/{}", sensor.name, d.name), "filter", if ok { "passed" } else { "filtered out" });
+                        report.trace.record(
+                            now,
+                            format!("sensor:{}/{}", sensor.name, d.name),
+                            "filter",
+                            if ok { "passed" } else { "filtered out" },
+                        );
                         if ok {
                             for st in state[si].iter_mut() {
                                 st.insert(d.name.clone(), event.clone());
                             }
                         }
                     }
-                    fire_triggers(sensor, &mut state[si], &rbac, &library, config, now, &mut rng, &mut report, &mut queue);
+                    fire_triggers(
+                        sensor,
+                        &mut state[si],
+                        &rbac,
+                        &library,
+                        config,
+                        now,
+                        &mut rng,
+                        &mut report,
+                        &mut queue,
+                    );
                 }
             }
         }
@@ -237,12 +323,19 @@ fn fire_triggers(
     queue: &mut Queue<Sim>,
 ) {
     for (ti, t) in sensor.triggers.iter().enumerate() {
-        let Some(st) = state.get_mut(ti) else { continue };
+        let Some(st) = state.get_mut(ti) else {
+            continue;
+        };
         let holds = match &t.conditions {
             Some(c) => match super::expr::Depends::parse(c) {
                 Ok(d) => d.eval(&|dep, _| st.contains_key(dep)),
                 Err(e) => {
-                    report.triggers.push(TriggerReport { sensor: sensor.name.clone(), trigger: t.name.clone(), fired: false, error: Some(format!("invalid conditions: {e}")), workflow: None, time: now });
+                    report.triggers.push(TriggerReport::failed(
+                        sensor,
+                        &t.name,
+                        now,
+                        format!("invalid conditions: {e}"),
+                    ));
                     continue;
                 }
             },
@@ -252,15 +345,22 @@ fn fire_triggers(
             continue;
         }
         let events = std::mem::take(st);
-        let mut tr = TriggerReport { sensor: sensor.name.clone(), trigger: t.name.clone(), fired: false, error: None, workflow: None, time: now };
-        match run_trigger(sensor, t, &events, rbac, library, config, now, rng, report, queue) {
+        let mut tr = TriggerReport::new(sensor, &t.name, now);
+        match run_trigger(
+            sensor, t, &events, rbac, library, config, now, rng, report, queue,
+        ) {
             Ok(wf) => {
                 tr.fired = true;
                 tr.workflow = wf;
             }
             Err(e) => tr.error = Some(e),
         }
-        report.trace.record(now, format!("trigger:{}/{}", sensor.name, t.name), "fired", tr.fired.to_string());
+        report.trace.record(
+            now,
+            format!("trigger:{}/{}", sensor.name, t.name),
+            "fired",
+            tr.fired.to_string(),
+        );
         report.triggers.push(tr);
     }
 }
@@ -282,7 +382,12 @@ fn run_trigger(
         "k8s" | "argoWorkflow" => {}
         _ => return Ok(None),
     }
-    let operation = t.body.get("operation").and_then(|o| o.as_str()).unwrap_or(if t.kind == "k8s" { "create" } else { "submit" }).to_string();
+    let operation = t
+        .body
+        .get("operation")
+        .and_then(|o| o.as_str())
+        .unwrap_or(if t.kind == "k8s" { "create" } else { "submit" })
+        .to_string();
     let Some(resource) = t.body.get("source").and_then(|s| s.get("resource")) else {
         return Err("trigger source is not simulated (only source.resource is)".into());
     };
@@ -290,14 +395,36 @@ fn run_trigger(
     for p in &t.parameters {
         let value = params::resolve(p, state)?;
         let dest = p.get("dest").and_then(|d| d.as_str()).unwrap_or_default();
-        params::apply(&mut doc, dest, &value, p.get("operation").and_then(|o| o.as_str()))?;
+        params::apply(
+            &mut doc,
+            dest,
+            &value,
+            p.get("operation").and_then(|o| o.as_str()),
+        )?;
     }
-    let kind = doc.get("kind").and_then(Json::as_str).unwrap_or_default().to_string();
-    let api_version = doc.get("apiVersion").and_then(Json::as_str).unwrap_or_default();
-    let group = api_version.split_once('/').map_or("", |(g, _)| g).to_string();
+    let kind = doc
+        .get("kind")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string();
+    let api_version = doc
+        .get("apiVersion")
+        .and_then(Json::as_str)
+        .unwrap_or_default();
+    let group = api_version
+        .split_once('/')
+        .map_or("", |(g, _)| g)
+        .to_string();
     let resource_name = format!("{}s", kind.to_lowercase());
-    let namespace = doc.pointer("/metadata/namespace").and_then(Json::as_str).unwrap_or(&sensor.namespace).to_string();
-    let sa = sensor.service_account_name.clone().unwrap_or_else(|| "default".into());
+    let namespace = doc
+        .pointer("/metadata/namespace")
+        .and_then(Json::as_str)
+        .unwrap_or(&sensor.namespace)
+        .to_string();
+    let sa = sensor
+        .service_account_name
+        .clone()
+        .unwrap_or_else(|| "default".into());
     let verb = match operation.as_str() {
         "submit" | "create" => "create",
         "update" => "update",
@@ -307,7 +434,11 @@ fn run_trigger(
     }
     .to_string();
     if !rbac.allows(&sensor.namespace, &sa, &verb, &group, &resource_name) {
-        let full = if group.is_empty() { resource_name.clone() } else { format!("{resource_name}.{group}") };
+        let full = if group.is_empty() {
+            resource_name.clone()
+        } else {
+            format!("{resource_name}.{group}")
+        };
         return Err(format!(
             "{full} is forbidden: User \"system:serviceaccount:{}:{sa}\" cannot {verb} resource \"{resource_name}\" in API group \"{group}\" in the namespace \"{namespace}\"",
             sensor.namespace
@@ -320,12 +451,27 @@ fn run_trigger(
         Some(n) if !n.is_empty() => n.to_string(),
         _ => format!(
             "{}{}",
-            doc.pointer("/metadata/generateName").and_then(Json::as_str).unwrap_or_default(),
+            doc.pointer("/metadata/generateName")
+                .and_then(Json::as_str)
+                .unwrap_or_default(),
             rng.string(b"bcdfghjklmnpqrstvwxz2456789", 5)
         ),
     };
-    let spec_node = from_json(doc.get("spec").unwrap_or(&Json::Null), resource.get("spec").map_or(t.span, |s| s.span));
-    let w = WorkflowRun::new(Submission { name: name.clone(), namespace, spec: &spec_node, library, overrides: &config.overrides, seed: rng.next_u64() }, now);
+    let spec_node = from_json(
+        doc.get("spec").unwrap_or(&Json::Null),
+        resource.get("spec").map_or(t.span, |s| s.span),
+    );
+    let w = WorkflowRun::new(
+        Submission {
+            name: name.clone(),
+            namespace,
+            spec: &spec_node,
+            library,
+            overrides: &config.overrides,
+            seed: rng.next_u64(),
+        },
+        now,
+    );
     report.workflows.push(w);
     queue.schedule_at(now, Sim::Wake(report.workflows.len() - 1));
     let _ = Span::point;

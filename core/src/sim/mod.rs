@@ -184,7 +184,7 @@ pub fn parse_duration(text: &str) -> Option<Millis> {
         return None;
     }
     if let Ok(secs) = text.parse::<f64>() {
-        return (secs >= 0.0 && secs.is_finite()).then(|| (secs * 1000.0) as Millis);
+        return (secs >= 0.0 && secs.is_finite()).then_some((secs * 1000.0) as Millis);
     }
     let mut total: f64 = 0.0;
     let mut rest = text;
@@ -235,9 +235,15 @@ mod tests {
 
     #[test]
     fn rng_is_deterministic_per_seed() {
-        let a: Vec<u64> = (0..4).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
-        let b: Vec<u64> = (0..4).scan(Rng::new(7), |r, _| Some(r.next_u64())).collect();
-        let c: Vec<u64> = (0..4).scan(Rng::new(8), |r, _| Some(r.next_u64())).collect();
+        let a: Vec<u64> = (0..4)
+            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .scan(Rng::new(7), |r, _| Some(r.next_u64()))
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .scan(Rng::new(8), |r, _| Some(r.next_u64()))
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_eq!(Rng::new(1).string(b"ab", 5).len(), 5);

@@ -40,7 +40,11 @@ pub fn passes(filters: &Node, event: &Json) -> Result<bool, String> {
             each.push(data_filter(f, &data)?);
         }
         if !each.is_empty() {
-            results.push(if or("dataLogicalOperator") { each.iter().any(|b| *b) } else { each.iter().all(|b| *b) });
+            results.push(if or("dataLogicalOperator") {
+                each.iter().any(|b| *b)
+            } else {
+                each.iter().all(|b| *b)
+            });
         }
     }
     if let Some(list) = filters.get("exprs").and_then(Node::as_sequence) {
@@ -48,7 +52,11 @@ pub fn passes(filters: &Node, event: &Json) -> Result<bool, String> {
         for f in list {
             let src = text(f, "expr").unwrap_or_default();
             let mut vars = Map::new();
-            for field in f.get("fields").and_then(Node::as_sequence).unwrap_or_default() {
+            for field in f
+                .get("fields")
+                .and_then(Node::as_sequence)
+                .unwrap_or_default()
+            {
                 let name = text(field, "name").unwrap_or_default();
                 let path = text(field, "path").unwrap_or_default();
                 let Some(v) = lookup(&data, &path) else {
@@ -58,11 +66,19 @@ pub fn passes(filters: &Node, event: &Json) -> Result<bool, String> {
             }
             match expr::eval(&src, &vars, Dialect::Expr)? {
                 Json::Bool(b) => each.push(b),
-                other => return Err(format!("expression '{src}' returned {other}, not a boolean")),
+                other => {
+                    return Err(format!(
+                        "expression '{src}' returned {other}, not a boolean"
+                    ))
+                }
             }
         }
         if !each.is_empty() {
-            results.push(if or("exprLogicalOperator") { each.iter().any(|b| *b) } else { each.iter().all(|b| *b) });
+            results.push(if or("exprLogicalOperator") {
+                each.iter().any(|b| *b)
+            } else {
+                each.iter().all(|b| *b)
+            });
         }
     }
     Ok(if or("filtersLogicalOperator") {
@@ -92,9 +108,13 @@ fn data_filter(f: &Node, data: &Json) -> Result<bool, String> {
     };
     let ok = match ty.as_str() {
         "number" => {
-            let Some(a) = as_number(actual) else { return Ok(false) };
+            let Some(a) = as_number(actual) else {
+                return Ok(false);
+            };
             values.iter().any(|v| {
-                let Ok(b) = v.parse::<f64>() else { return false };
+                let Ok(b) = v.parse::<f64>() else {
+                    return false;
+                };
                 match comparator.as_str() {
                     ">=" => a >= b,
                     ">" => a > b,
@@ -109,10 +129,15 @@ fn data_filter(f: &Node, data: &Json) -> Result<bool, String> {
         _ => {
             let mut any = false;
             for v in &values {
-                let re = regex_lite::Regex::new(v).map_err(|e| format!("invalid regular expression '{v}': {e}"))?;
+                let re = regex_lite::Regex::new(v)
+                    .map_err(|e| format!("invalid regular expression '{v}': {e}"))?;
                 any |= re.is_match(&actual_text);
             }
-            if comparator == "!=" { !any } else { any }
+            if comparator == "!=" {
+                !any
+            } else {
+                any
+            }
         }
     };
     Ok(ok)

@@ -82,7 +82,12 @@ pub struct Fired {
 }
 
 /// Fires `spec` at the EventSources; `time` is the RFC 3339 time of the event.
-pub fn fire(spec: &EventSpec, sources: &[EventSource], time: &str, id: &str) -> Result<Fired, String> {
+pub fn fire(
+    spec: &EventSpec,
+    sources: &[EventSource],
+    time: &str,
+    id: &str,
+) -> Result<Fired, String> {
     let Some(es) = sources.iter().find(|s| s.name == spec.event_source) else {
         return Err(format!("no EventSource named '{}'", spec.event_source));
     };
@@ -112,12 +117,25 @@ pub fn fire(spec: &EventSpec, sources: &[EventSource], time: &str, id: &str) -> 
         }
         serde_json::from_str(&spec.body).map_err(|e| e.to_string())
     };
-    let webhook_like = matches!(ev.source_type.as_str(), "webhook" | "github" | "gitlab" | "bitbucket" | "bitbucketserver" | "slack" | "stripe" | "storagegrid");
+    let webhook_like = matches!(
+        ev.source_type.as_str(),
+        "webhook"
+            | "github"
+            | "gitlab"
+            | "bitbucket"
+            | "bitbucketserver"
+            | "slack"
+            | "stripe"
+            | "storagegrid"
+    );
     if webhook_like {
         let method = spec.method.clone().unwrap_or_else(|| "POST".into());
         let want = ev.method.clone().unwrap_or_else(|| "POST".into());
         if !method.eq_ignore_ascii_case(&want) {
-            return Ok(Fired { response: (405, "Method not allowed".into()), event: None });
+            return Ok(Fired {
+                response: (405, "Method not allowed".into()),
+                event: None,
+            });
         }
         let body = match body_json() {
             Ok(b) => b,
@@ -132,7 +150,13 @@ pub fn fire(spec: &EventSpec, sources: &[EventSource], time: &str, id: &str) -> 
         let mut has_ct = false;
         for (k, v) in &spec.headers {
             has_ct |= k.eq_ignore_ascii_case("content-type");
-            header.entry(k.clone()).or_insert_with(|| json!([])).as_array_mut().map(|a| a.push(json!(v)));
+            if let Some(a) = header
+                .entry(k.clone())
+                .or_insert_with(|| json!([]))
+                .as_array_mut()
+            {
+                a.push(json!(v))
+            }
         }
         if !has_ct {
             header.insert("Content-Type".into(), json!(["application/json"]));
@@ -141,7 +165,9 @@ pub fn fire(spec: &EventSpec, sources: &[EventSource], time: &str, id: &str) -> 
         let data = json!({"header": header, "body": body, "metadata": metadata});
         return Ok(Fired {
             response: (200, "success".into()),
-            event: Some(json!({"context": context(&ev.source_type, "application/json"), "data": data})),
+            event: Some(
+                json!({"context": context(&ev.source_type, "application/json"), "data": data}),
+            ),
         });
     }
     let metadata = ev.config.get("metadata").map(to_json).unwrap_or(Json::Null);
@@ -150,9 +176,15 @@ pub fn fire(spec: &EventSpec, sources: &[EventSource], time: &str, id: &str) -> 
         "calendar" => json!({"eventTime": time, "metadata": metadata}),
         "sqs" => json!({"messageId": id, "messageAttributes": {}, "body": body}),
         "sns" => json!({"header": {}, "body": {"Type": "Notification", "Message": body}}),
-        "azureServiceBus" => json!({"applicationProperties": {}, "contentType": "application/json", "correlationID": "", "messageID": id, "body": body}),
-        "kafka" => json!({"topic": ev.config.get("topic").and_then(|t| t.as_str()).unwrap_or_default(), "key": "", "partition": 0, "timestamp": time, "headers": {}, "body": body}),
-        "nats" => json!({"subject": ev.config.get("subject").and_then(|t| t.as_str()).unwrap_or_default(), "body": body, "header": {}}),
+        "azureServiceBus" => {
+            json!({"applicationProperties": {}, "contentType": "application/json", "correlationID": "", "messageID": id, "body": body})
+        }
+        "kafka" => {
+            json!({"topic": ev.config.get("topic").and_then(|t| t.as_str()).unwrap_or_default(), "key": "", "partition": 0, "timestamp": time, "headers": {}, "body": body})
+        }
+        "nats" => {
+            json!({"subject": ev.config.get("subject").and_then(|t| t.as_str()).unwrap_or_default(), "body": body, "header": {}})
+        }
         "minio" => json!({"notification": [body]}),
         _ => json!({"body": body}),
     };

@@ -61,13 +61,23 @@ fn template(tpl: &str, input: &Json) -> String {
             out.push_str(&rest[s..]);
             return out;
         };
-        let inner = after[..e].trim().trim_start_matches('-').trim_end_matches('-').trim();
+        let inner = after[..e]
+            .trim()
+            .trim_start_matches('-')
+            .trim_end_matches('-')
+            .trim();
         let mut parts = inner.split('|').map(str::trim);
         let path = parts.next().unwrap_or_default();
         let mut value = path
             .strip_prefix(".Input.")
             .or_else(|| path.strip_prefix(".Input"))
-            .and_then(|p| if p.is_empty() { Some(input) } else { lookup(input, p) })
+            .and_then(|p| {
+                if p.is_empty() {
+                    Some(input)
+                } else {
+                    lookup(input, p)
+                }
+            })
             .map(|v| match v {
                 Json::String(s) => s.clone(),
                 other => other.to_string(),
@@ -91,14 +101,21 @@ fn template(tpl: &str, input: &Json) -> String {
 
 /// Sets `value` at the dotted `dest` of `doc` (creating objects, indexing arrays), with
 /// `operation` overwrite (default), append or prepend.
-pub fn apply(doc: &mut Json, dest: &str, value: &str, operation: Option<&str>) -> Result<(), String> {
+pub fn apply(
+    doc: &mut Json,
+    dest: &str,
+    value: &str,
+    operation: Option<&str>,
+) -> Result<(), String> {
     let parts: Vec<&str> = dest.split('.').collect();
     let mut cur = doc;
     for (i, part) in parts.iter().enumerate() {
         let last = i + 1 == parts.len();
         if let Ok(idx) = part.parse::<usize>() {
             let Json::Array(a) = cur else {
-                return Err(format!("dest '{dest}': '{part}' indexes a value that is not a list"));
+                return Err(format!(
+                    "dest '{dest}': '{part}' indexes a value that is not a list"
+                ));
             };
             if idx >= a.len() {
                 a.resize(idx + 1, Json::Null);
@@ -111,7 +128,11 @@ pub fn apply(doc: &mut Json, dest: &str, value: &str, operation: Option<&str>) -
             let Json::Object(m) = cur else {
                 return Err(format!("dest '{dest}': '{part}' is not an object"));
             };
-            cur = m.entry(part.to_string()).or_insert(if last { Json::Null } else { Json::Object(Default::default()) });
+            cur = m.entry(part.to_string()).or_insert(if last {
+                Json::Null
+            } else {
+                Json::Object(Default::default())
+            });
         }
         if last {
             let old = match &*cur {
@@ -138,7 +159,13 @@ mod tests {
     #[test]
     fn dest_paths_and_operations() {
         let mut doc = json!({"spec": {"arguments": {"parameters": [{"name": "a", "value": "x"}]}}});
-        apply(&mut doc, "spec.arguments.parameters.0.value", "resnet", None).unwrap();
+        apply(
+            &mut doc,
+            "spec.arguments.parameters.0.value",
+            "resnet",
+            None,
+        )
+        .unwrap();
         apply(&mut doc, "metadata.generateName", "-run", Some("append")).unwrap();
         assert_eq!(doc["spec"]["arguments"]["parameters"][0]["value"], "resnet");
         assert_eq!(doc["metadata"]["generateName"], "-run");

@@ -3,7 +3,7 @@
 use crate::diag::Span;
 use crate::yaml::Node;
 
-use super::spec::{text, value_text};
+use super::spec::{strings, text};
 use super::{Kind, Manifest, Manifests};
 
 /// One event of an EventSource: its source type (`webhook`, `calendar`, `sqs`, ...) and name.
@@ -33,7 +33,9 @@ impl EventSource {
         let mut events = Vec::new();
         let spec = m.spec();
         for e in spec.and_then(Node::as_mapping).unwrap_or_default() {
-            let Some(source_type) = e.key.as_str() else { continue };
+            let Some(source_type) = e.key.as_str() else {
+                continue;
+            };
             if NON_EVENT_KEYS.contains(&source_type) {
                 continue;
             }
@@ -97,8 +99,20 @@ pub struct Sensor {
 }
 
 const TRIGGER_KINDS: &[&str] = &[
-    "k8s", "argoWorkflow", "http", "log", "kafka", "nats", "slack", "openWhisk", "awsLambda",
-    "custom", "azureEventHubs", "pulsar", "email", "azureServiceBus",
+    "k8s",
+    "argoWorkflow",
+    "http",
+    "log",
+    "kafka",
+    "nats",
+    "slack",
+    "openWhisk",
+    "awsLambda",
+    "custom",
+    "azureEventHubs",
+    "pulsar",
+    "email",
+    "azureServiceBus",
 ];
 
 impl Sensor {
@@ -129,7 +143,12 @@ impl Sensor {
                     .unwrap_or_default()
                     .iter()
                     .find(|e| e.key.as_str().is_some_and(|k| TRIGGER_KINDS.contains(&k)))
-                    .map(|e| (e.key.as_str().unwrap_or_default().to_string(), e.value.clone()))?;
+                    .map(|e| {
+                        (
+                            e.key.as_str().unwrap_or_default().to_string(),
+                            e.value.clone(),
+                        )
+                    })?;
                 let parameters = body
                     .get("parameters")
                     .and_then(Node::as_sequence)
@@ -177,19 +196,27 @@ pub struct Rule {
 /// The RBAC objects of a workspace, answering "may this service account do that?".
 #[derive(Clone, Debug, Default)]
 pub struct Rbac {
-    /// (kind, namespace, name, rules)
-    roles: Vec<(Kind, String, String, Vec<Rule>)>,
-    /// (namespace of the binding or None for cluster, roleRef kind, roleRef name, subjects as
-    /// (namespace, service account name))
-    bindings: Vec<(Option<String>, String, String, Vec<(String, String)>)>,
+    roles: Vec<RoleDef>,
+    bindings: Vec<BindingDef>,
 }
 
-fn strings(node: Option<&Node>) -> Vec<String> {
-    node.and_then(Node::as_sequence)
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|n| value_text(Some(n)))
-        .collect()
+/// A Role or ClusterRole.
+#[derive(Clone, Debug)]
+struct RoleDef {
+    kind: Kind,
+    namespace: String,
+    name: String,
+    rules: Vec<Rule>,
+}
+
+/// A RoleBinding (with its namespace) or ClusterRoleBinding (namespace `None`).
+#[derive(Clone, Debug)]
+struct BindingDef {
+    namespace: Option<String>,
+    role_kind: String,
+    role_name: String,
+    /// Service accounts as (namespace, name).
+    subjects: Vec<(String, String)>,
 }
 
 impl Rbac {
@@ -210,12 +237,12 @@ impl Rbac {
                             verbs: strings(r.get("verbs")),
                         })
                         .collect();
-                    rbac.roles.push((
-                        m.kind,
-                        m.namespace_or_default().to_string(),
-                        m.name.clone(),
+                    rbac.roles.push(RoleDef {
+                        kind: m.kind,
+                        namespace: m.namespace_or_default().to_string(),
+                        name: m.name.clone(),
                         rules,
-                    ));
+                    });
                 }
                 Kind::RoleBinding | Kind::ClusterRoleBinding => {
                     let role_ref = m.root.get("roleRef");
@@ -234,12 +261,13 @@ impl Rbac {
                             )
                         })
                         .collect();
-                    rbac.bindings.push((
-                        (m.kind == Kind::RoleBinding).then(|| m.namespace_or_default().to_string()),
-                        role_ref.and_then(|r| text(r, "kind")).unwrap_or_default(),
-                        role_ref.and_then(|r| text(r, "name")).unwrap_or_default(),
+                    rbac.bindings.push(BindingDef {
+                        namespace: (m.kind == Kind::RoleBinding)
+                            .then(|| m.namespace_or_default().to_string()),
+                        role_kind: role_ref.and_then(|r| text(r, "kind")).unwrap_or_default(),
+                        role_name: role_ref.and_then(|r| text(r, "name")).unwrap_or_default(),
                         subjects,
-                    ));
+                    });
                 }
                 _ => {}
             }
@@ -249,27 +277,40 @@ impl Rbac {
 
     /// Whether the service account `sa` of `namespace` may `verb` `resource` (of `api_group`) in
     /// `namespace`.
-    pub fn allows(&self, namespace: &str, sa: &str, verb: &str, api_group: &str, resource: &str) -> bool {
-        self.bindings.iter().any(|(bind_ns, ref_kind, ref_name, subjects)| {
-            if !subjects.iter().any(|(ns, name)| ns == namespace && name == sa) {
+    pub fn allows(
+        &self,
+        namespace: &str,
+        sa: &str,
+        verb: &str,
+        api_group: &str,
+        resource: &str,
+    ) -> bool {
+        self.bindings.iter().any(|b| {
+            if !b
+                .subjects
+                .iter()
+                .any(|(ns, name)| ns == namespace && name == sa)
+            {
                 return false;
             }
-            if bind_ns.as_deref().is_some_and(|b| b != namespace) {
+            if b.namespace.as_deref().is_some_and(|ns| ns != namespace) {
                 return false;
             }
-            self.roles.iter().any(|(kind, role_ns, name, rules)| {
-                let kind_ok = match (ref_kind.as_str(), kind) {
+            self.roles.iter().any(|role| {
+                let kind_ok = match (b.role_kind.as_str(), role.kind) {
                     ("ClusterRole", Kind::ClusterRole) => true,
-                    ("Role", Kind::Role) => bind_ns.as_deref() == Some(role_ns.as_str()),
+                    ("Role", Kind::Role) => b.namespace.as_deref() == Some(role.namespace.as_str()),
                     _ => false,
                 };
                 kind_ok
-                    && name == ref_name
-                    && rules.iter().any(|r| {
+                    && role.name == b.role_name
+                    && role.rules.iter().any(|r| {
                         let m = |list: &[String], want: &str| {
                             list.iter().any(|x| x == "*" || x == want)
                         };
-                        m(&r.api_groups, api_group) && m(&r.resources, resource) && m(&r.verbs, verb)
+                        m(&r.api_groups, api_group)
+                            && m(&r.resources, resource)
+                            && m(&r.verbs, verb)
                     })
             })
         })

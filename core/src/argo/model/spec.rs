@@ -36,14 +36,49 @@ pub struct TemplateRefName {
 
 const SPEC_FIELDS: &[&str] = &[
     // From the Argo Workflows v4.1 JSON schema.
-    "activeDeadlineSeconds", "affinity", "archiveLogs", "arguments", "artifactGC",
-    "artifactRepositoryRef", "automountServiceAccountToken", "dnsConfig", "dnsPolicy",
-    "entrypoint", "executor", "executorPlugins", "hooks", "hostAliases", "hostNetwork",
-    "imagePullSecrets", "metrics", "nodeSelector", "onExit", "parallelism", "podDisruptionBudget",
-    "podGC", "podMetadata", "podPriorityClassName", "podResources", "podSpecPatch", "priority",
-    "resourceClaims", "retryStrategy", "schedulerName", "securityContext", "serviceAccountName",
-    "shutdown", "suspend", "synchronization", "templateDefaults", "templates", "tolerations",
-    "ttlStrategy", "volumeClaimGC", "volumeClaimTemplates", "volumes", "workflowMetadata",
+    "activeDeadlineSeconds",
+    "affinity",
+    "archiveLogs",
+    "arguments",
+    "artifactGC",
+    "artifactRepositoryRef",
+    "automountServiceAccountToken",
+    "dnsConfig",
+    "dnsPolicy",
+    "entrypoint",
+    "executor",
+    "executorPlugins",
+    "hooks",
+    "hostAliases",
+    "hostNetwork",
+    "imagePullSecrets",
+    "metrics",
+    "nodeSelector",
+    "onExit",
+    "parallelism",
+    "podDisruptionBudget",
+    "podGC",
+    "podMetadata",
+    "podPriorityClassName",
+    "podResources",
+    "podSpecPatch",
+    "priority",
+    "resourceClaims",
+    "retryStrategy",
+    "schedulerName",
+    "securityContext",
+    "serviceAccountName",
+    "shutdown",
+    "suspend",
+    "synchronization",
+    "templateDefaults",
+    "templates",
+    "tolerations",
+    "ttlStrategy",
+    "volumeClaimGC",
+    "volumeClaimTemplates",
+    "volumes",
+    "workflowMetadata",
     "workflowTemplateRef",
 ];
 
@@ -57,7 +92,10 @@ impl WorkflowSpec {
         });
         WorkflowSpec {
             entrypoint: text(spec, "entrypoint"),
-            arguments: spec.get("arguments").map(Arguments::parse).unwrap_or_default(),
+            arguments: spec
+                .get("arguments")
+                .map(Arguments::parse)
+                .unwrap_or_default(),
             templates: seq(spec, "templates").to_vec(),
             on_exit: text(spec, "onExit"),
             workflow_template_ref,
@@ -99,7 +137,10 @@ pub struct Arguments {
 impl Arguments {
     pub fn parse(node: &Node) -> Arguments {
         Arguments {
-            parameters: seq(node, "parameters").iter().map(Parameter::parse).collect(),
+            parameters: seq(node, "parameters")
+                .iter()
+                .map(Parameter::parse)
+                .collect(),
             artifacts: seq(node, "artifacts").iter().map(Artifact::parse).collect(),
         }
     }
@@ -139,7 +180,10 @@ impl Parameter {
             parameter: text(v, "parameter"),
             supplied: v.get("supplied").is_some(),
             config_map_key_ref: v.get("configMapKeyRef").map(|c| {
-                (text(c, "name").unwrap_or_default(), text(c, "key").unwrap_or_default())
+                (
+                    text(c, "name").unwrap_or_default(),
+                    text(c, "key").unwrap_or_default(),
+                )
             }),
             event: text(v, "event"),
         });
@@ -147,7 +191,10 @@ impl Parameter {
             name: text(node, "name").unwrap_or_default(),
             value: value_text(node.get("value")),
             default: value_text(node.get("default")),
-            enum_values: seq(node, "enum").iter().filter_map(|n| value_text(Some(n))).collect(),
+            enum_values: seq(node, "enum")
+                .iter()
+                .filter_map(|n| value_text(Some(n)))
+                .collect(),
             value_from,
             global_name: text(node, "globalName"),
             span: Some(node.span),
@@ -227,7 +274,11 @@ impl Hook {
                 template: text(&e.value, "template"),
                 template_ref: e.value.get("templateRef").map(TemplateRef::parse),
                 expression: text(&e.value, "expression"),
-                arguments: e.value.get("arguments").map(Arguments::parse).unwrap_or_default(),
+                arguments: e
+                    .value
+                    .get("arguments")
+                    .map(Arguments::parse)
+                    .unwrap_or_default(),
             })
             .collect()
     }
@@ -277,8 +328,20 @@ pub struct Invocation {
 
 const INVOCATION_FIELDS: &[&str] = &[
     // From the Argo Workflows v4.1 JSON schema.
-    "arguments", "continueOn", "dependencies", "depends", "hooks", "inline", "name", "onExit",
-    "template", "templateRef", "when", "withItems", "withParam", "withSequence",
+    "arguments",
+    "continueOn",
+    "dependencies",
+    "depends",
+    "hooks",
+    "inline",
+    "name",
+    "onExit",
+    "template",
+    "templateRef",
+    "when",
+    "withItems",
+    "withParam",
+    "withSequence",
 ];
 
 impl Invocation {
@@ -290,7 +353,10 @@ impl Invocation {
             template: text(node, "template"),
             template_ref: node.get("templateRef").map(TemplateRef::parse),
             inline: node.get("inline").cloned(),
-            arguments: node.get("arguments").map(Arguments::parse).unwrap_or_default(),
+            arguments: node
+                .get("arguments")
+                .map(Arguments::parse)
+                .unwrap_or_default(),
             when: value_text(node.get("when")),
             with_items: node.get("withItems").cloned(),
             with_param: value_text(node.get("withParam")),
@@ -310,17 +376,50 @@ impl Invocation {
     }
 }
 
+/// One container of a `containerSet`.
+#[derive(Clone, Debug)]
+pub struct SetContainer {
+    pub name: String,
+    pub command: Vec<String>,
+    pub args: Vec<String>,
+    pub dependencies: Vec<String>,
+}
+
 /// What a template does.
 #[derive(Clone, Debug)]
 pub enum TemplateBody {
-    Container { command: Vec<String>, args: Vec<String>, image: String },
-    Script { command: Vec<String>, args: Vec<String>, source: String, image: String },
-    ContainerSet { containers: Vec<(String, Vec<String>, Vec<String>, Vec<String>)> },
-    Resource { action: String, manifest: String },
-    Suspend { duration: Option<String> },
-    Dag { tasks: Vec<Node>, fail_fast: bool, target: Option<String> },
-    Steps { groups: Vec<Vec<Node>> },
-    Http { url: String },
+    Container {
+        command: Vec<String>,
+        args: Vec<String>,
+        image: String,
+    },
+    Script {
+        command: Vec<String>,
+        args: Vec<String>,
+        source: String,
+        image: String,
+    },
+    ContainerSet {
+        containers: Vec<SetContainer>,
+    },
+    Resource {
+        action: String,
+        manifest: String,
+    },
+    Suspend {
+        duration: Option<String>,
+    },
+    Dag {
+        tasks: Vec<Node>,
+        fail_fast: bool,
+        target: Option<String>,
+    },
+    Steps {
+        groups: Vec<Vec<Node>>,
+    },
+    Http {
+        url: String,
+    },
     Data,
     Plugin,
     /// A template with none of the known bodies.
@@ -362,16 +461,52 @@ pub fn names(node: Option<&Node>, key: &str) -> Vec<String> {
 
 pub const TEMPLATE_FIELDS: &[&str] = &[
     // From the Argo Workflows v4.1 JSON schema.
-    "activeDeadlineSeconds", "affinity", "annotations", "archiveLocation",
-    "automountServiceAccountToken", "container", "containerSet", "daemon", "dag", "data",
-    "executor", "failFast", "hostAliases", "http", "initContainers", "inputs", "memoize",
-    "metadata", "metrics", "name", "nodeSelector", "outputs", "parallelism", "pendingTimeout",
-    "plugin", "podResources", "podSpecPatch", "priorityClassName", "resource", "resourceClaims",
-    "retryStrategy", "schedulerName", "script", "securityContext", "serviceAccountName",
-    "sidecars", "steps", "suspend", "synchronization", "timeout", "tolerations", "volumes",
+    "activeDeadlineSeconds",
+    "affinity",
+    "annotations",
+    "archiveLocation",
+    "automountServiceAccountToken",
+    "container",
+    "containerSet",
+    "daemon",
+    "dag",
+    "data",
+    "executor",
+    "failFast",
+    "hostAliases",
+    "http",
+    "initContainers",
+    "inputs",
+    "memoize",
+    "metadata",
+    "metrics",
+    "name",
+    "nodeSelector",
+    "outputs",
+    "parallelism",
+    "pendingTimeout",
+    "plugin",
+    "podResources",
+    "podSpecPatch",
+    "priorityClassName",
+    "resource",
+    "resourceClaims",
+    "retryStrategy",
+    "schedulerName",
+    "script",
+    "securityContext",
+    "serviceAccountName",
+    "sidecars",
+    "steps",
+    "suspend",
+    "synchronization",
+    "timeout",
+    "tolerations",
+    "volumes",
 ];
 
-fn strings(node: Option<&Node>) -> Vec<String> {
+/// The scalar items of a list node, as text.
+pub fn strings(node: Option<&Node>) -> Vec<String> {
     node.and_then(Node::as_sequence)
         .unwrap_or_default()
         .iter()
@@ -399,13 +534,11 @@ impl Template {
             TemplateBody::ContainerSet {
                 containers: seq(cs, "containers")
                     .iter()
-                    .map(|c| {
-                        (
-                            text(c, "name").unwrap_or_default(),
-                            strings(c.get("command")),
-                            strings(c.get("args")),
-                            strings(c.get("dependencies")),
-                        )
+                    .map(|c| SetContainer {
+                        name: text(c, "name").unwrap_or_default(),
+                        command: strings(c.get("command")),
+                        args: strings(c.get("args")),
+                        dependencies: strings(c.get("dependencies")),
                     })
                     .collect(),
             }
@@ -415,7 +548,9 @@ impl Template {
                 manifest: text(r, "manifest").unwrap_or_default(),
             }
         } else if let Some(s) = node.get("suspend") {
-            TemplateBody::Suspend { duration: value_text(s.get("duration")) }
+            TemplateBody::Suspend {
+                duration: value_text(s.get("duration")),
+            }
         } else if let Some(d) = node.get("dag") {
             TemplateBody::Dag {
                 tasks: seq(d, "tasks").to_vec(),
@@ -436,7 +571,9 @@ impl Template {
                     .collect(),
             }
         } else if let Some(h) = node.get("http") {
-            TemplateBody::Http { url: text(h, "url").unwrap_or_default() }
+            TemplateBody::Http {
+                url: text(h, "url").unwrap_or_default(),
+            }
         } else if node.get("data").is_some() {
             TemplateBody::Data
         } else if node.get("plugin").is_some() {
@@ -445,7 +582,10 @@ impl Template {
             TemplateBody::Missing
         };
         let inputs = node.get("inputs").map(Arguments::parse).unwrap_or_default();
-        let outputs = node.get("outputs").map(Arguments::parse).unwrap_or_default();
+        let outputs = node
+            .get("outputs")
+            .map(Arguments::parse)
+            .unwrap_or_default();
         Template {
             name: text(node, "name").unwrap_or_default(),
             inputs,
@@ -511,9 +651,13 @@ fn flag(node: &Node, key: &str) -> bool {
 }
 
 fn number(node: &Node, key: &str) -> Option<u64> {
-    node.get(key).and_then(Node::as_str).and_then(|s| s.trim().parse().ok())
+    node.get(key)
+        .and_then(Node::as_str)
+        .and_then(|s| s.trim().parse().ok())
 }
 
 fn seq<'a>(node: &'a Node, key: &str) -> &'a [Node] {
-    node.get(key).and_then(Node::as_sequence).unwrap_or_default()
+    node.get(key)
+        .and_then(Node::as_sequence)
+        .unwrap_or_default()
 }

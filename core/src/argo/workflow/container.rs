@@ -45,7 +45,11 @@ pub fn simulate(
     files: &BTreeMap<String, String>,
     seed: u64,
 ) -> Behaviour {
-    let mut m = Machine { files: files.clone(), rng: Rng::new(seed), ..Machine::default() };
+    let mut m = Machine {
+        files: files.clone(),
+        rng: Rng::new(seed),
+        ..Machine::default()
+    };
     let ok = if let Some(src) = source {
         let interp = command.first().map(String::as_str).unwrap_or("sh");
         match base(interp) {
@@ -130,7 +134,10 @@ impl Machine {
                 while i < rest.len() && rest[i].starts_with('-') && !rest[i].contains('c') {
                     i += 1;
                 }
-                if rest.get(i).is_some_and(|f| f.starts_with('-') && f.contains('c')) {
+                if rest
+                    .get(i)
+                    .is_some_and(|f| f.starts_with('-') && f.contains('c'))
+                {
                     match rest.get(i + 1) {
                         Some(script) => self.shell(script),
                         None => false,
@@ -139,14 +146,10 @@ impl Machine {
                     false
                 }
             }
-            "python" | "python3" | "python2" => {
-                if rest.first().map(String::as_str) == Some("-c") {
-                    match rest.get(1) {
-                        Some(src) => self.python(src),
-                        None => false,
-                    }
-                } else {
-                    false
+            "python" | "python3" | "python2" if rest.first().map(String::as_str) == Some("-c") => {
+                match rest.get(1) {
+                    Some(src) => self.python(src),
+                    None => false,
                 }
             }
             "argosay" => self.argosay(rest),
@@ -176,7 +179,11 @@ impl Machine {
             }
             "cat" => {
                 for f in rest {
-                    match self.files.get(f.as_str()).filter(|t| t.as_str() != UNKNOWN_CONTENT) {
+                    match self
+                        .files
+                        .get(f.as_str())
+                        .filter(|t| t.as_str() != UNKNOWN_CONTENT)
+                    {
                         Some(text) => {
                             let text = text.clone();
                             self.stdout.push_str(&text)
@@ -196,7 +203,9 @@ impl Machine {
                 true
             }
             "exit" => {
-                let code = rest.first().map_or(Some(self.last_status), |c| c.parse().ok());
+                let code = rest
+                    .first()
+                    .map_or(Some(self.last_status), |c| c.parse().ok());
                 match code {
                     Some(c) => {
                         self.exit = Some(c);
@@ -219,7 +228,9 @@ impl Machine {
                         "=" | "==" => Some(a == b),
                         "!=" => Some(a != b),
                         "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge" => {
-                            let (Some(x), Some(y)) = (num(a), num(b)) else { return false };
+                            let (Some(x), Some(y)) = (num(a), num(b)) else {
+                                return false;
+                            };
                             Some(match *op {
                                 "-eq" => x == y,
                                 "-ne" => x != y,
@@ -237,7 +248,9 @@ impl Machine {
                     // whose content is not simulated.
                     ["-f", a] | ["-e", a] if self.files.contains_key(*a) => Some(true),
                     // With no artifact of unknown content around, other files do not exist.
-                    ["-f", _] | ["-e", _] if !self.files.values().any(|v| v == UNKNOWN_CONTENT) => Some(false),
+                    ["-f", _] | ["-e", _] if !self.files.values().any(|v| v == UNKNOWN_CONTENT) => {
+                        Some(false)
+                    }
                     [a] => Some(!a.is_empty()),
                     _ => None,
                 };
@@ -303,15 +316,23 @@ impl Machine {
                 }
                 true
             }
-            Some("cat") => self.exec(&argv.to_vec()),
-            Some("sleep") => self.exec(&argv.to_vec()),
+            Some("cat") => self.exec(argv),
+            Some("sleep") => self.exec(argv),
             Some("exit") => {
                 self.exit = Some(arg(1).and_then(|c| c.parse().ok()).unwrap_or(0));
                 true
             }
             Some("assert_contains") | Some("assert_equals") => {
-                let (Some(file), Some(want)) = (arg(1), arg(2)) else { return false };
-                let Some(have) = self.files.get(file).filter(|t| t.as_str() != UNKNOWN_CONTENT) else { return false };
+                let (Some(file), Some(want)) = (arg(1), arg(2)) else {
+                    return false;
+                };
+                let Some(have) = self
+                    .files
+                    .get(file)
+                    .filter(|t| t.as_str() != UNKNOWN_CONTENT)
+                else {
+                    return false;
+                };
                 let ok = if arg(0) == Some("assert_equals") {
                     have.trim_end() == want
                 } else {
@@ -329,7 +350,9 @@ impl Machine {
     /// A recognised subset of POSIX shell: simple commands joined by `;`, `&&`, `||` and newlines,
     /// with `>`, `>>` and `| tee FILE`.
     fn shell(&mut self, script: &str) -> bool {
-        let Some(words) = shell_words(script) else { return false };
+        let Some(words) = shell_words(script) else {
+            return false;
+        };
         self.block(&words, 0)
     }
 
@@ -367,7 +390,9 @@ impl Machine {
                     }
                     k += 1;
                 }
-                let (Some(t), Some(f)) = (then_at, fi_at) else { return false };
+                let (Some(t), Some(f)) = (then_at, fi_at) else {
+                    return false;
+                };
                 if !skip {
                     if !self.block(&words[i + 1..t], depth + 1) {
                         return false;
@@ -448,7 +473,9 @@ impl Machine {
                 out.push_str(self.vars.get(&inner[..end])?.as_str()?);
                 rest = &inner[end + 1..];
             } else {
-                let len = after.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(after.len());
+                let len = after
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
                 if len == 0 {
                     return None;
                 }
@@ -467,14 +494,19 @@ impl Machine {
             if words.len() == 1 {
                 if let Some((name, value)) = first.split_once('=') {
                     if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
-                        let Some(v) = self.expand(value) else { return false };
+                        let Some(v) = self.expand(value) else {
+                            return false;
+                        };
                         self.vars.insert(name.to_string(), Json::String(v));
                         self.last_status = 0;
                         return true;
                     }
                 }
             }
-            if matches!(first.as_str(), "if" | "for" | "while" | "case" | "function" | "then" | "fi" | "do" | "done") {
+            if matches!(
+                first.as_str(),
+                "if" | "for" | "while" | "case" | "function" | "then" | "fi" | "do" | "done"
+            ) {
                 return false;
             }
         }
@@ -506,7 +538,9 @@ impl Machine {
             if w.contains('`') {
                 return false;
             }
-            let Some(w) = self.expand(w) else { return false };
+            let Some(w) = self.expand(w) else {
+                return false;
+            };
             argv.push(w);
             i += 1;
         }
@@ -557,7 +591,11 @@ impl Machine {
                 return false;
             }
             let line = line.trim();
-            if line.is_empty() || line.starts_with('#') || line.starts_with("import ") || line.starts_with("from ") {
+            if line.is_empty()
+                || line.starts_with('#')
+                || line.starts_with("import ")
+                || line.starts_with("from ")
+            {
                 continue;
             }
             if line.ends_with(':') {
@@ -572,7 +610,9 @@ impl Machine {
             if let Some(arg) = call("print") {
                 let mut parts = Vec::new();
                 for a in split_args(arg) {
-                    let Some(v) = self.py_eval(&a) else { return false };
+                    let Some(v) = self.py_eval(&a) else {
+                        return false;
+                    };
                     parts.push(py_str(&v));
                 }
                 self.stdout.push_str(&parts.join(" "));
@@ -582,7 +622,9 @@ impl Machine {
                 if args.len() != 2 || args[1].trim() != "sys.stdout" {
                     return false;
                 }
-                let Some(v) = self.py_eval(&args[0]) else { return false };
+                let Some(v) = self.py_eval(&args[0]) else {
+                    return false;
+                };
                 self.stdout.push_str(&py_json(&v));
             } else if let Some(arg) = call("sys.exit").or_else(|| call("exit")) {
                 let Ok(code) = (if arg.is_empty() { Ok(0) } else { arg.parse() }) else {
@@ -591,14 +633,23 @@ impl Machine {
                 self.exit = Some(code);
                 return true;
             } else if let Some(arg) = call("time.sleep") {
-                let Ok(secs) = arg.parse::<f64>() else { return false };
-                self.slept = self.slept.saturating_add((secs.max(0.0) * 1000.0) as Millis);
+                let Ok(secs) = arg.parse::<f64>() else {
+                    return false;
+                };
+                self.slept = self
+                    .slept
+                    .saturating_add((secs.max(0.0) * 1000.0) as Millis);
             } else if let Some((name, value)) = line.split_once('=') {
                 let name = name.trim();
-                if value.starts_with('=') || name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                if value.starts_with('=')
+                    || name.is_empty()
+                    || !name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                {
                     return false;
                 }
-                let Some(v) = self.py_eval(value) else { return false };
+                let Some(v) = self.py_eval(value) else {
+                    return false;
+                };
                 self.vars.insert(name.to_string(), v);
             } else {
                 return false;
@@ -613,12 +664,19 @@ impl Machine {
         if let (Some(i), Some(e)) = (find_top(src, " if "), find_top(src, " else ")) {
             if i < e {
                 let cond = self.py_eval(&src[i + 4..e])?;
-                let pick = if py_truthy(&cond) { &src[..i] } else { &src[e + 6..] };
+                let pick = if py_truthy(&cond) {
+                    &src[..i]
+                } else {
+                    &src[e + 6..]
+                };
                 return self.py_eval(pick);
             }
         }
         // Dict and list literals, element by element (values may be any expression).
-        if src.starts_with('{') && src.ends_with('}') && find_close_brace(src) == Some(src.len() - 1) {
+        if src.starts_with('{')
+            && src.ends_with('}')
+            && find_close_brace(src) == Some(src.len() - 1)
+        {
             let mut map = serde_json::Map::new();
             for entry in split_args(&src[1..src.len() - 1]) {
                 let i = find_top(&entry, ":")?;
@@ -637,7 +695,10 @@ impl Machine {
             }
             return Some(Json::Array(items));
         }
-        if let Some(inner) = src.strip_prefix("json.dumps(").and_then(|r| r.strip_suffix(')')) {
+        if let Some(inner) = src
+            .strip_prefix("json.dumps(")
+            .and_then(|r| r.strip_suffix(')'))
+        {
             return Some(Json::String(py_json(&self.py_eval(inner)?)));
         }
         if let Some(lit) = python_literal(src) {
@@ -648,7 +709,13 @@ impl Machine {
         // Replace random calls with values from the seeded generator.
         let mut text = src.to_string();
         for _ in 0..16 {
-            let Some(at) = ["random.randint(", "random.choice(", "random.random("].iter().filter_map(|f| text.find(f).map(|i| (i, *f))).min() else { break };
+            let Some(at) = ["random.randint(", "random.choice(", "random.random("]
+                .iter()
+                .filter_map(|f| text.find(f).map(|i| (i, *f)))
+                .min()
+            else {
+                break;
+            };
             let (i, f) = at;
             let open = i + f.len();
             let close = open + find_close(&text[open..])?;
@@ -663,7 +730,9 @@ impl Machine {
                     (a + self.rng.below((b - a + 1) as u64) as i64).to_string()
                 }
                 "random.choice(" => {
-                    let Json::Array(items) = self.py_eval(args.first()?)? else { return None };
+                    let Json::Array(items) = self.py_eval(args.first()?)? else {
+                        return None;
+                    };
                     if items.is_empty() {
                         return None;
                     }
@@ -673,81 +742,82 @@ impl Machine {
             };
             text.replace_range(i..close + 1, &value);
         }
-        let text = text.replace("True", "true").replace("False", "false").replace("None", "nil").replace("str(", "string(");
-        let vars: serde_json::Map<String, Json> = self.vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-        expr::eval(&text, &vars, Dialect::Expr).ok().filter(|v| !v.is_null() || text == "nil")
+        let text = text
+            .replace("True", "true")
+            .replace("False", "false")
+            .replace("None", "nil")
+            .replace("str(", "string(");
+        let vars: serde_json::Map<String, Json> = self
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        expr::eval(&text, &vars, Dialect::Expr)
+            .ok()
+            .filter(|v| !v.is_null() || text == "nil")
     }
 }
-/// The position of `pat` outside brackets and quotes.
-fn find_top(s: &str, pat: &str) -> Option<usize> {
+/// Walks `s` outside quoted strings, calling `f(offset, char, depth)` with the bracket depth
+/// before the character, until `f` returns a value.
+fn scan<R>(s: &str, mut f: impl FnMut(usize, char, i32) -> Option<R>) -> Option<R> {
     let (mut depth, mut quote) = (0i32, None::<char>);
     for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => depth -= 1,
-            (None, _) if depth == 0 && s[i..].starts_with(pat) => return Some(i),
-            _ => {}
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
         }
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+            continue;
+        }
+        if let Some(r) = f(i, c, depth) {
+            return Some(r);
+        }
+        depth += bracket_delta(c);
     }
     None
 }
 
-/// How many brackets a line leaves open (outside quotes).
-fn bracket_balance(line: &str) -> i32 {
-    let (mut depth, mut quote) = (0i32, None::<char>);
-    for c in line.chars() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '#') => break,
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => depth -= 1,
-            _ => {}
-        }
+fn bracket_delta(c: char) -> i32 {
+    match c {
+        '(' | '[' | '{' => 1,
+        ')' | ']' | '}' => -1,
+        _ => 0,
     }
-    depth
+}
+
+/// The position of `pat` outside brackets and quotes.
+fn find_top(s: &str, pat: &str) -> Option<usize> {
+    scan(s, |i, _, depth| {
+        (depth == 0 && s[i..].starts_with(pat)).then_some(i)
+    })
+}
+
+/// How many brackets a line leaves open (outside quotes and comments).
+fn bracket_balance(line: &str) -> i32 {
+    let mut balance = 0;
+    scan(line, |_, c, depth| {
+        if c == '#' {
+            return Some(());
+        }
+        balance = depth + bracket_delta(c);
+        None
+    });
+    balance
 }
 
 /// The offset of the `}` closing the `{` at offset 0.
 fn find_close_brace(s: &str) -> Option<usize> {
-    let (mut depth, mut quote) = (0i32, None::<char>);
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
+    scan(s, |i, c, depth| {
+        (bracket_delta(c) < 0 && depth == 1).then_some(i)
+    })
 }
 
 /// The offset of the `)` closing an already opened bracket.
 fn find_close(s: &str) -> Option<usize> {
-    let (mut depth, mut quote) = (0i32, None::<char>);
-    for (i, c) in s.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '"' | '\'') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')') if depth == 0 => return Some(i),
-            (None, ')' | ']' | '}') => depth -= 1,
-            _ => {}
-        }
-    }
-    None
+    scan(s, |i, c, depth| (c == ')' && depth == 0).then_some(i))
 }
 
 /// Splits call arguments at top-level commas.
@@ -784,7 +854,13 @@ fn py_str(v: &Json) -> String {
         Json::Null => "None".into(),
         Json::Number(n) => n.to_string(),
         Json::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
-        Json::Object(m) => format!("{{{}}}", m.iter().map(|(k, v)| format!("'{k}': {}", py_repr(v))).collect::<Vec<_>>().join(", ")),
+        Json::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("'{k}': {}", py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }
 
@@ -799,7 +875,13 @@ fn py_repr(v: &Json) -> String {
 fn py_json(v: &Json) -> String {
     match v {
         Json::Array(a) => format!("[{}]", a.iter().map(py_json).collect::<Vec<_>>().join(", ")),
-        Json::Object(m) => format!("{{{}}}", m.iter().map(|(k, v)| format!("{}: {}", Json::String(k.clone()), py_json(v))).collect::<Vec<_>>().join(", ")),
+        Json::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", Json::String(k.clone()), py_json(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         other => other.to_string(),
     }
 }
@@ -807,7 +889,11 @@ fn py_json(v: &Json) -> String {
 fn python_literal(arg: &str) -> Option<String> {
     let arg = arg.trim();
     if let Ok(n) = arg.parse::<f64>() {
-        return Some(if n.fract() == 0.0 && !arg.contains('.') { format!("{}", n as i64) } else { arg.to_string() });
+        return Some(if n.fract() == 0.0 && !arg.contains('.') {
+            format!("{}", n as i64)
+        } else {
+            arg.to_string()
+        });
     }
     let (prefix_f, body) = match arg.strip_prefix('f') {
         Some(b) => (true, b),
@@ -824,7 +910,12 @@ fn python_literal(arg: &str) -> Option<String> {
     if prefix_f && inner.contains('{') {
         return None;
     }
-    Some(inner.replace("\\n", "\n").replace("\\t", "\t").replace(&format!("\\{quote}"), &quote.to_string()))
+    Some(
+        inner
+            .replace("\\n", "\n")
+            .replace("\\t", "\t")
+            .replace(&format!("\\{quote}"), &quote.to_string()),
+    )
 }
 
 enum Word {
@@ -980,25 +1071,60 @@ mod tests {
 
     #[test]
     fn python_print_and_exit() {
-        let b = simulate("python:3.9", &s(&["python"]), &s(&["-c", "print('Training resnet...')"]), None, &BTreeMap::new(), 1);
+        let b = simulate(
+            "python:3.9",
+            &s(&["python"]),
+            &s(&["-c", "print('Training resnet...')"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
         assert_eq!(b.stdout, "Training resnet...\n");
         assert!(b.recognised);
-        let b = simulate("python", &s(&["python"]), &[], Some("import sys\nsys.exit(3)\n"), &BTreeMap::new(), 1);
+        let b = simulate(
+            "python",
+            &s(&["python"]),
+            &[],
+            Some("import sys\nsys.exit(3)\n"),
+            &BTreeMap::new(),
+            1,
+        );
         assert_eq!(b.exit_code, 3);
     }
 
     #[test]
     fn shell_files_and_sleep() {
-        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["echo hi | tee /tmp/a; sleep 10; echo x > /tmp/b; cat /tmp/b"]), None, &BTreeMap::new(), 1);
+        let b = simulate(
+            "alpine",
+            &s(&["sh", "-c"]),
+            &s(&["echo hi | tee /tmp/a; sleep 10; echo x > /tmp/b; cat /tmp/b"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
         assert_eq!(b.stdout, "hi\nx\n");
         assert_eq!(b.files.get("/tmp/a").map(String::as_str), Some("hi\n"));
         assert_eq!(b.duration, COMMAND_DURATION + 10_000);
-        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["exit 2"]), None, &BTreeMap::new(), 1);
+        let b = simulate(
+            "alpine",
+            &s(&["sh", "-c"]),
+            &s(&["exit 2"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
         let b2 = simulate("alpine", &s(&["sh", "-xc"]), &s(&["N=3; if [ $(($N%2)) -eq 0 ]; then\n echo even > /tmp/e;\nelse\n echo odd > /tmp/e;\nfi; echo $((N/2))"]), None, &BTreeMap::new(), 1);
         assert_eq!(b2.files.get("/tmp/e").map(String::as_str), Some("odd\n"));
         assert_eq!(b2.stdout, "1\n");
         assert_eq!(b.exit_code, 2);
-        let b = simulate("alpine", &s(&["sh", "-c"]), &s(&["for i in 1 2; do echo $i; done"]), None, &BTreeMap::new(), 1);
+        let b = simulate(
+            "alpine",
+            &s(&["sh", "-c"]),
+            &s(&["for i in 1 2; do echo $i; done"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
         assert!(!b.recognised);
         assert_eq!(b.exit_code, 0);
     }
@@ -1006,24 +1132,58 @@ mod tests {
     #[test]
     fn python_random_uses_the_seed() {
         let src = "import random\nresult = \"heads\" if random.randint(0,1) == 0 else \"tails\"\nprint(result)\n";
-        let run = |seed| simulate("python", &s(&["python"]), &[], Some(src), &BTreeMap::new(), seed).stdout;
+        let run = |seed| {
+            simulate(
+                "python",
+                &s(&["python"]),
+                &[],
+                Some(src),
+                &BTreeMap::new(),
+                seed,
+            )
+            .stdout
+        };
         let outcomes: std::collections::BTreeSet<String> = (0..16).map(run).collect();
-        assert_eq!(outcomes.into_iter().collect::<Vec<_>>(), ["heads\n", "tails\n"]);
+        assert_eq!(
+            outcomes.into_iter().collect::<Vec<_>>(),
+            ["heads\n", "tails\n"]
+        );
         assert_eq!(run(3), run(3));
     }
 
     #[test]
     fn python_dicts_over_several_lines() {
         let src = "import json\ni = 3\nres = {\n  \"num\": i,\n  \"evenness\": \"even\" if i % 2 == 0 else \"odd\"\n}\nprint(json.dumps(res))\n";
-        let b = simulate("python", &s(&["python"]), &[], Some(src), &BTreeMap::new(), 1);
+        let b = simulate(
+            "python",
+            &s(&["python"]),
+            &[],
+            Some(src),
+            &BTreeMap::new(),
+            1,
+        );
         assert_eq!(b.stdout, "{\"evenness\": \"odd\", \"num\": 3}\n");
     }
 
     #[test]
     fn argosay() {
-        let b = simulate("argoproj/argosay:v2", &[], &s(&["echo", "v", "/tmp/o"]), None, &BTreeMap::new(), 1);
+        let b = simulate(
+            "argoproj/argosay:v2",
+            &[],
+            &s(&["echo", "v", "/tmp/o"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
         assert_eq!(b.files.get("/tmp/o").map(String::as_str), Some("v"));
-        let b = simulate("argoproj/argosay:v2", &[], &s(&["exit", "1"]), None, &BTreeMap::new(), 1);
+        let b = simulate(
+            "argoproj/argosay:v2",
+            &[],
+            &s(&["exit", "1"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
         assert_eq!(b.exit_code, 1);
     }
 }

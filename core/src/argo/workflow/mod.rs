@@ -48,7 +48,10 @@ impl NodePhase {
     }
     /// Succeeded, Failed or Error.
     pub fn completed(self) -> bool {
-        matches!(self, NodePhase::Succeeded | NodePhase::Failed | NodePhase::Error)
+        matches!(
+            self,
+            NodePhase::Succeeded | NodePhase::Failed | NodePhase::Error
+        )
     }
     /// Completed, Skipped or Omitted.
     pub fn fulfilled(self) -> bool {

@@ -34,13 +34,16 @@ impl Library {
         for m in &ms.items {
             let Some(spec) = m.spec() else {
                 if m.kind == Kind::ConfigMap {
-                    lib.config_maps.insert(m.name.clone(), config_map_data(&m.root));
+                    lib.config_maps
+                        .insert(m.name.clone(), config_map_data(&m.root));
                 }
                 continue;
             };
             match m.kind {
                 Kind::WorkflowTemplate => {
-                    lib.workflow_templates.entry(m.name.clone()).or_insert_with(|| spec.clone());
+                    lib.workflow_templates
+                        .entry(m.name.clone())
+                        .or_insert_with(|| spec.clone());
                 }
                 Kind::ClusterWorkflowTemplate => {
                     lib.cluster_workflow_templates
@@ -48,7 +51,8 @@ impl Library {
                         .or_insert_with(|| spec.clone());
                 }
                 Kind::ConfigMap => {
-                    lib.config_maps.insert(m.name.clone(), config_map_data(&m.root));
+                    lib.config_maps
+                        .insert(m.name.clone(), config_map_data(&m.root));
                 }
                 _ => {}
             }
@@ -110,7 +114,10 @@ impl Call {
     fn of(inv: &Invocation, base: &Base) -> Call {
         let mut arguments = inv.arguments.clone();
         for p in &mut arguments.parameters {
-            if p.value.as_deref().is_some_and(|v| v.contains(subst::SKIPPED_OUTPUT)) {
+            if p.value
+                .as_deref()
+                .is_some_and(|v| v.contains(subst::SKIPPED_OUTPUT))
+            {
                 p.value = None;
             }
         }
@@ -156,7 +163,9 @@ pub(super) struct State {
 }
 
 fn fnv64(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 impl WorkflowRun {
@@ -190,11 +199,19 @@ impl WorkflowRun {
         let mut globals = Scope::new();
         globals.insert("workflow.name".into(), sub.name.clone());
         globals.insert("workflow.namespace".into(), sub.namespace.clone());
-        globals.insert("workflow.uid".into(), format!("00000000-0000-4000-8000-{:012}", now));
-        globals.insert("workflow.mainEntrypoint".into(), spec.entrypoint.clone().unwrap_or_default());
+        globals.insert(
+            "workflow.uid".into(),
+            format!("00000000-0000-4000-8000-{:012}", now),
+        );
+        globals.insert(
+            "workflow.mainEntrypoint".into(),
+            spec.entrypoint.clone().unwrap_or_default(),
+        );
         globals.insert(
             "workflow.serviceAccountName".into(),
-            spec.service_account_name.clone().unwrap_or_else(|| "default".into()),
+            spec.service_account_name
+                .clone()
+                .unwrap_or_else(|| "default".into()),
         );
         globals.insert("workflow.creationTimestamp".into(), timestamp(now));
         globals.insert("workflow.priority".into(), "0".into());
@@ -222,12 +239,20 @@ impl WorkflowRun {
                 None => {}
             }
         }
-        globals.insert("workflow.parameters".into(), Json::Array(params).to_string());
+        globals.insert(
+            "workflow.parameters".into(),
+            Json::Array(params).to_string(),
+        );
         for a in &spec.arguments.artifacts {
             globals.insert(format!("workflow.artifacts.{}", a.name), String::new());
         }
-        let deadline = spec.active_deadline_seconds.map(|s| now.saturating_add(s * 1000));
-        let service_account = spec.service_account_name.clone().unwrap_or_else(|| "default".into());
+        let deadline = spec
+            .active_deadline_seconds
+            .map(|s| now.saturating_add(s * 1000));
+        let service_account = spec
+            .service_account_name
+            .clone()
+            .unwrap_or_else(|| "default".into());
         let mut run = WorkflowRun {
             name: sub.name,
             namespace: sub.namespace,
@@ -264,7 +289,11 @@ impl WorkflowRun {
         if !message.is_empty() {
             run.finish(now, WorkflowPhase::Error, message);
         } else if run.state.spec.entrypoint.is_none() {
-            run.finish(now, WorkflowPhase::Error, "spec.entrypoint is required".into());
+            run.finish(
+                now,
+                WorkflowPhase::Error,
+                "spec.entrypoint is required".into(),
+            );
         }
         run
     }
@@ -285,7 +314,11 @@ impl WorkflowRun {
 
     fn operate_once(&mut self, now: Millis) {
         if self.state.overflow {
-            self.finish(now, WorkflowPhase::Error, format!("simulation stopped: the workflow created more than {MAX_NODES} nodes"));
+            self.finish(
+                now,
+                WorkflowPhase::Error,
+                format!("simulation stopped: the workflow created more than {MAX_NODES} nodes"),
+            );
             return;
         }
         if let Some(d) = self.state.deadline {
@@ -296,7 +329,11 @@ impl WorkflowRun {
                         self.mark(i, now, NodePhase::Failed, "Step exceeded its deadline");
                     }
                 }
-                self.finish(now, WorkflowPhase::Failed, "Step exceeded its deadline".into());
+                self.finish(
+                    now,
+                    WorkflowPhase::Failed,
+                    "Step exceeded its deadline".into(),
+                );
                 return;
             }
         }
@@ -305,11 +342,22 @@ impl WorkflowRun {
         let mut args = self.state.spec.arguments.clone();
         // The entrypoint receives the workflow's arguments as resolved (configMapKeyRef, ...).
         for p in &mut args.parameters {
-            if let Some(v) = self.state.globals.get(&format!("workflow.parameters.{}", p.name)) {
+            if let Some(v) = self
+                .state
+                .globals
+                .get(&format!("workflow.parameters.{}", p.name))
+            {
                 p.value = Some(v.clone());
             }
         }
-        let Some(root) = self.execute(now, &name, &name, Call::named(&entry, args), None, &Scope::new()) else {
+        let Some(root) = self.execute(
+            now,
+            &name,
+            &name,
+            Call::named(&entry, args),
+            None,
+            &Scope::new(),
+        ) else {
             return;
         };
         self.run_workflow_hooks(now, false);
@@ -322,8 +370,12 @@ impl WorkflowRun {
             NodePhase::Error => "Error",
             _ => "Succeeded",
         };
-        self.state.globals.insert("workflow.status".into(), status.into());
-        self.state.globals.insert("workflow.failures".into(), self.failures());
+        self.state
+            .globals
+            .insert("workflow.status".into(), status.into());
+        self.state
+            .globals
+            .insert("workflow.failures".into(), self.failures());
         self.state.globals.insert(
             "workflow.duration".into(),
             format!("{}", (now - self.started_at) as f64 / 1000.0),
@@ -336,7 +388,10 @@ impl WorkflowRun {
             .map(|t| Call::named(&t, Arguments::default()))
             .or_else(|| {
                 let h = self.state.spec.hooks.iter().find(|h| h.name == "exit")?;
-                let mut c = Call::named(h.template.as_deref().unwrap_or_default(), h.arguments.clone());
+                let mut c = Call::named(
+                    h.template.as_deref().unwrap_or_default(),
+                    h.arguments.clone(),
+                );
                 c.template_ref = h.template_ref.clone();
                 if c.template_ref.is_some() {
                     c.template = None;
@@ -346,7 +401,9 @@ impl WorkflowRun {
         let mut exit_node = None;
         if let Some(call) = exit {
             let en = format!("{name}.onExit");
-            let Some(e) = self.execute(now, &en, &en, call, None, &Scope::new()) else { return };
+            let Some(e) = self.execute(now, &en, &en, call, None, &Scope::new()) else {
+                return;
+            };
             if !self.nodes[e].phase.fulfilled() {
                 return;
             }
@@ -370,7 +427,14 @@ impl WorkflowRun {
     /// Runs workflow-level lifecycle hooks whose expression holds; true when all started hooks
     /// are fulfilled.
     fn run_workflow_hooks(&mut self, now: Millis, root_done: bool) -> bool {
-        let hooks: Vec<_> = self.state.spec.hooks.iter().filter(|h| h.name != "exit").cloned().collect();
+        let hooks: Vec<_> = self
+            .state
+            .spec
+            .hooks
+            .iter()
+            .filter(|h| h.name != "exit")
+            .cloned()
+            .collect();
         let mut all_done = true;
         for h in hooks {
             let node_name = format!("{}.hooks.{}", self.name, h.name);
@@ -386,7 +450,10 @@ impl WorkflowRun {
                 }
                 self.state.fired_hooks.insert(node_name.clone());
             }
-            let mut call = Call::named(h.template.as_deref().unwrap_or_default(), h.arguments.clone());
+            let mut call = Call::named(
+                h.template.as_deref().unwrap_or_default(),
+                h.arguments.clone(),
+            );
             if h.template_ref.is_some() {
                 call.template = None;
                 call.template_ref = h.template_ref.clone();
@@ -400,8 +467,14 @@ impl WorkflowRun {
 
     fn add_node_status_vars(&self, vars: &mut serde_json::Map<String, Json>) {
         for n in &self.nodes {
-            vars.insert(format!("steps.{}.status", n.display_name), Json::String(n.phase.as_str().into()));
-            vars.insert(format!("tasks.{}.status", n.display_name), Json::String(n.phase.as_str().into()));
+            vars.insert(
+                format!("steps.{}.status", n.display_name),
+                Json::String(n.phase.as_str().into()),
+            );
+            vars.insert(
+                format!("tasks.{}.status", n.display_name),
+                Json::String(n.phase.as_str().into()),
+            );
         }
     }
 
@@ -426,13 +499,19 @@ impl WorkflowRun {
         for i in 0..self.nodes.len() {
             if !self.nodes[i].phase.fulfilled() {
                 self.state.pods.remove(&i);
-                self.mark(i, now, NodePhase::Failed, "workflow shutdown with strategy: Terminate");
+                self.mark(
+                    i,
+                    now,
+                    NodePhase::Failed,
+                    "workflow shutdown with strategy: Terminate",
+                );
             }
         }
         self.phase = phase;
         self.message = message;
         self.finished_at = Some(now);
-        self.trace.record(now, self.name.clone(), "phase", phase.as_str());
+        self.trace
+            .record(now, self.name.clone(), "phase", phase.as_str());
     }
 
     // ----- nodes -----
@@ -490,7 +569,8 @@ impl WorkflowRun {
         if phase.fulfilled() {
             n.finished_at = Some(now);
         }
-        self.trace.record(now, n.id.clone(), "phase", phase.as_str());
+        self.trace
+            .record(now, n.id.clone(), "phase", phase.as_str());
         self.state.changed = true;
     }
 
@@ -512,7 +592,12 @@ impl WorkflowRun {
                 continue;
             }
             under.push(n);
-            stack.extend(self.nodes[n].children.iter().filter_map(|id| self.by_id.get(id).copied()));
+            stack.extend(
+                self.nodes[n]
+                    .children
+                    .iter()
+                    .filter_map(|id| self.by_id.get(id).copied()),
+            );
         }
         // Children before parents, so a Retry node sees its attempt stopped.
         for &i in under.iter().rev() {
@@ -547,18 +632,45 @@ impl WorkflowRun {
             Ok(r) => r,
             Err(msg) => {
                 let t = call.template.clone().unwrap_or_default();
-                return self.create(now, name, display, "Pod", NodePhase::Error, &msg, parent, &t);
+                return self.create(
+                    now,
+                    name,
+                    display,
+                    "Pod",
+                    NodePhase::Error,
+                    &msg,
+                    parent,
+                    &t,
+                );
             }
         };
         let tname = resolved.tmpl.name.clone();
         let i = if resolved.tmpl.retry_strategy.is_some() && !call.retry_child {
-            self.create(now, name, display, "Retry", NodePhase::Running, "", parent, &tname)?
+            self.create(
+                now,
+                name,
+                display,
+                "Retry",
+                NodePhase::Running,
+                "",
+                parent,
+                &tname,
+            )?
         } else {
             let ty = resolved.tmpl.node_type();
-            let phase = if ty == "Pod" { NodePhase::Pending } else { NodePhase::Running };
+            let phase = if ty == "Pod" {
+                NodePhase::Pending
+            } else {
+                NodePhase::Running
+            };
             let i = self.create(now, name, display, ty, phase, "", parent, &tname)?;
             if matches!(resolved.tmpl.body, TemplateBody::Missing) {
-                self.mark(i, now, NodePhase::Error, &format!("template '{tname}' has no body (container, script, dag, steps, ...)"));
+                self.mark(
+                    i,
+                    now,
+                    NodePhase::Error,
+                    &format!("template '{tname}' has no body (container, script, dag, steps, ...)"),
+                );
                 return Some(i);
             }
             i
@@ -568,7 +680,9 @@ impl WorkflowRun {
         if ty == "Pod" || ty == "HTTP" {
             self.start_pod(i, now);
         } else if ty == "Suspend" {
-            let Some(r) = self.state.resolved.get(&i).cloned() else { return Some(i) };
+            let Some(r) = self.state.resolved.get(&i).cloned() else {
+                return Some(i);
+            };
             let until = match &r.tmpl.body {
                 TemplateBody::Suspend { duration: Some(d) } => parse_duration(d).map(|d| now + d),
                 _ => None,
@@ -589,7 +703,9 @@ impl WorkflowRun {
             "Suspend" => {
                 if let Some(Some(u)) = self.state.suspend_until.get(&i) {
                     if now >= *u {
-                        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
+                        let Some(r) = self.state.resolved.get(&i).cloned() else {
+                            return;
+                        };
                         for p in &r.tmpl.outputs.parameters {
                             let v = p
                                 .value_from
@@ -620,12 +736,26 @@ impl WorkflowRun {
             } else {
                 self.state.library.workflow_templates.get(&r.name)
             };
-            let kind = if r.cluster_scope { "clusterworkflowtemplates" } else { "workflowtemplates" };
-            let spec = spec.ok_or_else(|| format!("{kind}.argoproj.io \"{}\" not found", r.name))?;
+            let kind = if r.cluster_scope {
+                "clusterworkflowtemplates"
+            } else {
+                "workflowtemplates"
+            };
+            let spec =
+                spec.ok_or_else(|| format!("{kind}.argoproj.io \"{}\" not found", r.name))?;
             let t = find_template(spec, &r.template).ok_or_else(|| {
-                format!("template {} not found in workflow template {}", r.template, r.name)
+                format!(
+                    "template {} not found in workflow template {}",
+                    r.template, r.name
+                )
             })?;
-            (t.clone(), Base::Ref { cluster: r.cluster_scope, name: r.name.clone() })
+            (
+                t.clone(),
+                Base::Ref {
+                    cluster: r.cluster_scope,
+                    name: r.name.clone(),
+                },
+            )
         } else {
             let name = call.template.clone().unwrap_or_default();
             let found = match &call.base {
@@ -639,7 +769,10 @@ impl WorkflowRun {
                     lib.get(wft).and_then(|s| find_template(s, &name)).cloned()
                 }
             };
-            (found.ok_or_else(|| format!("template name '{name}' undefined"))?, call.base.clone())
+            (
+                found.ok_or_else(|| format!("template name '{name}' undefined"))?,
+                call.base.clone(),
+            )
         };
         let parsed = Template::parse(&raw, &mut Vec::new());
         let mut scope = self.state.globals.clone();
@@ -712,7 +845,13 @@ impl WorkflowRun {
         if tmpl.retry_strategy.is_none() {
             tmpl.retry_strategy = self.state.spec.retry_strategy.clone();
         }
-        Ok(Resolved { tmpl, base, scope, call: call.clone(), files })
+        Ok(Resolved {
+            tmpl,
+            base,
+            scope,
+            call: call.clone(),
+            files,
+        })
     }
 
     /// The content of an artifact reference `{{steps.a.outputs.artifacts.b}}` (already
@@ -727,8 +866,12 @@ impl WorkflowRun {
     // ----- retries -----
 
     fn advance_retry(&mut self, i: usize, now: Millis) {
-        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
-        let Some(rs) = r.tmpl.retry_strategy.clone() else { return };
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return;
+        };
+        let Some(rs) = r.tmpl.retry_strategy.clone() else {
+            return;
+        };
         let children: Vec<usize> = self.nodes[i]
             .children
             .iter()
@@ -751,7 +894,8 @@ impl WorkflowRun {
         };
         if !self.nodes[last].phase.fulfilled() {
             self.advance(last, now);
-            self.nodes[i].daemoned = self.nodes[last].daemoned && !self.nodes[last].phase.fulfilled();
+            self.nodes[i].daemoned =
+                self.nodes[last].daemoned && !self.nodes[last].phase.fulfilled();
             if !self.nodes[last].phase.fulfilled() {
                 return;
             }
@@ -804,7 +948,10 @@ impl WorkflowRun {
                     return;
                 }
             }
-            let at = self.nodes[last].finished_at.unwrap_or(now).saturating_add(wait);
+            let at = self.nodes[last]
+                .finished_at
+                .unwrap_or(now)
+                .saturating_add(wait);
             if now < at {
                 let msg = format!("Backoff for {}", format_duration(wait));
                 if self.nodes[i].message != msg {
@@ -821,22 +968,39 @@ impl WorkflowRun {
     // ----- pods -----
 
     fn start_pod(&mut self, i: usize, now: Millis) {
-        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return;
+        };
         let tmpl = &r.tmpl;
         let seed = self.state.seed ^ fnv64(&self.nodes[i].name);
         let mut b = match &tmpl.body {
-            TemplateBody::Container { command, args, image } => {
+            TemplateBody::Container {
+                command,
+                args,
+                image,
+            } => container::simulate(image, command, args, None, &r.files, seed),
+            TemplateBody::Script {
+                command,
+                args,
+                source,
+                image,
+            } if source.trim().is_empty() => {
                 container::simulate(image, command, args, None, &r.files, seed)
             }
-            TemplateBody::Script { command, args, source, image } if source.trim().is_empty() => {
-                container::simulate(image, command, args, None, &r.files, seed)
-            }
-            TemplateBody::Script { command, source, image, .. } => {
-                container::simulate(image, command, &[], Some(source), &r.files, seed)
-            }
+            TemplateBody::Script {
+                command,
+                source,
+                image,
+                ..
+            } => container::simulate(image, command, &[], Some(source), &r.files, seed),
             TemplateBody::ContainerSet { containers } => {
-                let mut all = Behaviour { recognised: true, files: r.files.clone(), ..Behaviour::default() };
-                for (cname, command, args, _) in containers {
+                let mut all = Behaviour {
+                    recognised: true,
+                    files: r.files.clone(),
+                    ..Behaviour::default()
+                };
+                for c in containers {
+                    let (cname, command, args) = (&c.name, &c.command, &c.args);
                     let one = container::simulate("", command, args, None, &all.files, seed);
                     all.duration = all.duration.max(one.duration);
                     all.files = one.files;
@@ -850,7 +1014,12 @@ impl WorkflowRun {
                 }
                 all
             }
-            _ => Behaviour { duration: container::COMMAND_DURATION, recognised: true, files: r.files.clone(), ..Behaviour::default() },
+            _ => Behaviour {
+                duration: container::COMMAND_DURATION,
+                recognised: true,
+                files: r.files.clone(),
+                ..Behaviour::default()
+            },
         };
         let display = self.nodes[i].display_name.clone();
         let base_display = display.split('(').next().unwrap_or(&display).to_string();
@@ -875,7 +1044,11 @@ impl WorkflowRun {
             b.recognised = true;
         }
         // A mount of a volume the workflow does not declare: the pod cannot be created.
-        if let Some(v) = tmpl.volume_mounts.iter().find(|v| !self.state.spec.volumes.contains(v) && !tmpl.volumes.contains(v)) {
+        if let Some(v) = tmpl
+            .volume_mounts
+            .iter()
+            .find(|v| !self.state.spec.volumes.contains(v) && !tmpl.volumes.contains(v))
+        {
             let msg = format!("volume '{v}' not found in workflow spec");
             self.mark(i, now, NodePhase::Error, &msg);
             return;
@@ -889,35 +1062,67 @@ impl WorkflowRun {
         if let Some(l) = limit {
             if b.duration > l {
                 b.duration = l;
-                deadline_message = Some("Pod was active on the node longer than the specified deadline".to_string());
+                deadline_message = Some(
+                    "Pod was active on the node longer than the specified deadline".to_string(),
+                );
             }
         }
         let finish_at = now.saturating_add(b.duration);
         self.wakes.push(finish_at);
-        self.state.pods.insert(i, Pod { finish_at, behaviour: b, deadline_message });
+        self.state.pods.insert(
+            i,
+            Pod {
+                finish_at,
+                behaviour: b,
+                deadline_message,
+            },
+        );
         self.mark(i, now, NodePhase::Running, "");
         if tmpl.daemon {
             self.nodes[i].daemoned = true;
-            self.trace.record(now, self.nodes[i].id.clone(), "daemoned", "true");
+            self.trace
+                .record(now, self.nodes[i].id.clone(), "daemoned", "true");
         }
     }
 
     fn advance_pod(&mut self, i: usize, now: Millis) {
-        let Some(pod) = self.state.pods.get(&i) else { return };
+        let Some(pod) = self.state.pods.get(&i) else {
+            return;
+        };
         if pod.finish_at > now {
             return;
         }
-        let Some(pod) = self.state.pods.remove(&i) else { return };
-        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
+        let Some(pod) = self.state.pods.remove(&i) else {
+            return;
+        };
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return;
+        };
         let b = &pod.behaviour;
         let stdout = b.stdout.strip_suffix('\n').unwrap_or(&b.stdout).to_string();
         let mut outputs = Outputs {
-            result: matches!(r.tmpl.body, TemplateBody::Container { .. } | TemplateBody::Script { .. } | TemplateBody::ContainerSet { .. } | TemplateBody::Data | TemplateBody::Http { .. }).then(|| stdout.clone()),
+            result: matches!(
+                r.tmpl.body,
+                TemplateBody::Container { .. }
+                    | TemplateBody::Script { .. }
+                    | TemplateBody::ContainerSet { .. }
+                    | TemplateBody::Data
+                    | TemplateBody::Http { .. }
+            )
+            .then(|| stdout.clone()),
             exit_code: Some(b.exit_code),
             ..Outputs::default()
         };
-        let mut phase = if b.exit_code == 0 { NodePhase::Succeeded } else { NodePhase::Failed };
-        let mut message = if b.exit_code == 0 { String::new() } else { format!("Error (exit code {})", b.exit_code) };
+        let mut phase = if b.exit_code == 0 {
+            NodePhase::Succeeded
+        } else {
+            NodePhase::Failed
+        };
+        let mut message = if b.exit_code == 0 {
+            String::new()
+        } else {
+            format!("Error (exit code {})", b.exit_code)
+        };
         if let Some(m) = &pod.deadline_message {
             phase = NodePhase::Failed;
             message = m.clone();
@@ -938,20 +1143,33 @@ impl WorkflowRun {
             } else if let Some(path) = vf.and_then(|v| v.path.as_ref()) {
                 b.files
                     .get(path)
-                    .map(|s| if s == container::UNKNOWN_CONTENT { String::new() } else { s.trim_end().to_string() })
+                    .map(|s| {
+                        if s == container::UNKNOWN_CONTENT {
+                            String::new()
+                        } else {
+                            s.trim_end().to_string()
+                        }
+                    })
                     .or_else(|| vf.and_then(|v| v.default.clone()))
                     .or_else(|| (!b.recognised).then(String::new))
             } else if let Some(e) = vf.and_then(|v| v.expression.as_ref()) {
                 subst::eval_expression(e, &scope).ok().flatten()
             } else if let Some(jp) = vf.and_then(|v| v.json_path.as_ref()) {
-                expr::jsonpath(&Json::String(stdout.clone()), jp).ok().map(|v| json_text(&v))
+                expr::jsonpath(&Json::String(stdout.clone()), jp)
+                    .ok()
+                    .map(|v| json_text(&v))
             } else {
-                p.value.clone().or_else(|| vf.and_then(|v| v.default.clone())).or_else(|| vf.is_some().then(String::new))
+                p.value
+                    .clone()
+                    .or_else(|| vf.and_then(|v| v.default.clone()))
+                    .or_else(|| vf.is_some().then(String::new))
             };
             match value {
                 Some(v) => {
                     if let Some(g) = &p.global_name {
-                        self.state.globals.insert(format!("workflow.outputs.parameters.{g}"), v.clone());
+                        self.state
+                            .globals
+                            .insert(format!("workflow.outputs.parameters.{g}"), v.clone());
                     }
                     outputs.parameters.insert(p.name.clone(), v);
                 }
@@ -967,18 +1185,28 @@ impl WorkflowRun {
             let content = a.path.as_ref().and_then(|p| {
                 b.files.get(p).cloned().or_else(|| {
                     let prefix = format!("{}/", p.trim_end_matches('/'));
-                    let inside: Vec<_> = b.files.iter().filter(|(k, _)| k.starts_with(&prefix)).map(|(_, v)| v.clone()).collect();
+                    let inside: Vec<_> = b
+                        .files
+                        .iter()
+                        .filter(|(k, _)| k.starts_with(&prefix))
+                        .map(|(_, v)| v.clone())
+                        .collect();
                     (!inside.is_empty()).then(|| inside.concat())
                 })
             });
-            let content = content.or_else(|| a.raw.clone()).or_else(|| (!b.recognised || a.optional).then(String::new));
+            let content = content
+                .or_else(|| a.raw.clone())
+                .or_else(|| (!b.recognised || a.optional).then(String::new));
             match content {
                 Some(c) => {
                     outputs.artifacts.insert(a.name.clone(), c);
                 }
                 None if phase == NodePhase::Succeeded => {
                     phase = NodePhase::Error;
-                    message = format!("failed to save outputs: open {}: no such file or directory", a.path.clone().unwrap_or_default());
+                    message = format!(
+                        "failed to save outputs: open {}: no such file or directory",
+                        a.path.clone().unwrap_or_default()
+                    );
                 }
                 None => {}
             }
@@ -991,15 +1219,28 @@ impl WorkflowRun {
     // ----- steps -----
 
     fn advance_steps(&mut self, i: usize, now: Millis) {
-        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
-        let TemplateBody::Steps { groups } = &r.tmpl.body else { return };
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return;
+        };
+        let TemplateBody::Steps { groups } = &r.tmpl.body else {
+            return;
+        };
         let name = self.nodes[i].name.clone();
         let mut scope = r.scope.clone();
         for (gi, group) in groups.iter().enumerate() {
             let gname = format!("{name}[{gi}]");
             let g = match self.index.get(&gname) {
                 Some(&g) => g,
-                None => match self.create(now, &gname, &format!("[{gi}]"), "StepGroup", NodePhase::Running, "", Some(i), &r.tmpl.name) {
+                None => match self.create(
+                    now,
+                    &gname,
+                    &format!("[{gi}]"),
+                    "StepGroup",
+                    NodePhase::Running,
+                    "",
+                    Some(i),
+                    &r.tmpl.name,
+                ) {
                     Some(g) => g,
                     None => return,
                 },
@@ -1016,11 +1257,24 @@ impl WorkflowRun {
                         return;
                     }
                 };
-                let base_name = step.get("name").and_then(Node::as_str).unwrap_or_default().to_string();
+                let base_name = step
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .unwrap_or_default()
+                    .to_string();
                 if expansion.is_empty() {
                     let cname = format!("{gname}.{base_name}");
                     if !self.index.contains_key(&cname) {
-                        self.create(now, &cname, &base_name, "Skipped", NodePhase::Skipped, "Skipped, empty params", Some(g), "");
+                        self.create(
+                            now,
+                            &cname,
+                            &base_name,
+                            "Skipped",
+                            NodePhase::Skipped,
+                            "Skipped, empty params",
+                            Some(g),
+                            "",
+                        );
                     }
                     continue;
                 }
@@ -1032,7 +1286,16 @@ impl WorkflowRun {
                             match expr::eval_when(w) {
                                 Ok(true) => {}
                                 Ok(false) => {
-                                    if let Some(c) = self.create(now, &cname, &display, "Skipped", NodePhase::Skipped, &format!("when '{w}' evaluated false"), Some(g), "") {
+                                    if let Some(c) = self.create(
+                                        now,
+                                        &cname,
+                                        &display,
+                                        "Skipped",
+                                        NodePhase::Skipped,
+                                        &format!("when '{w}' evaluated false"),
+                                        Some(g),
+                                        "",
+                                    ) {
                                         self.skip_defaults(c, &inv, &r.base);
                                         results.push((c, inv));
                                     }
@@ -1050,7 +1313,14 @@ impl WorkflowRun {
                             continue;
                         }
                     }
-                    let Some(c) = self.execute(now, &cname, &display, Call::of(&inv, &r.base), Some(g), &Scope::new()) else {
+                    let Some(c) = self.execute(
+                        now,
+                        &cname,
+                        &display,
+                        Call::of(&inv, &r.base),
+                        Some(g),
+                        &Scope::new(),
+                    ) else {
                         return;
                     };
                     if !self.done(c) {
@@ -1092,7 +1362,10 @@ impl WorkflowRun {
     fn run_exit_handlers(&mut self, c: usize, inv: &Invocation, base: &Base, now: Millis) -> bool {
         let mut calls = Vec::new();
         if let Some(t) = &inv.on_exit {
-            calls.push((format!("{}.onExit", self.nodes[c].name), Call::named(t, Arguments::default())));
+            calls.push((
+                format!("{}.onExit", self.nodes[c].name),
+                Call::named(t, Arguments::default()),
+            ));
         }
         for h in &inv.hooks {
             let node_name = format!("{}.hooks.{}", self.nodes[c].name, h.name);
@@ -1106,7 +1379,10 @@ impl WorkflowRun {
                 false
             };
             if fire || self.index.contains_key(&node_name) {
-                let mut call = Call::named(h.template.as_deref().unwrap_or_default(), h.arguments.clone());
+                let mut call = Call::named(
+                    h.template.as_deref().unwrap_or_default(),
+                    h.arguments.clone(),
+                );
                 if h.template_ref.is_some() {
                     call.template = None;
                     call.template_ref = h.template_ref.clone();
@@ -1123,17 +1399,25 @@ impl WorkflowRun {
             call.base = base.clone();
             for p in &mut call.arguments.parameters {
                 if let Some(v) = &p.value {
-                    p.value = Some(subst::replace(v, &own, Strict::No).unwrap_or_else(|_| v.clone()));
+                    p.value =
+                        Some(subst::replace(v, &own, Strict::No).unwrap_or_else(|_| v.clone()));
                 }
             }
             for a in &mut call.arguments.artifacts {
                 if let Some(f) = &a.from {
-                    a.from = Some(subst::replace(f, &own, Strict::No).unwrap_or_else(|_| f.clone()));
+                    a.from =
+                        Some(subst::replace(f, &own, Strict::No).unwrap_or_else(|_| f.clone()));
                 }
             }
             let mut extra = Scope::new();
-            extra.insert(format!("steps.{d}.status"), self.nodes[c].phase.as_str().into());
-            extra.insert(format!("tasks.{d}.status"), self.nodes[c].phase.as_str().into());
+            extra.insert(
+                format!("steps.{d}.status"),
+                self.nodes[c].phase.as_str().into(),
+            );
+            extra.insert(
+                format!("tasks.{d}.status"),
+                self.nodes[c].phase.as_str().into(),
+            );
             if let Some(h) = self.execute(now, &n, &n, call, None, &extra) {
                 done &= self.nodes[h].phase.fulfilled();
             }
@@ -1144,7 +1428,11 @@ impl WorkflowRun {
     /// Expands a step or task: substitutes it and its loop (`withItems`, `withParam`,
     /// `withSequence`). `Ok(vec![])` means an empty loop.
     fn expand(&self, raw: &Node, scope: &Scope) -> Result<Vec<(String, Invocation)>, String> {
-        let name = raw.get("name").and_then(Node::as_str).unwrap_or_default().to_string();
+        let name = raw
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_string();
         let mut named = scope.clone();
         named.insert("steps.name".into(), name.clone());
         named.insert("tasks.name".into(), name.clone());
@@ -1155,11 +1443,19 @@ impl WorkflowRun {
                 Json::Array(a) => a,
                 other => vec![other],
             })
-        } else if let Some(p) = raw.get("withParam").and_then(|p| crate::argo::model::spec::value_text(Some(p))) {
+        } else if let Some(p) = raw
+            .get("withParam")
+            .and_then(|p| crate::argo::model::spec::value_text(Some(p)))
+        {
             let text = subst::replace(&p, scope, Strict::References)?;
             match serde_json::from_str::<Json>(&text) {
                 Ok(Json::Array(a)) => Some(a),
-                _ => return Err(format!("withParam value could not be parsed as a JSON list: {}", text.trim())),
+                _ => {
+                    return Err(format!(
+                        "withParam value could not be parsed as a JSON list: {}",
+                        text.trim()
+                    ))
+                }
             }
         } else if let Some(seq) = raw.get("withSequence") {
             let sub = subst::replace_node(seq, scope, Strict::References)?;
@@ -1170,7 +1466,12 @@ impl WorkflowRun {
         let strip = |n: &Node| -> Node {
             let mut n = n.clone();
             if let Value::Mapping(entries) = &mut n.value {
-                entries.retain(|e| !matches!(e.key.as_str(), Some("withItems" | "withParam" | "withSequence")));
+                entries.retain(|e| {
+                    !matches!(
+                        e.key.as_str(),
+                        Some("withItems" | "withParam" | "withSequence")
+                    )
+                });
             }
             n
         };
@@ -1199,10 +1500,16 @@ impl WorkflowRun {
         };
         let Some(items) = items else {
             let sub = subst::replace_node(&without_hooks(raw), scope, Strict::References)?;
-            return Ok(vec![(name, check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))?)]);
+            return Ok(vec![(
+                name,
+                check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))?,
+            )]);
         };
         if items.len() > MAX_NODES {
-            return Err(format!("loop of {} items exceeds the simulation's limit of {MAX_NODES} nodes", items.len()));
+            return Err(format!(
+                "loop of {} items exceeds the simulation's limit of {MAX_NODES} nodes",
+                items.len()
+            ));
         }
         let body = without_hooks(&strip(raw));
         let mut out = Vec::with_capacity(items.len());
@@ -1211,7 +1518,10 @@ impl WorkflowRun {
             s.retain(|k, _| k != "item" && !k.starts_with("item."));
             let desc = match item {
                 Json::Object(m) => {
-                    let mut vals: Vec<String> = m.iter().map(|(k, v)| format!("{k}:{}", go_fmt(v))).collect();
+                    let mut vals: Vec<String> = m
+                        .iter()
+                        .map(|(k, v)| format!("{k}:{}", go_fmt(v)))
+                        .collect();
                     for (k, v) in m {
                         s.insert(format!("item.{k}"), json_text(v));
                     }
@@ -1231,12 +1541,28 @@ impl WorkflowRun {
     }
 
     /// Adds `steps.X.*` / `tasks.X.*` of fulfilled children to a scope (loops aggregated).
-    fn add_results_to_scope(&self, prefix: &str, results: &[(usize, Invocation)], scope: &mut Scope) {
+    fn add_results_to_scope(
+        &self,
+        prefix: &str,
+        results: &[(usize, Invocation)],
+        scope: &mut Scope,
+    ) {
         let mut groups: Vec<(String, Vec<usize>, bool)> = Vec::new();
         for (c, inv) in results {
             let n = &self.nodes[*c];
-            let looped = inv.name.contains('(') && n.display_name.ends_with(')') && inv.name == n.display_name && n.display_name.contains(':');
-            let base = if looped { n.display_name.split('(').next().unwrap_or_default().to_string() } else { n.display_name.clone() };
+            let looped = inv.name.contains('(')
+                && n.display_name.ends_with(')')
+                && inv.name == n.display_name
+                && n.display_name.contains(':');
+            let base = if looped {
+                n.display_name
+                    .split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            } else {
+                n.display_name.clone()
+            };
             match groups.iter_mut().find(|g| g.0 == base) {
                 Some(g) => g.1.push(*c),
                 None => groups.push((base, vec![*c], looped)),
@@ -1280,7 +1606,10 @@ impl WorkflowRun {
             scope.insert(format!("{key}.outputs.parameters.{p}"), v.clone());
         }
         for a in n.outputs.artifacts.keys() {
-            scope.insert(format!("{key}.outputs.artifacts.{a}"), format!("artifact:{}/{a}", n.id));
+            scope.insert(
+                format!("{key}.outputs.artifacts.{a}"),
+                format!("artifact:{}/{a}", n.id),
+            );
         }
     }
 
@@ -1298,7 +1627,9 @@ impl WorkflowRun {
                 let mut m = serde_json::Map::new();
                 for (p, v) in &n.outputs.parameters {
                     m.insert(p.clone(), Json::String(v.clone()));
-                    per.entry(p.clone()).or_default().push(Json::String(v.clone()));
+                    per.entry(p.clone())
+                        .or_default()
+                        .push(Json::String(v.clone()));
                 }
                 params.push(Json::Object(m));
             }
@@ -1307,14 +1638,29 @@ impl WorkflowRun {
                 results.push(serde_json::from_str(r).unwrap_or_else(|_| Json::String(r.clone())));
             }
         }
-        scope.insert(format!("{key}.outputs.parameters"), Json::Array(params).to_string());
+        scope.insert(
+            format!("{key}.outputs.parameters"),
+            Json::Array(params).to_string(),
+        );
         for (p, vals) in per {
-            scope.insert(format!("{key}.outputs.parameters.{p}"), Json::Array(vals).to_string());
+            scope.insert(
+                format!("{key}.outputs.parameters.{p}"),
+                Json::Array(vals).to_string(),
+            );
         }
         if any_result {
-            scope.insert(format!("{key}.outputs.result"), Json::Array(results).to_string());
+            scope.insert(
+                format!("{key}.outputs.result"),
+                Json::Array(results).to_string(),
+            );
         }
-        let phase = if members.iter().all(|&c| self.nodes[c].phase == NodePhase::Succeeded || self.nodes[c].phase == NodePhase::Skipped) { "Succeeded" } else { "Failed" };
+        let phase = if members.iter().all(|&c| {
+            self.nodes[c].phase == NodePhase::Succeeded || self.nodes[c].phase == NodePhase::Skipped
+        }) {
+            "Succeeded"
+        } else {
+            "Failed"
+        };
         scope.insert(format!("{key}.status"), phase.into());
     }
 
@@ -1323,15 +1669,22 @@ impl WorkflowRun {
         for p in &r.tmpl.outputs.parameters {
             let vf = p.value_from.as_ref();
             let v = if let Some(src) = vf.and_then(|v| v.parameter.as_ref()) {
-                subst::replace(src, scope, Strict::No).ok().filter(|s| !s.contains("{{")).or_else(|| vf.and_then(|v| v.default.clone()))
+                subst::replace(src, scope, Strict::No)
+                    .ok()
+                    .filter(|s| !s.contains("{{"))
+                    .or_else(|| vf.and_then(|v| v.default.clone()))
             } else if let Some(e) = vf.and_then(|v| v.expression.as_ref()) {
                 subst::eval_expression(e, scope).ok().flatten()
             } else {
-                p.value.clone().or_else(|| vf.and_then(|v| v.default.clone()))
+                p.value
+                    .clone()
+                    .or_else(|| vf.and_then(|v| v.default.clone()))
             };
             if let Some(v) = v {
                 if let Some(g) = &p.global_name {
-                    self.state.globals.insert(format!("workflow.outputs.parameters.{g}"), v.clone());
+                    self.state
+                        .globals
+                        .insert(format!("workflow.outputs.parameters.{g}"), v.clone());
                 }
                 outputs.parameters.insert(p.name.clone(), v);
             }
@@ -1350,10 +1703,22 @@ impl WorkflowRun {
     // ----- DAG -----
 
     fn advance_dag(&mut self, i: usize, now: Millis) {
-        let Some(r) = self.state.resolved.get(&i).cloned() else { return };
-        let TemplateBody::Dag { tasks, fail_fast, target } = &r.tmpl.body else { return };
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return;
+        };
+        let TemplateBody::Dag {
+            tasks,
+            fail_fast,
+            target,
+        } = &r.tmpl.body
+        else {
+            return;
+        };
         let dag_name = self.nodes[i].name.clone();
-        let invs: Vec<Invocation> = tasks.iter().map(|t| Invocation::parse(t, &mut Vec::new())).collect();
+        let invs: Vec<Invocation> = tasks
+            .iter()
+            .map(|t| Invocation::parse(t, &mut Vec::new()))
+            .collect();
         let mut deps: Vec<(Option<Depends>, Vec<String>)> = Vec::new();
         for inv in &invs {
             if let Some(d) = &inv.depends {
@@ -1376,14 +1741,21 @@ impl WorkflowRun {
         for (_, names) in &deps {
             for n in names {
                 if pos(n).is_none() {
-                    self.mark(i, now, NodePhase::Error, &format!("task '{n}' does not exist"));
+                    self.mark(
+                        i,
+                        now,
+                        NodePhase::Error,
+                        &format!("task '{n}' does not exist"),
+                    );
                     return;
                 }
             }
         }
         let targets: Vec<usize> = match target {
-            Some(t) => t.split_whitespace().filter_map(|n| pos(n)).collect(),
-            None => (0..invs.len()).filter(|&k| !deps.iter().any(|(_, names)| names.contains(&invs[k].name))).collect(),
+            Some(t) => t.split_whitespace().filter_map(&pos).collect(),
+            None => (0..invs.len())
+                .filter(|&k| !deps.iter().any(|(_, names)| names.contains(&invs[k].name)))
+                .collect(),
         };
         let mut needed = vec![false; invs.len()];
         let mut stack = targets.clone();
@@ -1403,19 +1775,29 @@ impl WorkflowRun {
                     self.done(c).then(|| (c, invs[k].clone()))
                 })
                 .collect();
-            let done_names: HashSet<String> = done.iter().map(|(_, inv)| inv.name.clone()).collect();
+            let done_names: HashSet<String> =
+                done.iter().map(|(_, inv)| inv.name.clone()).collect();
             // Task groups aggregate under the task name.
             for (c, inv) in &done {
                 let key = format!("tasks.{}", inv.name);
                 if self.nodes[*c].node_type == "TaskGroup" {
-                    let members: Vec<usize> = self.nodes[*c].children.iter().filter_map(|id| self.by_id.get(id).copied()).collect();
+                    let members: Vec<usize> = self.nodes[*c]
+                        .children
+                        .iter()
+                        .filter_map(|id| self.by_id.get(id).copied())
+                        .collect();
                     self.add_aggregate(&key, &members, &mut scope);
-                    scope.insert(format!("{key}.status"), self.nodes[*c].phase.as_str().into());
+                    scope.insert(
+                        format!("{key}.status"),
+                        self.nodes[*c].phase.as_str().into(),
+                    );
                 } else {
                     self.add_node_scope(&key, *c, &mut scope);
                 }
             }
-            let mut running = (0..invs.len()).filter(|&k| self.index.get(&tname(k)).is_some_and(|&c| !self.done(c))).count();
+            let mut running = (0..invs.len())
+                .filter(|&k| self.index.get(&tname(k)).is_some_and(|&c| !self.done(c)))
+                .count();
             for k in 0..invs.len() {
                 if !needed[k] {
                     continue;
@@ -1432,7 +1814,9 @@ impl WorkflowRun {
                             progressed = true;
                         }
                     }
-                    if self.nodes[c].phase.fulfilled() && !self.run_exit_handlers(c, &invs[k], &r.base, now) {
+                    if self.nodes[c].phase.fulfilled()
+                        && !self.run_exit_handlers(c, &invs[k], &r.base, now)
+                    {
                         // The exit handler still runs.
                     }
                     continue;
@@ -1443,9 +1827,15 @@ impl WorkflowRun {
                 }
                 let test = |task: &str, result: &str| -> bool {
                     let Some(d) = pos(task) else { return false };
-                    let Some(&c) = self.index.get(&tname(d)) else { return false };
+                    let Some(&c) = self.index.get(&tname(d)) else {
+                        return false;
+                    };
                     let n = &self.nodes[c];
-                    let kids = || n.children.iter().filter_map(|id| self.by_id.get(id).map(|&k| &self.nodes[k]));
+                    let kids = || {
+                        n.children
+                            .iter()
+                            .filter_map(|id| self.by_id.get(id).map(|&k| &self.nodes[k]))
+                    };
                     match result {
                         "Succeeded" => n.phase == NodePhase::Succeeded,
                         "Failed" => n.phase == NodePhase::Failed,
@@ -1453,8 +1843,15 @@ impl WorkflowRun {
                         "Skipped" => n.phase == NodePhase::Skipped,
                         "Omitted" => n.phase == NodePhase::Omitted,
                         "Daemoned" => n.daemoned && n.phase != NodePhase::Pending,
-                        "AnySucceeded" => n.node_type == "TaskGroup" && kids().any(|x| x.phase == NodePhase::Succeeded),
-                        "AllFailed" => n.node_type == "TaskGroup" && kids().count() > 0 && kids().all(|x| x.phase.failed_or_error()),
+                        "AnySucceeded" => {
+                            n.node_type == "TaskGroup"
+                                && kids().any(|x| x.phase == NodePhase::Succeeded)
+                        }
+                        "AllFailed" => {
+                            n.node_type == "TaskGroup"
+                                && kids().count() > 0
+                                && kids().all(|x| x.phase.failed_or_error())
+                        }
                         _ => false,
                     }
                 };
@@ -1462,14 +1859,25 @@ impl WorkflowRun {
                     Some(d) => d.eval(&test),
                     None => deps[k].1.iter().all(|dep| {
                         let dinv = pos(dep).map(|d| &invs[d]);
-                        test(dep, "Succeeded") || test(dep, "Skipped") || test(dep, "Daemoned")
+                        test(dep, "Succeeded")
+                            || test(dep, "Skipped")
+                            || test(dep, "Daemoned")
                             || (dinv.is_some_and(|x| x.continue_on_failed) && test(dep, "Failed"))
                             || (dinv.is_some_and(|x| x.continue_on_error) && test(dep, "Errored"))
                     }),
                 };
                 let parent = self.dag_parent(i, &deps[k].1, &tname, &pos);
                 if !ok {
-                    if let Some(c) = self.create(now, &name, &invs[k].name, "Skipped", NodePhase::Omitted, "omitted: depends condition not met", Some(parent), "") {
+                    if let Some(c) = self.create(
+                        now,
+                        &name,
+                        &invs[k].name,
+                        "Skipped",
+                        NodePhase::Omitted,
+                        "omitted: depends condition not met",
+                        Some(parent),
+                        "",
+                    ) {
                         self.skip_defaults(c, &invs[k], &r.base);
                     }
                     progressed = true;
@@ -1481,43 +1889,104 @@ impl WorkflowRun {
                 let expansion = match self.expand(&tasks[k], &scope) {
                     Ok(x) => x,
                     Err(e) => {
-                        self.create(now, &name, &invs[k].name, "Skipped", NodePhase::Error, &e, Some(parent), "");
+                        self.create(
+                            now,
+                            &name,
+                            &invs[k].name,
+                            "Skipped",
+                            NodePhase::Error,
+                            &e,
+                            Some(parent),
+                            "",
+                        );
                         progressed = true;
                         continue;
                     }
                 };
-                let looped = tasks[k].get("withItems").is_some() || tasks[k].get("withParam").is_some() || tasks[k].get("withSequence").is_some();
+                let looped = tasks[k].get("withItems").is_some()
+                    || tasks[k].get("withParam").is_some()
+                    || tasks[k].get("withSequence").is_some();
                 if looped && expansion.is_empty() {
-                    self.create(now, &name, &invs[k].name, "Skipped", NodePhase::Skipped, "Skipped, empty params", Some(parent), "");
+                    self.create(
+                        now,
+                        &name,
+                        &invs[k].name,
+                        "Skipped",
+                        NodePhase::Skipped,
+                        "Skipped, empty params",
+                        Some(parent),
+                        "",
+                    );
                     progressed = true;
                     continue;
                 }
                 if looped {
-                    let Some(g) = self.create(now, &name, &invs[k].name, "TaskGroup", NodePhase::Running, "", Some(parent), "") else { return };
+                    let Some(g) = self.create(
+                        now,
+                        &name,
+                        &invs[k].name,
+                        "TaskGroup",
+                        NodePhase::Running,
+                        "",
+                        Some(parent),
+                        "",
+                    ) else {
+                        return;
+                    };
                     self.advance_task_group(g, &invs[k], &r, &scope, now);
                     running += 1;
                     progressed = true;
                     continue;
                 }
-                let Some((display, inv)) = expansion.into_iter().next() else { continue };
+                let Some((display, inv)) = expansion.into_iter().next() else {
+                    continue;
+                };
                 if let Some(w) = &inv.when {
                     match expr::eval_when(w) {
                         Ok(true) => {}
                         Ok(false) => {
-                            if let Some(c) = self.create(now, &name, &display, "Skipped", NodePhase::Skipped, &format!("when '{w}' evaluated false"), Some(parent), "") {
+                            if let Some(c) = self.create(
+                                now,
+                                &name,
+                                &display,
+                                "Skipped",
+                                NodePhase::Skipped,
+                                &format!("when '{w}' evaluated false"),
+                                Some(parent),
+                                "",
+                            ) {
                                 self.skip_defaults(c, &inv, &r.base);
                             }
                             progressed = true;
                             continue;
                         }
                         Err(e) => {
-                            self.create(now, &name, &display, "Skipped", NodePhase::Error, &e, Some(parent), "");
+                            self.create(
+                                now,
+                                &name,
+                                &display,
+                                "Skipped",
+                                NodePhase::Error,
+                                &e,
+                                Some(parent),
+                                "",
+                            );
                             progressed = true;
                             continue;
                         }
                     }
                 }
-                if self.execute(now, &name, &display, Call::of(&inv, &r.base), Some(parent), &Scope::new()).is_none() {
+                if self
+                    .execute(
+                        now,
+                        &name,
+                        &display,
+                        Call::of(&inv, &r.base),
+                        Some(parent),
+                        &Scope::new(),
+                    )
+                    .is_none()
+                {
                     return;
                 }
                 running += 1;
@@ -1539,12 +2008,18 @@ impl WorkflowRun {
             if !seen.insert((k, inherited.as_str())) {
                 continue;
             }
-            let Some(&c) = self.index.get(&tname(k)) else { continue };
+            let Some(&c) = self.index.get(&tname(k)) else {
+                continue;
+            };
             let n = &self.nodes[c];
             if !(n.phase.fulfilled() || n.daemoned) {
                 return;
             }
-            let branch = if n.phase.completed() { n.phase } else { inherited };
+            let branch = if n.phase.completed() {
+                n.phase
+            } else {
+                inherited
+            };
             if targets.contains(&k) {
                 // Failed or Error take precedence over Succeeded when a target is reached twice.
                 let prev = target_phase.get(&k).copied();
@@ -1588,11 +2063,15 @@ impl WorkflowRun {
         }
         if result == NodePhase::Succeeded {
             let mut scope = r.scope.clone();
-            for k in 0..invs.len() {
+            for (k, inv) in invs.iter().enumerate() {
                 if let Some(&c) = self.index.get(&tname(k)) {
-                    let key = format!("tasks.{}", invs[k].name);
+                    let key = format!("tasks.{}", inv.name);
                     if self.nodes[c].node_type == "TaskGroup" {
-                        let members: Vec<usize> = self.nodes[c].children.iter().filter_map(|id| self.by_id.get(id).copied()).collect();
+                        let members: Vec<usize> = self.nodes[c]
+                            .children
+                            .iter()
+                            .filter_map(|id| self.by_id.get(id).copied())
+                            .collect();
                         self.add_aggregate(&key, &members, &mut scope);
                     } else {
                         self.add_node_scope(&key, c, &mut scope);
@@ -1605,7 +2084,13 @@ impl WorkflowRun {
         self.mark(i, now, result, "");
     }
 
-    fn dag_parent(&self, dag: usize, dep_names: &[String], tname: &dyn Fn(usize) -> String, pos: &dyn Fn(&str) -> Option<usize>) -> usize {
+    fn dag_parent(
+        &self,
+        dag: usize,
+        dep_names: &[String],
+        tname: &dyn Fn(usize) -> String,
+        pos: &dyn Fn(&str) -> Option<usize>,
+    ) -> usize {
         dep_names
             .first()
             .and_then(|d| pos(d))
@@ -1613,8 +2098,17 @@ impl WorkflowRun {
             .unwrap_or(dag)
     }
 
-    fn advance_task_group(&mut self, g: usize, inv: &Invocation, r: &Rc<Resolved>, scope: &Scope, now: Millis) {
-        let Some(k_raw) = self.task_raw(r, &inv.name) else { return };
+    fn advance_task_group(
+        &mut self,
+        g: usize,
+        inv: &Invocation,
+        r: &Rc<Resolved>,
+        scope: &Scope,
+        now: Millis,
+    ) {
+        let Some(k_raw) = self.task_raw(r, &inv.name) else {
+            return;
+        };
         let expansion = match self.expand(&k_raw, scope) {
             Ok(x) => x,
             Err(e) => {
@@ -1622,7 +2116,11 @@ impl WorkflowRun {
                 return;
             }
         };
-        let dag_name = self.nodes[g].name.rsplit_once('.').map(|(a, _)| a.to_string()).unwrap_or_default();
+        let dag_name = self.nodes[g]
+            .name
+            .rsplit_once('.')
+            .map(|(a, _)| a.to_string())
+            .unwrap_or_default();
         let mut all_done = true;
         let mut kids = Vec::new();
         let mut running = 0usize;
@@ -1633,13 +2131,31 @@ impl WorkflowRun {
                     match expr::eval_when(w) {
                         Ok(true) => {}
                         Ok(false) => {
-                            if let Some(c) = self.create(now, &cname, &display, "Skipped", NodePhase::Skipped, &format!("when '{w}' evaluated false"), Some(g), "") {
+                            if let Some(c) = self.create(
+                                now,
+                                &cname,
+                                &display,
+                                "Skipped",
+                                NodePhase::Skipped,
+                                &format!("when '{w}' evaluated false"),
+                                Some(g),
+                                "",
+                            ) {
                                 kids.push((c, child));
                             }
                             continue;
                         }
                         Err(e) => {
-                            if let Some(c) = self.create(now, &cname, &display, "Skipped", NodePhase::Error, &e, Some(g), "") {
+                            if let Some(c) = self.create(
+                                now,
+                                &cname,
+                                &display,
+                                "Skipped",
+                                NodePhase::Error,
+                                &e,
+                                Some(g),
+                                "",
+                            ) {
                                 kids.push((c, child));
                             }
                             continue;
@@ -1651,7 +2167,16 @@ impl WorkflowRun {
                     continue;
                 }
             }
-            let Some(c) = self.execute(now, &cname, &display, Call::of(&child, &r.base), Some(g), &Scope::new()) else { return };
+            let Some(c) = self.execute(
+                now,
+                &cname,
+                &display,
+                Call::of(&child, &r.base),
+                Some(g),
+                &Scope::new(),
+            ) else {
+                return;
+            };
             if !self.nodes[c].phase.fulfilled() {
                 all_done = false;
                 running += 1;
@@ -1662,8 +2187,11 @@ impl WorkflowRun {
             return;
         }
         // As Argo: the group takes the phase of its last failed child, else Succeeded.
-        let failed = kids.iter().map(|(c, _)| self.nodes[*c].phase).filter(|p| p.failed_or_error()).last();
         let _ = inv;
+        let failed = kids
+            .iter()
+            .map(|(c, _)| self.nodes[*c].phase)
+            .rfind(|p| p.failed_or_error());
         self.mark(g, now, failed.unwrap_or(NodePhase::Succeeded), "");
     }
 
@@ -1683,13 +2211,19 @@ impl WorkflowRun {
     }
 
     fn task_raw(&self, r: &Resolved, name: &str) -> Option<Node> {
-        let TemplateBody::Dag { tasks, .. } = &r.tmpl.body else { return None };
-        tasks.iter().find(|t| t.get("name").and_then(Node::as_str) == Some(name)).cloned()
+        let TemplateBody::Dag { tasks, .. } = &r.tmpl.body else {
+            return None;
+        };
+        tasks
+            .iter()
+            .find(|t| t.get("name").and_then(Node::as_str) == Some(name))
+            .cloned()
     }
 }
 
 fn continues_on(inv: &Invocation, phase: NodePhase) -> bool {
-    (phase == NodePhase::Failed && inv.continue_on_failed) || (phase == NodePhase::Error && inv.continue_on_error)
+    (phase == NodePhase::Failed && inv.continue_on_failed)
+        || (phase == NodePhase::Error && inv.continue_on_error)
 }
 
 fn find_template<'a>(spec: &'a Node, name: &str) -> Option<&'a Node> {
@@ -1707,7 +2241,10 @@ fn merge_specs(mut wf: WorkflowSpec, base: WorkflowSpec) -> WorkflowSpec {
         match params.iter_mut().find(|q| q.name == p.name) {
             Some(q) => {
                 if p.value.is_some() || p.value_from.is_some() {
-                    *q = Parameter { name: p.name.clone(), ..p };
+                    *q = Parameter {
+                        name: p.name.clone(),
+                        ..p
+                    };
                 }
             }
             None => params.push(p),
@@ -1736,9 +2273,19 @@ fn merge_specs(mut wf: WorkflowSpec, base: WorkflowSpec) -> WorkflowSpec {
 }
 
 fn sequence(node: &Node) -> Result<Vec<Json>, String> {
-    let get = |k: &str| node.get(k).and_then(Node::as_str).map(str::trim).map(str::to_string);
+    let get = |k: &str| {
+        node.get(k)
+            .and_then(Node::as_str)
+            .map(str::trim)
+            .map(str::to_string)
+    };
     let parse = |k: &str| -> Result<Option<i64>, String> {
-        get(k).map(|v| v.parse::<i64>().map_err(|_| format!("withSequence.{k} '{v}' is not a number"))).transpose()
+        get(k)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| format!("withSequence.{k} '{v}' is not a number"))
+            })
+            .transpose()
     };
     let (start, end) = match (parse("count")?, parse("start")?, parse("end")?) {
         (Some(c), s, _) => {
@@ -1757,11 +2304,18 @@ fn sequence(node: &Node) -> Result<Vec<Json>, String> {
     let fmt = get("format");
     let render = |n: i64| -> String {
         match &fmt {
-            Some(f) => f.replace("%d", &n.to_string()).replace("%02d", &format!("{n:02}")).replace("%03d", &format!("{n:03}")),
+            Some(f) => f
+                .replace("%d", &n.to_string())
+                .replace("%02d", &format!("{n:02}"))
+                .replace("%03d", &format!("{n:03}")),
             None => n.to_string(),
         }
     };
-    let items: Vec<i64> = if start <= end { (start..=end).collect() } else { (end..=start).rev().collect() };
+    let items: Vec<i64> = if start <= end {
+        (start..=end).collect()
+    } else {
+        (end..=start).rev().collect()
+    };
     Ok(items.into_iter().map(|n| Json::String(render(n))).collect())
 }
 
@@ -1771,7 +2325,10 @@ fn go_fmt(v: &Json) -> String {
         Json::String(s) => s.clone(),
         Json::Null => "<nil>".into(),
         Json::Object(m) => {
-            let mut parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}:{}", go_fmt(v))).collect();
+            let mut parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", go_fmt(v)))
+                .collect();
             parts.sort();
             format!("map[{}]", parts.join(" "))
         }
@@ -1783,7 +2340,12 @@ fn go_fmt(v: &Json) -> String {
 /// RFC 3339 time of a simulated instant (the simulation starts at 2025-01-01T00:00:00Z).
 pub fn timestamp(t: Millis) -> String {
     let secs = t / 1000;
-    let (d, h, m, s) = (secs / 86_400, (secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+    let (d, h, m, s) = (
+        secs / 86_400,
+        (secs / 3600) % 24,
+        (secs / 60) % 60,
+        secs % 60,
+    );
     format!("2025-01-{:02}T{h:02}:{m:02}:{s:02}Z", 1 + d.min(30))
 }
 

@@ -82,11 +82,13 @@ pub fn replace(text: &str, scope: &Scope, strict: Strict) -> Result<String, Stri
 pub fn eval_expression(src: &str, scope: &Scope) -> Result<Option<String>, String> {
     let vars = expr_vars(scope);
     match expr::eval(src, &vars, Dialect::Expr) {
-        Ok(Json::Null) => Ok(if src.contains("workflow.status") || src.contains("steps.") || src.contains("tasks.") {
-            None
-        } else {
-            Some("null".into())
-        }),
+        Ok(Json::Null) => Ok(
+            if src.contains("workflow.status") || src.contains("steps.") || src.contains("tasks.") {
+                None
+            } else {
+                Some("null".into())
+            },
+        ),
         Ok(Json::String(s)) => Ok(Some(s)),
         Ok(other) => Ok(Some(other.to_string())),
         Err(e) => Err(e),
@@ -110,19 +112,27 @@ pub fn expr_vars(scope: &Scope) -> Map<String, Json> {
         // A dotted name that is the prefix of others is an object in expressions
         // (`inputs.parameters["a-b"]`), so its flat value is left out.
         let prefix = format!("{k}.");
-        if !scope.range(prefix.clone()..).next().is_some_and(|(n, _)| n.starts_with(&prefix)) {
+        if !scope
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(n, _)| n.starts_with(&prefix))
+        {
             vars.insert(k.clone(), parsed.clone());
         }
         // Nested form: a → b → c.
         let parts: Vec<&str> = k.split('.').collect();
         if parts.len() > 1 {
-            let mut cur = vars.entry(parts[0].to_string()).or_insert_with(|| Json::Object(Map::new()));
+            let mut cur = vars
+                .entry(parts[0].to_string())
+                .or_insert_with(|| Json::Object(Map::new()));
             for part in &parts[1..parts.len() - 1] {
                 if !cur.is_object() {
                     *cur = Json::Object(Map::new());
                 }
                 let Json::Object(m) = cur else { break };
-                cur = m.entry(part.to_string()).or_insert_with(|| Json::Object(Map::new()));
+                cur = m
+                    .entry(part.to_string())
+                    .or_insert_with(|| Json::Object(Map::new()));
             }
             if !cur.is_object() {
                 *cur = Json::Object(Map::new());
@@ -144,7 +154,12 @@ pub fn replace_node(node: &Node, scope: &Scope, strict: Strict) -> Result<Node, 
     Ok(out)
 }
 
-fn replace_in_place(node: &mut Node, scope: &Scope, strict: Strict, depth: usize) -> Result<(), String> {
+fn replace_in_place(
+    node: &mut Node,
+    scope: &Scope,
+    strict: Strict,
+    depth: usize,
+) -> Result<(), String> {
     if depth > 256 {
         return Ok(());
     }
@@ -191,12 +206,26 @@ mod tests {
         scope.insert("inputs.parameters.model".into(), "resnet".into());
         scope.insert("item".into(), "3".into());
         assert_eq!(
-            replace("Training {{inputs.parameters.model}}...", &scope, Strict::No).unwrap(),
+            replace(
+                "Training {{inputs.parameters.model}}...",
+                &scope,
+                Strict::No
+            )
+            .unwrap(),
             "Training resnet..."
         );
-        assert_eq!(replace("{{= asInt(item) * 2 }}", &scope, Strict::No).unwrap(), "6");
-        assert_eq!(replace("{{workflow.x}}", &scope, Strict::No).unwrap(), "{{workflow.x}}");
+        assert_eq!(
+            replace("{{= asInt(item) * 2 }}", &scope, Strict::No).unwrap(),
+            "6"
+        );
+        assert_eq!(
+            replace("{{workflow.x}}", &scope, Strict::No).unwrap(),
+            "{{workflow.x}}"
+        );
         assert!(replace("{{steps.a.outputs.result}}", &scope, Strict::References).is_err());
-        assert_eq!(replace("{{=nope(1)}}", &scope, Strict::References).unwrap(), "{{=nope(1)}}");
+        assert_eq!(
+            replace("{{=nope(1)}}", &scope, Strict::References).unwrap(),
+            "{{=nope(1)}}"
+        );
     }
 }
