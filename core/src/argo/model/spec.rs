@@ -446,6 +446,8 @@ pub struct Template {
     pub volume_mounts: Vec<String>,
     /// Names of the template's own `volumes`.
     pub volumes: Vec<String>,
+    /// `metadata.annotations` (Pipelab's behaviour overrides live under `pipelab.dev/`).
+    pub annotations: Vec<(String, String)>,
     pub span: Span,
 }
 
@@ -613,6 +615,14 @@ impl Template {
                 )
                 .collect(),
             volumes: names(Some(node), "volumes"),
+            annotations: node
+                .get("metadata")
+                .and_then(|m| m.get("annotations"))
+                .and_then(Node::as_mapping)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|e| Some((e.key.as_str()?.to_string(), value_text(Some(&e.value))?)))
+                .collect(),
             span: node.span,
         }
     }

@@ -82,6 +82,32 @@ pub struct Override {
     pub fail_attempts: u32,
 }
 
+impl Override {
+    /// The override a template declares in its `metadata.annotations`:
+    /// `pipelab.dev/exit-code`, `pipelab.dev/duration`, `pipelab.dev/stdout`,
+    /// `pipelab.dev/fail-attempts` and `pipelab.dev/output.NAME`.
+    pub fn from_annotations(annotations: &[(String, String)]) -> Option<Override> {
+        let mut o = Override::default();
+        let mut any = false;
+        for (k, v) in annotations {
+            let Some(key) = k.strip_prefix("pipelab.dev/") else { continue };
+            any = true;
+            match key {
+                "exit-code" => o.exit_code = v.trim().parse().ok(),
+                "duration" => o.duration = parse_duration(v),
+                "stdout" => o.stdout = Some(v.clone()),
+                "fail-attempts" => o.fail_attempts = v.trim().parse().unwrap_or(0),
+                other => {
+                    if let Some(name) = other.strip_prefix("output.") {
+                        o.parameters.insert(name.to_string(), v.clone());
+                    }
+                }
+            }
+        }
+        any.then_some(o)
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 enum Base {
     Own,
@@ -1023,12 +1049,13 @@ impl WorkflowRun {
         };
         let display = self.nodes[i].display_name.clone();
         let base_display = display.split('(').next().unwrap_or(&display).to_string();
-        if let Some(o) = self
+        let from_config = self
             .state
             .overrides
             .iter()
             .find(|o| o.target == tmpl.name || o.target == display || o.target == base_display)
-        {
+            .cloned();
+        if let Some(o) = from_config.or_else(|| Override::from_annotations(&tmpl.annotations)) {
             if let Some(c) = o.exit_code {
                 b.exit_code = c;
             }
@@ -1132,7 +1159,9 @@ impl WorkflowRun {
             .overrides
             .iter()
             .find(|o| o.target == r.tmpl.name || o.target == self.nodes[i].display_name)
-            .map(|o| o.parameters.clone())
+            .cloned()
+            .or_else(|| Override::from_annotations(&r.tmpl.annotations))
+            .map(|o| o.parameters)
             .unwrap_or_default();
         let mut scope = r.scope.clone();
         scope.insert("outputs.result".into(), stdout.clone());
