@@ -1,15 +1,19 @@
 //! Checks like `argo lint`: missing and undefined templates, bad references, DAG cycles, bad
-//! `depends` expressions, unknown fields — each at its file:line:col.
+//! `depends` expressions, unknown fields — each at its file:line:col; and the same care for
+//! Sensors and EventSources.
 
 use crate::argo::expr::Depends;
 use crate::diag::Diagnostic;
 use crate::yaml::Node;
 
-use super::spec::{Invocation, Template, TemplateBody, WorkflowSpec};
+use super::events::EventSource;
+use super::spec::{text, Invocation, Template, TemplateBody, WorkflowSpec};
+use super::warn_unknown;
 use super::{Kind, Manifests};
 
 /// Lints every Workflow, WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow.
 pub fn lint(ms: &Manifests, out: &mut Vec<Diagnostic>) {
+    lint_events(ms, out);
     for m in &ms.items {
         let spec = match m.kind {
             Kind::Workflow | Kind::WorkflowTemplate | Kind::ClusterWorkflowTemplate => m.spec(),
@@ -231,5 +235,244 @@ fn lint_template(node: &Node, spec: &WorkflowSpec, ms: &Manifests, out: &mut Vec
             }
         }
         _ => {}
+    }
+}
+
+// Field names from the Argo Events JSON schema (`ref/argo-events.schema.json`).
+const SENSOR_SPEC: &[&str] = &[
+    "dependencies",
+    "errorOnFailedRound",
+    "eventBusName",
+    "loggingFields",
+    "replicas",
+    "revisionHistoryLimit",
+    "template",
+    "triggers",
+];
+const DEPENDENCY: &[&str] = &[
+    "eventName",
+    "eventSourceName",
+    "filters",
+    "filtersLogicalOperator",
+    "name",
+    "transform",
+];
+const FILTER: &[&str] = &[
+    "context",
+    "data",
+    "dataLogicalOperator",
+    "exprLogicalOperator",
+    "exprs",
+    "script",
+    "time",
+];
+const TRIGGER: &[&str] = &[
+    "atLeastOnce",
+    "dlqTrigger",
+    "parameters",
+    "policy",
+    "rateLimit",
+    "retryStrategy",
+    "template",
+];
+const TRIGGER_TEMPLATE: &[&str] = &[
+    "argoWorkflow",
+    "awsLambda",
+    "azureEventHubs",
+    "azureServiceBus",
+    "conditions",
+    "conditionsReset",
+    "custom",
+    "email",
+    "http",
+    "k8s",
+    "kafka",
+    "log",
+    "name",
+    "nats",
+    "openWhisk",
+    "pulsar",
+    "slack",
+];
+const K8S_TRIGGER: &[&str] = &[
+    "liveObject",
+    "operation",
+    "parameters",
+    "patchStrategy",
+    "source",
+];
+const ARGO_WORKFLOW_TRIGGER: &[&str] = &["args", "operation", "parameters", "source"];
+const PARAMETER: &[&str] = &["dest", "operation", "src"];
+const PARAMETER_SOURCE: &[&str] = &[
+    "contextKey",
+    "contextTemplate",
+    "dataKey",
+    "dataTemplate",
+    "dependencyName",
+    "useRawData",
+    "value",
+];
+const EVENT_SOURCE_SPEC: &[&str] = &[
+    "amqp",
+    "azureEventsHub",
+    "azureQueueStorage",
+    "azureServiceBus",
+    "bitbucket",
+    "bitbucketserver",
+    "calendar",
+    "emitter",
+    "eventBusName",
+    "file",
+    "generic",
+    "gerrit",
+    "github",
+    "gitlab",
+    "hdfs",
+    "kafka",
+    "minio",
+    "mns",
+    "mqtt",
+    "nats",
+    "nsq",
+    "pubSub",
+    "pulsar",
+    "redis",
+    "redisStream",
+    "replicas",
+    "resource",
+    "service",
+    "sftp",
+    "slack",
+    "sns",
+    "sqs",
+    "storageGrid",
+    "stripe",
+    "template",
+    "webhook",
+];
+const WEBHOOK: &[&str] = &[
+    "authSecret",
+    "endpoint",
+    "filter",
+    "maxPayloadSize",
+    "metadata",
+    "method",
+    "port",
+    "serverCertSecret",
+    "serverKeySecret",
+    "url",
+];
+
+/// Lints Sensors and EventSources: unknown fields (as warnings), dependencies on events no
+/// EventSource declares, parameters naming unknown dependencies, bad trigger conditions.
+pub fn lint_events(ms: &Manifests, out: &mut Vec<Diagnostic>) {
+    for m in ms.of_kind(Kind::EventSource) {
+        let Some(spec) = m.spec() else { continue };
+        warn_unknown(spec, EVENT_SOURCE_SPEC, "EventSource spec", out);
+        if let Some(hooks) = spec.get("webhook").and_then(Node::as_mapping) {
+            for e in hooks {
+                warn_unknown(&e.value, WEBHOOK, "webhook event", out);
+            }
+        }
+    }
+    let sources: Vec<EventSource> = ms
+        .of_kind(Kind::EventSource)
+        .map(EventSource::from_manifest)
+        .collect();
+    for m in ms.of_kind(Kind::Sensor) {
+        let Some(spec) = m.spec() else { continue };
+        warn_unknown(spec, SENSOR_SPEC, "Sensor spec", out);
+        let seq = |n: &Node, k: &str| {
+            n.get(k)
+                .and_then(Node::as_sequence)
+                .unwrap_or_default()
+                .to_vec()
+        };
+        let deps = seq(spec, "dependencies");
+        let dep_names: Vec<String> = deps.iter().filter_map(|d| text(d, "name")).collect();
+        for d in &deps {
+            warn_unknown(d, DEPENDENCY, "Sensor dependency", out);
+            if let Some(f) = d.get("filters") {
+                warn_unknown(f, FILTER, "dependency filters", out);
+            }
+            let (es, ev) = (
+                text(d, "eventSourceName").unwrap_or_default(),
+                text(d, "eventName").unwrap_or_default(),
+            );
+            let known = sources
+                .iter()
+                .any(|s| s.name == es && s.events.iter().any(|e| e.name == ev));
+            if !sources.is_empty() && !known {
+                out.push(
+                    Diagnostic::warning(
+                        "argo-events-lint",
+                        format!("no loaded EventSource '{es}' has an event '{ev}'"),
+                    )
+                    .with_span(d.span),
+                );
+            }
+        }
+        for t in seq(spec, "triggers") {
+            warn_unknown(&t, TRIGGER, "Sensor trigger", out);
+            let Some(tmpl) = t.get("template") else {
+                out.push(
+                    Diagnostic::error("argo-events-lint", "trigger has no template")
+                        .with_span(t.span),
+                );
+                continue;
+            };
+            warn_unknown(tmpl, TRIGGER_TEMPLATE, "trigger template", out);
+            if let Some(k) = tmpl.get("k8s") {
+                warn_unknown(k, K8S_TRIGGER, "k8s trigger", out);
+            }
+            if let Some(k) = tmpl.get("argoWorkflow") {
+                warn_unknown(k, ARGO_WORKFLOW_TRIGGER, "argoWorkflow trigger", out);
+            }
+            if let Some(c) = tmpl.get("conditions") {
+                match c.as_str().map(Depends::parse) {
+                    Some(Ok(d)) => {
+                        let mut used = Vec::new();
+                        d.tasks(&mut used);
+                        for u in used.iter().filter(|u| !dep_names.contains(u)) {
+                            out.push(
+                                Diagnostic::error(
+                                    "argo-events-lint",
+                                    format!("conditions name unknown dependency '{u}'"),
+                                )
+                                .with_span(c.span),
+                            );
+                        }
+                    }
+                    Some(Err(e)) => out.push(
+                        Diagnostic::error("argo-events-lint", format!("invalid conditions: {e}"))
+                            .with_span(c.span),
+                    ),
+                    None => {}
+                }
+            }
+            let params = tmpl
+                .as_mapping()
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|e| seq(&e.value, "parameters"))
+                .chain(seq(&t, "parameters"));
+            for p in params {
+                warn_unknown(&p, PARAMETER, "trigger parameter", out);
+                if let Some(src) = p.get("src") {
+                    warn_unknown(src, PARAMETER_SOURCE, "parameter src", out);
+                    if let Some(dn) = text(src, "dependencyName") {
+                        if !dep_names.contains(&dn) {
+                            out.push(
+                                Diagnostic::error(
+                                    "argo-events-lint",
+                                    format!("parameter src names unknown dependency '{dn}'"),
+                                )
+                                .with_span(src.span),
+                            );
+                        }
+                    }
+                }
+            }
+        }
     }
 }

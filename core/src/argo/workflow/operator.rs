@@ -90,7 +90,9 @@ impl Override {
         let mut o = Override::default();
         let mut any = false;
         for (k, v) in annotations {
-            let Some(key) = k.strip_prefix("pipelab.dev/") else { continue };
+            let Some(key) = k.strip_prefix("pipelab.dev/") else {
+                continue;
+            };
             any = true;
             match key {
                 "exit-code" => o.exit_code = v.trim().parse().ok(),
