@@ -328,3 +328,34 @@ fn events_e2e_calendar_and_duplicate_dependencies() {
     );
     assert_eq!(fired(&report, "log-trigger"), 0);
 }
+
+#[test]
+fn workflow_without_workflowtaskresults_rights_errors_like_the_executor() {
+    let files: Vec<_> = example_files()
+        .into_iter()
+        .map(|(n, t)| {
+            let t = if n == "role.yaml" {
+                t.replace(
+                    "resources: [\"workflowtaskresults\"]",
+                    "resources: [\"configmaps/other\"]",
+                )
+            } else {
+                t
+            };
+            (n, t)
+        })
+        .collect();
+    let (report, _, _) = simulate(&files, &[POST]);
+    assert!(report.triggers[0].fired);
+    let wf = &report.workflows[0];
+    assert_eq!(wf.phase.as_str(), "Error");
+    let train = wf.node_by_display("train-model").unwrap();
+    assert_eq!(train.phase, NodePhase::Error);
+    assert_eq!(
+        train.message,
+        "workflowtaskresults.argoproj.io is forbidden: User \"system:serviceaccount:argo-events:operate-workflow-sa\" cannot create resource \"workflowtaskresults\" in API group \"argoproj.io\" in the namespace \"argo-events\""
+    );
+    assert!(wf
+        .node_by_display("evaluate-model")
+        .is_some_and(|n| n.phase == NodePhase::Omitted));
+}

@@ -98,6 +98,14 @@ pub struct RunReport {
     pub trace: Trace,
 }
 
+/// What triggers need to know about the workspace.
+struct Cluster<'a> {
+    manifests: &'a Manifests,
+    rbac: &'a Rbac,
+    library: &'a Library,
+    config: &'a RunConfig,
+}
+
 enum Sim {
     Fire(usize),
     Wake(usize),
@@ -156,6 +164,12 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
                     library: &library,
                     overrides: &config.overrides,
                     seed: rng.next_u64(),
+                    task_results_forbidden: task_results_check(
+                        manifests,
+                        &rbac,
+                        m.namespace_or_default(),
+                        spec,
+                    ),
                 },
                 0,
             );
@@ -293,9 +307,12 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
                     fire_triggers(
                         sensor,
                         &mut state[si],
-                        &rbac,
-                        &library,
-                        config,
+                        &Cluster {
+                            manifests,
+                            rbac: &rbac,
+                            library: &library,
+                            config,
+                        },
                         now,
                         &mut rng,
                         &mut report,
@@ -308,15 +325,49 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
     report
 }
 
+/// Whether the service account of a Workflow (its spec's, or its WorkflowTemplate's, else
+/// `default`) may create `workflowtaskresults`, as the executor must to report outputs. Judged only
+/// when the workspace has RBAC bindings at all (a workspace without them says nothing about the
+/// cluster's RBAC).
+fn task_results_check(
+    ms: &Manifests,
+    rbac: &Rbac,
+    namespace: &str,
+    spec: &crate::yaml::Node,
+) -> Option<String> {
+    let has_bindings = ms
+        .of_kind(Kind::RoleBinding)
+        .chain(ms.of_kind(Kind::ClusterRoleBinding))
+        .next()
+        .is_some();
+    if !has_bindings {
+        return None;
+    }
+    let text = |n: &crate::yaml::Node| {
+        n.get("serviceAccountName")
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    };
+    let sa = text(spec)
+        .or_else(|| {
+            let name = spec.get("workflowTemplateRef")?.get("name")?.as_str()?;
+            text(ms.find(Kind::WorkflowTemplate, name)?.spec()?)
+        })
+        .unwrap_or_else(|| "default".into());
+    (!rbac.allows(namespace, &sa, "create", "argoproj.io", "workflowtaskresults")).then(|| {
+        format!(
+            "workflowtaskresults.argoproj.io is forbidden: User \"system:serviceaccount:{namespace}:{sa}\" cannot create resource \"workflowtaskresults\" in API group \"argoproj.io\" in the namespace \"{namespace}\""
+        )
+    })
+}
+
 /// Fires every trigger whose conditions hold over its own dependency state, then resets that
 /// trigger's state (each trigger keeps its own, so one firing does not consume another's).
 #[allow(clippy::too_many_arguments)]
 fn fire_triggers(
     sensor: &Sensor,
     state: &mut [HashMap<String, Json>],
-    rbac: &Rbac,
-    library: &Library,
-    config: &RunConfig,
+    cluster: &Cluster<'_>,
     now: Millis,
     rng: &mut Rng,
     report: &mut RunReport,
@@ -346,9 +397,7 @@ fn fire_triggers(
         }
         let events = std::mem::take(st);
         let mut tr = TriggerReport::new(sensor, &t.name, now);
-        match run_trigger(
-            sensor, t, &events, rbac, library, config, now, rng, report, queue,
-        ) {
+        match run_trigger(sensor, t, &events, cluster, now, rng, report, queue) {
             Ok(wf) => {
                 tr.fired = true;
                 tr.workflow = wf;
@@ -370,9 +419,7 @@ fn run_trigger(
     sensor: &Sensor,
     t: &super::model::events::Trigger,
     state: &HashMap<String, Json>,
-    rbac: &Rbac,
-    library: &Library,
-    config: &RunConfig,
+    cluster: &Cluster<'_>,
     now: Millis,
     rng: &mut Rng,
     report: &mut RunReport,
@@ -433,7 +480,11 @@ fn run_trigger(
         other => other,
     }
     .to_string();
-    if !rbac.allows(&sensor.namespace, &sa, &verb, &group, &resource_name) {
+    let config = cluster.config;
+    if !cluster
+        .rbac
+        .allows(&sensor.namespace, &sa, &verb, &group, &resource_name)
+    {
         let full = if group.is_empty() {
             resource_name.clone()
         } else {
@@ -461,14 +512,17 @@ fn run_trigger(
         doc.get("spec").unwrap_or(&Json::Null),
         resource.get("spec").map_or(t.span, |s| s.span),
     );
+    let task_results_forbidden =
+        task_results_check(cluster.manifests, cluster.rbac, &namespace, &spec_node);
     let w = WorkflowRun::new(
         Submission {
             name: name.clone(),
             namespace,
             spec: &spec_node,
-            library,
+            library: cluster.library,
             overrides: &config.overrides,
             seed: rng.next_u64(),
+            task_results_forbidden,
         },
         now,
     );

@@ -150,6 +150,9 @@ pub struct Submission<'a> {
     pub overrides: &'a [Override],
     /// Seeds the random behaviour of the workflow's containers.
     pub seed: u64,
+    /// Set when the workflow's service account may not create `workflowtaskresults`: the
+    /// executor's message, with which every pod then ends in Error.
+    pub task_results_forbidden: Option<String>,
 }
 
 impl WorkflowRun {

@@ -188,6 +188,7 @@ pub(super) struct State {
     overflow: bool,
     changed: bool,
     seed: u64,
+    task_results_forbidden: Option<String>,
 }
 
 fn fnv64(s: &str) -> u64 {
@@ -306,6 +307,7 @@ impl WorkflowRun {
                 overflow: false,
                 changed: false,
                 seed: sub.seed,
+                task_results_forbidden: sub.task_results_forbidden.clone(),
             },
             index: HashMap::new(),
             by_id: HashMap::new(),
@@ -1147,6 +1149,17 @@ impl WorkflowRun {
         } else {
             NodePhase::Failed
         };
+        let mut forbidden = None;
+        if let Some(msg) = &self.state.task_results_forbidden {
+            if matches!(
+                r.tmpl.body,
+                TemplateBody::Container { .. }
+                    | TemplateBody::Script { .. }
+                    | TemplateBody::ContainerSet { .. }
+            ) {
+                forbidden = Some(msg.clone());
+            }
+        }
         let mut message = if b.exit_code == 0 {
             String::new()
         } else {
@@ -1155,6 +1168,11 @@ impl WorkflowRun {
         if let Some(m) = &pod.deadline_message {
             phase = NodePhase::Failed;
             message = m.clone();
+        }
+        if let Some(m) = forbidden {
+            // The executor cannot report the pod's outputs and result.
+            phase = NodePhase::Error;
+            message = m;
         }
         let override_params = self
             .state
