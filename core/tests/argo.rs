@@ -359,3 +359,30 @@ fn workflow_without_workflowtaskresults_rights_errors_like_the_executor() {
         .node_by_display("evaluate-model")
         .is_some_and(|n| n.phase == NodePhase::Omitted));
 }
+
+#[test]
+fn trigger_level_parameters_change_the_trigger_template() {
+    let files: Vec<_> = example_files()
+        .into_iter()
+        .map(|(n, t)| {
+            let t = if n == "sensor.yaml" {
+                t.replace(
+                    "    - template:\n        name: trigger-ml-pipeline",
+                    "    - parameters:\n        - src: {dependencyName: training-event, dataKey: body.model}\n          dest: k8s.source.resource.metadata.generateName\n          operation: prepend\n      template:\n        name: trigger-ml-pipeline",
+                )
+            } else {
+                t
+            };
+            (n, t)
+        })
+        .collect();
+    assert_ne!(files, example_files());
+    let (report, _, _) = simulate(&files, &[POST]);
+    assert!(
+        report.workflows[0]
+            .name
+            .starts_with("resnetml-pipeline-run-"),
+        "{}",
+        report.workflows[0].name
+    );
+}

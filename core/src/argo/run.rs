@@ -435,7 +435,26 @@ fn run_trigger(
         .and_then(|o| o.as_str())
         .unwrap_or(if t.kind == "k8s" { "create" } else { "submit" })
         .to_string();
-    let Some(resource) = t.body.get("source").and_then(|s| s.get("resource")) else {
+    // `triggers[].parameters` change the trigger template itself (dest `k8s.source...`).
+    let body_owned;
+    let body = if t.template_parameters.is_empty() {
+        &t.body
+    } else {
+        let mut tmpl = serde_json::json!({ t.kind.clone(): to_json(&t.body) });
+        for p in &t.template_parameters {
+            let value = params::resolve(p, state)?;
+            let dest = p.get("dest").and_then(|d| d.as_str()).unwrap_or_default();
+            params::apply(
+                &mut tmpl,
+                dest,
+                &value,
+                p.get("operation").and_then(|o| o.as_str()),
+            )?;
+        }
+        body_owned = from_json(tmpl.get(&t.kind).unwrap_or(&Json::Null), t.span);
+        &body_owned
+    };
+    let Some(resource) = body.get("source").and_then(|s| s.get("resource")) else {
         return Err("trigger source is not simulated (only source.resource is)".into());
     };
     let mut doc = to_json(resource);
@@ -495,7 +514,13 @@ fn run_trigger(
             sensor.namespace
         ));
     }
+    if t.kind == "argoWorkflow" && operation != "submit" {
+        return Err(format!(
+            "argoWorkflow operation '{operation}' is not simulated; nothing was done"
+        ));
+    }
     if kind != "Workflow" || verb != "create" {
+        // Other resources and verbs are recorded, not applied.
         return Ok(None);
     }
     let name = match doc.pointer("/metadata/name").and_then(Json::as_str) {

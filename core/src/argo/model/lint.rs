@@ -11,6 +11,31 @@ use super::spec::{text, Invocation, Template, TemplateBody, WorkflowSpec};
 use super::warn_unknown;
 use super::{Kind, Manifests};
 
+/// Template fields Pipelab reads but does not simulate, and what it does instead.
+const NOT_SIMULATED: &[(&str, &str)] = &[
+    (
+        "synchronization",
+        "mutexes and semaphores are not simulated; the template runs as if it held the lock",
+    ),
+    (
+        "memoize",
+        "memoization is not simulated; the template always runs",
+    ),
+    (
+        "resource",
+        "the manifest is not applied; the step succeeds after 1s",
+    ),
+    (
+        "http",
+        "the request is not sent; the step succeeds with an empty result",
+    ),
+    ("plugin", "plugins are not run; the step succeeds"),
+    (
+        "data",
+        "data sources are not read; the step succeeds with an empty result",
+    ),
+];
+
 /// Lints every Workflow, WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow.
 pub fn lint(ms: &Manifests, out: &mut Vec<Diagnostic>) {
     lint_events(ms, out);
@@ -81,6 +106,17 @@ pub fn lint(ms: &Manifests, out: &mut Vec<Diagnostic>) {
 
 fn lint_template(node: &Node, spec: &WorkflowSpec, ms: &Manifests, out: &mut Vec<Diagnostic>) {
     let t = Template::parse(node, out);
+    for (key, what) in NOT_SIMULATED {
+        if let Some(e) = node.entry(key) {
+            out.push(
+                Diagnostic::warning(
+                    "argo-not-simulated",
+                    format!("templates.{}.{key}: {what}", t.name),
+                )
+                .with_span(e.key.span),
+            );
+        }
+    }
     if matches!(t.body, TemplateBody::Missing) {
         out.push(Diagnostic::error("argo-lint", format!("templates.{} template type unspecified. choose one of: container, containerSet, dag, data, http, plugin, resource, script, steps, suspend", t.name)).with_span(node.span));
     }
