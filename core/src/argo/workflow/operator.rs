@@ -19,6 +19,8 @@ use crate::yaml::{Node, Value};
 
 /// A workflow may not create more nodes than this (a simulation must terminate).
 pub const MAX_NODES: usize = 20_000;
+/// Templates may nest this deep (a template calling itself must stop somewhere).
+pub const MAX_DEPTH: usize = 100;
 
 /// The WorkflowTemplates, ClusterWorkflowTemplates and ConfigMaps a workflow can refer to.
 #[derive(Clone, Debug, Default)]
@@ -189,6 +191,7 @@ pub(super) struct State {
     changed: bool,
     seed: u64,
     task_results_forbidden: Option<String>,
+    depth: usize,
 }
 
 fn fnv64(s: &str) -> u64 {
@@ -308,6 +311,7 @@ impl WorkflowRun {
                 changed: false,
                 seed: sub.seed,
                 task_results_forbidden: sub.task_results_forbidden.clone(),
+                depth: 0,
             },
             index: HashMap::new(),
             by_id: HashMap::new(),
@@ -643,6 +647,29 @@ impl WorkflowRun {
 
     /// Argo's `executeTemplate`: the node called `name`, created or advanced.
     fn execute(
+        &mut self,
+        now: Millis,
+        name: &str,
+        display: &str,
+        call: Call,
+        parent: Option<usize>,
+        extra: &Scope,
+    ) -> Option<usize> {
+        if self.state.depth >= MAX_DEPTH {
+            if let Some(&i) = self.index.get(name) {
+                return Some(i);
+            }
+            let t = call.template.clone().unwrap_or_default();
+            let msg = "Maximum recursion depth exceeded";
+            return self.create(now, name, display, "Pod", NodePhase::Error, msg, parent, &t);
+        }
+        self.state.depth += 1;
+        let out = self.execute_inner(now, name, display, call, parent, extra);
+        self.state.depth -= 1;
+        out
+    }
+
+    fn execute_inner(
         &mut self,
         now: Millis,
         name: &str,
