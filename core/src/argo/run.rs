@@ -16,7 +16,7 @@ use super::model::json::from_json;
 use super::model::{json::to_json, Kind, Manifests, Rbac};
 use super::workflow::operator_timestamp;
 use super::workflow::{Library, Override, Submission, WorkflowRun};
-use crate::diag::{Diagnostic, Span};
+use crate::diag::Diagnostic;
 use crate::sim::{Millis, Queue, Rng, Trace};
 
 /// How to run.
@@ -553,6 +553,5 @@ fn run_trigger(
     );
     report.workflows.push(w);
     queue.schedule_at(now, Sim::Wake(report.workflows.len() - 1));
-    let _ = Span::point;
     Ok(Some(name))
 }

@@ -2263,7 +2263,6 @@ impl WorkflowRun {
             return;
         }
         // As Argo: the group takes the phase of its last failed child, else Succeeded.
-        let _ = inv;
         let failed = kids
             .iter()
             .map(|(c, _)| self.nodes[*c].phase)
