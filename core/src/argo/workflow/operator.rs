@@ -608,6 +608,14 @@ impl WorkflowRun {
         self.state.changed = true;
     }
 
+    /// Whether `spec.parallelism` pods are already running (new nodes wait).
+    fn at_workflow_parallelism(&self) -> bool {
+        self.state
+            .spec
+            .parallelism
+            .is_some_and(|p| self.state.pods.len() as u64 >= p)
+    }
+
     /// Fulfilled, or a daemon that is up (which lets dependents and the enclosing DAG or steps
     /// proceed, as Argo's `NodeStatus.Fulfilled`).
     fn done(&self, i: usize) -> bool {
@@ -1384,7 +1392,9 @@ impl WorkflowRun {
                                 }
                             }
                         }
-                        if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p) {
+                        if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
+                            || self.at_workflow_parallelism()
+                        {
                             all_done = false;
                             continue;
                         }
@@ -1959,7 +1969,9 @@ impl WorkflowRun {
                     progressed = true;
                     continue;
                 }
-                if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p) {
+                if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
+                    || self.at_workflow_parallelism()
+                {
                     continue;
                 }
                 let expansion = match self.expand(&tasks[k], &scope) {
@@ -2238,7 +2250,9 @@ impl WorkflowRun {
                         }
                     }
                 }
-                if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p) {
+                if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
+                    || self.at_workflow_parallelism()
+                {
                     all_done = false;
                     continue;
                 }
