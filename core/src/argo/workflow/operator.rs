@@ -1129,7 +1129,7 @@ impl WorkflowRun {
             if b.duration > l {
                 b.duration = l;
                 deadline_message = Some(
-                    "Pod was active on the node longer than the specified deadline".to_string(),
+                    "Step exceeded its deadline".to_string(),
                 );
             }
         }
