@@ -2084,6 +2084,17 @@ impl WorkflowRun {
                 break;
             }
         }
+        // A task is a child of every task it depends on (the first was linked at creation).
+        for (k, (_, names)) in deps.iter().enumerate() {
+            let Some(&c) = self.index.get(&tname(k)) else { continue };
+            let id = self.nodes[c].id.clone();
+            for n in names.iter().skip(1) {
+                let Some(&d) = pos(n).and_then(|d| self.index.get(&tname(d))) else { continue };
+                if !self.nodes[d].children.contains(&id) {
+                    self.nodes[d].children.push(id.clone());
+                }
+            }
+        }
         // Assess the DAG's phase as Argo's `assessDAGPhase` does: walk the branches from the
         // root tasks, carrying the last completed phase down to omitted and skipped tasks.
         let mut target_phase: HashMap<usize, NodePhase> = HashMap::new();
