@@ -2090,7 +2090,8 @@ impl WorkflowRun {
             let id = self.nodes[c].id.clone();
             for n in names.iter().skip(1) {
                 let Some(&d) = pos(n).and_then(|d| self.index.get(&tname(d))) else { continue };
-                if !self.nodes[d].children.contains(&id) {
+                // A task group's children are its iterations only.
+                if self.nodes[d].node_type != "TaskGroup" && !self.nodes[d].children.contains(&id) {
                     self.nodes[d].children.push(id.clone());
                 }
             }
@@ -2194,6 +2195,7 @@ impl WorkflowRun {
             .first()
             .and_then(|d| pos(d))
             .and_then(|d| self.index.get(&tname(d)).copied())
+            .filter(|&d| self.nodes[d].node_type != "TaskGroup")
             .unwrap_or(dag)
     }
 
