@@ -602,6 +602,8 @@ impl WorkflowRun {
         n.message = message.to_string();
         if phase.fulfilled() {
             n.finished_at = Some(now);
+            // A fulfilled node is never advanced again: free its resolved template and scope.
+            self.state.resolved.remove(&i);
         }
         self.trace
             .record(now, n.id.clone(), "phase", phase.as_str());
