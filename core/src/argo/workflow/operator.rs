@@ -2397,12 +2397,12 @@ fn sequence(node: &Node) -> Result<Vec<Json>, String> {
             if c <= 0 {
                 return Ok(Vec::new());
             }
-            (s, s + c - 1)
+            (s, s.saturating_add(c).saturating_sub(1))
         }
         (None, s, Some(e)) => (s.unwrap_or(0), e),
         _ => return Err("withSequence requires count or end".into()),
     };
-    if (end - start).abs() > MAX_NODES as i64 {
+    if end.saturating_sub(start).saturating_abs() > MAX_NODES as i64 {
         return Err("withSequence is too long for the simulation".into());
     }
     let fmt = get("format");
