@@ -5,6 +5,7 @@
 
 mod expand;
 mod files;
+mod run;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,9 @@ enum Command {
     },
     /// Expand an Azure Pipelines YAML file as Azure would and print the final pipeline.
     Expand(expand::ExpandArgs),
+    /// Simulate Argo Events and Argo Workflows: fire events (or submit the Workflows) and print
+    /// the triggers, workflows, nodes and diagnostics (JSON by default).
+    Run(run::RunArgs),
 }
 
 fn main() -> ExitCode {
@@ -75,6 +79,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
             })
         }
         Command::Expand(args) => expand::run(args),
+        Command::Run(args) => run::execute(args),
         Command::Share { paths } => {
             let files = files::read_all(&paths)?;
             let payload = Payload {

@@ -215,3 +215,73 @@ fn expand_errors_in_another_repository_name_its_folder() {
         "expand/shared/bad.yml:4:12: error: Unrecognized named-value: 'nope'. Located at position 1 within expression: nope.\n"
     );
 }
+
+#[test]
+fn run_fires_a_webhook_and_prints_the_json_contract() {
+    let example = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/src/examples/argo-events-ml-pipeline"
+    );
+    let (code, out, err) = pipelab(&[
+        "run",
+        example,
+        "--event",
+        r#"webhook/trigger={"model":"resnet","dataset":"imagenet"}"#,
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["triggers"][0]["sensor"], "ml-pipeline-sensor");
+    assert_eq!(v["triggers"][0]["fired"], true);
+    let wf = &v["workflows"][0];
+    assert!(wf["name"].as_str().unwrap().starts_with("ml-pipeline-run-"));
+    assert_eq!(wf["phase"], "Succeeded");
+    let train = wf["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["displayName"] == "train-model")
+        .unwrap();
+    for key in [
+        "id",
+        "name",
+        "displayName",
+        "type",
+        "phase",
+        "message",
+        "startedAt",
+        "finishedAt",
+        "logs",
+        "outputs",
+    ] {
+        assert!(train.get(key).is_some(), "node lacks {key}");
+    }
+    assert_eq!(train["logs"][0], "Training resnet...");
+    assert_eq!(train["outputs"]["exitCode"], 0);
+    assert!(v["diagnostics"].is_array());
+    // The same seed gives the same run.
+    let (_, again, _) = pipelab(&[
+        "run",
+        example,
+        "--event",
+        r#"webhook/trigger={"model":"resnet","dataset":"imagenet"}"#,
+        "--seed",
+        "7",
+    ]);
+    assert_eq!(out, again);
+}
+
+#[test]
+fn run_submits_workflows_without_events() {
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/fixtures/argo/steps_loops_when.yaml"
+    );
+    let (code, out, _) = pipelab(&["run", dir, "--format", "text"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("Workflow loops: Succeeded"), "{out}");
+    let (code, _, err) = pipelab(&["run", dir, "--until", "soon"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid --until"), "{err}");
+}

@@ -8,13 +8,17 @@
 //! document is) → [`workspace`] (all files analysed together), with [`diag`] for problems,
 //! [`share`] for links and [`examples`] for the built-in teaching demos. [`azure`] is the Azure
 //! Pipelines engine (expressions, template expansion, the expanded pipeline). [`graph`] lays out
-//! any directed graph (stages and jobs, Argo DAGs, event flows) as coordinates and SVG.
+//! any directed graph (stages and jobs, Argo DAGs, event flows) as coordinates and SVG. [`argo`]
+//! simulates Argo Events and Argo Workflows (manifests → events and Sensors → the workflow
+//! controller) on [`sim`], the discrete-event clock, queue, seeded RNG and trace.
 
+pub mod argo;
 pub mod azure;
 pub mod detect;
 pub mod diag;
 pub mod examples;
 pub mod graph;
 pub mod share;
+pub mod sim;
 pub mod workspace;
 pub mod yaml;

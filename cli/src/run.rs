@@ -1,0 +1,219 @@
+//! `pipelab run`: loads manifests, fires events (or submits the Workflows), prints what the
+//! simulated cluster did, as DESIGN.md's JSON contract or as text.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use pipelab_core::argo::events::EventSpec;
+use pipelab_core::argo::model::{lint, Manifests};
+use pipelab_core::argo::run::{run, RunConfig, RunReport};
+use pipelab_core::diag::{Diagnostic, Sources};
+use pipelab_core::sim::parse_duration;
+use pipelab_core::yaml;
+use serde_json::{json, Value};
+
+use crate::files;
+
+/// The arguments of `pipelab run`.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Files or folders with manifests (multi-document YAML; `kind:` decides).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// An event to fire: `EVENTSOURCE/EVENTNAME=JSON` (a webhook body), optionally followed by
+    /// `@header:Name=Value`, or `calendar:EVENTSOURCE/EVENTNAME`. Repeat to fire several, one
+    /// simulated second apart. Without any, each `kind: Workflow` is submitted directly.
+    #[arg(long = "event")]
+    pub events: Vec<String>,
+    /// Seed of the simulation's random numbers (generated names, ...).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Stop at this simulated time (`90s`, `10m`, `2h`).
+    #[arg(long, default_value = "24h")]
+    pub until: String,
+    /// Output format.
+    #[arg(long, default_value = "json", value_parser = ["json", "text"])]
+    pub format: String,
+}
+
+pub fn execute(args: RunArgs) -> Result<ExitCode, String> {
+    let until = parse_duration(&args.until)
+        .ok_or_else(|| format!("invalid --until duration '{}'", args.until))?;
+    let events = args
+        .events
+        .iter()
+        .map(|e| EventSpec::parse(e))
+        .collect::<Result<Vec<_>, _>>()?;
+    let inputs = files::read_all(&args.paths)?;
+    let mut sources = Sources::new();
+    let mut diagnostics: Vec<Diagnostic> = Vec::new();
+    let mut docs = Vec::new();
+    for f in &inputs {
+        let id = sources.add(f.display.clone(), f.text.clone());
+        let loaded = yaml::load(id, &f.text);
+        diagnostics.extend(loaded.diagnostics);
+        docs.extend(loaded.documents.into_iter().map(|d| (id, d.root)));
+    }
+    let manifests =
+        Manifests::from_documents(docs.iter().map(|(id, n)| (*id, n)), &mut diagnostics);
+    lint::lint(&manifests, &mut diagnostics);
+    let config = RunConfig {
+        seed: args.seed,
+        until,
+        events,
+        ..RunConfig::default()
+    };
+    let report = run(&manifests, &config);
+    diagnostics.extend(report.diagnostics.iter().cloned());
+    for w in &report.workflows {
+        diagnostics.extend(w.diagnostics.iter().cloned());
+    }
+    pipelab_core::diag::sort(&mut diagnostics);
+    if args.format == "json" {
+        let out = to_json(&report, &diagnostics, &sources);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", to_text(&report, &diagnostics, &sources));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn secs(ms: u64) -> Value {
+    if ms % 1000 == 0 {
+        json!(ms / 1000)
+    } else {
+        json!(ms as f64 / 1000.0)
+    }
+}
+
+fn diagnostic_json(d: &Diagnostic, sources: &Sources) -> Value {
+    let (file, line, col) = match d.span().and_then(|s| Some((s, sources.get(s.file)?))) {
+        Some((s, f)) => {
+            let lc = f.line_col(s.start as usize);
+            (f.name.clone(), lc.line, lc.col)
+        }
+        None => (String::new(), 0, 0),
+    };
+    json!({"file": file, "line": line, "col": col, "severity": d.severity.as_str(), "message": d.message})
+}
+
+/// DESIGN.md's JSON shape.
+pub fn to_json(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources) -> Value {
+    let workflows: Vec<Value> = report
+        .workflows
+        .iter()
+        .map(|w| {
+            let nodes: Vec<Value> = w
+                .nodes
+                .iter()
+                .map(|n| {
+                    json!({
+                        "id": n.id, "name": n.name, "displayName": n.display_name,
+                        "type": n.node_type, "phase": n.phase.as_str(), "message": n.message,
+                        "startedAt": secs(n.started_at),
+                        "finishedAt": n.finished_at.map(secs),
+                        "logs": n.logs,
+                        "outputs": {
+                            "result": n.outputs.result, "parameters": n.outputs.parameters,
+                            "exitCode": n.outputs.exit_code,
+                        },
+                    })
+                })
+                .collect();
+            json!({"name": w.name, "namespace": w.namespace, "phase": w.phase.as_str(), "message": w.message,
+                   "startedAt": secs(w.started_at), "finishedAt": w.finished_at.map(secs), "nodes": nodes})
+        })
+        .collect();
+    let triggers: Vec<Value> = report
+        .triggers
+        .iter()
+        .map(|t| {
+            let mut v = json!({"sensor": t.sensor, "trigger": t.trigger, "fired": t.fired, "time": secs(t.time)});
+            if let Some(e) = &t.error {
+                v["error"] = json!(e);
+            }
+            if let Some(w) = &t.workflow {
+                v["workflow"] = json!(w);
+            }
+            v
+        })
+        .collect();
+    let events: Vec<Value> = report
+        .events
+        .iter()
+        .map(|e| json!({"event": e.event, "status": e.status, "response": e.response, "time": secs(e.time), "payload": e.payload}))
+        .collect();
+    json!({
+        "events": events,
+        "triggers": triggers,
+        "workflows": workflows,
+        "diagnostics": diagnostics.iter().map(|d| diagnostic_json(d, sources)).collect::<Vec<_>>(),
+    })
+}
+
+fn to_text(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources) -> String {
+    let mut out = String::new();
+    for e in &report.events {
+        out.push_str(&format!(
+            "event {} at {}s: HTTP {} {}\n",
+            e.event,
+            e.time / 1000,
+            e.status,
+            e.response
+        ));
+    }
+    for t in &report.triggers {
+        out.push_str(&format!(
+            "trigger {}/{}: {}{}\n",
+            t.sensor,
+            t.trigger,
+            if t.fired { "fired" } else { "not fired" },
+            t.error
+                .as_ref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        ));
+    }
+    for w in &report.workflows {
+        out.push_str(&format!(
+            "\nWorkflow {}: {}{}\n",
+            w.name,
+            w.phase.as_str(),
+            if w.message.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", w.message)
+            }
+        ));
+        for n in &w.nodes {
+            let depth = n.name.matches('.').count() + n.name.matches('[').count();
+            out.push_str(&format!(
+                "  {}{} {} {} {}s-{}{}\n",
+                "  ".repeat(depth.min(10)),
+                n.display_name,
+                n.node_type,
+                n.phase.as_str(),
+                n.started_at / 1000,
+                n.finished_at
+                    .map(|f| format!("{}s", f / 1000))
+                    .unwrap_or_else(|| "…".into()),
+                if n.message.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", n.message)
+                }
+            ));
+            for l in &n.logs {
+                out.push_str(&format!("  {}| {l}\n", "  ".repeat(depth.min(10) + 1)));
+            }
+        }
+    }
+    for d in diagnostics {
+        out.push_str(&pipelab_core::diag::render_short(d, sources));
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,514 @@
+//! Checks like `argo lint`: missing and undefined templates, bad references, DAG cycles, bad
+//! `depends` expressions, unknown fields — each at its file:line:col; and the same care for
+//! Sensors and EventSources.
+
+use crate::argo::expr::Depends;
+use crate::diag::Diagnostic;
+use crate::yaml::Node;
+
+use super::events::EventSource;
+use super::spec::{text, Invocation, Template, TemplateBody, WorkflowSpec};
+use super::warn_unknown;
+use super::{Kind, Manifests};
+
+/// Template fields Pipelab reads but does not simulate, and what it does instead.
+const NOT_SIMULATED: &[(&str, &str)] = &[
+    (
+        "synchronization",
+        "mutexes and semaphores are not simulated; the template runs as if it held the lock",
+    ),
+    (
+        "memoize",
+        "memoization is not simulated; the template always runs",
+    ),
+    (
+        "resource",
+        "the manifest is not applied; the step succeeds after 1s",
+    ),
+    (
+        "http",
+        "the request is not sent; the step succeeds with an empty result",
+    ),
+    ("plugin", "plugins are not run; the step succeeds"),
+    (
+        "data",
+        "data sources are not read; the step succeeds with an empty result",
+    ),
+];
+
+/// Lints every Workflow, WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow.
+pub fn lint(ms: &Manifests, out: &mut Vec<Diagnostic>) {
+    lint_events(ms, out);
+    for m in &ms.items {
+        let spec = match m.kind {
+            Kind::Workflow | Kind::WorkflowTemplate | Kind::ClusterWorkflowTemplate => m.spec(),
+            Kind::CronWorkflow => m.spec().and_then(|s| s.get("workflowSpec")),
+            _ => continue,
+        };
+        let Some(spec_node) = spec else {
+            out.push(
+                Diagnostic::error("argo-lint", format!("{:?} has no spec", m.kind))
+                    .with_span(m.root.span),
+            );
+            continue;
+        };
+        let spec = WorkflowSpec::parse(spec_node, out);
+        let has_ref = spec.workflow_template_ref.is_some();
+        if let Some(r) = &spec.workflow_template_ref {
+            let kind = if r.cluster_scope {
+                Kind::ClusterWorkflowTemplate
+            } else {
+                Kind::WorkflowTemplate
+            };
+            if ms.find(kind, &r.name).is_none() {
+                out.push(
+                    Diagnostic::warning(
+                        "argo-lint",
+                        format!(
+                            "workflowTemplateRef: {} \"{}\" is not among the loaded files",
+                            if r.cluster_scope {
+                                "ClusterWorkflowTemplate"
+                            } else {
+                                "WorkflowTemplate"
+                            },
+                            r.name
+                        ),
+                    )
+                    .with_span(r.span),
+                );
+            }
+        }
+        if m.kind != Kind::WorkflowTemplate && m.kind != Kind::ClusterWorkflowTemplate && !has_ref {
+            match &spec.entrypoint {
+                None => out.push(
+                    Diagnostic::error("argo-lint", "spec.entrypoint is required")
+                        .with_span(spec_node.span),
+                ),
+                Some(e) if spec.template(e).is_none() => out.push(
+                    Diagnostic::error(
+                        "argo-lint",
+                        format!("spec.entrypoint template '{e}' undefined"),
+                    )
+                    .with_span(
+                        spec_node
+                            .get("entrypoint")
+                            .map_or(spec_node.span, |n| n.span),
+                    ),
+                ),
+                _ => {}
+            }
+        }
+        for t in &spec.templates {
+            lint_template(t, &spec, ms, out);
+        }
+    }
+}
+
+fn lint_template(node: &Node, spec: &WorkflowSpec, ms: &Manifests, out: &mut Vec<Diagnostic>) {
+    let t = Template::parse(node, out);
+    for (key, what) in NOT_SIMULATED {
+        if let Some(e) = node.entry(key) {
+            out.push(
+                Diagnostic::warning(
+                    "argo-not-simulated",
+                    format!("templates.{}.{key}: {what}", t.name),
+                )
+                .with_span(e.key.span),
+            );
+        }
+    }
+    if matches!(t.body, TemplateBody::Missing) {
+        out.push(Diagnostic::error("argo-lint", format!("templates.{} template type unspecified. choose one of: container, containerSet, dag, data, http, plugin, resource, script, steps, suspend", t.name)).with_span(node.span));
+    }
+    let check_call = |inv: &Invocation, out: &mut Vec<Diagnostic>| {
+        if let Some(name) = &inv.template {
+            if spec.template(name).is_none() {
+                out.push(
+                    Diagnostic::error(
+                        "argo-lint",
+                        format!(
+                            "templates.{}.{}: template name '{name}' undefined",
+                            t.name, inv.name
+                        ),
+                    )
+                    .with_span(inv.raw.get("template").map_or(inv.span, |n| n.span)),
+                );
+            }
+        } else if let Some(r) = &inv.template_ref {
+            let kind = if r.cluster_scope {
+                Kind::ClusterWorkflowTemplate
+            } else {
+                Kind::WorkflowTemplate
+            };
+            if let Some(m) = ms.find(kind, &r.name) {
+                let found = m
+                    .spec()
+                    .and_then(|s| s.get("templates"))
+                    .and_then(Node::as_sequence)
+                    .unwrap_or_default()
+                    .iter()
+                    .any(|x| x.get("name").and_then(Node::as_str) == Some(r.template.as_str()));
+                if !found {
+                    out.push(
+                        Diagnostic::error(
+                            "argo-lint",
+                            format!(
+                                "templates.{}.{}: template {} not found in workflow template {}",
+                                t.name, inv.name, r.template, r.name
+                            ),
+                        )
+                        .with_span(r.span),
+                    );
+                }
+            }
+        } else if inv.inline.is_none() {
+            out.push(
+                Diagnostic::error(
+                    "argo-lint",
+                    format!(
+                        "templates.{}.{}: template or templateRef must be specified",
+                        t.name, inv.name
+                    ),
+                )
+                .with_span(inv.span),
+            );
+        }
+    };
+    match &t.body {
+        TemplateBody::Steps { groups } => {
+            for g in groups {
+                for s in g {
+                    let inv = Invocation::parse(s, out);
+                    check_call(&inv, out);
+                }
+            }
+        }
+        TemplateBody::Dag { tasks, .. } => {
+            let invs: Vec<Invocation> = tasks.iter().map(|x| Invocation::parse(x, out)).collect();
+            let names: Vec<&str> = invs.iter().map(|i| i.name.as_str()).collect();
+            let mut edges: Vec<Vec<usize>> = vec![Vec::new(); invs.len()];
+            for (k, inv) in invs.iter().enumerate() {
+                check_call(inv, out);
+                if inv.depends.is_some() && !inv.dependencies.is_empty() {
+                    out.push(
+                        Diagnostic::error(
+                            "argo-lint",
+                            format!(
+                                "templates.{}.tasks.{} dependencies and depends cannot both be set",
+                                t.name, inv.name
+                            ),
+                        )
+                        .with_span(inv.span),
+                    );
+                }
+                let mut deps = inv.dependencies.clone();
+                if let Some(d) = &inv.depends {
+                    match Depends::parse(d) {
+                        Ok(p) => p.tasks(&mut deps),
+                        Err(e) => {
+                            out.push(
+                                Diagnostic::error(
+                                    "argo-lint",
+                                    format!("templates.{}.tasks.{}: {e}", t.name, inv.name),
+                                )
+                                .with_span(inv.raw.get("depends").map_or(inv.span, |n| n.span)),
+                            );
+                        }
+                    }
+                }
+                for d in deps {
+                    match names.iter().position(|n| *n == d) {
+                        Some(p) => edges[k].push(p),
+                        None => out.push(
+                            Diagnostic::error(
+                                "argo-lint",
+                                format!(
+                                    "templates.{}.tasks.{} dependency '{d}' not defined",
+                                    t.name, inv.name
+                                ),
+                            )
+                            .with_span(inv.span),
+                        ),
+                    }
+                }
+            }
+            // Cycles: iterative DFS with colours.
+            let mut colour = vec![0u8; invs.len()];
+            for start in 0..invs.len() {
+                if colour[start] != 0 {
+                    continue;
+                }
+                let mut stack = vec![(start, 0usize)];
+                colour[start] = 1;
+                while let Some(&mut (n, ref mut e)) = stack.last_mut() {
+                    if *e < edges[n].len() {
+                        let next = edges[n][*e];
+                        *e += 1;
+                        match colour[next] {
+                            0 => {
+                                colour[next] = 1;
+                                stack.push((next, 0));
+                            }
+                            1 => {
+                                out.push(
+                                    Diagnostic::error(
+                                        "argo-lint",
+                                        format!(
+                                            "templates.{} dependency cycle detected: {} -> {}",
+                                            t.name, invs[n].name, invs[next].name
+                                        ),
+                                    )
+                                    .with_span(invs[n].span),
+                                );
+                            }
+                            _ => {}
+                        }
+                    } else {
+                        colour[n] = 2;
+                        stack.pop();
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+// Field names from the Argo Events JSON schema (`ref/argo-events.schema.json`).
+const SENSOR_SPEC: &[&str] = &[
+    "dependencies",
+    "errorOnFailedRound",
+    "eventBusName",
+    "loggingFields",
+    "replicas",
+    "revisionHistoryLimit",
+    "template",
+    "triggers",
+];
+const DEPENDENCY: &[&str] = &[
+    "eventName",
+    "eventSourceName",
+    "filters",
+    "filtersLogicalOperator",
+    "name",
+    "transform",
+];
+const FILTER: &[&str] = &[
+    "context",
+    "data",
+    "dataLogicalOperator",
+    "exprLogicalOperator",
+    "exprs",
+    "script",
+    "time",
+];
+const TRIGGER: &[&str] = &[
+    "atLeastOnce",
+    "dlqTrigger",
+    "parameters",
+    "policy",
+    "rateLimit",
+    "retryStrategy",
+    "template",
+];
+const TRIGGER_TEMPLATE: &[&str] = &[
+    "argoWorkflow",
+    "awsLambda",
+    "azureEventHubs",
+    "azureServiceBus",
+    "conditions",
+    "conditionsReset",
+    "custom",
+    "email",
+    "http",
+    "k8s",
+    "kafka",
+    "log",
+    "name",
+    "nats",
+    "openWhisk",
+    "pulsar",
+    "slack",
+];
+const K8S_TRIGGER: &[&str] = &[
+    "liveObject",
+    "operation",
+    "parameters",
+    "patchStrategy",
+    "source",
+];
+const ARGO_WORKFLOW_TRIGGER: &[&str] = &["args", "operation", "parameters", "source"];
+const PARAMETER: &[&str] = &["dest", "operation", "src"];
+const PARAMETER_SOURCE: &[&str] = &[
+    "contextKey",
+    "contextTemplate",
+    "dataKey",
+    "dataTemplate",
+    "dependencyName",
+    "useRawData",
+    "value",
+];
+const EVENT_SOURCE_SPEC: &[&str] = &[
+    "amqp",
+    "azureEventsHub",
+    "azureQueueStorage",
+    "azureServiceBus",
+    "bitbucket",
+    "bitbucketserver",
+    "calendar",
+    "emitter",
+    "eventBusName",
+    "file",
+    "generic",
+    "gerrit",
+    "github",
+    "gitlab",
+    "hdfs",
+    "kafka",
+    "minio",
+    "mns",
+    "mqtt",
+    "nats",
+    "nsq",
+    "pubSub",
+    "pulsar",
+    "redis",
+    "redisStream",
+    "replicas",
+    "resource",
+    "service",
+    "sftp",
+    "slack",
+    "sns",
+    "sqs",
+    "storageGrid",
+    "stripe",
+    "template",
+    "webhook",
+];
+const WEBHOOK: &[&str] = &[
+    "authSecret",
+    "endpoint",
+    "filter",
+    "maxPayloadSize",
+    "metadata",
+    "method",
+    "port",
+    "serverCertSecret",
+    "serverKeySecret",
+    "url",
+];
+
+/// Lints Sensors and EventSources: unknown fields (as warnings), dependencies on events no
+/// EventSource declares, parameters naming unknown dependencies, bad trigger conditions.
+pub fn lint_events(ms: &Manifests, out: &mut Vec<Diagnostic>) {
+    for m in ms.of_kind(Kind::EventSource) {
+        let Some(spec) = m.spec() else { continue };
+        warn_unknown(spec, EVENT_SOURCE_SPEC, "EventSource spec", out);
+        if let Some(hooks) = spec.get("webhook").and_then(Node::as_mapping) {
+            for e in hooks {
+                warn_unknown(&e.value, WEBHOOK, "webhook event", out);
+            }
+        }
+    }
+    let sources: Vec<EventSource> = ms
+        .of_kind(Kind::EventSource)
+        .map(EventSource::from_manifest)
+        .collect();
+    for m in ms.of_kind(Kind::Sensor) {
+        let Some(spec) = m.spec() else { continue };
+        warn_unknown(spec, SENSOR_SPEC, "Sensor spec", out);
+        let seq = |n: &Node, k: &str| {
+            n.get(k)
+                .and_then(Node::as_sequence)
+                .unwrap_or_default()
+                .to_vec()
+        };
+        let deps = seq(spec, "dependencies");
+        let dep_names: Vec<String> = deps.iter().filter_map(|d| text(d, "name")).collect();
+        for d in &deps {
+            warn_unknown(d, DEPENDENCY, "Sensor dependency", out);
+            if let Some(f) = d.get("filters") {
+                warn_unknown(f, FILTER, "dependency filters", out);
+            }
+            let (es, ev) = (
+                text(d, "eventSourceName").unwrap_or_default(),
+                text(d, "eventName").unwrap_or_default(),
+            );
+            let known = sources
+                .iter()
+                .any(|s| s.name == es && s.events.iter().any(|e| e.name == ev));
+            if !sources.is_empty() && !known {
+                out.push(
+                    Diagnostic::warning(
+                        "argo-events-lint",
+                        format!("no loaded EventSource '{es}' has an event '{ev}'"),
+                    )
+                    .with_span(d.span),
+                );
+            }
+        }
+        for t in seq(spec, "triggers") {
+            warn_unknown(&t, TRIGGER, "Sensor trigger", out);
+            let Some(tmpl) = t.get("template") else {
+                out.push(
+                    Diagnostic::error("argo-events-lint", "trigger has no template")
+                        .with_span(t.span),
+                );
+                continue;
+            };
+            warn_unknown(tmpl, TRIGGER_TEMPLATE, "trigger template", out);
+            if let Some(k) = tmpl.get("k8s") {
+                warn_unknown(k, K8S_TRIGGER, "k8s trigger", out);
+            }
+            if let Some(k) = tmpl.get("argoWorkflow") {
+                warn_unknown(k, ARGO_WORKFLOW_TRIGGER, "argoWorkflow trigger", out);
+            }
+            if let Some(c) = tmpl.get("conditions") {
+                match c.as_str().map(Depends::parse) {
+                    Some(Ok(d)) => {
+                        let mut used = Vec::new();
+                        d.tasks(&mut used);
+                        for u in used.iter().filter(|u| !dep_names.contains(u)) {
+                            out.push(
+                                Diagnostic::error(
+                                    "argo-events-lint",
+                                    format!("conditions name unknown dependency '{u}'"),
+                                )
+                                .with_span(c.span),
+                            );
+                        }
+                    }
+                    Some(Err(e)) => out.push(
+                        Diagnostic::error("argo-events-lint", format!("invalid conditions: {e}"))
+                            .with_span(c.span),
+                    ),
+                    None => {}
+                }
+            }
+            let params = tmpl
+                .as_mapping()
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|e| seq(&e.value, "parameters"))
+                .chain(seq(&t, "parameters"));
+            for p in params {
+                warn_unknown(&p, PARAMETER, "trigger parameter", out);
+                if let Some(src) = p.get("src") {
+                    warn_unknown(src, PARAMETER_SOURCE, "parameter src", out);
+                    if let Some(dn) = text(src, "dependencyName") {
+                        if !dep_names.contains(&dn) {
+                            out.push(
+                                Diagnostic::error(
+                                    "argo-events-lint",
+                                    format!("parameter src names unknown dependency '{dn}'"),
+                                )
+                                .with_span(src.span),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,1189 @@
+//! What a container does, without running it: DESIGN.md's fidelity rules. An explicit override
+//! wins; otherwise a small recognised subset of shell, Python and `argosay` is interpreted (echo,
+//! printf, print of literals, `>`/`tee` into files, `cat`, `sleep`, `exit`, `sys.exit`); anything
+//! else exits 0 after a default duration with empty stdout.
+
+use std::collections::BTreeMap;
+
+use std::collections::HashMap;
+
+use serde_json::Value as Json;
+
+use crate::argo::expr::{self, Dialect};
+use crate::sim::{parse_duration, Millis, Rng};
+
+/// The default run time of a container whose behaviour is not recognised.
+pub const DEFAULT_DURATION: Millis = 5_000;
+/// The run time of a recognised command that does not sleep.
+pub const COMMAND_DURATION: Millis = 1_000;
+
+/// The content of a file that exists (an input artifact) but whose content is not simulated.
+pub const UNKNOWN_CONTENT: &str = "\u{0}unknown\u{0}";
+
+/// The process ID a script sees for itself (`$$`, `$BASHPID`).
+const OWN_PID: &str = "1";
+
+/// What a container did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Behaviour {
+    pub exit_code: i32,
+    pub duration: Millis,
+    pub stdout: String,
+    /// Files written, by path.
+    pub files: BTreeMap<String, String>,
+    /// Whether the program was understood (false: the default behaviour was used).
+    pub recognised: bool,
+}
+
+/// Simulates `command` + `args` (or a script `source` run by `command`) in image `image`, with
+/// `files` already present (input artifacts).
+pub fn simulate(
+    image: &str,
+    command: &[String],
+    args: &[String],
+    source: Option<&str>,
+    files: &BTreeMap<String, String>,
+    seed: u64,
+) -> Behaviour {
+    let mut m = Machine {
+        files: files.clone(),
+        rng: Rng::new(seed),
+        ..Machine::default()
+    };
+    let ok = if let Some(src) = source {
+        let interp = command.first().map(String::as_str).unwrap_or("sh");
+        match base(interp) {
+            "python" | "python3" | "python2" => m.python(src),
+            "sh" | "bash" | "ash" | "zsh" => m.shell(src),
+            _ => false,
+        }
+    } else {
+        let argv: Vec<String> = command.iter().chain(args).cloned().collect();
+        if argv.is_empty() {
+            if image.contains("argosay") {
+                m.argosay(&[])
+            } else {
+                false
+            }
+        } else if command.is_empty() && image.contains("argosay") {
+            m.argosay(&argv)
+        } else {
+            m.exec(&argv)
+        }
+    };
+    if !ok {
+        return Behaviour {
+            duration: DEFAULT_DURATION,
+            files: files.clone(),
+            ..Behaviour::default()
+        };
+    }
+    Behaviour {
+        exit_code: m.exit.unwrap_or(m.last_status),
+        duration: COMMAND_DURATION + m.slept,
+        stdout: m.stdout,
+        files: m.files,
+        recognised: true,
+    }
+}
+
+fn base(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+struct Machine {
+    rng: Rng,
+    vars: HashMap<String, Json>,
+    stdout: String,
+    files: BTreeMap<String, String>,
+    slept: Millis,
+    exit: Option<i32>,
+    last_status: i32,
+    steps: usize,
+}
+
+impl Default for Machine {
+    fn default() -> Self {
+        Machine {
+            rng: Rng::new(0),
+            vars: HashMap::new(),
+            stdout: String::new(),
+            files: BTreeMap::new(),
+            slept: 0,
+            exit: None,
+            last_status: 0,
+            steps: 0,
+        }
+    }
+}
+
+const MAX_STEPS: usize = 10_000;
+
+impl Machine {
+    /// Runs one argv; false when it is not understood.
+    fn exec(&mut self, argv: &[String]) -> bool {
+        self.steps += 1;
+        if self.steps > MAX_STEPS {
+            return false;
+        }
+        let Some(cmd) = argv.first() else { return true };
+        let rest = &argv[1..];
+        match base(cmd) {
+            "sh" | "bash" | "ash" | "zsh" => {
+                let mut i = 0;
+                while i < rest.len() && rest[i].starts_with('-') && !rest[i].contains('c') {
+                    i += 1;
+                }
+                if rest
+                    .get(i)
+                    .is_some_and(|f| f.starts_with('-') && f.contains('c'))
+                {
+                    match rest.get(i + 1) {
+                        Some(script) => self.shell(script),
+                        None => false,
+                    }
+                } else {
+                    false
+                }
+            }
+            "python" | "python3" | "python2" if rest.first().map(String::as_str) == Some("-c") => {
+                match rest.get(1) {
+                    Some(src) => self.python(src),
+                    None => false,
+                }
+            }
+            "argosay" => self.argosay(rest),
+            "echo" => {
+                let (newline, words) = match rest.first().map(String::as_str) {
+                    Some("-n") => (false, &rest[1..]),
+                    Some("-e") => (true, &rest[1..]),
+                    _ => (true, rest),
+                };
+                self.stdout.push_str(&words.join(" "));
+                if newline {
+                    self.stdout.push('\n');
+                }
+                self.last_status = 0;
+                true
+            }
+            "printf" => {
+                let Some(fmt) = rest.first() else { return true };
+                self.stdout.push_str(&printf(fmt, &rest[1..]));
+                self.last_status = 0;
+                true
+            }
+            "cowsay" => {
+                self.stdout.push_str(&rest.join(" "));
+                self.stdout.push('\n');
+                true
+            }
+            "cat" => {
+                for f in rest {
+                    match self
+                        .files
+                        .get(f.as_str())
+                        .filter(|t| t.as_str() != UNKNOWN_CONTENT)
+                    {
+                        Some(text) => {
+                            let text = text.clone();
+                            self.stdout.push_str(&text)
+                        }
+                        None => return false,
+                    }
+                }
+                self.last_status = 0;
+                true
+            }
+            "sleep" => {
+                let Some(d) = rest.first().and_then(|d| parse_duration(d)) else {
+                    return false;
+                };
+                self.slept = self.slept.saturating_add(d);
+                self.last_status = 0;
+                true
+            }
+            "exit" => {
+                let code = rest
+                    .first()
+                    .map_or(Some(self.last_status), |c| c.parse().ok());
+                match code {
+                    Some(c) => {
+                        self.exit = Some(c);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            "[" | "test" => {
+                let mut args: Vec<&str> = rest.iter().map(String::as_str).collect();
+                if base(cmd) == "[" {
+                    if args.last() != Some(&"]") {
+                        return false;
+                    }
+                    args.pop();
+                }
+                let num = |s: &str| s.trim().parse::<i64>().ok();
+                let ok = match args.as_slice() {
+                    [a, op, b] => match *op {
+                        "=" | "==" => Some(a == b),
+                        "!=" => Some(a != b),
+                        "-eq" | "-ne" | "-lt" | "-le" | "-gt" | "-ge" => {
+                            let (Some(x), Some(y)) = (num(a), num(b)) else {
+                                return false;
+                            };
+                            Some(match *op {
+                                "-eq" => x == y,
+                                "-ne" => x != y,
+                                "-lt" => x < y,
+                                "-le" => x <= y,
+                                "-gt" => x > y,
+                                _ => x >= y,
+                            })
+                        }
+                        _ => None,
+                    },
+                    ["-z", a] => Some(a.is_empty()),
+                    ["-n", a] => Some(!a.is_empty()),
+                    // Only files this container wrote are known; others come from artifacts
+                    // whose content is not simulated.
+                    ["-f", a] | ["-e", a] if self.files.contains_key(*a) => Some(true),
+                    // With no artifact of unknown content around, other files do not exist.
+                    ["-f", _] | ["-e", _] if !self.files.values().any(|v| v == UNKNOWN_CONTENT) => {
+                        Some(false)
+                    }
+                    [a] => Some(!a.is_empty()),
+                    _ => None,
+                };
+                let Some(ok) = ok else { return false };
+                self.last_status = if ok { 0 } else { 1 };
+                true
+            }
+            "kill" => {
+                // Only a script killing itself is understood: it ends by SIGTERM (128 + 15).
+                match rest.iter().find(|a| !a.starts_with('-')) {
+                    Some(pid) if pid == OWN_PID => {
+                        let signal = rest.iter().find_map(|a| match a.as_str() {
+                            "-9" | "-KILL" | "-SIGKILL" => Some(9),
+                            _ => None,
+                        });
+                        self.exit = Some(128 + signal.unwrap_or(15));
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            "true" | ":" => {
+                self.last_status = 0;
+                true
+            }
+            "false" => {
+                self.last_status = 1;
+                true
+            }
+            "mkdir" | "touch" | "set" | "export" | "cd" | "ls" | "date" | "env" | "pwd"
+            | "whoami" | "hostname" | "chmod" => {
+                if base(cmd) == "touch" {
+                    for f in rest {
+                        self.files.entry(f.clone()).or_default();
+                    }
+                }
+                self.last_status = 0;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `argoproj/argosay:v2`: `echo [TEXT [FILE]]`, `cat FILE`, `sleep D`, `exit [N]`,
+    /// `assert_contains FILE TEXT`; no arguments prints `hello argo`.
+    fn argosay(&mut self, argv: &[String]) -> bool {
+        let arg = |i: usize| argv.get(i).map(String::as_str);
+        match arg(0) {
+            None => {
+                self.stdout.push_str("hello argo\n");
+                true
+            }
+            Some("echo") => {
+                let text = arg(1).unwrap_or("hello argo");
+                match arg(2) {
+                    Some(file) => {
+                        self.files.insert(file.to_string(), text.to_string());
+                    }
+                    None => {
+                        self.stdout.push_str(text);
+                        self.stdout.push('\n');
+                    }
+                }
+                true
+            }
+            Some("cat") => self.exec(argv),
+            Some("sleep") => self.exec(argv),
+            Some("exit") => {
+                self.exit = Some(arg(1).and_then(|c| c.parse().ok()).unwrap_or(0));
+                true
+            }
+            Some("assert_contains") | Some("assert_equals") => {
+                let (Some(file), Some(want)) = (arg(1), arg(2)) else {
+                    return false;
+                };
+                let Some(have) = self
+                    .files
+                    .get(file)
+                    .filter(|t| t.as_str() != UNKNOWN_CONTENT)
+                else {
+                    return false;
+                };
+                let ok = if arg(0) == Some("assert_equals") {
+                    have.trim_end() == want
+                } else {
+                    have.contains(want)
+                };
+                if !ok {
+                    self.exit = Some(1);
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A recognised subset of POSIX shell: simple commands joined by `;`, `&&`, `||` and newlines,
+    /// with `>`, `>>` and `| tee FILE`.
+    fn shell(&mut self, script: &str) -> bool {
+        let Some(words) = shell_words(script) else {
+            return false;
+        };
+        self.block(&words, 0)
+    }
+
+    /// Runs a list of commands joined by separators, with `if ...; then ...; [else ...;] fi`.
+    fn block(&mut self, words: &[Word], depth: usize) -> bool {
+        if depth > 16 {
+            return false;
+        }
+        let is_kw = |w: &Word, k: &str| matches!(w, Word::Text(t) if t == k);
+        let mut i = 0;
+        let mut skip = false;
+        while i < words.len() {
+            if self.exit.is_some() {
+                return true;
+            }
+            if is_kw(&words[i], "if") {
+                // Find then / else / fi at this nesting level.
+                let (mut d, mut then_at, mut else_at, mut fi_at) = (0, None, None, None);
+                let mut k = i + 1;
+                while k < words.len() {
+                    if is_kw(&words[k], "if") {
+                        d += 1;
+                    } else if is_kw(&words[k], "fi") {
+                        if d == 0 {
+                            fi_at = Some(k);
+                            break;
+                        }
+                        d -= 1;
+                    } else if d == 0 && is_kw(&words[k], "then") && then_at.is_none() {
+                        then_at = Some(k);
+                    } else if d == 0 && is_kw(&words[k], "else") {
+                        else_at = Some(k);
+                    } else if d == 0 && is_kw(&words[k], "elif") {
+                        return false;
+                    }
+                    k += 1;
+                }
+                let (Some(t), Some(f)) = (then_at, fi_at) else {
+                    return false;
+                };
+                if !skip {
+                    if !self.block(&words[i + 1..t], depth + 1) {
+                        return false;
+                    }
+                    let ok = self.last_status == 0;
+                    let body = match (ok, else_at) {
+                        (true, Some(e)) => &words[t + 1..e],
+                        (true, None) => &words[t + 1..f],
+                        (false, Some(e)) => &words[e + 1..f],
+                        (false, None) => &[][..],
+                    };
+                    if !ok && else_at.is_none() {
+                        self.last_status = 0;
+                    }
+                    if !self.block(body, depth + 1) {
+                        return false;
+                    }
+                }
+                i = f + 1;
+                continue;
+            }
+            let mut cmd: Vec<String> = Vec::new();
+            while i < words.len() {
+                match &words[i] {
+                    Word::Op(op) if matches!(op.as_str(), ";" | "&&" | "||" | "\n") => break,
+                    Word::Text(t) => cmd.push(t.clone()),
+                    Word::Op(op) => cmd.push(format!("\u{0}{op}")),
+                }
+                i += 1;
+            }
+            if !cmd.is_empty() && !skip && !self.run_simple(&cmd) {
+                return false;
+            }
+            if self.exit.is_some() {
+                return true;
+            }
+            if let Some(Word::Op(op)) = words.get(i) {
+                skip = match op.as_str() {
+                    "&&" => skip || self.last_status != 0,
+                    "||" => !skip && self.last_status == 0,
+                    _ => false,
+                };
+                i += 1;
+            }
+        }
+        true
+    }
+
+    /// Expands `$NAME`, `${NAME}` and `$((arithmetic))` in a word; `None` when it uses something
+    /// outside the subset (command substitution, unknown variables).
+    fn expand(&self, word: &str) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = word;
+        while let Some(i) = rest.find('$') {
+            out.push_str(&rest[..i]);
+            let after = &rest[i + 1..];
+            if let Some(inner) = after.strip_prefix("((") {
+                let end = inner.find("))")?;
+                let text = inner[..end].replace('$', "");
+                let text = text.as_str();
+                let mut vars = serde_json::Map::new();
+                for (k, v) in &self.vars {
+                    vars.insert(k.clone(), v.clone());
+                }
+                let v = expr::eval(text, &vars, Dialect::Expr).ok()?;
+                let n = expr::as_number(&v)?;
+                let n = if text.contains('/') { n.trunc() } else { n };
+                out.push_str(&format!("{}", n as i64));
+                rest = &inner[end + 2..];
+            } else if let Some(r) = after.strip_prefix('$') {
+                out.push_str(OWN_PID);
+                rest = r;
+            } else if let Some(r) = after.strip_prefix("BASHPID") {
+                out.push_str(OWN_PID);
+                rest = r;
+            } else if let Some(inner) = after.strip_prefix('{') {
+                let end = inner.find('}')?;
+                out.push_str(self.vars.get(&inner[..end])?.as_str()?);
+                rest = &inner[end + 1..];
+            } else {
+                let len = after
+                    .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                if len == 0 {
+                    return None;
+                }
+                out.push_str(self.vars.get(&after[..len])?.as_str()?);
+                rest = &after[len..];
+            }
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+
+    /// One simple command with its redirections.
+    fn run_simple(&mut self, words: &[String]) -> bool {
+        // Variable assignments and constructs we do not interpret.
+        if let Some(first) = words.first() {
+            if words.len() == 1 {
+                if let Some((name, value)) = first.split_once('=') {
+                    if !name.is_empty() && name.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                        let Some(v) = self.expand(value) else {
+                            return false;
+                        };
+                        self.vars.insert(name.to_string(), Json::String(v));
+                        self.last_status = 0;
+                        return true;
+                    }
+                }
+            }
+            if matches!(
+                first.as_str(),
+                "if" | "for" | "while" | "case" | "function" | "then" | "fi" | "do" | "done"
+            ) {
+                return false;
+            }
+        }
+        let mut argv = Vec::new();
+        let mut redirect: Option<(String, bool)> = None;
+        let mut tee: Option<String> = None;
+        let mut i = 0;
+        while i < words.len() {
+            let w = &words[i];
+            if let Some(op) = w.strip_prefix('\u{0}') {
+                let target = words.get(i + 1).cloned();
+                match (op, target) {
+                    (">", Some(t)) => redirect = Some((t, false)),
+                    (">>", Some(t)) => redirect = Some((t, true)),
+                    ("|", Some(t)) if base(&t) == "tee" => {
+                        let mut j = i + 2;
+                        while words.get(j).is_some_and(|w| w.starts_with('-')) {
+                            j += 1;
+                        }
+                        tee = words.get(j).cloned();
+                        i = j + 1;
+                        continue;
+                    }
+                    _ => return false,
+                }
+                i += 2;
+                continue;
+            }
+            if w.contains('`') {
+                return false;
+            }
+            let Some(w) = self.expand(w) else {
+                return false;
+            };
+            argv.push(w);
+            i += 1;
+        }
+        let before = self.stdout.len();
+        if !self.exec(&argv) {
+            return false;
+        }
+        let produced = self.stdout[before..].to_string();
+        if let Some((file, append)) = redirect {
+            self.stdout.truncate(before);
+            let entry = self.files.entry(file).or_default();
+            if !append {
+                entry.clear();
+            }
+            entry.push_str(&produced);
+        } else if let Some(file) = tee {
+            self.files.insert(file, produced);
+        }
+        true
+    }
+
+    /// A recognised subset of Python: imports, assignments and `print(...)` of expressions
+    /// (literals, names, `A if C else B`, comparisons, `random.randint/choice/random` from the
+    /// seeded RNG), `json.dump(x, sys.stdout)`, `sys.exit(N)`, `time.sleep(N)`, comments.
+    fn python(&mut self, src: &str) -> bool {
+        // Join the physical lines of a logical line (open brackets continue it).
+        let mut logical: Vec<String> = Vec::new();
+        let mut depth = 0i32;
+        for line in src.lines() {
+            if depth > 0 {
+                if let Some(last) = logical.last_mut() {
+                    last.push(' ');
+                    last.push_str(line.trim());
+                }
+            } else {
+                logical.push(line.to_string());
+            }
+            depth += bracket_balance(line);
+            if depth < 0 {
+                return false;
+            }
+        }
+        for line in logical.iter().map(String::as_str) {
+            if line.starts_with(' ') || line.starts_with('\t') {
+                if line.trim().is_empty() || line.trim().starts_with('#') {
+                    continue;
+                }
+                return false;
+            }
+            let line = line.trim();
+            if line.is_empty()
+                || line.starts_with('#')
+                || line.starts_with("import ")
+                || line.starts_with("from ")
+            {
+                continue;
+            }
+            if line.ends_with(':') {
+                return false;
+            }
+            let call = |name: &str| {
+                line.strip_prefix(name)
+                    .and_then(|r| r.strip_prefix('('))
+                    .and_then(|r| r.strip_suffix(')'))
+                    .map(str::trim)
+            };
+            if let Some(arg) = call("print") {
+                let mut parts = Vec::new();
+                for a in split_args(arg) {
+                    let Some(v) = self.py_eval(&a) else {
+                        return false;
+                    };
+                    parts.push(py_str(&v));
+                }
+                self.stdout.push_str(&parts.join(" "));
+                self.stdout.push('\n');
+            } else if let Some(arg) = call("json.dump") {
+                let args = split_args(arg);
+                if args.len() != 2 || args[1].trim() != "sys.stdout" {
+                    return false;
+                }
+                let Some(v) = self.py_eval(&args[0]) else {
+                    return false;
+                };
+                self.stdout.push_str(&py_json(&v));
+            } else if let Some(arg) = call("sys.exit").or_else(|| call("exit")) {
+                let Ok(code) = (if arg.is_empty() { Ok(0) } else { arg.parse() }) else {
+                    return false;
+                };
+                self.exit = Some(code);
+                return true;
+            } else if let Some(arg) = call("time.sleep") {
+                let Ok(secs) = arg.parse::<f64>() else {
+                    return false;
+                };
+                self.slept = self
+                    .slept
+                    .saturating_add((secs.max(0.0) * 1000.0) as Millis);
+            } else if let Some((name, value)) = line.split_once('=') {
+                let name = name.trim();
+                if value.starts_with('=')
+                    || name.is_empty()
+                    || !name.chars().all(|c| c.is_alphanumeric() || c == '_')
+                {
+                    return false;
+                }
+                let Some(v) = self.py_eval(value) else {
+                    return false;
+                };
+                self.vars.insert(name.to_string(), v);
+            } else {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn py_eval(&mut self, src: &str) -> Option<Json> {
+        let src = src.trim();
+        // `A if C else B`
+        if let (Some(i), Some(e)) = (find_top(src, " if "), find_top(src, " else ")) {
+            if i < e {
+                let cond = self.py_eval(&src[i + 4..e])?;
+                let pick = if py_truthy(&cond) {
+                    &src[..i]
+                } else {
+                    &src[e + 6..]
+                };
+                return self.py_eval(pick);
+            }
+        }
+        // Dict and list literals, element by element (values may be any expression).
+        if src.starts_with('{')
+            && src.ends_with('}')
+            && find_close_brace(src) == Some(src.len() - 1)
+        {
+            let mut map = serde_json::Map::new();
+            for entry in split_args(&src[1..src.len() - 1]) {
+                let i = find_top(&entry, ":")?;
+                let key = match self.py_eval(&entry[..i])? {
+                    Json::String(k) => k,
+                    other => other.to_string(),
+                };
+                map.insert(key, self.py_eval(&entry[i + 1..])?);
+            }
+            return Some(Json::Object(map));
+        }
+        if src.starts_with('[') && src.ends_with(']') && !src.contains(" for ") {
+            let mut items = Vec::new();
+            for entry in split_args(&src[1..src.len() - 1]) {
+                items.push(self.py_eval(&entry)?);
+            }
+            return Some(Json::Array(items));
+        }
+        if let Some(inner) = src
+            .strip_prefix("json.dumps(")
+            .and_then(|r| r.strip_suffix(')'))
+        {
+            return Some(Json::String(py_json(&self.py_eval(inner)?)));
+        }
+        if let Some(lit) = python_literal(src) {
+            if src.starts_with(['"', '\'', 'f']) {
+                return Some(Json::String(lit));
+            }
+        }
+        // Replace random calls with values from the seeded generator.
+        let mut text = src.to_string();
+        for _ in 0..16 {
+            let Some(at) = ["random.randint(", "random.choice(", "random.random("]
+                .iter()
+                .filter_map(|f| text.find(f).map(|i| (i, *f)))
+                .min()
+            else {
+                break;
+            };
+            let (i, f) = at;
+            let open = i + f.len();
+            let close = open + find_close(&text[open..])?;
+            let args = split_args(&text[open..close]);
+            let value = match f {
+                "random.randint(" => {
+                    let a = expr::as_number(&self.py_eval(args.first()?)?)? as i64;
+                    let b = expr::as_number(&self.py_eval(args.get(1)?)?)? as i64;
+                    if b < a {
+                        return None;
+                    }
+                    (a + self.rng.below((b - a + 1) as u64) as i64).to_string()
+                }
+                "random.choice(" => {
+                    let Json::Array(items) = self.py_eval(args.first()?)? else {
+                        return None;
+                    };
+                    if items.is_empty() {
+                        return None;
+                    }
+                    items[self.rng.below(items.len() as u64) as usize].to_string()
+                }
+                _ => format!("{}", self.rng.below(1_000_000) as f64 / 1_000_000.0),
+            };
+            text.replace_range(i..close + 1, &value);
+        }
+        let text = text
+            .replace("True", "true")
+            .replace("False", "false")
+            .replace("None", "nil")
+            .replace("str(", "string(");
+        let vars: serde_json::Map<String, Json> = self
+            .vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        expr::eval(&text, &vars, Dialect::Expr)
+            .ok()
+            .filter(|v| !v.is_null() || text == "nil")
+    }
+}
+/// Walks `s` outside quoted strings, calling `f(offset, char, depth)` with the bracket depth
+/// before the character, until `f` returns a value.
+fn scan<R>(s: &str, mut f: impl FnMut(usize, char, i32) -> Option<R>) -> Option<R> {
+    let (mut depth, mut quote) = (0i32, None::<char>);
+    for (i, c) in s.char_indices() {
+        if let Some(q) = quote {
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if c == '"' || c == '\'' {
+            quote = Some(c);
+            continue;
+        }
+        if let Some(r) = f(i, c, depth) {
+            return Some(r);
+        }
+        depth += bracket_delta(c);
+    }
+    None
+}
+
+fn bracket_delta(c: char) -> i32 {
+    match c {
+        '(' | '[' | '{' => 1,
+        ')' | ']' | '}' => -1,
+        _ => 0,
+    }
+}
+
+/// The position of `pat` outside brackets and quotes.
+fn find_top(s: &str, pat: &str) -> Option<usize> {
+    scan(s, |i, _, depth| {
+        (depth == 0 && s[i..].starts_with(pat)).then_some(i)
+    })
+}
+
+/// How many brackets a line leaves open (outside quotes and comments).
+fn bracket_balance(line: &str) -> i32 {
+    let mut balance = 0;
+    scan(line, |_, c, depth| {
+        if c == '#' {
+            return Some(());
+        }
+        balance = depth + bracket_delta(c);
+        None
+    });
+    balance
+}
+
+/// The offset of the `}` closing the `{` at offset 0.
+fn find_close_brace(s: &str) -> Option<usize> {
+    scan(s, |i, c, depth| {
+        (bracket_delta(c) < 0 && depth == 1).then_some(i)
+    })
+}
+
+/// The offset of the `)` closing an already opened bracket.
+fn find_close(s: &str) -> Option<usize> {
+    scan(s, |i, c, depth| (c == ')' && depth == 0).then_some(i))
+}
+
+/// Splits call arguments at top-level commas.
+fn split_args(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = find_top(rest, ",") {
+        out.push(rest[..i].trim().to_string());
+        rest = &rest[i + 1..];
+    }
+    if !rest.trim().is_empty() {
+        out.push(rest.trim().to_string());
+    }
+    out
+}
+
+fn py_truthy(v: &Json) -> bool {
+    match v {
+        Json::Bool(b) => *b,
+        Json::Null => false,
+        Json::Number(n) => n.as_f64() != Some(0.0),
+        Json::String(s) => !s.is_empty(),
+        Json::Array(a) => !a.is_empty(),
+        Json::Object(m) => !m.is_empty(),
+    }
+}
+
+/// `str(v)` as Python prints it.
+fn py_str(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Bool(true) => "True".into(),
+        Json::Bool(false) => "False".into(),
+        Json::Null => "None".into(),
+        Json::Number(n) => n.to_string(),
+        Json::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
+        Json::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("'{k}': {}", py_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+fn py_repr(v: &Json) -> String {
+    match v {
+        Json::String(s) => format!("'{s}'"),
+        other => py_str(other),
+    }
+}
+
+/// `json.dumps(v)` with Python's default separators.
+fn py_json(v: &Json) -> String {
+    match v {
+        Json::Array(a) => format!("[{}]", a.iter().map(py_json).collect::<Vec<_>>().join(", ")),
+        Json::Object(m) => format!(
+            "{{{}}}",
+            m.iter()
+                .map(|(k, v)| format!("{}: {}", Json::String(k.clone()), py_json(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn python_literal(arg: &str) -> Option<String> {
+    let arg = arg.trim();
+    if let Ok(n) = arg.parse::<f64>() {
+        return Some(if n.fract() == 0.0 && !arg.contains('.') {
+            format!("{}", n as i64)
+        } else {
+            arg.to_string()
+        });
+    }
+    let (prefix_f, body) = match arg.strip_prefix('f') {
+        Some(b) => (true, b),
+        None => (false, arg),
+    };
+    let quote = body.chars().next()?;
+    if quote != '"' && quote != '\'' {
+        return None;
+    }
+    let inner = body.strip_prefix(quote)?.strip_suffix(quote)?;
+    if inner.contains(quote) && !inner.contains('\\') {
+        return None;
+    }
+    if prefix_f && inner.contains('{') {
+        return None;
+    }
+    Some(
+        inner
+            .replace("\\n", "\n")
+            .replace("\\t", "\t")
+            .replace(&format!("\\{quote}"), &quote.to_string()),
+    )
+}
+
+enum Word {
+    Text(String),
+    Op(String),
+}
+
+/// Splits a shell script into words and operators, honouring quotes; `None` for constructs
+/// outside the subset (heredocs, subshells, unterminated quotes).
+fn shell_words(script: &str) -> Option<Vec<Word>> {
+    let mut out = Vec::new();
+    let chars: Vec<char> = script.chars().collect();
+    let mut i = 0;
+    let mut cur = String::new();
+    let mut in_word = false;
+    let flush = |cur: &mut String, in_word: &mut bool, out: &mut Vec<Word>| {
+        if *in_word {
+            out.push(Word::Text(std::mem::take(cur)));
+            *in_word = false;
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '#' if !in_word => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+            }
+            ' ' | '\t' => {
+                flush(&mut cur, &mut in_word, &mut out);
+                i += 1;
+            }
+            '\n' => {
+                flush(&mut cur, &mut in_word, &mut out);
+                out.push(Word::Op("\n".into()));
+                i += 1;
+            }
+            '\\' if chars.get(i + 1) == Some(&'\n') => i += 2,
+            '\\' => {
+                cur.push(*chars.get(i + 1)?);
+                in_word = true;
+                i += 2;
+            }
+            '\'' => {
+                i += 1;
+                while *chars.get(i)? != '\'' {
+                    cur.push(chars[i]);
+                    i += 1;
+                }
+                i += 1;
+                in_word = true;
+            }
+            '"' => {
+                i += 1;
+                loop {
+                    let ch = *chars.get(i)?;
+                    if ch == '"' {
+                        break;
+                    }
+                    if ch == '\\' && matches!(chars.get(i + 1), Some('"' | '\\' | '$' | '`')) {
+                        cur.push(chars[i + 1]);
+                        i += 2;
+                        continue;
+                    }
+                    cur.push(ch);
+                    i += 1;
+                }
+                i += 1;
+                in_word = true;
+            }
+            ';' => {
+                flush(&mut cur, &mut in_word, &mut out);
+                out.push(Word::Op(";".into()));
+                i += 1;
+            }
+            '&' | '|' | '>' => {
+                flush(&mut cur, &mut in_word, &mut out);
+                let two: String = chars[i..chars.len().min(i + 2)].iter().collect();
+                let op = match two.as_str() {
+                    "&&" | "||" | ">>" => two,
+                    _ if c == '&' => return None,
+                    _ => c.to_string(),
+                };
+                i += op.chars().count();
+                out.push(Word::Op(op));
+            }
+            '$' if chars.get(i + 1) == Some(&'(') => {
+                // `$((...))` or `$(...)`: kept in the word, balanced.
+                let mut depth = 0;
+                while i < chars.len() {
+                    let ch = chars[i];
+                    cur.push(ch);
+                    i += 1;
+                    if ch == '(' {
+                        depth += 1;
+                    } else if ch == ')' {
+                        depth -= 1;
+                        if depth == 0 && chars.get(i) != Some(&')') {
+                            break;
+                        }
+                    }
+                }
+                in_word = true;
+            }
+            '<' | '(' | ')' => return None,
+            _ => {
+                cur.push(c);
+                in_word = true;
+                i += 1;
+            }
+        }
+    }
+    flush(&mut cur, &mut in_word, &mut out);
+    Some(out)
+}
+
+/// `printf` with `%s`, `%d` and the usual escapes.
+fn printf(fmt: &str, args: &[String]) -> String {
+    let mut out = String::new();
+    let mut args = args.iter();
+    let mut chars = fmt.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => out.push('\\'),
+            },
+            '%' => match chars.next() {
+                Some('s') | Some('d') => out.push_str(args.next().map_or("", String::as_str)),
+                Some('%') => out.push('%'),
+                Some(other) => {
+                    out.push('%');
+                    out.push(other)
+                }
+                None => out.push('%'),
+            },
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn python_print_and_exit() {
+        let b = simulate(
+            "python:3.9",
+            &s(&["python"]),
+            &s(&["-c", "print('Training resnet...')"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
+        assert_eq!(b.stdout, "Training resnet...\n");
+        assert!(b.recognised);
+        let b = simulate(
+            "python",
+            &s(&["python"]),
+            &[],
+            Some("import sys\nsys.exit(3)\n"),
+            &BTreeMap::new(),
+            1,
+        );
+        assert_eq!(b.exit_code, 3);
+    }
+
+    #[test]
+    fn shell_files_and_sleep() {
+        let b = simulate(
+            "alpine",
+            &s(&["sh", "-c"]),
+            &s(&["echo hi | tee /tmp/a; sleep 10; echo x > /tmp/b; cat /tmp/b"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
+        assert_eq!(b.stdout, "hi\nx\n");
+        assert_eq!(b.files.get("/tmp/a").map(String::as_str), Some("hi\n"));
+        assert_eq!(b.duration, COMMAND_DURATION + 10_000);
+        let b = simulate(
+            "alpine",
+            &s(&["sh", "-c"]),
+            &s(&["exit 2"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
+        let b2 = simulate("alpine", &s(&["sh", "-xc"]), &s(&["N=3; if [ $(($N%2)) -eq 0 ]; then\n echo even > /tmp/e;\nelse\n echo odd > /tmp/e;\nfi; echo $((N/2))"]), None, &BTreeMap::new(), 1);
+        assert_eq!(b2.files.get("/tmp/e").map(String::as_str), Some("odd\n"));
+        assert_eq!(b2.stdout, "1\n");
+        assert_eq!(b.exit_code, 2);
+        let b = simulate(
+            "alpine",
+            &s(&["sh", "-c"]),
+            &s(&["for i in 1 2; do echo $i; done"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
+        assert!(!b.recognised);
+        assert_eq!(b.exit_code, 0);
+    }
+
+    #[test]
+    fn python_random_uses_the_seed() {
+        let src = "import random\nresult = \"heads\" if random.randint(0,1) == 0 else \"tails\"\nprint(result)\n";
+        let run = |seed| {
+            simulate(
+                "python",
+                &s(&["python"]),
+                &[],
+                Some(src),
+                &BTreeMap::new(),
+                seed,
+            )
+            .stdout
+        };
+        let outcomes: std::collections::BTreeSet<String> = (0..16).map(run).collect();
+        assert_eq!(
+            outcomes.into_iter().collect::<Vec<_>>(),
+            ["heads\n", "tails\n"]
+        );
+        assert_eq!(run(3), run(3));
+    }
+
+    #[test]
+    fn python_dicts_over_several_lines() {
+        let src = "import json\ni = 3\nres = {\n  \"num\": i,\n  \"evenness\": \"even\" if i % 2 == 0 else \"odd\"\n}\nprint(json.dumps(res))\n";
+        let b = simulate(
+            "python",
+            &s(&["python"]),
+            &[],
+            Some(src),
+            &BTreeMap::new(),
+            1,
+        );
+        assert_eq!(b.stdout, "{\"evenness\": \"odd\", \"num\": 3}\n");
+    }
+
+    #[test]
+    fn argosay() {
+        let b = simulate(
+            "argoproj/argosay:v2",
+            &[],
+            &s(&["echo", "v", "/tmp/o"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
+        assert_eq!(b.files.get("/tmp/o").map(String::as_str), Some("v"));
+        let b = simulate(
+            "argoproj/argosay:v2",
+            &[],
+            &s(&["exit", "1"]),
+            None,
+            &BTreeMap::new(),
+            1,
+        );
+        assert_eq!(b.exit_code, 1);
+    }
+}

@@ -1,0 +1,186 @@
+//! The workflow controller: runs a Workflow's templates on the simulated clock the way Argo's
+//! operator does — resolve the template, substitute `{{...}}`, then DAG tasks, step groups,
+//! loops, retries, exit handlers and pods, deriving node phases and messages as the controller
+//! does, and the workflow phase from the root node and the exit handler.
+//!
+//! **Architecture Invariant:** the controller is a pure reconciliation: [`WorkflowRun::operate`]
+//! looks at the node tree at simulated time `now`, creates or completes nodes, and asks to be
+//! woken at later instants (pods finishing, backoffs, suspends). It reads no wall clock, never
+//! panics on user input, and bounds the number of nodes it creates.
+
+pub mod container;
+mod operator;
+pub mod subst;
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::diag::Diagnostic;
+use crate::sim::{Millis, Trace};
+use crate::yaml::Node;
+
+pub use operator::{timestamp as operator_timestamp, Library, Override};
+
+/// A node's phase, in Argo's words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum NodePhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Error,
+    Skipped,
+    Omitted,
+}
+
+impl NodePhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodePhase::Pending => "Pending",
+            NodePhase::Running => "Running",
+            NodePhase::Succeeded => "Succeeded",
+            NodePhase::Failed => "Failed",
+            NodePhase::Error => "Error",
+            NodePhase::Skipped => "Skipped",
+            NodePhase::Omitted => "Omitted",
+        }
+    }
+    /// Succeeded, Failed or Error.
+    pub fn completed(self) -> bool {
+        matches!(
+            self,
+            NodePhase::Succeeded | NodePhase::Failed | NodePhase::Error
+        )
+    }
+    /// Completed, Skipped or Omitted.
+    pub fn fulfilled(self) -> bool {
+        self.completed() || matches!(self, NodePhase::Skipped | NodePhase::Omitted)
+    }
+    pub fn failed_or_error(self) -> bool {
+        matches!(self, NodePhase::Failed | NodePhase::Error)
+    }
+}
+
+/// A workflow's phase.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum WorkflowPhase {
+    Pending,
+    Running,
+    Succeeded,
+    Failed,
+    Error,
+}
+
+impl WorkflowPhase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkflowPhase::Pending => "Pending",
+            WorkflowPhase::Running => "Running",
+            WorkflowPhase::Succeeded => "Succeeded",
+            WorkflowPhase::Failed => "Failed",
+            WorkflowPhase::Error => "Error",
+        }
+    }
+}
+
+/// The outputs of a node.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Outputs {
+    pub result: Option<String>,
+    pub parameters: BTreeMap<String, String>,
+    #[serde(rename = "exitCode")]
+    pub exit_code: Option<i32>,
+    /// Artifacts by name, with their (simulated) content.
+    #[serde(skip)]
+    pub artifacts: BTreeMap<String, String>,
+}
+
+/// One node of a workflow's status, as `argo get` shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NodeStatus {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "displayName")]
+    pub display_name: String,
+    #[serde(rename = "type")]
+    pub node_type: &'static str,
+    pub phase: NodePhase,
+    pub message: String,
+    #[serde(rename = "startedAt")]
+    pub started_at: Millis,
+    #[serde(rename = "finishedAt")]
+    pub finished_at: Option<Millis>,
+    pub logs: Vec<String>,
+    pub outputs: Outputs,
+    #[serde(rename = "templateName")]
+    pub template_name: String,
+    pub children: Vec<String>,
+    /// A daemon (`daemon: true`) that is up.
+    pub daemoned: bool,
+}
+
+/// A workflow being run by the controller.
+pub struct WorkflowRun {
+    pub name: String,
+    pub namespace: String,
+    pub phase: WorkflowPhase,
+    pub message: String,
+    pub nodes: Vec<NodeStatus>,
+    pub started_at: Millis,
+    pub finished_at: Option<Millis>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub trace: Trace,
+    /// Instants at which the controller wants to be woken.
+    pub wakes: Vec<Millis>,
+    /// The service account the workflow's pods run as.
+    pub service_account: String,
+    state: operator::State,
+    index: HashMap<String, usize>,
+    by_id: HashMap<String, usize>,
+}
+
+/// How a workflow is created.
+pub struct Submission<'a> {
+    pub name: String,
+    pub namespace: String,
+    /// The Workflow's (or CronWorkflow's `workflowSpec`) `spec` node.
+    pub spec: &'a Node,
+    pub library: &'a Library,
+    pub overrides: &'a [Override],
+    /// Seeds the random behaviour of the workflow's containers.
+    pub seed: u64,
+    /// Set when the workflow's service account may not create `workflowtaskresults`: the
+    /// executor's message, with which every pod then ends in Error.
+    pub task_results_forbidden: Option<String>,
+}
+
+impl WorkflowRun {
+    /// The node called `name`.
+    pub fn node(&self, name: &str) -> Option<&NodeStatus> {
+        self.index.get(name).map(|&i| &self.nodes[i])
+    }
+
+    /// The first node with display name `display`.
+    pub fn node_by_display(&self, display: &str) -> Option<&NodeStatus> {
+        self.nodes.iter().find(|n| n.display_name == display)
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.finished_at.is_some()
+    }
+}
+
+/// The node ID Argo derives from a node name (`<workflow>-<fnv32a(name)>`, the root is the
+/// workflow's name).
+pub fn node_id(workflow: &str, node_name: &str) -> String {
+    if workflow == node_name {
+        return workflow.to_string();
+    }
+    let mut h: u32 = 0x811c_9dc5;
+    for b in node_name.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    format!("{workflow}-{h}")
+}

@@ -1,0 +1,2465 @@
+//! The reconciliation itself: `executeTemplate`, retries, steps, DAGs, pods, exit handlers.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::rc::Rc;
+
+use serde_json::Value as Json;
+
+use super::container::{self, Behaviour};
+use super::subst::{self, Scope, Strict};
+use super::{node_id, NodePhase, NodeStatus, Outputs, Submission, WorkflowPhase, WorkflowRun};
+use crate::argo::expr::{self, Depends, Dialect};
+use crate::argo::model::json::{json_text, to_json};
+use crate::argo::model::spec::{
+    Arguments, Invocation, Parameter, TemplateBody, TemplateRef, WorkflowSpec,
+};
+use crate::argo::model::{Kind, Manifests, Template};
+use crate::sim::{parse_duration, Millis, Trace};
+use crate::yaml::{Node, Value};
+
+/// A workflow may not create more nodes than this (a simulation must terminate).
+pub const MAX_NODES: usize = 20_000;
+/// Templates may nest this deep (a template calling itself must stop somewhere).
+pub const MAX_DEPTH: usize = 100;
+
+/// The WorkflowTemplates, ClusterWorkflowTemplates and ConfigMaps a workflow can refer to.
+#[derive(Clone, Debug, Default)]
+pub struct Library {
+    pub workflow_templates: HashMap<String, Node>,
+    pub cluster_workflow_templates: HashMap<String, Node>,
+    pub config_maps: HashMap<String, BTreeMap<String, String>>,
+}
+
+impl Library {
+    pub fn from_manifests(ms: &Manifests) -> Library {
+        let mut lib = Library::default();
+        for m in &ms.items {
+            let Some(spec) = m.spec() else {
+                if m.kind == Kind::ConfigMap {
+                    lib.config_maps
+                        .insert(m.name.clone(), config_map_data(&m.root));
+                }
+                continue;
+            };
+            match m.kind {
+                Kind::WorkflowTemplate => {
+                    lib.workflow_templates
+                        .entry(m.name.clone())
+                        .or_insert_with(|| spec.clone());
+                }
+                Kind::ClusterWorkflowTemplate => {
+                    lib.cluster_workflow_templates
+                        .entry(m.name.clone())
+                        .or_insert_with(|| spec.clone());
+                }
+                Kind::ConfigMap => {
+                    lib.config_maps
+                        .insert(m.name.clone(), config_map_data(&m.root));
+                }
+                _ => {}
+            }
+        }
+        lib
+    }
+}
+
+fn config_map_data(root: &Node) -> BTreeMap<String, String> {
+    root.get("data")
+        .and_then(Node::as_mapping)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| Some((e.key.as_str()?.to_string(), e.value.as_str()?.to_string())))
+        .collect()
+}
+
+/// An explicit container behaviour, for a template name or a node display name.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Override {
+    pub target: String,
+    pub exit_code: Option<i32>,
+    pub duration: Option<Millis>,
+    pub stdout: Option<String>,
+    pub parameters: BTreeMap<String, String>,
+    /// The first N attempts fail with exit code 1 (then the others behave as configured).
+    pub fail_attempts: u32,
+}
+
+impl Override {
+    /// The override a template declares in its `metadata.annotations`:
+    /// `pipelab.dev/exit-code`, `pipelab.dev/duration`, `pipelab.dev/stdout`,
+    /// `pipelab.dev/fail-attempts` and `pipelab.dev/output.NAME`.
+    pub fn from_annotations(annotations: &[(String, String)]) -> Option<Override> {
+        let mut o = Override::default();
+        let mut any = false;
+        for (k, v) in annotations {
+            let Some(key) = k.strip_prefix("pipelab.dev/") else {
+                continue;
+            };
+            any = true;
+            match key {
+                "exit-code" => o.exit_code = v.trim().parse().ok(),
+                "duration" => o.duration = parse_duration(v),
+                "stdout" => o.stdout = Some(v.clone()),
+                "fail-attempts" => o.fail_attempts = v.trim().parse().unwrap_or(0),
+                other => {
+                    if let Some(name) = other.strip_prefix("output.") {
+                        o.parameters.insert(name.to_string(), v.clone());
+                    }
+                }
+            }
+        }
+        any.then_some(o)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Base {
+    Own,
+    Ref { cluster: bool, name: String },
+}
+
+#[derive(Clone, Debug)]
+struct Call {
+    template: Option<String>,
+    template_ref: Option<TemplateRef>,
+    inline: Option<Node>,
+    arguments: Arguments,
+    base: Base,
+    retry_child: bool,
+    attempt: u32,
+}
+
+impl Call {
+    fn named(name: &str, arguments: Arguments) -> Call {
+        Call {
+            template: Some(name.to_string()),
+            template_ref: None,
+            inline: None,
+            arguments,
+            base: Base::Own,
+            retry_child: false,
+            attempt: 0,
+        }
+    }
+    fn of(inv: &Invocation, base: &Base) -> Call {
+        let mut arguments = inv.arguments.clone();
+        for p in &mut arguments.parameters {
+            if p.value
+                .as_deref()
+                .is_some_and(|v| v.contains(subst::SKIPPED_OUTPUT))
+            {
+                p.value = None;
+            }
+        }
+        Call {
+            template: inv.template.clone(),
+            template_ref: inv.template_ref.clone(),
+            inline: inv.inline.clone(),
+            arguments,
+            base: base.clone(),
+            retry_child: false,
+            attempt: 0,
+        }
+    }
+}
+
+struct Resolved {
+    tmpl: Template,
+    base: Base,
+    scope: Scope,
+    call: Call,
+    files: BTreeMap<String, String>,
+}
+
+struct Pod {
+    finish_at: Millis,
+    behaviour: Behaviour,
+    deadline_message: Option<String>,
+}
+
+pub(super) struct State {
+    spec: WorkflowSpec,
+    library: Library,
+    overrides: Vec<Override>,
+    globals: Scope,
+    pods: HashMap<usize, Pod>,
+    resolved: HashMap<usize, Rc<Resolved>>,
+    fired_hooks: HashSet<String>,
+    deadline: Option<Millis>,
+    suspend_until: HashMap<usize, Option<Millis>>,
+    overflow: bool,
+    changed: bool,
+    seed: u64,
+    task_results_forbidden: Option<String>,
+    depth: usize,
+}
+
+fn fnv64(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+impl WorkflowRun {
+    /// Creates a workflow at instant `now` (not yet operated).
+    pub fn new(sub: Submission<'_>, now: Millis) -> WorkflowRun {
+        let mut diagnostics = Vec::new();
+        let mut spec = WorkflowSpec::parse(sub.spec, &mut diagnostics);
+        let mut message = String::new();
+        // workflowTemplateRef: the template's spec under the workflow's own fields.
+        if let Some(r) = spec.workflow_template_ref.clone() {
+            let found = if r.cluster_scope {
+                sub.library.cluster_workflow_templates.get(&r.name)
+            } else {
+                sub.library.workflow_templates.get(&r.name)
+            };
+            match found {
+                Some(tspec) => {
+                    let base = WorkflowSpec::parse(tspec, &mut Vec::new());
+                    spec = merge_specs(spec, base);
+                }
+                None => {
+                    let what = if r.cluster_scope {
+                        "clusterworkflowtemplates"
+                    } else {
+                        "workflowtemplates"
+                    };
+                    message = format!("{what}.argoproj.io \"{}\" not found", r.name);
+                }
+            }
+        }
+        let mut globals = Scope::new();
+        globals.insert("workflow.name".into(), sub.name.clone());
+        globals.insert("workflow.namespace".into(), sub.namespace.clone());
+        globals.insert(
+            "workflow.uid".into(),
+            format!("00000000-0000-4000-8000-{:012}", now),
+        );
+        globals.insert(
+            "workflow.mainEntrypoint".into(),
+            spec.entrypoint.clone().unwrap_or_default(),
+        );
+        globals.insert(
+            "workflow.serviceAccountName".into(),
+            spec.service_account_name
+                .clone()
+                .unwrap_or_else(|| "default".into()),
+        );
+        globals.insert("workflow.creationTimestamp".into(), timestamp(now));
+        globals.insert("workflow.priority".into(), "0".into());
+        globals.insert("workflow.status".into(), "Running".into());
+        let mut params = Vec::new();
+        for p in &spec.arguments.parameters {
+            let value = p
+                .value
+                .clone()
+                .or_else(|| {
+                    let (cm, key) = p.value_from.as_ref()?.config_map_key_ref.clone()?;
+                    sub.library.config_maps.get(&cm)?.get(&key).cloned()
+                })
+                .or_else(|| p.value_from.as_ref().and_then(|v| v.default.clone()))
+                .or_else(|| p.default.clone());
+            match value {
+                Some(v) => {
+                    let v = subst::replace(&v, &globals, Strict::No).unwrap_or(v);
+                    params.push(serde_json::json!({"name": p.name, "value": v}));
+                    globals.insert(format!("workflow.parameters.{}", p.name), v);
+                }
+                None if message.is_empty() => {
+                    message = format!("spec.arguments.{}.value is required", p.name);
+                }
+                None => {}
+            }
+        }
+        globals.insert(
+            "workflow.parameters".into(),
+            Json::Array(params).to_string(),
+        );
+        for a in &spec.arguments.artifacts {
+            globals.insert(format!("workflow.artifacts.{}", a.name), String::new());
+        }
+        let deadline = spec
+            .active_deadline_seconds
+            .map(|s| now.saturating_add(s * 1000));
+        let service_account = spec
+            .service_account_name
+            .clone()
+            .unwrap_or_else(|| "default".into());
+        let mut run = WorkflowRun {
+            name: sub.name,
+            namespace: sub.namespace,
+            phase: WorkflowPhase::Running,
+            message: String::new(),
+            nodes: Vec::new(),
+            started_at: now,
+            finished_at: None,
+            diagnostics,
+            trace: Trace::default(),
+            wakes: Vec::new(),
+            service_account,
+            state: State {
+                spec,
+                library: sub.library.clone(),
+                overrides: sub.overrides.to_vec(),
+                globals,
+                pods: HashMap::new(),
+                resolved: HashMap::new(),
+                fired_hooks: HashSet::new(),
+                deadline,
+                suspend_until: HashMap::new(),
+                overflow: false,
+                changed: false,
+                seed: sub.seed,
+                task_results_forbidden: sub.task_results_forbidden.clone(),
+                depth: 0,
+            },
+            index: HashMap::new(),
+            by_id: HashMap::new(),
+        };
+        run.trace.record(now, run.name.clone(), "phase", "Running");
+        if let Some(d) = deadline {
+            run.wakes.push(d);
+        }
+        if !message.is_empty() {
+            run.finish(now, WorkflowPhase::Error, message);
+        } else if run.state.spec.entrypoint.is_none() {
+            run.finish(
+                now,
+                WorkflowPhase::Error,
+                "spec.entrypoint is required".into(),
+            );
+        }
+        run
+    }
+
+    /// Reconciles the workflow at `now` until nothing more changes at this instant.
+    pub fn operate(&mut self, now: Millis) {
+        for _ in 0..1000 {
+            if self.is_done() {
+                return;
+            }
+            self.state.changed = false;
+            self.operate_once(now);
+            if !self.state.changed {
+                return;
+            }
+        }
+    }
+
+    fn operate_once(&mut self, now: Millis) {
+        if self.state.overflow {
+            self.finish(
+                now,
+                WorkflowPhase::Error,
+                format!("simulation stopped: the workflow created more than {MAX_NODES} nodes"),
+            );
+            return;
+        }
+        if let Some(d) = self.state.deadline {
+            if now >= d {
+                for i in 0..self.nodes.len() {
+                    if !self.nodes[i].phase.fulfilled() {
+                        self.state.pods.remove(&i);
+                        self.mark(i, now, NodePhase::Failed, "Step exceeded its deadline");
+                    }
+                }
+                self.finish(
+                    now,
+                    WorkflowPhase::Failed,
+                    "Step exceeded its deadline".into(),
+                );
+                return;
+            }
+        }
+        let entry = self.state.spec.entrypoint.clone().unwrap_or_default();
+        let name = self.name.clone();
+        let mut args = self.state.spec.arguments.clone();
+        // The entrypoint receives the workflow's arguments as resolved (configMapKeyRef, ...).
+        for p in &mut args.parameters {
+            if let Some(v) = self
+                .state
+                .globals
+                .get(&format!("workflow.parameters.{}", p.name))
+            {
+                p.value = Some(v.clone());
+            }
+        }
+        let Some(root) = self.execute(
+            now,
+            &name,
+            &name,
+            Call::named(&entry, args),
+            None,
+            &Scope::new(),
+        ) else {
+            return;
+        };
+        self.run_workflow_hooks(now, false);
+        if !self.nodes[root].phase.fulfilled() {
+            return;
+        }
+        let root_phase = self.nodes[root].phase;
+        let status = match root_phase {
+            NodePhase::Failed => "Failed",
+            NodePhase::Error => "Error",
+            _ => "Succeeded",
+        };
+        self.state
+            .globals
+            .insert("workflow.status".into(), status.into());
+        self.state
+            .globals
+            .insert("workflow.failures".into(), self.failures());
+        self.state.globals.insert(
+            "workflow.duration".into(),
+            format!("{}", (now - self.started_at) as f64 / 1000.0),
+        );
+        let exit = self
+            .state
+            .spec
+            .on_exit
+            .clone()
+            .map(|t| Call::named(&t, Arguments::default()))
+            .or_else(|| {
+                let h = self.state.spec.hooks.iter().find(|h| h.name == "exit")?;
+                let mut c = Call::named(
+                    h.template.as_deref().unwrap_or_default(),
+                    h.arguments.clone(),
+                );
+                c.template_ref = h.template_ref.clone();
+                if c.template_ref.is_some() {
+                    c.template = None;
+                }
+                Some(c)
+            });
+        let mut exit_node = None;
+        if let Some(call) = exit {
+            let en = format!("{name}.onExit");
+            let Some(e) = self.execute(now, &en, &en, call, None, &Scope::new()) else {
+                return;
+            };
+            if !self.nodes[e].phase.fulfilled() {
+                return;
+            }
+            exit_node = Some(e);
+        }
+        if !self.run_workflow_hooks(now, true) {
+            return;
+        }
+        let msg = self.nodes[root].message.clone();
+        match root_phase {
+            NodePhase::Failed => self.finish(now, WorkflowPhase::Failed, msg),
+            NodePhase::Error => self.finish(now, WorkflowPhase::Error, msg),
+            _ => match exit_node.map(|e| (self.nodes[e].phase, self.nodes[e].message.clone())) {
+                Some((NodePhase::Failed, m)) => self.finish(now, WorkflowPhase::Failed, m),
+                Some((NodePhase::Error, m)) => self.finish(now, WorkflowPhase::Error, m),
+                _ => self.finish(now, WorkflowPhase::Succeeded, String::new()),
+            },
+        }
+    }
+
+    /// Runs workflow-level lifecycle hooks whose expression holds; true when all started hooks
+    /// are fulfilled.
+    fn run_workflow_hooks(&mut self, now: Millis, root_done: bool) -> bool {
+        let hooks: Vec<_> = self
+            .state
+            .spec
+            .hooks
+            .iter()
+            .filter(|h| h.name != "exit")
+            .cloned()
+            .collect();
+        let mut all_done = true;
+        for h in hooks {
+            let node_name = format!("{}.hooks.{}", self.name, h.name);
+            if !self.state.fired_hooks.contains(&node_name) {
+                let Some(e) = &h.expression else { continue };
+                let mut vars = subst::expr_vars(&self.state.globals);
+                if !root_done {
+                    vars.insert("workflow.status".into(), Json::String("Running".into()));
+                }
+                self.add_node_status_vars(&mut vars);
+                if expr::eval(e, &vars, Dialect::Expr) != Ok(Json::Bool(true)) {
+                    continue;
+                }
+                self.state.fired_hooks.insert(node_name.clone());
+            }
+            let mut call = Call::named(
+                h.template.as_deref().unwrap_or_default(),
+                h.arguments.clone(),
+            );
+            if h.template_ref.is_some() {
+                call.template = None;
+                call.template_ref = h.template_ref.clone();
+            }
+            if let Some(i) = self.execute(now, &node_name, &node_name, call, None, &Scope::new()) {
+                all_done &= self.nodes[i].phase.fulfilled();
+            }
+        }
+        all_done
+    }
+
+    fn add_node_status_vars(&self, vars: &mut serde_json::Map<String, Json>) {
+        for n in &self.nodes {
+            vars.insert(
+                format!("steps.{}.status", n.display_name),
+                Json::String(n.phase.as_str().into()),
+            );
+            vars.insert(
+                format!("tasks.{}.status", n.display_name),
+                Json::String(n.phase.as_str().into()),
+            );
+        }
+    }
+
+    fn failures(&self) -> String {
+        let list: Vec<Json> = self
+            .nodes
+            .iter()
+            .filter(|n| n.phase.failed_or_error() && n.node_type == "Pod")
+            .map(|n| {
+                serde_json::json!({
+                    "displayName": n.display_name, "message": n.message,
+                    "templateName": n.template_name, "phase": n.phase.as_str(),
+                    "podName": n.id, "finishedAt": n.finished_at.map(timestamp),
+                })
+            })
+            .collect();
+        Json::Array(list).to_string()
+    }
+
+    pub(super) fn finish(&mut self, now: Millis, phase: WorkflowPhase, message: String) {
+        // Pods still running when the workflow ends are stopped.
+        for i in 0..self.nodes.len() {
+            if !self.nodes[i].phase.fulfilled() {
+                self.state.pods.remove(&i);
+                self.mark(
+                    i,
+                    now,
+                    NodePhase::Failed,
+                    "workflow shutdown with strategy: Terminate",
+                );
+            }
+        }
+        self.phase = phase;
+        self.message = message;
+        self.finished_at = Some(now);
+        self.trace
+            .record(now, self.name.clone(), "phase", phase.as_str());
+    }
+
+    // ----- nodes -----
+
+    #[allow(clippy::too_many_arguments)]
+    fn create(
+        &mut self,
+        now: Millis,
+        name: &str,
+        display: &str,
+        node_type: &'static str,
+        phase: NodePhase,
+        message: &str,
+        parent: Option<usize>,
+        template_name: &str,
+    ) -> Option<usize> {
+        if self.nodes.len() >= MAX_NODES {
+            self.state.overflow = true;
+            return None;
+        }
+        let id = node_id(&self.name, name);
+        let i = self.nodes.len();
+        self.nodes.push(NodeStatus {
+            id: id.clone(),
+            name: name.to_string(),
+            display_name: display.to_string(),
+            node_type,
+            phase,
+            message: message.to_string(),
+            started_at: now,
+            finished_at: phase.fulfilled().then_some(now),
+            logs: Vec::new(),
+            outputs: Outputs::default(),
+            template_name: template_name.to_string(),
+            children: Vec::new(),
+            daemoned: false,
+        });
+        self.index.insert(name.to_string(), i);
+        self.by_id.insert(id.clone(), i);
+        if let Some(p) = parent {
+            self.nodes[p].children.push(id.clone());
+        }
+        self.trace.record(now, id, "phase", phase.as_str());
+        self.state.changed = true;
+        Some(i)
+    }
+
+    fn mark(&mut self, i: usize, now: Millis, phase: NodePhase, message: &str) {
+        let n = &mut self.nodes[i];
+        if n.phase == phase && n.message == message {
+            return;
+        }
+        n.phase = phase;
+        n.message = message.to_string();
+        if phase.fulfilled() {
+            n.finished_at = Some(now);
+            // A fulfilled node is never advanced again: free its resolved template and scope.
+            self.state.resolved.remove(&i);
+        }
+        self.trace
+            .record(now, n.id.clone(), "phase", phase.as_str());
+        self.state.changed = true;
+    }
+
+    /// Whether `spec.parallelism` pods are already running (new nodes wait).
+    fn at_workflow_parallelism(&self) -> bool {
+        self.state
+            .spec
+            .parallelism
+            .is_some_and(|p| self.state.pods.len() as u64 >= p)
+    }
+
+    /// Fulfilled, or a daemon that is up (which lets dependents and the enclosing DAG or steps
+    /// proceed, as Argo's `NodeStatus.Fulfilled`).
+    fn done(&self, i: usize) -> bool {
+        let n = &self.nodes[i];
+        n.phase.fulfilled() || (n.daemoned && n.phase == NodePhase::Running)
+    }
+
+    /// Stops the daemons started under the finished DAG or steps node `root` (they end
+    /// Succeeded, and so do Retry nodes waiting on them).
+    fn kill_daemons(&mut self, root: usize, now: Millis) {
+        let mut stack = vec![root];
+        let mut seen = HashSet::new();
+        let mut under = Vec::new();
+        while let Some(n) = stack.pop() {
+            if !seen.insert(n) {
+                continue;
+            }
+            under.push(n);
+            stack.extend(
+                self.nodes[n]
+                    .children
+                    .iter()
+                    .filter_map(|id| self.by_id.get(id).copied()),
+            );
+        }
+        // Children before parents, so a Retry node sees its attempt stopped.
+        for &i in under.iter().rev() {
+            if self.nodes[i].daemoned && !self.nodes[i].phase.fulfilled() {
+                if let Some(pod) = self.state.pods.remove(&i) {
+                    self.nodes[i].logs = pod.behaviour.stdout.lines().map(str::to_string).collect();
+                }
+                self.nodes[i].daemoned = false;
+                self.mark(i, now, NodePhase::Succeeded, "");
+            }
+        }
+    }
+
+    /// Argo's `executeTemplate`: the node called `name`, created or advanced.
+    fn execute(
+        &mut self,
+        now: Millis,
+        name: &str,
+        display: &str,
+        call: Call,
+        parent: Option<usize>,
+        extra: &Scope,
+    ) -> Option<usize> {
+        if self.state.depth >= MAX_DEPTH {
+            if let Some(&i) = self.index.get(name) {
+                return Some(i);
+            }
+            let t = call.template.clone().unwrap_or_default();
+            let msg = "Maximum recursion depth exceeded";
+            return self.create(now, name, display, "Pod", NodePhase::Error, msg, parent, &t);
+        }
+        self.state.depth += 1;
+        let out = self.execute_inner(now, name, display, call, parent, extra);
+        self.state.depth -= 1;
+        out
+    }
+
+    fn execute_inner(
+        &mut self,
+        now: Millis,
+        name: &str,
+        display: &str,
+        call: Call,
+        parent: Option<usize>,
+        extra: &Scope,
+    ) -> Option<usize> {
+        if let Some(&i) = self.index.get(name) {
+            if self.nodes[i].phase.fulfilled() {
+                return Some(i);
+            }
+            self.advance(i, now);
+            return Some(i);
+        }
+        let resolved = match self.resolve(&call, extra) {
+            Ok(r) => r,
+            Err(msg) => {
+                let t = call.template.clone().unwrap_or_default();
+                return self.create(
+                    now,
+                    name,
+                    display,
+                    "Pod",
+                    NodePhase::Error,
+                    &msg,
+                    parent,
+                    &t,
+                );
+            }
+        };
+        let tname = resolved.tmpl.name.clone();
+        let i = if resolved.tmpl.retry_strategy.is_some() && !call.retry_child {
+            self.create(
+                now,
+                name,
+                display,
+                "Retry",
+                NodePhase::Running,
+                "",
+                parent,
+                &tname,
+            )?
+        } else {
+            let ty = resolved.tmpl.node_type();
+            let phase = if ty == "Pod" {
+                NodePhase::Pending
+            } else {
+                NodePhase::Running
+            };
+            let i = self.create(now, name, display, ty, phase, "", parent, &tname)?;
+            if matches!(resolved.tmpl.body, TemplateBody::Missing) {
+                self.mark(
+                    i,
+                    now,
+                    NodePhase::Error,
+                    &format!("template '{tname}' has no body (container, script, dag, steps, ...)"),
+                );
+                return Some(i);
+            }
+            i
+        };
+        self.state.resolved.insert(i, Rc::new(resolved));
+        let ty = self.nodes[i].node_type;
+        if ty == "Pod" || ty == "HTTP" {
+            self.start_pod(i, now);
+        } else if ty == "Suspend" {
+            let Some(r) = self.state.resolved.get(&i).cloned() else {
+                return Some(i);
+            };
+            let until = match &r.tmpl.body {
+                TemplateBody::Suspend { duration: Some(d) } => parse_duration(d).map(|d| now + d),
+                _ => None,
+            };
+            if let Some(u) = until {
+                self.wakes.push(u);
+            }
+            self.state.suspend_until.insert(i, until);
+        }
+        self.advance(i, now);
+        Some(i)
+    }
+
+    fn advance(&mut self, i: usize, now: Millis) {
+        match self.nodes[i].node_type {
+            "Retry" => self.advance_retry(i, now),
+            "Pod" | "HTTP" => self.advance_pod(i, now),
+            "Suspend" => {
+                if let Some(Some(u)) = self.state.suspend_until.get(&i) {
+                    if now >= *u {
+                        let Some(r) = self.state.resolved.get(&i).cloned() else {
+                            return;
+                        };
+                        for p in &r.tmpl.outputs.parameters {
+                            let v = p
+                                .value_from
+                                .as_ref()
+                                .and_then(|v| v.default.clone())
+                                .or_else(|| p.value.clone());
+                            if let Some(v) = v {
+                                self.nodes[i].outputs.parameters.insert(p.name.clone(), v);
+                            }
+                        }
+                        self.mark(i, now, NodePhase::Succeeded, "");
+                    }
+                }
+            }
+            "Steps" => self.advance_steps(i, now),
+            "DAG" => self.advance_dag(i, now),
+            _ => {}
+        }
+    }
+
+    /// Finds the template of a call and processes its inputs.
+    fn resolve(&self, call: &Call, extra: &Scope) -> Result<Resolved, String> {
+        let (raw, base) = if let Some(inline) = &call.inline {
+            (inline.clone(), call.base.clone())
+        } else if let Some(r) = &call.template_ref {
+            let spec = if r.cluster_scope {
+                self.state.library.cluster_workflow_templates.get(&r.name)
+            } else {
+                self.state.library.workflow_templates.get(&r.name)
+            };
+            let kind = if r.cluster_scope {
+                "clusterworkflowtemplates"
+            } else {
+                "workflowtemplates"
+            };
+            let spec =
+                spec.ok_or_else(|| format!("{kind}.argoproj.io \"{}\" not found", r.name))?;
+            let t = find_template(spec, &r.template).ok_or_else(|| {
+                format!(
+                    "template {} not found in workflow template {}",
+                    r.template, r.name
+                )
+            })?;
+            (
+                t.clone(),
+                Base::Ref {
+                    cluster: r.cluster_scope,
+                    name: r.name.clone(),
+                },
+            )
+        } else {
+            let name = call.template.clone().unwrap_or_default();
+            let found = match &call.base {
+                Base::Own => self.state.spec.template(&name).cloned(),
+                Base::Ref { cluster, name: wft } => {
+                    let lib = if *cluster {
+                        &self.state.library.cluster_workflow_templates
+                    } else {
+                        &self.state.library.workflow_templates
+                    };
+                    lib.get(wft).and_then(|s| find_template(s, &name)).cloned()
+                }
+            };
+            (
+                found.ok_or_else(|| format!("template name '{name}' undefined"))?,
+                call.base.clone(),
+            )
+        };
+        let parsed = Template::parse(&raw, &mut Vec::new());
+        let mut scope = self.state.globals.clone();
+        scope.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut list = Vec::new();
+        for p in &parsed.inputs.parameters {
+            let arg = call.arguments.parameters.iter().find(|a| a.name == p.name);
+            let value = arg
+                .and_then(|a| a.value.clone())
+                .or_else(|| p.value.clone())
+                .or_else(|| p.default.clone())
+                .or_else(|| {
+                    let (cm, key) = p.value_from.as_ref()?.config_map_key_ref.clone()?;
+                    self.state.library.config_maps.get(&cm)?.get(&key).cloned()
+                })
+                .or_else(|| p.value_from.as_ref().and_then(|v| v.default.clone()));
+            let Some(value) = value else {
+                return Err(format!("inputs.parameters.{} was not supplied", p.name));
+            };
+            // Values may refer to earlier inputs (`{{= ... inputs.parameters.a ...}}`).
+            let value = subst::replace(&value, &scope, Strict::No).unwrap_or(value);
+            if !p.enum_values.is_empty() && !p.enum_values.contains(&value) {
+                return Err(format!(
+                    "value '{value}' is not one of the allowed values of inputs.parameters.{}: {:?}",
+                    p.name, p.enum_values
+                ));
+            }
+            list.push(serde_json::json!({"name": p.name, "value": value}));
+            scope.insert(format!("inputs.parameters.{}", p.name), value);
+        }
+        scope.insert("inputs.parameters".into(), Json::Array(list).to_string());
+        let mut files = BTreeMap::new();
+        for a in &parsed.inputs.artifacts {
+            if let Some(path) = &a.path {
+                scope.insert(format!("inputs.artifacts.{}.path", a.name), path.clone());
+            }
+            let arg = call.arguments.artifacts.iter().find(|x| x.name == a.name);
+            let content = a.raw.clone().or_else(|| {
+                let from = arg?.from.as_deref().or(arg?.raw.as_deref().map(|_| ""))?;
+                if let Some(raw) = arg?.raw.clone() {
+                    return Some(raw);
+                }
+                self.artifact(from)
+            });
+            match (&a.path, content) {
+                (Some(path), Some(c)) => {
+                    files.insert(path.clone(), c);
+                }
+                // Present in the container, content not simulated (git, s3, http, ...).
+                (Some(path), None) => {
+                    files.insert(path.clone(), container::UNKNOWN_CONTENT.to_string());
+                }
+                _ => {}
+            }
+        }
+        for p in &parsed.outputs.parameters {
+            if let Some(path) = p.value_from.as_ref().and_then(|v| v.path.clone()) {
+                scope.insert(format!("outputs.parameters.{}.path", p.name), path);
+            }
+        }
+        for a in &parsed.outputs.artifacts {
+            if let Some(path) = &a.path {
+                scope.insert(format!("outputs.artifacts.{}.path", a.name), path.clone());
+            }
+        }
+        scope.insert("retries".into(), call.attempt.to_string());
+        let sub = subst::replace_node(&raw, &scope, Strict::No)?;
+        let mut tmpl = Template::parse(&sub, &mut Vec::new());
+        // `spec.retryStrategy` is the default of every template.
+        if tmpl.retry_strategy.is_none() {
+            tmpl.retry_strategy = self.state.spec.retry_strategy.clone();
+        }
+        Ok(Resolved {
+            tmpl,
+            base,
+            scope,
+            call: call.clone(),
+            files,
+        })
+    }
+
+    /// The content of an artifact reference `{{steps.a.outputs.artifacts.b}}` (already
+    /// substituted to `artifact:<node id>/<name>`).
+    fn artifact(&self, from: &str) -> Option<String> {
+        let rest = from.strip_prefix("artifact:")?;
+        let (id, name) = rest.rsplit_once('/')?;
+        let n = &self.nodes[*self.by_id.get(id)?];
+        n.outputs.artifacts.get(name).cloned()
+    }
+
+    // ----- retries -----
+
+    fn advance_retry(&mut self, i: usize, now: Millis) {
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return;
+        };
+        let Some(rs) = r.tmpl.retry_strategy.clone() else {
+            return;
+        };
+        let children: Vec<usize> = self.nodes[i]
+            .children
+            .iter()
+            .filter_map(|id| self.by_id.get(id).copied())
+            .collect();
+        let name = self.nodes[i].name.clone();
+        let display = self.nodes[i].display_name.clone();
+        let attempt = children.len() as u32;
+        let start_child = |this: &mut Self, n: u32| {
+            let mut call = r.call.clone();
+            call.retry_child = true;
+            call.attempt = n;
+            let cname = format!("{name}({n})");
+            let cdisplay = format!("{display}({n})");
+            this.execute(now, &cname, &cdisplay, call, Some(i), &Scope::new())
+        };
+        let Some(&last) = children.last() else {
+            start_child(self, 0);
+            return;
+        };
+        if !self.nodes[last].phase.fulfilled() {
+            self.advance(last, now);
+            self.nodes[i].daemoned =
+                self.nodes[last].daemoned && !self.nodes[last].phase.fulfilled();
+            if !self.nodes[last].phase.fulfilled() {
+                return;
+            }
+        }
+        let lp = self.nodes[last].phase;
+        if lp == NodePhase::Succeeded || lp == NodePhase::Skipped || lp == NodePhase::Omitted {
+            self.nodes[i].outputs = self.nodes[last].outputs.clone();
+            self.nodes[i].logs = Vec::new();
+            self.mark(i, now, lp, "");
+            return;
+        }
+        let retry = match rs.retry_policy.as_str() {
+            "Always" => true,
+            "OnError" => lp == NodePhase::Error,
+            "OnTransientError" => false,
+            _ => lp == NodePhase::Failed,
+        };
+        let lmsg = self.nodes[last].message.clone();
+        if !retry {
+            self.mark(i, now, lp, &lmsg);
+            return;
+        }
+        if let Some(e) = &rs.expression {
+            let mut vars = subst::expr_vars(&r.scope);
+            let ln = &self.nodes[last];
+            vars.insert("lastRetry".into(), serde_json::json!({
+                "exitCode": ln.outputs.exit_code.map_or("-1".to_string(), |c| c.to_string()),
+                "status": ln.phase.as_str(), "duration": ((ln.finished_at.unwrap_or(now) - ln.started_at) / 1000).to_string(),
+                "message": ln.message,
+            }));
+            if expr::eval(e, &vars, Dialect::Expr) != Ok(Json::Bool(true)) {
+                self.mark(i, now, lp, &lmsg);
+                return;
+            }
+        }
+        let limit = rs.limit.unwrap_or(u64::from(u32::MAX)).min(10_000);
+        if u64::from(attempt) > limit {
+            self.mark(i, now, lp, "No more retries left");
+            return;
+        }
+        // Backoff: duration * factor^(attempt-1), capped by maxDuration (measured from the
+        // first attempt's start).
+        if let Some(d) = rs.backoff_duration.as_deref().and_then(parse_duration) {
+            let factor = rs.backoff_factor.unwrap_or(1.0).max(0.0);
+            let wait = (d as f64 * factor.powi(attempt as i32 - 1)) as Millis;
+            if let Some(max) = rs.backoff_max_duration.as_deref().and_then(parse_duration) {
+                let first = children.first().map_or(now, |&c| self.nodes[c].started_at);
+                if now.saturating_add(wait) > first.saturating_add(max) {
+                    self.mark(i, now, lp, "Max duration limit exceeded");
+                    return;
+                }
+            }
+            let at = self.nodes[last]
+                .finished_at
+                .unwrap_or(now)
+                .saturating_add(wait);
+            if now < at {
+                let msg = format!("Backoff for {}", format_duration(wait));
+                if self.nodes[i].message != msg {
+                    self.mark(i, now, NodePhase::Running, &msg);
+                    self.wakes.push(at);
+                }
+                return;
+            }
+        }
+        self.mark(i, now, NodePhase::Running, "");
+        start_child(self, attempt);
+    }
+
+    // ----- pods -----
+
+    fn start_pod(&mut self, i: usize, now: Millis) {
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return;
+        };
+        let tmpl = &r.tmpl;
+        let seed = self.state.seed ^ fnv64(&self.nodes[i].name);
+        let mut b = match &tmpl.body {
+            TemplateBody::Container {
+                command,
+                args,
+                image,
+            } => container::simulate(image, command, args, None, &r.files, seed),
+            TemplateBody::Script {
+                command,
+                args,
+                source,
+                image,
+            } if source.trim().is_empty() => {
+                container::simulate(image, command, args, None, &r.files, seed)
+            }
+            TemplateBody::Script {
+                command,
+                source,
+                image,
+                ..
+            } => container::simulate(image, command, &[], Some(source), &r.files, seed),
+            TemplateBody::ContainerSet { containers } => {
+                let mut all = Behaviour {
+                    recognised: true,
+                    files: r.files.clone(),
+                    ..Behaviour::default()
+                };
+                for c in containers {
+                    let (cname, command, args) = (&c.name, &c.command, &c.args);
+                    let one = container::simulate("", command, args, None, &all.files, seed);
+                    all.duration = all.duration.max(one.duration);
+                    all.files = one.files;
+                    all.recognised &= one.recognised;
+                    if cname == "main" || containers.len() == 1 {
+                        all.stdout = one.stdout;
+                    }
+                    if all.exit_code == 0 {
+                        all.exit_code = one.exit_code;
+                    }
+                }
+                all
+            }
+            _ => Behaviour {
+                duration: container::COMMAND_DURATION,
+                recognised: true,
+                files: r.files.clone(),
+                ..Behaviour::default()
+            },
+        };
+        let display = self.nodes[i].display_name.clone();
+        let base_display = display.split('(').next().unwrap_or(&display).to_string();
+        let from_config = self
+            .state
+            .overrides
+            .iter()
+            .find(|o| o.target == tmpl.name || o.target == display || o.target == base_display)
+            .cloned();
+        if let Some(o) = from_config.or_else(|| Override::from_annotations(&tmpl.annotations)) {
+            if let Some(c) = o.exit_code {
+                b.exit_code = c;
+            }
+            if let Some(d) = o.duration {
+                b.duration = d;
+            }
+            if let Some(s) = &o.stdout {
+                b.stdout = s.clone();
+            }
+            if r.call.attempt < o.fail_attempts {
+                b.exit_code = 1;
+            }
+            b.recognised = true;
+        }
+        // A mount of a volume the workflow does not declare: the pod cannot be created.
+        if let Some(v) = tmpl
+            .volume_mounts
+            .iter()
+            .find(|v| !self.state.spec.volumes.contains(v) && !tmpl.volumes.contains(v))
+        {
+            let msg = format!("volume '{v}' not found in workflow spec");
+            self.mark(i, now, NodePhase::Error, &msg);
+            return;
+        }
+        let mut deadline_message = None;
+        let limit = tmpl
+            .active_deadline_seconds
+            .as_deref()
+            .and_then(parse_duration)
+            .or_else(|| tmpl.timeout.as_deref().and_then(parse_duration));
+        if let Some(l) = limit {
+            if b.duration > l {
+                b.duration = l;
+                deadline_message = Some("Step exceeded its deadline".to_string());
+            }
+        }
+        let finish_at = now.saturating_add(b.duration);
+        self.wakes.push(finish_at);
+        self.state.pods.insert(
+            i,
+            Pod {
+                finish_at,
+                behaviour: b,
+                deadline_message,
+            },
+        );
+        self.mark(i, now, NodePhase::Running, "");
+        if tmpl.daemon {
+            self.nodes[i].daemoned = true;
+            self.trace
+                .record(now, self.nodes[i].id.clone(), "daemoned", "true");
+        }
+    }
+
+    fn advance_pod(&mut self, i: usize, now: Millis) {
+        let Some(pod) = self.state.pods.get(&i) else {
+            return;
+        };
+        if pod.finish_at > now {
+            return;
+        }
+        let Some(pod) = self.state.pods.remove(&i) else {
+            return;
+        };
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return;
+        };
+        let b = &pod.behaviour;
+        let stdout = b.stdout.strip_suffix('\n').unwrap_or(&b.stdout).to_string();
+        let mut outputs = Outputs {
+            result: matches!(
+                r.tmpl.body,
+                TemplateBody::Container { .. }
+                    | TemplateBody::Script { .. }
+                    | TemplateBody::ContainerSet { .. }
+                    | TemplateBody::Data
+                    | TemplateBody::Http { .. }
+            )
+            .then(|| stdout.clone()),
+            exit_code: Some(b.exit_code),
+            ..Outputs::default()
+        };
+        let mut phase = if b.exit_code == 0 {
+            NodePhase::Succeeded
+        } else {
+            NodePhase::Failed
+        };
+        let mut forbidden = None;
+        if let Some(msg) = &self.state.task_results_forbidden {
+            if matches!(
+                r.tmpl.body,
+                TemplateBody::Container { .. }
+                    | TemplateBody::Script { .. }
+                    | TemplateBody::ContainerSet { .. }
+            ) {
+                forbidden = Some(msg.clone());
+            }
+        }
+        let mut message = if b.exit_code == 0 {
+            String::new()
+        } else {
+            format!("Error (exit code {})", b.exit_code)
+        };
+        if let Some(m) = &pod.deadline_message {
+            phase = NodePhase::Failed;
+            message = m.clone();
+        }
+        if let Some(m) = forbidden {
+            // The executor cannot report the pod's outputs and result.
+            phase = NodePhase::Error;
+            message = m;
+        }
+        let override_params = self
+            .state
+            .overrides
+            .iter()
+            .find(|o| o.target == r.tmpl.name || o.target == self.nodes[i].display_name)
+            .cloned()
+            .or_else(|| Override::from_annotations(&r.tmpl.annotations))
+            .map(|o| o.parameters)
+            .unwrap_or_default();
+        let mut scope = r.scope.clone();
+        scope.insert("outputs.result".into(), stdout.clone());
+        for p in &r.tmpl.outputs.parameters {
+            let vf = p.value_from.as_ref();
+            let value = if let Some(v) = override_params.get(&p.name) {
+                Some(v.clone())
+            } else if let Some(path) = vf.and_then(|v| v.path.as_ref()) {
+                b.files
+                    .get(path)
+                    .map(|s| {
+                        if s == container::UNKNOWN_CONTENT {
+                            String::new()
+                        } else {
+                            s.trim_end().to_string()
+                        }
+                    })
+                    .or_else(|| vf.and_then(|v| v.default.clone()))
+                    .or_else(|| (!b.recognised).then(String::new))
+            } else if let Some(e) = vf.and_then(|v| v.expression.as_ref()) {
+                subst::eval_expression(e, &scope).ok().flatten()
+            } else if let Some(jp) = vf.and_then(|v| v.json_path.as_ref()) {
+                expr::jsonpath(&Json::String(stdout.clone()), jp)
+                    .ok()
+                    .map(|v| json_text(&v))
+            } else {
+                p.value
+                    .clone()
+                    .or_else(|| vf.and_then(|v| v.default.clone()))
+                    .or_else(|| vf.is_some().then(String::new))
+            };
+            match value {
+                Some(v) => {
+                    if let Some(g) = &p.global_name {
+                        self.state
+                            .globals
+                            .insert(format!("workflow.outputs.parameters.{g}"), v.clone());
+                    }
+                    outputs.parameters.insert(p.name.clone(), v);
+                }
+                None if phase == NodePhase::Succeeded => {
+                    let path = vf.and_then(|v| v.path.clone()).unwrap_or_default();
+                    phase = NodePhase::Error;
+                    message = format!("open {path}: no such file or directory");
+                }
+                None => {}
+            }
+        }
+        for a in &r.tmpl.outputs.artifacts {
+            let content = a.path.as_ref().and_then(|p| {
+                b.files.get(p).cloned().or_else(|| {
+                    let prefix = format!("{}/", p.trim_end_matches('/'));
+                    let inside: Vec<_> = b
+                        .files
+                        .iter()
+                        .filter(|(k, _)| k.starts_with(&prefix))
+                        .map(|(_, v)| v.clone())
+                        .collect();
+                    (!inside.is_empty()).then(|| inside.concat())
+                })
+            });
+            let content = content
+                .or_else(|| a.raw.clone())
+                .or_else(|| (!b.recognised || a.optional).then(String::new));
+            match content {
+                Some(c) => {
+                    outputs.artifacts.insert(a.name.clone(), c);
+                }
+                None if phase == NodePhase::Succeeded => {
+                    phase = NodePhase::Error;
+                    message = format!(
+                        "failed to save outputs: open {}: no such file or directory",
+                        a.path.clone().unwrap_or_default()
+                    );
+                }
+                None => {}
+            }
+        }
+        self.nodes[i].logs = b.stdout.lines().map(str::to_string).collect();
+        self.nodes[i].outputs = outputs;
+        self.mark(i, now, phase, &message);
+    }
+
+    // ----- steps -----
+
+    fn advance_steps(&mut self, i: usize, now: Millis) {
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return;
+        };
+        let TemplateBody::Steps { groups } = &r.tmpl.body else {
+            return;
+        };
+        let name = self.nodes[i].name.clone();
+        let mut scope = r.scope.clone();
+        for (gi, group) in groups.iter().enumerate() {
+            let gname = format!("{name}[{gi}]");
+            let g = match self.index.get(&gname) {
+                Some(&g) => g,
+                None => match self.create(
+                    now,
+                    &gname,
+                    &format!("[{gi}]"),
+                    "StepGroup",
+                    NodePhase::Running,
+                    "",
+                    Some(i),
+                    &r.tmpl.name,
+                ) {
+                    Some(g) => g,
+                    None => return,
+                },
+            };
+            let mut all_done = true;
+            let mut results: Vec<(usize, Invocation)> = Vec::new();
+            let mut running = 0usize;
+            for step in group {
+                let expansion = match self.expand(step, &scope) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        self.mark(g, now, NodePhase::Error, &e);
+                        self.mark(i, now, NodePhase::Failed, &e);
+                        return;
+                    }
+                };
+                let base_name = step
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                if expansion.is_empty() {
+                    let cname = format!("{gname}.{base_name}");
+                    if !self.index.contains_key(&cname) {
+                        self.create(
+                            now,
+                            &cname,
+                            &base_name,
+                            "Skipped",
+                            NodePhase::Skipped,
+                            "Skipped, empty params",
+                            Some(g),
+                            "",
+                        );
+                    }
+                    continue;
+                }
+                for (display, inv) in expansion {
+                    let cname = format!("{gname}.{display}");
+                    let exists = self.index.contains_key(&cname);
+                    if !exists {
+                        if let Some(w) = &inv.when {
+                            match expr::eval_when(w) {
+                                Ok(true) => {}
+                                Ok(false) => {
+                                    if let Some(c) = self.create(
+                                        now,
+                                        &cname,
+                                        &display,
+                                        "Skipped",
+                                        NodePhase::Skipped,
+                                        &format!("when '{w}' evaluated false"),
+                                        Some(g),
+                                        "",
+                                    ) {
+                                        self.skip_defaults(c, &inv, &r.base);
+                                        results.push((c, inv));
+                                    }
+                                    continue;
+                                }
+                                Err(e) => {
+                                    self.mark(g, now, NodePhase::Error, &e);
+                                    self.mark(i, now, NodePhase::Failed, &e);
+                                    return;
+                                }
+                            }
+                        }
+                        if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
+                            || self.at_workflow_parallelism()
+                        {
+                            all_done = false;
+                            continue;
+                        }
+                    }
+                    let Some(c) = self.execute(
+                        now,
+                        &cname,
+                        &display,
+                        Call::of(&inv, &r.base),
+                        Some(g),
+                        &Scope::new(),
+                    ) else {
+                        return;
+                    };
+                    if !self.done(c) {
+                        all_done = false;
+                        running += 1;
+                    } else if !self.run_exit_handlers(c, &inv, &r.base, now) {
+                        all_done = false;
+                    }
+                    results.push((c, inv));
+                }
+            }
+            if !all_done {
+                return;
+            }
+            if self.nodes[g].phase == NodePhase::Running {
+                for (c, inv) in &results {
+                    let p = self.nodes[*c].phase;
+                    if p.failed_or_error() && !continues_on(inv, p) {
+                        let msg = format!("child '{}' failed", self.nodes[*c].id);
+                        self.mark(g, now, NodePhase::Failed, &msg);
+                        self.mark(i, now, NodePhase::Failed, &msg);
+                        return;
+                    }
+                }
+                self.mark(g, now, NodePhase::Succeeded, "");
+            } else if self.nodes[g].phase.failed_or_error() {
+                let msg = self.nodes[g].message.clone();
+                self.mark(i, now, NodePhase::Failed, &msg);
+                return;
+            }
+            self.add_results_to_scope("steps", &results, &mut scope);
+        }
+        self.set_template_outputs(i, &r, &scope);
+        self.kill_daemons(i, now);
+        self.mark(i, now, NodePhase::Succeeded, "");
+    }
+
+    /// Runs a step's or task's `onExit` and exit hook after it is fulfilled; true when done.
+    fn run_exit_handlers(&mut self, c: usize, inv: &Invocation, base: &Base, now: Millis) -> bool {
+        let mut calls = Vec::new();
+        if let Some(t) = &inv.on_exit {
+            calls.push((
+                format!("{}.onExit", self.nodes[c].name),
+                Call::named(t, Arguments::default()),
+            ));
+        }
+        for h in &inv.hooks {
+            let node_name = format!("{}.hooks.{}", self.nodes[c].name, h.name);
+            let fire = if h.name == "exit" {
+                true
+            } else if let Some(e) = &h.expression {
+                let mut vars = subst::expr_vars(&self.state.globals);
+                self.add_node_status_vars(&mut vars);
+                expr::eval(e, &vars, Dialect::Expr) == Ok(Json::Bool(true))
+            } else {
+                false
+            };
+            if fire || self.index.contains_key(&node_name) {
+                let mut call = Call::named(
+                    h.template.as_deref().unwrap_or_default(),
+                    h.arguments.clone(),
+                );
+                if h.template_ref.is_some() {
+                    call.template = None;
+                    call.template_ref = h.template_ref.clone();
+                }
+                calls.push((node_name, call));
+            }
+        }
+        let mut done = true;
+        let d = self.nodes[c].display_name.clone();
+        let mut own = self.state.globals.clone();
+        self.add_node_scope(&format!("steps.{d}"), c, &mut own);
+        self.add_node_scope(&format!("tasks.{d}"), c, &mut own);
+        for (n, mut call) in calls {
+            call.base = base.clone();
+            for p in &mut call.arguments.parameters {
+                if let Some(v) = &p.value {
+                    p.value =
+                        Some(subst::replace(v, &own, Strict::No).unwrap_or_else(|_| v.clone()));
+                }
+            }
+            for a in &mut call.arguments.artifacts {
+                if let Some(f) = &a.from {
+                    a.from =
+                        Some(subst::replace(f, &own, Strict::No).unwrap_or_else(|_| f.clone()));
+                }
+            }
+            let mut extra = Scope::new();
+            extra.insert(
+                format!("steps.{d}.status"),
+                self.nodes[c].phase.as_str().into(),
+            );
+            extra.insert(
+                format!("tasks.{d}.status"),
+                self.nodes[c].phase.as_str().into(),
+            );
+            if let Some(h) = self.execute(now, &n, &n, call, None, &extra) {
+                done &= self.nodes[h].phase.fulfilled();
+            }
+        }
+        done
+    }
+
+    /// Expands a step or task: substitutes it and its loop (`withItems`, `withParam`,
+    /// `withSequence`). `Ok(vec![])` means an empty loop.
+    fn expand(&self, raw: &Node, scope: &Scope) -> Result<Vec<(String, Invocation)>, String> {
+        let name = raw
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let mut named = scope.clone();
+        named.insert("steps.name".into(), name.clone());
+        named.insert("tasks.name".into(), name.clone());
+        let scope = &named;
+        let items: Option<Vec<Json>> = if let Some(items) = raw.get("withItems") {
+            let sub = subst::replace_node(items, scope, Strict::References)?;
+            Some(match to_json(&sub) {
+                Json::Array(a) => a,
+                other => vec![other],
+            })
+        } else if let Some(p) = raw
+            .get("withParam")
+            .and_then(|p| crate::argo::model::spec::value_text(Some(p)))
+        {
+            let text = subst::replace(&p, scope, Strict::References)?;
+            match serde_json::from_str::<Json>(&text) {
+                Ok(Json::Array(a)) => Some(a),
+                _ => {
+                    return Err(format!(
+                        "withParam value could not be parsed as a JSON list: {}",
+                        text.trim()
+                    ))
+                }
+            }
+        } else if let Some(seq) = raw.get("withSequence") {
+            let sub = subst::replace_node(seq, scope, Strict::References)?;
+            Some(sequence(&sub)?)
+        } else {
+            None
+        };
+        let strip = |n: &Node| -> Node {
+            let mut n = n.clone();
+            if let Value::Mapping(entries) = &mut n.value {
+                entries.retain(|e| {
+                    !matches!(
+                        e.key.as_str(),
+                        Some("withItems" | "withParam" | "withSequence")
+                    )
+                });
+            }
+            n
+        };
+        // Hooks are substituted when they run (they may read the step's own outputs).
+        let hooks = raw.get("hooks").cloned();
+        let with_hooks = |mut inv: Invocation| {
+            if let Some(h) = &hooks {
+                inv.hooks = crate::argo::model::spec::Hook::parse_all(h);
+            }
+            inv
+        };
+        let without_hooks = |n: &Node| -> Node {
+            let mut n = n.clone();
+            if let Value::Mapping(entries) = &mut n.value {
+                entries.retain(|e| e.key.as_str() != Some("hooks"));
+            }
+            n
+        };
+        let check_when = |inv: Invocation| -> Result<Invocation, String> {
+            if let Some(w) = &inv.when {
+                if let Some(tag) = w.split(subst::SKIPPED_OUTPUT).nth(1) {
+                    return Err(format!("Unable to resolve: {{{{{tag}}}}}"));
+                }
+            }
+            Ok(inv)
+        };
+        let Some(items) = items else {
+            let sub = subst::replace_node(&without_hooks(raw), scope, Strict::References)?;
+            return Ok(vec![(
+                name,
+                check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))?,
+            )]);
+        };
+        if items.len() > MAX_NODES {
+            return Err(format!(
+                "loop of {} items exceeds the simulation's limit of {MAX_NODES} nodes",
+                items.len()
+            ));
+        }
+        let body = without_hooks(&strip(raw));
+        let mut out = Vec::with_capacity(items.len());
+        let mut s = scope.clone();
+        for (idx, item) in items.iter().enumerate() {
+            s.retain(|k, _| k != "item" && !k.starts_with("item."));
+            let desc = match item {
+                Json::Object(m) => {
+                    let mut vals: Vec<String> = m
+                        .iter()
+                        .map(|(k, v)| format!("{k}:{}", go_fmt(v)))
+                        .collect();
+                    for (k, v) in m {
+                        s.insert(format!("item.{k}"), json_text(v));
+                    }
+                    vals.sort();
+                    vals.join(",")
+                }
+                other => json_text(other),
+            };
+            s.insert("item".into(), json_text(item));
+            let sub = subst::replace_node(&body, &s, Strict::References)?;
+            let display = format!("{name}({idx}:{desc})");
+            let mut inv = check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))?;
+            inv.name = display.clone();
+            out.push((display, inv));
+        }
+        Ok(out)
+    }
+
+    /// Adds `steps.X.*` / `tasks.X.*` of fulfilled children to a scope (loops aggregated).
+    fn add_results_to_scope(
+        &self,
+        prefix: &str,
+        results: &[(usize, Invocation)],
+        scope: &mut Scope,
+    ) {
+        let mut groups: Vec<(String, Vec<usize>, bool)> = Vec::new();
+        for (c, inv) in results {
+            let n = &self.nodes[*c];
+            let looped = inv.name.contains('(')
+                && n.display_name.ends_with(')')
+                && inv.name == n.display_name
+                && n.display_name.contains(':');
+            let base = if looped {
+                n.display_name
+                    .split('(')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            } else {
+                n.display_name.clone()
+            };
+            match groups.iter_mut().find(|g| g.0 == base) {
+                Some(g) => g.1.push(*c),
+                None => groups.push((base, vec![*c], looped)),
+            }
+        }
+        for (base, members, looped) in groups {
+            let key = format!("{prefix}.{base}");
+            if looped {
+                self.add_aggregate(&key, &members, scope);
+            } else {
+                self.add_node_scope(&key, members[0], scope);
+            }
+        }
+    }
+
+    fn add_node_scope(&self, key: &str, c: usize, scope: &mut Scope) {
+        let n = &self.nodes[c];
+        scope.insert(format!("{key}.id"), n.id.clone());
+        scope.insert(format!("{key}.status"), n.phase.as_str().into());
+        scope.insert(format!("{key}.startedAt"), timestamp(n.started_at));
+        if let Some(f) = n.finished_at {
+            scope.insert(format!("{key}.finishedAt"), timestamp(f));
+        }
+        scope.insert(format!("{key}.ip"), "10.0.0.1".into());
+        scope.insert(format!("{key}.hostNodeName"), "pipelab-node".into());
+        if n.phase == NodePhase::Skipped || n.phase == NodePhase::Omitted {
+            scope.insert(format!("{key}.skipped"), "true".into());
+            // Skipped producers still offer their outputs' defaults.
+            for (p, v) in &n.outputs.parameters {
+                scope.insert(format!("{key}.outputs.parameters.{p}"), v.clone());
+            }
+            return;
+        }
+        if let Some(r) = &n.outputs.result {
+            scope.insert(format!("{key}.outputs.result"), r.clone());
+        }
+        if let Some(c) = n.outputs.exit_code {
+            scope.insert(format!("{key}.exitCode"), c.to_string());
+        }
+        for (p, v) in &n.outputs.parameters {
+            scope.insert(format!("{key}.outputs.parameters.{p}"), v.clone());
+        }
+        for a in n.outputs.artifacts.keys() {
+            scope.insert(
+                format!("{key}.outputs.artifacts.{a}"),
+                format!("artifact:{}/{a}", n.id),
+            );
+        }
+    }
+
+    fn add_aggregate(&self, key: &str, members: &[usize], scope: &mut Scope) {
+        let mut params = Vec::new();
+        let mut per: BTreeMap<String, Vec<Json>> = BTreeMap::new();
+        let mut results = Vec::new();
+        let mut any_result = false;
+        for &c in members {
+            let n = &self.nodes[c];
+            if n.phase != NodePhase::Succeeded {
+                continue;
+            }
+            if !n.outputs.parameters.is_empty() {
+                let mut m = serde_json::Map::new();
+                for (p, v) in &n.outputs.parameters {
+                    m.insert(p.clone(), Json::String(v.clone()));
+                    per.entry(p.clone())
+                        .or_default()
+                        .push(Json::String(v.clone()));
+                }
+                params.push(Json::Object(m));
+            }
+            if let Some(r) = &n.outputs.result {
+                any_result = true;
+                results.push(serde_json::from_str(r).unwrap_or_else(|_| Json::String(r.clone())));
+            }
+        }
+        scope.insert(
+            format!("{key}.outputs.parameters"),
+            Json::Array(params).to_string(),
+        );
+        for (p, vals) in per {
+            scope.insert(
+                format!("{key}.outputs.parameters.{p}"),
+                Json::Array(vals).to_string(),
+            );
+        }
+        if any_result {
+            scope.insert(
+                format!("{key}.outputs.result"),
+                Json::Array(results).to_string(),
+            );
+        }
+        let phase = if members.iter().all(|&c| {
+            self.nodes[c].phase == NodePhase::Succeeded || self.nodes[c].phase == NodePhase::Skipped
+        }) {
+            "Succeeded"
+        } else {
+            "Failed"
+        };
+        scope.insert(format!("{key}.status"), phase.into());
+    }
+
+    fn set_template_outputs(&mut self, i: usize, r: &Resolved, scope: &Scope) {
+        let mut outputs = Outputs::default();
+        for p in &r.tmpl.outputs.parameters {
+            let vf = p.value_from.as_ref();
+            let v = if let Some(src) = vf.and_then(|v| v.parameter.as_ref()) {
+                subst::replace(src, scope, Strict::No)
+                    .ok()
+                    .filter(|s| !s.contains("{{"))
+                    .or_else(|| vf.and_then(|v| v.default.clone()))
+            } else if let Some(e) = vf.and_then(|v| v.expression.as_ref()) {
+                subst::eval_expression(e, scope).ok().flatten()
+            } else {
+                p.value
+                    .clone()
+                    .or_else(|| vf.and_then(|v| v.default.clone()))
+            };
+            if let Some(v) = v {
+                if let Some(g) = &p.global_name {
+                    self.state
+                        .globals
+                        .insert(format!("workflow.outputs.parameters.{g}"), v.clone());
+                }
+                outputs.parameters.insert(p.name.clone(), v);
+            }
+        }
+        for a in &r.tmpl.outputs.artifacts {
+            if let Some(from) = &a.from {
+                let f = subst::replace(from, scope, Strict::No).unwrap_or_default();
+                if let Some(c) = self.artifact(&f) {
+                    outputs.artifacts.insert(a.name.clone(), c);
+                }
+            }
+        }
+        self.nodes[i].outputs = outputs;
+    }
+
+    // ----- DAG -----
+
+    fn advance_dag(&mut self, i: usize, now: Millis) {
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return;
+        };
+        let TemplateBody::Dag {
+            tasks,
+            fail_fast,
+            target,
+        } = &r.tmpl.body
+        else {
+            return;
+        };
+        let dag_name = self.nodes[i].name.clone();
+        let invs: Vec<Invocation> = tasks
+            .iter()
+            .map(|t| Invocation::parse(t, &mut Vec::new()))
+            .collect();
+        let mut deps: Vec<(Option<Depends>, Vec<String>)> = Vec::new();
+        for inv in &invs {
+            if let Some(d) = &inv.depends {
+                match Depends::parse(d) {
+                    Ok(p) => {
+                        let mut names = Vec::new();
+                        p.tasks(&mut names);
+                        deps.push((Some(p), names));
+                    }
+                    Err(e) => {
+                        self.mark(i, now, NodePhase::Error, &e);
+                        return;
+                    }
+                }
+            } else {
+                deps.push((None, inv.dependencies.clone()));
+            }
+        }
+        let pos = |n: &str| invs.iter().position(|t| t.name == n);
+        for (_, names) in &deps {
+            for n in names {
+                if pos(n).is_none() {
+                    self.mark(
+                        i,
+                        now,
+                        NodePhase::Error,
+                        &format!("task '{n}' does not exist"),
+                    );
+                    return;
+                }
+            }
+        }
+        let targets: Vec<usize> = match target {
+            Some(t) => t.split_whitespace().filter_map(&pos).collect(),
+            None => (0..invs.len())
+                .filter(|&k| !deps.iter().any(|(_, names)| names.contains(&invs[k].name)))
+                .collect(),
+        };
+        let mut needed = vec![false; invs.len()];
+        let mut stack = targets.clone();
+        while let Some(k) = stack.pop() {
+            if !needed[k] {
+                needed[k] = true;
+                stack.extend(deps[k].1.iter().filter_map(|n| pos(n)));
+            }
+        }
+        let tname = |k: usize| format!("{dag_name}.{}", invs[k].name);
+        for _pass in 0..=invs.len() {
+            let mut progressed = false;
+            let mut scope = r.scope.clone();
+            let done: Vec<(usize, Invocation)> = (0..invs.len())
+                .filter_map(|k| {
+                    let &c = self.index.get(&tname(k))?;
+                    self.done(c).then(|| (c, invs[k].clone()))
+                })
+                .collect();
+            let done_names: HashSet<String> =
+                done.iter().map(|(_, inv)| inv.name.clone()).collect();
+            // Task groups aggregate under the task name.
+            for (c, inv) in &done {
+                let key = format!("tasks.{}", inv.name);
+                if self.nodes[*c].node_type == "TaskGroup" {
+                    let members: Vec<usize> = self.nodes[*c]
+                        .children
+                        .iter()
+                        .filter_map(|id| self.by_id.get(id).copied())
+                        .collect();
+                    self.add_aggregate(&key, &members, &mut scope);
+                    scope.insert(
+                        format!("{key}.status"),
+                        self.nodes[*c].phase.as_str().into(),
+                    );
+                } else {
+                    self.add_node_scope(&key, *c, &mut scope);
+                }
+            }
+            let mut running = (0..invs.len())
+                .filter(|&k| self.index.get(&tname(k)).is_some_and(|&c| !self.done(c)))
+                .count();
+            for k in 0..invs.len() {
+                if !needed[k] {
+                    continue;
+                }
+                let name = tname(k);
+                if let Some(&c) = self.index.get(&name) {
+                    if !self.nodes[c].phase.fulfilled() {
+                        if self.nodes[c].node_type == "TaskGroup" {
+                            self.advance_task_group(c, &invs[k], &r, &scope, now);
+                        } else {
+                            self.advance(c, now);
+                        }
+                        if self.nodes[c].phase.fulfilled() {
+                            progressed = true;
+                        }
+                    }
+                    if self.nodes[c].phase.fulfilled()
+                        && !self.run_exit_handlers(c, &invs[k], &r.base, now)
+                    {
+                        // The exit handler still runs.
+                    }
+                    continue;
+                }
+                // Dependencies must have been fulfilled when this pass's scope was built.
+                if deps[k].1.iter().any(|n| !done_names.contains(n)) {
+                    continue;
+                }
+                let test = |task: &str, result: &str| -> bool {
+                    let Some(d) = pos(task) else { return false };
+                    let Some(&c) = self.index.get(&tname(d)) else {
+                        return false;
+                    };
+                    let n = &self.nodes[c];
+                    let kids = || {
+                        n.children
+                            .iter()
+                            .filter_map(|id| self.by_id.get(id).map(|&k| &self.nodes[k]))
+                    };
+                    match result {
+                        "Succeeded" => n.phase == NodePhase::Succeeded,
+                        "Failed" => n.phase == NodePhase::Failed,
+                        "Errored" => n.phase == NodePhase::Error,
+                        "Skipped" => n.phase == NodePhase::Skipped,
+                        "Omitted" => n.phase == NodePhase::Omitted,
+                        "Daemoned" => n.daemoned && n.phase != NodePhase::Pending,
+                        "AnySucceeded" => {
+                            n.node_type == "TaskGroup"
+                                && kids().any(|x| x.phase == NodePhase::Succeeded)
+                        }
+                        "AllFailed" => {
+                            n.node_type == "TaskGroup"
+                                && kids().count() > 0
+                                && kids().all(|x| x.phase.failed_or_error())
+                        }
+                        _ => false,
+                    }
+                };
+                let ok = match &deps[k].0 {
+                    Some(d) => d.eval(&test),
+                    None => deps[k].1.iter().all(|dep| {
+                        let dinv = pos(dep).map(|d| &invs[d]);
+                        test(dep, "Succeeded")
+                            || test(dep, "Skipped")
+                            || test(dep, "Daemoned")
+                            || (dinv.is_some_and(|x| x.continue_on_failed) && test(dep, "Failed"))
+                            || (dinv.is_some_and(|x| x.continue_on_error) && test(dep, "Errored"))
+                    }),
+                };
+                let parent = self.dag_parent(i, &deps[k].1, &tname, &pos);
+                if !ok {
+                    if let Some(c) = self.create(
+                        now,
+                        &name,
+                        &invs[k].name,
+                        "Skipped",
+                        NodePhase::Omitted,
+                        "omitted: depends condition not met",
+                        Some(parent),
+                        "",
+                    ) {
+                        self.skip_defaults(c, &invs[k], &r.base);
+                    }
+                    progressed = true;
+                    continue;
+                }
+                if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
+                    || self.at_workflow_parallelism()
+                {
+                    continue;
+                }
+                let expansion = match self.expand(&tasks[k], &scope) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        self.create(
+                            now,
+                            &name,
+                            &invs[k].name,
+                            "Skipped",
+                            NodePhase::Error,
+                            &e,
+                            Some(parent),
+                            "",
+                        );
+                        progressed = true;
+                        continue;
+                    }
+                };
+                let looped = tasks[k].get("withItems").is_some()
+                    || tasks[k].get("withParam").is_some()
+                    || tasks[k].get("withSequence").is_some();
+                if looped && expansion.is_empty() {
+                    self.create(
+                        now,
+                        &name,
+                        &invs[k].name,
+                        "Skipped",
+                        NodePhase::Skipped,
+                        "Skipped, empty params",
+                        Some(parent),
+                        "",
+                    );
+                    progressed = true;
+                    continue;
+                }
+                if looped {
+                    let Some(g) = self.create(
+                        now,
+                        &name,
+                        &invs[k].name,
+                        "TaskGroup",
+                        NodePhase::Running,
+                        "",
+                        Some(parent),
+                        "",
+                    ) else {
+                        return;
+                    };
+                    self.advance_task_group(g, &invs[k], &r, &scope, now);
+                    running += 1;
+                    progressed = true;
+                    continue;
+                }
+                let Some((display, inv)) = expansion.into_iter().next() else {
+                    continue;
+                };
+                if let Some(w) = &inv.when {
+                    match expr::eval_when(w) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            if let Some(c) = self.create(
+                                now,
+                                &name,
+                                &display,
+                                "Skipped",
+                                NodePhase::Skipped,
+                                &format!("when '{w}' evaluated false"),
+                                Some(parent),
+                                "",
+                            ) {
+                                self.skip_defaults(c, &inv, &r.base);
+                            }
+                            progressed = true;
+                            continue;
+                        }
+                        Err(e) => {
+                            self.create(
+                                now,
+                                &name,
+                                &display,
+                                "Skipped",
+                                NodePhase::Error,
+                                &e,
+                                Some(parent),
+                                "",
+                            );
+                            progressed = true;
+                            continue;
+                        }
+                    }
+                }
+                if self
+                    .execute(
+                        now,
+                        &name,
+                        &display,
+                        Call::of(&inv, &r.base),
+                        Some(parent),
+                        &Scope::new(),
+                    )
+                    .is_none()
+                {
+                    return;
+                }
+                running += 1;
+                progressed = true;
+            }
+            if !progressed {
+                break;
+            }
+        }
+        // A task is a child of every task it depends on (the first was linked at creation).
+        for (k, (_, names)) in deps.iter().enumerate() {
+            let Some(&c) = self.index.get(&tname(k)) else {
+                continue;
+            };
+            let id = self.nodes[c].id.clone();
+            for n in names.iter().skip(1) {
+                let Some(&d) = pos(n).and_then(|d| self.index.get(&tname(d))) else {
+                    continue;
+                };
+                // A task group's children are its iterations only.
+                if self.nodes[d].node_type != "TaskGroup" && !self.nodes[d].children.contains(&id) {
+                    self.nodes[d].children.push(id.clone());
+                }
+            }
+        }
+        // Assess the DAG's phase as Argo's `assessDAGPhase` does: walk the branches from the
+        // root tasks, carrying the last completed phase down to omitted and skipped tasks.
+        let mut target_phase: HashMap<usize, NodePhase> = HashMap::new();
+        let mut queue: std::collections::VecDeque<(usize, NodePhase)> = (0..invs.len())
+            .filter(|&k| needed[k] && deps[k].1.is_empty())
+            .map(|k| (k, NodePhase::Succeeded))
+            .collect();
+        let mut seen = HashSet::new();
+        while let Some((k, inherited)) = queue.pop_front() {
+            if !seen.insert((k, inherited.as_str())) {
+                continue;
+            }
+            let Some(&c) = self.index.get(&tname(k)) else {
+                continue;
+            };
+            let n = &self.nodes[c];
+            if !(n.phase.fulfilled() || n.daemoned) {
+                return;
+            }
+            let branch = if n.phase.completed() {
+                n.phase
+            } else {
+                inherited
+            };
+            if targets.contains(&k) {
+                // Failed or Error take precedence over Succeeded when a target is reached twice.
+                let prev = target_phase.get(&k).copied();
+                if !prev.is_some_and(NodePhase::failed_or_error) {
+                    target_phase.insert(k, branch);
+                }
+            }
+            for (d, (_, names)) in deps.iter().enumerate() {
+                if needed[d] && names.contains(&invs[k].name) {
+                    queue.push_back((d, branch));
+                }
+            }
+        }
+        // Every created task must be fulfilled too (running pods finish before the DAG does).
+        if (0..invs.len()).any(|k| self.index.get(&tname(k)).is_some_and(|&c| !self.done(c))) {
+            return;
+        }
+        let mut result = NodePhase::Succeeded;
+        for &t in &targets {
+            match target_phase.get(&t) {
+                None => {
+                    result = NodePhase::Running;
+                    if !*fail_fast {
+                        break;
+                    }
+                }
+                Some(p) if p.failed_or_error() => {
+                    if continues_on(&invs[t], *p) {
+                        continue;
+                    }
+                    result = *p;
+                    if *fail_fast {
+                        break;
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        if result == NodePhase::Running {
+            return;
+        }
+        if result == NodePhase::Succeeded {
+            let mut scope = r.scope.clone();
+            for (k, inv) in invs.iter().enumerate() {
+                if let Some(&c) = self.index.get(&tname(k)) {
+                    let key = format!("tasks.{}", inv.name);
+                    if self.nodes[c].node_type == "TaskGroup" {
+                        let members: Vec<usize> = self.nodes[c]
+                            .children
+                            .iter()
+                            .filter_map(|id| self.by_id.get(id).copied())
+                            .collect();
+                        self.add_aggregate(&key, &members, &mut scope);
+                    } else {
+                        self.add_node_scope(&key, c, &mut scope);
+                    }
+                }
+            }
+            self.set_template_outputs(i, &r, &scope);
+        }
+        self.kill_daemons(i, now);
+        self.mark(i, now, result, "");
+    }
+
+    fn dag_parent(
+        &self,
+        dag: usize,
+        dep_names: &[String],
+        tname: &dyn Fn(usize) -> String,
+        pos: &dyn Fn(&str) -> Option<usize>,
+    ) -> usize {
+        dep_names
+            .first()
+            .and_then(|d| pos(d))
+            .and_then(|d| self.index.get(&tname(d)).copied())
+            .filter(|&d| self.nodes[d].node_type != "TaskGroup")
+            .unwrap_or(dag)
+    }
+
+    fn advance_task_group(
+        &mut self,
+        g: usize,
+        inv: &Invocation,
+        r: &Rc<Resolved>,
+        scope: &Scope,
+        now: Millis,
+    ) {
+        let Some(k_raw) = self.task_raw(r, &inv.name) else {
+            return;
+        };
+        let expansion = match self.expand(&k_raw, scope) {
+            Ok(x) => x,
+            Err(e) => {
+                self.mark(g, now, NodePhase::Error, &e);
+                return;
+            }
+        };
+        let dag_name = self.nodes[g]
+            .name
+            .rsplit_once('.')
+            .map(|(a, _)| a.to_string())
+            .unwrap_or_default();
+        let mut all_done = true;
+        let mut kids = Vec::new();
+        let mut running = 0usize;
+        for (display, child) in expansion {
+            let cname = format!("{dag_name}.{display}");
+            if !self.index.contains_key(&cname) {
+                if let Some(w) = &child.when {
+                    match expr::eval_when(w) {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            if let Some(c) = self.create(
+                                now,
+                                &cname,
+                                &display,
+                                "Skipped",
+                                NodePhase::Skipped,
+                                &format!("when '{w}' evaluated false"),
+                                Some(g),
+                                "",
+                            ) {
+                                kids.push((c, child));
+                            }
+                            continue;
+                        }
+                        Err(e) => {
+                            if let Some(c) = self.create(
+                                now,
+                                &cname,
+                                &display,
+                                "Skipped",
+                                NodePhase::Error,
+                                &e,
+                                Some(g),
+                                "",
+                            ) {
+                                kids.push((c, child));
+                            }
+                            continue;
+                        }
+                    }
+                }
+                if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
+                    || self.at_workflow_parallelism()
+                {
+                    all_done = false;
+                    continue;
+                }
+            }
+            let Some(c) = self.execute(
+                now,
+                &cname,
+                &display,
+                Call::of(&child, &r.base),
+                Some(g),
+                &Scope::new(),
+            ) else {
+                return;
+            };
+            if !self.nodes[c].phase.fulfilled() {
+                all_done = false;
+                running += 1;
+            }
+            kids.push((c, child));
+        }
+        if !all_done {
+            return;
+        }
+        // As Argo: the group takes the phase of its last failed child, else Succeeded.
+        let failed = kids
+            .iter()
+            .map(|(c, _)| self.nodes[*c].phase)
+            .rfind(|p| p.failed_or_error());
+        self.mark(g, now, failed.unwrap_or(NodePhase::Succeeded), "");
+    }
+
+    /// The outputs of a skipped or omitted node: its template's output parameters that have a
+    /// default.
+    fn skip_defaults(&mut self, c: usize, inv: &Invocation, base: &Base) {
+        let call = Call::of(inv, base);
+        let raw = match self.resolve(&call, &Scope::new()) {
+            Ok(r) => r.tmpl,
+            Err(_) => return,
+        };
+        for p in &raw.outputs.parameters {
+            if let Some(d) = p.value_from.as_ref().and_then(|v| v.default.clone()) {
+                self.nodes[c].outputs.parameters.insert(p.name.clone(), d);
+            }
+        }
+    }
+
+    fn task_raw(&self, r: &Resolved, name: &str) -> Option<Node> {
+        let TemplateBody::Dag { tasks, .. } = &r.tmpl.body else {
+            return None;
+        };
+        tasks
+            .iter()
+            .find(|t| t.get("name").and_then(Node::as_str) == Some(name))
+            .cloned()
+    }
+}
+
+fn continues_on(inv: &Invocation, phase: NodePhase) -> bool {
+    (phase == NodePhase::Failed && inv.continue_on_failed)
+        || (phase == NodePhase::Error && inv.continue_on_error)
+}
+
+fn find_template<'a>(spec: &'a Node, name: &str) -> Option<&'a Node> {
+    spec.get("templates")?
+        .as_sequence()?
+        .iter()
+        .find(|t| t.get("name").and_then(Node::as_str) == Some(name))
+}
+
+/// A workflow's spec over a WorkflowTemplate's: the workflow's own fields win, arguments are
+/// merged by name.
+fn merge_specs(mut wf: WorkflowSpec, base: WorkflowSpec) -> WorkflowSpec {
+    let mut params = base.arguments.parameters.clone();
+    for p in wf.arguments.parameters.drain(..) {
+        match params.iter_mut().find(|q| q.name == p.name) {
+            Some(q) => {
+                if p.value.is_some() || p.value_from.is_some() {
+                    *q = Parameter {
+                        name: p.name.clone(),
+                        ..p
+                    };
+                }
+            }
+            None => params.push(p),
+        }
+    }
+    wf.arguments.parameters = params;
+    let mut arts = base.arguments.artifacts.clone();
+    for a in wf.arguments.artifacts.drain(..) {
+        arts.retain(|b| b.name != a.name);
+        arts.push(a);
+    }
+    wf.arguments.artifacts = arts;
+    let mut templates = wf.templates.clone();
+    templates.extend(base.templates);
+    wf.templates = templates;
+    wf.entrypoint = wf.entrypoint.or(base.entrypoint);
+    wf.on_exit = wf.on_exit.or(base.on_exit);
+    wf.service_account_name = wf.service_account_name.or(base.service_account_name);
+    wf.parallelism = wf.parallelism.or(base.parallelism);
+    wf.volumes.extend(base.volumes);
+    wf.active_deadline_seconds = wf.active_deadline_seconds.or(base.active_deadline_seconds);
+    if wf.hooks.is_empty() {
+        wf.hooks = base.hooks;
+    }
+    wf
+}
+
+fn sequence(node: &Node) -> Result<Vec<Json>, String> {
+    let get = |k: &str| {
+        node.get(k)
+            .and_then(Node::as_str)
+            .map(str::trim)
+            .map(str::to_string)
+    };
+    let parse = |k: &str| -> Result<Option<i64>, String> {
+        get(k)
+            .map(|v| {
+                v.parse::<i64>()
+                    .map_err(|_| format!("withSequence.{k} '{v}' is not a number"))
+            })
+            .transpose()
+    };
+    let (start, end) = match (parse("count")?, parse("start")?, parse("end")?) {
+        (Some(c), s, _) => {
+            let s = s.unwrap_or(0);
+            if c <= 0 {
+                return Ok(Vec::new());
+            }
+            (s, s.saturating_add(c).saturating_sub(1))
+        }
+        (None, s, Some(e)) => (s.unwrap_or(0), e),
+        _ => return Err("withSequence requires count or end".into()),
+    };
+    if end.saturating_sub(start).saturating_abs() > MAX_NODES as i64 {
+        return Err("withSequence is too long for the simulation".into());
+    }
+    let fmt = get("format");
+    let render = |n: i64| -> String {
+        match &fmt {
+            Some(f) => f
+                .replace("%d", &n.to_string())
+                .replace("%02d", &format!("{n:02}"))
+                .replace("%03d", &format!("{n:03}")),
+            None => n.to_string(),
+        }
+    };
+    let items: Vec<i64> = if start <= end {
+        (start..=end).collect()
+    } else {
+        (end..=start).rev().collect()
+    };
+    Ok(items.into_iter().map(|n| Json::String(render(n))).collect())
+}
+
+/// `%v` of Go for a JSON value inside a map item.
+fn go_fmt(v: &Json) -> String {
+    match v {
+        Json::String(s) => s.clone(),
+        Json::Null => "<nil>".into(),
+        Json::Object(m) => {
+            let mut parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", go_fmt(v)))
+                .collect();
+            parts.sort();
+            format!("map[{}]", parts.join(" "))
+        }
+        Json::Array(a) => format!("[{}]", a.iter().map(go_fmt).collect::<Vec<_>>().join(" ")),
+        other => other.to_string(),
+    }
+}
+
+/// RFC 3339 time of a simulated instant (the simulation starts at 2025-01-01T00:00:00Z).
+pub fn timestamp(t: Millis) -> String {
+    let secs = t / 1000;
+    let (d, h, m, s) = (
+        secs / 86_400,
+        (secs / 3600) % 24,
+        (secs / 60) % 60,
+        secs % 60,
+    );
+    format!("2025-01-{:02}T{h:02}:{m:02}:{s:02}Z", 1 + d.min(30))
+}
+
+fn format_duration(ms: Millis) -> String {
+    let s = ms / 1000;
+    if s >= 60 {
+        format!("{}m{}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}

@@ -1,0 +1,231 @@
+//! `{{...}}` substitution: simple tags (`{{inputs.parameters.x}}`) and expression tags
+//! (`{{=expr}}`), over strings and YAML nodes.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value as Json};
+
+use crate::argo::expr::{self, Dialect};
+use crate::yaml::{Node, Value};
+
+/// Variables in scope: name → text, as Argo's `template.Replace` sees them.
+pub type Scope = BTreeMap<String, String>;
+
+/// Stands for an output of a skipped or omitted node that has no value.
+pub const SKIPPED_OUTPUT: &str = "\u{0}";
+
+/// Which unresolved tags are errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Strict {
+    /// Leave every unresolved tag in place (it may be resolved later).
+    No,
+    /// `steps.`, `tasks.`, `inputs.` and `item` tags must resolve.
+    References,
+}
+
+/// Replaces the tags of `text`. Unresolved tags stay in place unless `strict` says otherwise.
+pub fn replace(text: &str, scope: &Scope, strict: Strict) -> Result<String, String> {
+    if !text.contains("{{") {
+        return Ok(text.to_string());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let inner = &after[..end];
+        let tag = inner.trim();
+        if let Some(e) = tag.strip_prefix('=') {
+            match eval_expression(e, scope) {
+                Ok(Some(v)) => out.push_str(&v),
+                Ok(None) => out.push_str(&rest[start..start + 2 + end + 2]),
+                // As Argo with unresolved tags allowed: a failing expression stays as written.
+                Err(_) => out.push_str(&rest[start..start + 2 + end + 2]),
+            }
+        } else if let Some(v) = scope.get(tag) {
+            out.push_str(v);
+        } else {
+            let must = tag.starts_with("steps.")
+                || tag.starts_with("tasks.")
+                || tag.starts_with("inputs.parameters")
+                || tag == "item"
+                || tag.starts_with("item.");
+            if strict == Strict::References && must {
+                // An output of a skipped or omitted step/task: the argument is dropped later, so
+                // the input's default applies.
+                let skipped = tag
+                    .find(".outputs.")
+                    .is_some_and(|i| scope.contains_key(&format!("{}.skipped", &tag[..i])));
+                if skipped {
+                    out.push_str(SKIPPED_OUTPUT);
+                    out.push_str(tag);
+                    out.push_str(SKIPPED_OUTPUT);
+                    rest = &after[end + 2..];
+                    continue;
+                }
+                return Err(format!("Unable to resolve: {{{{{tag}}}}}"));
+            }
+            out.push_str(&rest[start..start + 2 + end + 2]);
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Evaluates an expression tag. `Ok(None)` when it uses variables not yet in scope (it stays
+/// for a later pass).
+pub fn eval_expression(src: &str, scope: &Scope) -> Result<Option<String>, String> {
+    let vars = expr_vars(scope);
+    match expr::eval(src, &vars, Dialect::Expr) {
+        Ok(Json::Null) => Ok(
+            if src.contains("workflow.status") || src.contains("steps.") || src.contains("tasks.") {
+                None
+            } else {
+                Some("null".into())
+            },
+        ),
+        Ok(Json::String(s)) => Ok(Some(s)),
+        Ok(other) => Ok(Some(other.to_string())),
+        Err(e) => Err(e),
+    }
+}
+
+/// The scope as expression variables: every dotted name as a key, JSON-looking list values of
+/// aggregated outputs parsed, and `item` parsed when it is JSON.
+pub fn expr_vars(scope: &Scope) -> Map<String, Json> {
+    let mut vars = Map::new();
+    for (k, v) in scope {
+        let parsed = if k == "item"
+            || k.ends_with("outputs.parameters")
+            || k.ends_with(".outputs.result") && (v.starts_with('[') || v.starts_with('{'))
+            || k == "workflow.failures"
+        {
+            serde_json::from_str(v).unwrap_or_else(|_| Json::String(v.clone()))
+        } else {
+            Json::String(v.clone())
+        };
+        // A dotted name that is the prefix of others is an object in expressions
+        // (`inputs.parameters["a-b"]`), so its flat value is left out.
+        let prefix = format!("{k}.");
+        if !scope
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|(n, _)| n.starts_with(&prefix))
+        {
+            vars.insert(k.clone(), parsed.clone());
+        }
+        // Nested form: a → b → c.
+        let parts: Vec<&str> = k.split('.').collect();
+        if parts.len() > 1 {
+            let mut cur = vars
+                .entry(parts[0].to_string())
+                .or_insert_with(|| Json::Object(Map::new()));
+            for part in &parts[1..parts.len() - 1] {
+                if !cur.is_object() {
+                    *cur = Json::Object(Map::new());
+                }
+                let Json::Object(m) = cur else { break };
+                cur = m
+                    .entry(part.to_string())
+                    .or_insert_with(|| Json::Object(Map::new()));
+            }
+            if !cur.is_object() {
+                *cur = Json::Object(Map::new());
+            }
+            if let Json::Object(m) = cur {
+                if let Some(last) = parts.last() {
+                    m.entry(last.to_string()).or_insert(parsed);
+                }
+            }
+        }
+    }
+    vars
+}
+
+/// Substitutes every scalar (keys too) of a node tree.
+pub fn replace_node(node: &Node, scope: &Scope, strict: Strict) -> Result<Node, String> {
+    let mut out = node.clone();
+    replace_in_place(&mut out, scope, strict, 0)?;
+    Ok(out)
+}
+
+fn replace_in_place(
+    node: &mut Node,
+    scope: &Scope,
+    strict: Strict,
+    depth: usize,
+) -> Result<(), String> {
+    if depth > 256 {
+        return Ok(());
+    }
+    match &mut node.value {
+        Value::Scalar(s) => {
+            if s.text.contains("{{") {
+                s.text = replace(&s.text, scope, strict)?;
+            }
+        }
+        Value::Sequence(items) => {
+            for i in items {
+                replace_in_place(i, scope, strict, depth + 1)?;
+            }
+        }
+        Value::Mapping(entries) => {
+            for e in entries {
+                replace_in_place(&mut e.value, scope, strict, depth + 1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every tag name used in `text` (simple tags only).
+pub fn tags(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else { break };
+        out.push(after[..end].trim().to_string());
+        rest = &after[end + 2..];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_and_expressions() {
+        let mut scope = Scope::new();
+        scope.insert("inputs.parameters.model".into(), "resnet".into());
+        scope.insert("item".into(), "3".into());
+        assert_eq!(
+            replace(
+                "Training {{inputs.parameters.model}}...",
+                &scope,
+                Strict::No
+            )
+            .unwrap(),
+            "Training resnet..."
+        );
+        assert_eq!(
+            replace("{{= asInt(item) * 2 }}", &scope, Strict::No).unwrap(),
+            "6"
+        );
+        assert_eq!(
+            replace("{{workflow.x}}", &scope, Strict::No).unwrap(),
+            "{{workflow.x}}"
+        );
+        assert!(replace("{{steps.a.outputs.result}}", &scope, Strict::References).is_err());
+        assert_eq!(
+            replace("{{=nope(1)}}", &scope, Strict::References).unwrap(),
+            "{{=nope(1)}}"
+        );
+    }
+}
