@@ -1,15 +1,15 @@
 //! The playground's unit of work: a set of named files (a virtual repository) analysed together.
 //!
 //! `analyze` is what the page runs on every edit and the CLI's `check` runs once: load every file,
-//! say what each document is, expand every Azure pipeline as Azure would, and collect every
-//! problem. Later stages (simulation) hang off the same entry point.
+//! say what each document is, expand every Azure pipeline as Azure would, lint the Argo
+//! manifests, and collect every problem. Later stages (simulation) hang off the same entry point.
 
 use serde::Serialize;
 
-use crate::azure;
 use crate::detect::{self, DocKind};
 use crate::diag::{self, Diagnostic, FileId, Sources, Span};
 use crate::yaml::{self, Document, Node, Value};
+use crate::{argo, azure};
 
 /// One document of one file, as listed in the page.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -67,8 +67,24 @@ pub fn analyze<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Analy
         }
     }
     expand_azure_pipelines(&mut analysis);
+    lint_argo_manifests(&mut analysis);
     diag::sort(&mut analysis.diagnostics);
     analysis
+}
+
+/// Lints the Argo manifests as `argo lint` would (missing templates, bad references, cycles, bad
+/// `depends`, unknown fields), plus the Sensor/EventSource checks.
+fn lint_argo_manifests(analysis: &mut Analysis) {
+    let docs = analysis
+        .loaded
+        .iter()
+        .enumerate()
+        .flat_map(|(file, docs)| docs.iter().map(move |d| (FileId(file as u32), &d.root)))
+        .filter(|(_, root)| root.get("apiVersion").is_some());
+    let manifests = argo::model::Manifests::from_documents(docs, &mut analysis.diagnostics);
+    if !manifests.items.is_empty() {
+        argo::model::lint::lint(&manifests, &mut analysis.diagnostics);
+    }
 }
 
 /// Expands every Azure pipeline with its templates (default parameters, empty variable-group
