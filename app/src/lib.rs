@@ -5,6 +5,7 @@
 //! browser (location, history, storage, clipboard, the CodeMirror bundle, timers) lives in
 //! [`services`].
 
+pub mod azure_views;
 pub mod components;
 pub mod services;
 pub mod state;

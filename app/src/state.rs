@@ -2,10 +2,13 @@
 
 use std::rc::Rc;
 
+use pipelab_core::detect::DocKind;
 use pipelab_core::diag::{render_long, Severity};
 use pipelab_core::share::{self, Payload, SharedFile, View};
 use pipelab_core::workspace::analyze;
 use yew::prelude::*;
+
+use crate::azure_views::{self, FinalYamlView, RunInputs, RunView};
 
 /// One file of the workspace (a virtual repository).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +22,10 @@ pub struct File {
 pub enum Panel {
     Documents,
     Problems,
+    /// The chosen Azure pipeline's final YAML.
+    FinalYaml,
+    /// The chosen Azure pipeline's simulated run.
+    RunAzure,
 }
 
 impl Panel {
@@ -26,6 +33,8 @@ impl Panel {
         match self {
             Panel::Documents => "documents",
             Panel::Problems => "problems",
+            Panel::FinalYaml => "final-yaml",
+            Panel::RunAzure => "run-azure",
         }
     }
 
@@ -33,6 +42,8 @@ impl Panel {
         match s {
             "documents" => Some(Panel::Documents),
             "problems" => Some(Panel::Problems),
+            "final-yaml" => Some(Panel::FinalYaml),
+            "run-azure" => Some(Panel::RunAzure),
             _ => None,
         }
     }
@@ -71,6 +82,8 @@ pub struct DocumentRow {
 pub struct AnalysisView {
     pub problems: Vec<Problem>,
     pub documents: Vec<DocumentRow>,
+    /// Files holding an Azure pipeline (the entries the Azure panels can show), in tab order.
+    pub pipelines: Vec<String>,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -112,6 +125,13 @@ pub struct State {
     pub dirty: bool,
     pub banner: Option<Banner>,
     pub reveal: Option<Reveal>,
+    /// The pipeline the Azure panels show, when the user picked one (else the first).
+    pub entry: Option<String>,
+    /// The run form (parameters, trigger, failing jobs).
+    pub run_inputs: RunInputs,
+    /// Computed for the visible panel only; `None` when stale or hidden.
+    pub final_yaml: Option<Rc<FinalYamlView>>,
+    pub run: Option<Rc<RunView>>,
 }
 
 impl Default for State {
@@ -129,6 +149,10 @@ impl Default for State {
             dirty: false,
             banner: None,
             reveal: None,
+            entry: None,
+            run_inputs: RunInputs::default(),
+            final_yaml: None,
+            run: None,
         }
     }
 }
@@ -169,6 +193,24 @@ pub enum Action {
         banner: Banner,
     },
     DismissBanner,
+    /// Chooses the Azure pipeline the Azure panels show.
+    SelectEntry {
+        name: String,
+    },
+    /// Sets a queue-time parameter of the run form (text; YAML for objects).
+    SetRunParam {
+        name: String,
+        value: String,
+    },
+    SetTrigger {
+        kind: azure_views::TriggerKind,
+        branch: String,
+        paths: String,
+    },
+    /// Toggles "make it fail" for a job (`STAGE.JOB`).
+    ToggleFailing {
+        key: String,
+    },
 }
 
 impl Reducible for State {
@@ -189,6 +231,8 @@ impl Reducible for State {
             Action::Analyze => {
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
+                s.final_yaml = None;
+                s.run = None;
             }
             Action::SelectFile { index } => {
                 if index >= s.files.len() || index == s.active {
@@ -206,6 +250,8 @@ impl Reducible for State {
                 s.dirty = true;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
+                s.final_yaml = None;
+                s.run = None;
             }
             Action::RenameFile { index, name } => {
                 if validate_name(&s.files, index, &name).is_err() || s.files[index].name == name {
@@ -215,6 +261,8 @@ impl Reducible for State {
                 s.dirty = true;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
+                s.final_yaml = None;
+                s.run = None;
             }
             Action::DeleteFile { index } => {
                 if index >= s.files.len() || s.files.len() == 1 {
@@ -227,6 +275,8 @@ impl Reducible for State {
                 s.dirty = true;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
+                s.final_yaml = None;
+                s.run = None;
             }
             Action::Load { payload } => {
                 s.files = payload
@@ -249,10 +299,14 @@ impl Reducible for State {
                     s.panel = panel;
                 }
                 s.dirty = false;
+                s.entry = None;
+                s.run_inputs = RunInputs::default();
                 s.load_seq += 1;
                 s.reveal = None;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
+                s.final_yaml = None;
+                s.run = None;
             }
             Action::SetPanel { panel } => s.panel = panel,
             Action::Reveal { file, start, end } => {
@@ -270,7 +324,44 @@ impl Reducible for State {
             }
             Action::ShowBanner { banner } => s.banner = Some(banner),
             Action::DismissBanner => s.banner = None,
+            Action::SelectEntry { name } => {
+                if s.entry.as_deref() == Some(&name) {
+                    return self;
+                }
+                s.entry = Some(name);
+                s.run_inputs = RunInputs::default();
+                s.final_yaml = None;
+                s.run = None;
+            }
+            Action::SetRunParam { name, value } => {
+                match s.run_inputs.params.iter_mut().find(|(n, _)| *n == name) {
+                    Some(p) => p.1 = value,
+                    None => s.run_inputs.params.push((name, value)),
+                }
+                s.run = None;
+            }
+            Action::SetTrigger {
+                kind,
+                branch,
+                paths,
+            } => {
+                s.run_inputs.trigger = kind;
+                s.run_inputs.branch = branch;
+                s.run_inputs.paths = paths;
+                s.run = None;
+            }
+            Action::ToggleFailing { key } => {
+                let failing = &mut s.run_inputs.failing;
+                match failing.iter().position(|k| *k == key) {
+                    Some(i) => {
+                        failing.remove(i);
+                    }
+                    None => failing.push(key),
+                }
+                s.run = None;
+            }
         }
+        s.refresh_panel();
         Rc::new(s)
     }
 }
@@ -291,6 +382,39 @@ impl State {
                 active: Some(self.active),
                 panel: Some(self.panel.as_str().to_string()),
             },
+        }
+    }
+
+    /// The Azure pipeline the Azure panels show: the user's choice if it still is one, else the
+    /// first.
+    pub fn entry(&self) -> Option<&str> {
+        let pipelines = &self.analysis.pipelines;
+        self.entry
+            .as_deref()
+            .filter(|e| pipelines.iter().any(|p| p == e))
+            .or_else(|| pipelines.first().map(String::as_str))
+    }
+
+    /// Computes what the visible panel shows if it is missing (hidden panels stay empty, so
+    /// typing never pays for them).
+    fn refresh_panel(&mut self) {
+        let Some(entry) = self.entry().map(str::to_string) else {
+            self.final_yaml = None;
+            self.run = None;
+            return;
+        };
+        match self.panel {
+            Panel::FinalYaml if self.final_yaml.is_none() => {
+                self.final_yaml = Some(Rc::new(azure_views::final_yaml(&self.files, &entry)));
+            }
+            Panel::RunAzure if self.run.is_none() => {
+                self.run = Some(Rc::new(azure_views::run(
+                    &self.files,
+                    &entry,
+                    &self.run_inputs,
+                )));
+            }
+            _ => {}
         }
     }
 
@@ -377,7 +501,14 @@ pub fn compute_analysis(files: &[File]) -> AnalysisView {
             }
         })
         .collect();
+    let pipelines = analysis
+        .documents
+        .iter()
+        .filter(|d| d.index == 0 && d.kind == DocKind::AzurePipeline)
+        .filter_map(|d| analysis.sources.get(d.file).map(|f| f.name.clone()))
+        .collect();
     AnalysisView {
+        pipelines,
         errors: problems
             .iter()
             .filter(|p| p.severity == Severity::Error)

@@ -300,3 +300,129 @@ fn the_panic_banner_says_the_work_is_safe() {
     assert_eq!(banner.get_attribute("role").as_deref(), Some("alert"));
     banner.remove();
 }
+
+fn example_state(id: &str) -> Rc<State> {
+    let example = pipelab_core::examples::find(id).expect("example");
+    Rc::new(State::default()).reduce(Action::Load {
+        payload: pipelab_app::components::app::example_payload(example),
+    })
+}
+
+#[wasm_bindgen_test]
+fn every_panel_name_round_trips_through_links() {
+    for panel in [
+        Panel::Documents,
+        Panel::Problems,
+        Panel::FinalYaml,
+        Panel::RunAzure,
+    ] {
+        assert_eq!(Panel::parse(panel.as_str()), Some(panel));
+    }
+    let state = example_state("azure-dynamic-multistage").reduce(Action::SetPanel {
+        panel: Panel::RunAzure,
+    });
+    let payload = state.to_payload();
+    assert_eq!(payload.view.panel.as_deref(), Some("run-azure"));
+    let reopened = Rc::new(State::default()).reduce(Action::Load { payload });
+    assert_eq!(reopened.panel, Panel::RunAzure);
+    // Opening a link on the run panel computes it at once.
+    assert!(reopened.run.is_some());
+}
+
+#[wasm_bindgen_test]
+fn reducer_computes_the_final_yaml_only_when_its_panel_is_visible() {
+    let state = example_state("azure-dynamic-multistage");
+    assert_eq!(state.analysis.pipelines, vec!["azure-pipelines.yml"]);
+    assert!(state.final_yaml.is_none(), "hidden panels cost nothing");
+    let state = state.reduce(Action::SetPanel {
+        panel: Panel::FinalYaml,
+    });
+    let view = state.final_yaml.clone().expect("computed when shown");
+    let yaml = view.yaml.clone().expect("the example expands");
+    assert!(yaml.contains("stage: build"), "{yaml}");
+    assert!(yaml.contains("deployment: deploy_wus"), "{yaml}");
+    // An error in the pipeline: no YAML, Azure's message instead.
+    let state = state
+        .reduce(Action::Edit {
+            text: "stages:\n- stage: a\n  jobs:\n  - job: x\n    dependsOn: nope\n    steps:\n    - script: echo\n".into(),
+        })
+        .reduce(Action::Analyze);
+    let view = state.final_yaml.clone().expect("recomputed while visible");
+    assert!(view.yaml.is_none());
+    assert!(!view.errors.is_empty(), "{view:?}");
+}
+
+#[wasm_bindgen_test]
+fn reducer_simulates_a_run_where_a_failed_build_skips_the_deployments() {
+    let state = example_state("azure-dynamic-multistage").reduce(Action::SetPanel {
+        panel: Panel::RunAzure,
+    });
+    let run = state.run.clone().expect("run computed");
+    assert!(run.triggered);
+    let results: Vec<_> = run
+        .stages
+        .iter()
+        .map(|s| (s.name.as_str(), s.result.as_str()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("build", "Succeeded"),
+            ("dev", "Succeeded"),
+            ("prod", "Succeeded")
+        ]
+    );
+    // Each stage and job knows its source.
+    assert!(run.stages.iter().all(|s| s.source.is_some()));
+    let state = state.reduce(Action::ToggleFailing {
+        key: "build.build".into(),
+    });
+    let run = state.run.clone().unwrap();
+    assert_eq!(run.stages[0].result, "Failed");
+    for stage in &run.stages[1..] {
+        assert_eq!(stage.result, "Skipped");
+        assert!(
+            stage.reason.contains("evaluated to False"),
+            "{}",
+            stage.reason
+        );
+    }
+    assert!(run.stages[1].reason.contains("build=Failed"));
+    assert!(run.stages[2].reason.contains("dev=Skipped"));
+    {}
+    // A trigger the pipeline refuses (trigger: none).
+    let state = state.reduce(Action::SetTrigger {
+        kind: pipelab_app::azure_views::TriggerKind::Push,
+        branch: "main".into(),
+        paths: String::new(),
+    });
+    let run = state.run.clone().unwrap();
+    assert!(!run.triggered);
+    assert!(run.reason.contains("trigger: none"), "{}", run.reason);
+}
+
+#[wasm_bindgen_test]
+async fn the_run_panel_renders_cards_and_a_click_makes_a_job_fail() {
+    storage().remove_item(DRAFT_KEY).unwrap();
+    set_hash("#example/azure-dynamic-multistage");
+    let page = Mounted::new().await;
+    page.click("[data-testid=panel-final-yaml]");
+    page.settle().await;
+    assert!(page
+        .text("[data-testid=final-yaml-text]")
+        .contains("stage: build"));
+    page.click("[data-testid=panel-run-azure]");
+    page.settle().await;
+    assert_eq!(page.all("[data-testid=stage]").len(), 3);
+    page.click("[data-testid=job][data-name='build.build']");
+    page.settle().await;
+    let skipped: Vec<_> = page
+        .all("[data-testid=stage][data-result=Skipped]")
+        .iter()
+        .filter_map(|e| e.get_attribute("data-name"))
+        .collect();
+    assert_eq!(skipped, ["dev", "prod"]);
+    assert!(page
+        .text("[data-testid=reason]")
+        .contains("evaluated to False"));
+}

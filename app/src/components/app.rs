@@ -11,7 +11,9 @@ use super::banner::BannerView;
 use super::documents::Documents;
 use super::editor::Editor;
 use super::file_tabs::FileTabs;
+use super::final_yaml::FinalYaml;
 use super::problems::Problems;
+use super::run_azure::RunAzure;
 use super::toolbar::Toolbar;
 use crate::services::{keys, location, perf, storage, theme};
 use crate::state::{Action, Banner, BannerKind, Panel, State, StateHandle};
@@ -123,6 +125,7 @@ pub fn app() -> Html {
         Callback::from(move |_| state.dispatch(Action::SetPanel { panel: p }))
     };
     let problem_count = state.analysis.problems.len();
+    let has_pipeline = !state.analysis.pipelines.is_empty();
 
     html! {
         <ContextProvider<StateHandle> context={state.clone()}>
@@ -145,11 +148,19 @@ pub fn app() -> Html {
                                 { "Problems" }
                                 <span class={classes!("count", (state.analysis.errors > 0).then_some("has-errors"))} data-testid="problem-count">{ problem_count }</span>
                             </button>
+                            if has_pipeline {
+                                <button role="tab" data-testid="panel-final-yaml" aria-selected={(panel == Panel::FinalYaml).to_string()}
+                                    onclick={set_panel(Panel::FinalYaml)}>{ "Final YAML" }</button>
+                                <button role="tab" data-testid="panel-run-azure" aria-selected={(panel == Panel::RunAzure).to_string()}
+                                    onclick={set_panel(Panel::RunAzure)}>{ "Run (Azure)" }</button>
+                            }
                         </nav>
                         <div class="panel-body">
                             { match panel {
                                 Panel::Documents => html! { <Documents /> },
                                 Panel::Problems => html! { <Problems /> },
+                                Panel::FinalYaml => html! { <FinalYaml /> },
+                                Panel::RunAzure => html! { <RunAzure /> },
                             } }
                         </div>
                     </section>
