@@ -8,6 +8,8 @@ use pipelab_core::share::{self, Payload, SharedFile, View};
 use pipelab_core::workspace::analyze;
 use yew::prelude::*;
 
+#[cfg(feature = "argo-panel")]
+use crate::argo_views::{self, ArgoTargets, EventForm, EventResult};
 use crate::azure_views::{self, FinalYamlView, RunInputs, RunView};
 
 /// One file of the workspace (a virtual repository).
@@ -26,6 +28,8 @@ pub enum Panel {
     FinalYaml,
     /// The chosen Azure pipeline's simulated run.
     RunAzure,
+    /// Fire a webhook into the Sensors (or submit the Workflows) and watch the simulated cluster.
+    EventArgo,
 }
 
 impl Panel {
@@ -35,6 +39,7 @@ impl Panel {
             Panel::Problems => "problems",
             Panel::FinalYaml => "final-yaml",
             Panel::RunAzure => "run-azure",
+            Panel::EventArgo => "event-argo",
         }
     }
 
@@ -44,6 +49,7 @@ impl Panel {
             "problems" => Some(Panel::Problems),
             "final-yaml" => Some(Panel::FinalYaml),
             "run-azure" => Some(Panel::RunAzure),
+            "event-argo" => Some(Panel::EventArgo),
             _ => None,
         }
     }
@@ -84,6 +90,8 @@ pub struct AnalysisView {
     pub documents: Vec<DocumentRow>,
     /// Files holding an Azure pipeline (the entries the Azure panels can show), in tab order.
     pub pipelines: Vec<String>,
+    /// Whether there is an Argo EventSource or Workflow (the Event panel's subjects).
+    pub has_argo_run: bool,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -132,6 +140,14 @@ pub struct State {
     /// Computed for the visible panel only; `None` when stale or hidden.
     pub final_yaml: Option<Rc<FinalYamlView>>,
     pub run: Option<Rc<RunView>>,
+    /// The Event panel: what the workspace offers (computed while visible), the form, and the
+    /// answer to the last Send.
+    #[cfg(feature = "argo-panel")]
+    pub argo_targets: Option<Rc<ArgoTargets>>,
+    #[cfg(feature = "argo-panel")]
+    pub event_form: Option<EventForm>,
+    #[cfg(feature = "argo-panel")]
+    pub event_result: Option<Rc<EventResult>>,
 }
 
 impl Default for State {
@@ -153,6 +169,12 @@ impl Default for State {
             run_inputs: RunInputs::default(),
             final_yaml: None,
             run: None,
+            #[cfg(feature = "argo-panel")]
+            argo_targets: None,
+            #[cfg(feature = "argo-panel")]
+            event_form: None,
+            #[cfg(feature = "argo-panel")]
+            event_result: None,
         }
     }
 }
@@ -211,6 +233,16 @@ pub enum Action {
     ToggleFailing {
         key: String,
     },
+    #[cfg(feature = "argo-panel")]
+    SetEventForm {
+        form: EventForm,
+    },
+    /// Fires the form's request into the simulated cluster.
+    #[cfg(feature = "argo-panel")]
+    SendEvent,
+    /// Submits each `kind: Workflow` directly (no EventSource).
+    #[cfg(feature = "argo-panel")]
+    SubmitWorkflows,
 }
 
 impl Reducible for State {
@@ -233,6 +265,10 @@ impl Reducible for State {
                 s.analysis_seq += 1;
                 s.final_yaml = None;
                 s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::SelectFile { index } => {
                 if index >= s.files.len() || index == s.active {
@@ -252,6 +288,10 @@ impl Reducible for State {
                 s.analysis_seq += 1;
                 s.final_yaml = None;
                 s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::RenameFile { index, name } => {
                 if validate_name(&s.files, index, &name).is_err() || s.files[index].name == name {
@@ -263,6 +303,10 @@ impl Reducible for State {
                 s.analysis_seq += 1;
                 s.final_yaml = None;
                 s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::DeleteFile { index } => {
                 if index >= s.files.len() || s.files.len() == 1 {
@@ -277,6 +321,10 @@ impl Reducible for State {
                 s.analysis_seq += 1;
                 s.final_yaml = None;
                 s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::Load { payload } => {
                 s.files = payload
@@ -301,12 +349,21 @@ impl Reducible for State {
                 s.dirty = false;
                 s.entry = None;
                 s.run_inputs = RunInputs::default();
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.event_form = None;
+                    s.event_result = None;
+                }
                 s.load_seq += 1;
                 s.reveal = None;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
                 s.final_yaml = None;
                 s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::SetPanel { panel } => s.panel = panel,
             Action::Reveal { file, start, end } => {
@@ -332,6 +389,10 @@ impl Reducible for State {
                 s.run_inputs = RunInputs::default();
                 s.final_yaml = None;
                 s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::SetRunParam { name, value } => {
                 match s.run_inputs.params.iter_mut().find(|(n, _)| *n == name) {
@@ -359,6 +420,16 @@ impl Reducible for State {
                     None => failing.push(key),
                 }
                 s.run = None;
+            }
+            #[cfg(feature = "argo-panel")]
+            Action::SetEventForm { form } => s.event_form = Some(form),
+            #[cfg(feature = "argo-panel")]
+            Action::SendEvent => {
+                s.event_result = Some(Rc::new(argo_views::send(&s.files, s.event_form.as_ref())));
+            }
+            #[cfg(feature = "argo-panel")]
+            Action::SubmitWorkflows => {
+                s.event_result = Some(Rc::new(argo_views::send(&s.files, None)));
             }
         }
         s.refresh_panel();
@@ -398,6 +469,21 @@ impl State {
     /// Computes what the visible panel shows if it is missing (hidden panels stay empty, so
     /// typing never pays for them).
     fn refresh_panel(&mut self) {
+        #[cfg(feature = "argo-panel")]
+        if self.panel == Panel::EventArgo && self.argo_targets.is_none() {
+            let targets = argo_views::targets(&self.files);
+            // The form keeps what the user typed while it still names a webhook of the workspace.
+            let keep = self.event_form.as_ref().is_some_and(|f| {
+                targets
+                    .webhooks
+                    .iter()
+                    .any(|w| w.event_source == f.event_source && w.event_name == f.event_name)
+            });
+            if !keep {
+                self.event_form = targets.webhooks.first().cloned();
+            }
+            self.argo_targets = Some(Rc::new(targets));
+        }
         let Some(entry) = self.entry().map(str::to_string) else {
             self.final_yaml = None;
             self.run = None;
@@ -507,8 +593,13 @@ pub fn compute_analysis(files: &[File]) -> AnalysisView {
         .filter(|d| d.index == 0 && d.kind == DocKind::AzurePipeline)
         .filter_map(|d| analysis.sources.get(d.file).map(|f| f.name.clone()))
         .collect();
+    let has_argo_run = analysis.documents.iter().any(|d| {
+        matches!(&d.kind, DocKind::Manifest { api_version, kind }
+            if api_version.starts_with("argoproj.io/") && (kind == "EventSource" || kind == "Workflow"))
+    });
     AnalysisView {
         pipelines,
+        has_argo_run,
         errors: problems
             .iter()
             .filter(|p| p.severity == Severity::Error)

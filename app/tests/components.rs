@@ -315,6 +315,7 @@ fn every_panel_name_round_trips_through_links() {
         Panel::Problems,
         Panel::FinalYaml,
         Panel::RunAzure,
+        Panel::EventArgo,
     ] {
         assert_eq!(Panel::parse(panel.as_str()), Some(panel));
     }
@@ -425,4 +426,71 @@ async fn the_run_panel_renders_cards_and_a_click_makes_a_job_fail() {
     assert!(page
         .text("[data-testid=reason]")
         .contains("evaluated to False"));
+}
+
+#[cfg(feature = "argo-panel")]
+#[wasm_bindgen_test]
+fn reducer_prefills_the_webhook_and_send_runs_the_ml_pipeline() {
+    let state = example_state("argo-events-ml-pipeline");
+    assert!(state.analysis.has_argo_run);
+    assert!(state.argo_targets.is_none(), "hidden panels cost nothing");
+    let state = state.reduce(Action::SetPanel {
+        panel: Panel::EventArgo,
+    });
+    let form = state
+        .event_form
+        .clone()
+        .expect("prefilled from the EventSource");
+    assert_eq!(form.method, "POST");
+    assert_eq!(form.url, "http://localhost:12000/trigger");
+    // The Sensor maps body.model and body.dataset, so the body suggests them.
+    assert_eq!(form.body, r#"{"model":"resnet","dataset":"imagenet"}"#);
+    assert!(form
+        .curl()
+        .starts_with("curl -X POST http://localhost:12000/trigger"));
+    let state = state.reduce(Action::SendEvent);
+    let result = state.event_result.clone().expect("sent");
+    assert!(result.triggers.iter().all(|t| t.fired), "{result:?}");
+    assert_eq!(result.workflows.len(), 1);
+    let wf = &result.workflows[0];
+    assert_eq!(wf.phase, "Succeeded");
+    for name in ["train-model", "evaluate-model"] {
+        let node = wf
+            .nodes
+            .iter()
+            .find(|n| n.display_name == name)
+            .expect(name);
+        assert_eq!(node.phase, "Succeeded");
+    }
+    let logs: Vec<_> = wf.nodes.iter().flat_map(|n| n.logs.clone()).collect();
+    assert!(
+        logs.iter().any(|l| l.contains("Training resnet")),
+        "{logs:?}"
+    );
+    // Editing the form keeps the user's body across re-analysis.
+    let mut edited = form.clone();
+    edited.body = "{}".into();
+    let state = state
+        .reduce(Action::SetEventForm { form: edited })
+        .reduce(Action::Analyze);
+    assert_eq!(state.event_form.as_ref().unwrap().body, "{}");
+}
+
+#[cfg(feature = "argo-panel")]
+#[wasm_bindgen_test]
+fn a_lone_workflow_is_submitted_directly() {
+    let state = Rc::new(State::default())
+        .reduce(Action::Edit {
+            text: "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: hello\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    container:\n      image: alpine\n      command: [echo, hi]\n".into(),
+        })
+        .reduce(Action::Analyze)
+        .reduce(Action::SetPanel {
+            panel: Panel::EventArgo,
+        });
+    assert!(state.event_form.is_none());
+    assert!(state.argo_targets.as_ref().unwrap().has_workflow);
+    let state = state.reduce(Action::SubmitWorkflows);
+    let result = state.event_result.clone().unwrap();
+    assert_eq!(result.workflows.len(), 1, "{result:?}");
+    assert_eq!(result.workflows[0].phase, "Succeeded");
 }
