@@ -494,3 +494,96 @@ fn a_lone_workflow_is_submitted_directly() {
     assert_eq!(result.workflows.len(), 1, "{result:?}");
     assert_eq!(result.workflows[0].phase, "Succeeded");
 }
+
+const PARAMETERISED: &str = "parameters:
+- name: deploy
+  type: boolean
+  default: false
+- name: region
+  type: string
+  default: westus
+  values: [westus, eastus]
+- name: tags
+  type: object
+  default: [a, b]
+stages:
+- stage: build
+  jobs:
+  - job: compile
+    steps:
+    - script: echo ${{ parameters.region }}
+- ${{ if parameters.deploy }}:
+  - stage: deploy_${{ parameters.region }}
+    jobs:
+    - job: ship
+      steps:
+      - script: echo ship
+";
+
+#[wasm_bindgen_test]
+fn the_run_form_follows_the_pipelines_parameters_and_entry() {
+    let payload = Payload {
+        files: vec![
+            SharedFile {
+                name: "azure-pipelines.yml".into(),
+                text: "steps:\n- script: echo one\n".into(),
+            },
+            SharedFile {
+                name: "release.yml".into(),
+                text: PARAMETERISED.into(),
+            },
+        ],
+        view: View::default(),
+    };
+    let state = Rc::new(State::default())
+        .reduce(Action::Load { payload })
+        .reduce(Action::SetPanel {
+            panel: Panel::RunAzure,
+        });
+    assert_eq!(
+        state.analysis.pipelines,
+        vec!["azure-pipelines.yml", "release.yml"]
+    );
+    assert_eq!(state.entry(), Some("azure-pipelines.yml"));
+    let state = state.reduce(Action::SelectEntry {
+        name: "release.yml".into(),
+    });
+    let run = state.run.clone().expect("run");
+    assert_eq!(run.entry, "release.yml");
+    use pipelab_app::azure_views::ParamInput;
+    let inputs: Vec<_> = run
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.input.clone(), p.value.trim().to_string()))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("deploy", ParamInput::Checkbox, "false".to_string()),
+            (
+                "region",
+                ParamInput::Choice(vec!["westus".into(), "eastus".into()]),
+                "westus".to_string()
+            ),
+            ("tags", ParamInput::Yaml, "- a\n- b".to_string()),
+        ]
+    );
+    assert_eq!(run.stages.len(), 1);
+    let state = state
+        .reduce(Action::SetRunParam {
+            name: "deploy".into(),
+            value: "true".into(),
+        })
+        .reduce(Action::SetRunParam {
+            name: "region".into(),
+            value: "eastus".into(),
+        });
+    let run = state.run.clone().unwrap();
+    let names: Vec<_> = run.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["build", "deploy_eastus"]);
+    // The final YAML panel follows the chosen entry too.
+    let state = state.reduce(Action::SetPanel {
+        panel: Panel::FinalYaml,
+    });
+    assert_eq!(state.final_yaml.as_ref().unwrap().entry, "release.yml");
+}

@@ -11,7 +11,7 @@ pub fn entry_picker() -> Html {
     let pipelines = state.analysis.pipelines.clone();
     let current = state.entry().unwrap_or_default().to_string();
     if pipelines.len() < 2 {
-        return html! { <p class="entry-name" data-testid="entry">{ current }</p> };
+        return html! { <p class="entry-name">{ "Pipeline " }<span data-testid="entry">{ current }</span></p> };
     }
     let onchange = {
         let state = state.clone();
