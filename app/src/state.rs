@@ -2,10 +2,15 @@
 
 use std::rc::Rc;
 
+use pipelab_core::detect::DocKind;
 use pipelab_core::diag::{render_long, Severity};
 use pipelab_core::share::{self, Payload, SharedFile, View};
 use pipelab_core::workspace::analyze;
 use yew::prelude::*;
+
+#[cfg(feature = "argo-panel")]
+use crate::argo_views::{self, ArgoTargets, EventForm, EventResult};
+use crate::azure_views::{self, FinalYamlView, RunInputs, RunView};
 
 /// One file of the workspace (a virtual repository).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -19,6 +24,12 @@ pub struct File {
 pub enum Panel {
     Documents,
     Problems,
+    /// The chosen Azure pipeline's final YAML.
+    FinalYaml,
+    /// The chosen Azure pipeline's simulated run.
+    RunAzure,
+    /// Fire a webhook into the Sensors (or submit the Workflows) and watch the simulated cluster.
+    EventArgo,
 }
 
 impl Panel {
@@ -26,6 +37,9 @@ impl Panel {
         match self {
             Panel::Documents => "documents",
             Panel::Problems => "problems",
+            Panel::FinalYaml => "final-yaml",
+            Panel::RunAzure => "run-azure",
+            Panel::EventArgo => "event-argo",
         }
     }
 
@@ -33,6 +47,9 @@ impl Panel {
         match s {
             "documents" => Some(Panel::Documents),
             "problems" => Some(Panel::Problems),
+            "final-yaml" => Some(Panel::FinalYaml),
+            "run-azure" => Some(Panel::RunAzure),
+            "event-argo" => Some(Panel::EventArgo),
             _ => None,
         }
     }
@@ -71,6 +88,10 @@ pub struct DocumentRow {
 pub struct AnalysisView {
     pub problems: Vec<Problem>,
     pub documents: Vec<DocumentRow>,
+    /// Files holding an Azure pipeline (the entries the Azure panels can show), in tab order.
+    pub pipelines: Vec<String>,
+    /// Whether there is an Argo EventSource or Workflow (the Event panel's subjects).
+    pub has_argo_run: bool,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -112,6 +133,21 @@ pub struct State {
     pub dirty: bool,
     pub banner: Option<Banner>,
     pub reveal: Option<Reveal>,
+    /// The pipeline the Azure panels show, when the user picked one (else the first).
+    pub entry: Option<String>,
+    /// The run form (parameters, trigger, failing jobs).
+    pub run_inputs: RunInputs,
+    /// Computed for the visible panel only; `None` when stale or hidden.
+    pub final_yaml: Option<Rc<FinalYamlView>>,
+    pub run: Option<Rc<RunView>>,
+    /// The Event panel: what the workspace offers (computed while visible), the form, and the
+    /// answer to the last Send.
+    #[cfg(feature = "argo-panel")]
+    pub argo_targets: Option<Rc<ArgoTargets>>,
+    #[cfg(feature = "argo-panel")]
+    pub event_form: Option<EventForm>,
+    #[cfg(feature = "argo-panel")]
+    pub event_result: Option<Rc<EventResult>>,
 }
 
 impl Default for State {
@@ -129,6 +165,16 @@ impl Default for State {
             dirty: false,
             banner: None,
             reveal: None,
+            entry: None,
+            run_inputs: RunInputs::default(),
+            final_yaml: None,
+            run: None,
+            #[cfg(feature = "argo-panel")]
+            argo_targets: None,
+            #[cfg(feature = "argo-panel")]
+            event_form: None,
+            #[cfg(feature = "argo-panel")]
+            event_result: None,
         }
     }
 }
@@ -169,6 +215,34 @@ pub enum Action {
         banner: Banner,
     },
     DismissBanner,
+    /// Chooses the Azure pipeline the Azure panels show.
+    SelectEntry {
+        name: String,
+    },
+    /// Sets a queue-time parameter of the run form (text; YAML for objects).
+    SetRunParam {
+        name: String,
+        value: String,
+    },
+    SetTrigger {
+        kind: azure_views::TriggerKind,
+        branch: String,
+        paths: String,
+    },
+    /// Toggles "make it fail" for a job (`STAGE.JOB`).
+    ToggleFailing {
+        key: String,
+    },
+    #[cfg(feature = "argo-panel")]
+    SetEventForm {
+        form: EventForm,
+    },
+    /// Fires the form's request into the simulated cluster.
+    #[cfg(feature = "argo-panel")]
+    SendEvent,
+    /// Submits each `kind: Workflow` directly (no EventSource).
+    #[cfg(feature = "argo-panel")]
+    SubmitWorkflows,
 }
 
 impl Reducible for State {
@@ -189,6 +263,12 @@ impl Reducible for State {
             Action::Analyze => {
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
+                s.final_yaml = None;
+                s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::SelectFile { index } => {
                 if index >= s.files.len() || index == s.active {
@@ -206,6 +286,12 @@ impl Reducible for State {
                 s.dirty = true;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
+                s.final_yaml = None;
+                s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::RenameFile { index, name } => {
                 if validate_name(&s.files, index, &name).is_err() || s.files[index].name == name {
@@ -215,6 +301,12 @@ impl Reducible for State {
                 s.dirty = true;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
+                s.final_yaml = None;
+                s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::DeleteFile { index } => {
                 if index >= s.files.len() || s.files.len() == 1 {
@@ -227,6 +319,12 @@ impl Reducible for State {
                 s.dirty = true;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
+                s.final_yaml = None;
+                s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::Load { payload } => {
                 s.files = payload
@@ -249,10 +347,23 @@ impl Reducible for State {
                     s.panel = panel;
                 }
                 s.dirty = false;
+                s.entry = None;
+                s.run_inputs = RunInputs::default();
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.event_form = None;
+                    s.event_result = None;
+                }
                 s.load_seq += 1;
                 s.reveal = None;
                 s.analysis = Rc::new(compute_analysis(&s.files));
                 s.analysis_seq += 1;
+                s.final_yaml = None;
+                s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
             }
             Action::SetPanel { panel } => s.panel = panel,
             Action::Reveal { file, start, end } => {
@@ -270,7 +381,58 @@ impl Reducible for State {
             }
             Action::ShowBanner { banner } => s.banner = Some(banner),
             Action::DismissBanner => s.banner = None,
+            Action::SelectEntry { name } => {
+                if s.entry.as_deref() == Some(&name) {
+                    return self;
+                }
+                s.entry = Some(name);
+                s.run_inputs = RunInputs::default();
+                s.final_yaml = None;
+                s.run = None;
+                #[cfg(feature = "argo-panel")]
+                {
+                    s.argo_targets = None;
+                }
+            }
+            Action::SetRunParam { name, value } => {
+                match s.run_inputs.params.iter_mut().find(|(n, _)| *n == name) {
+                    Some(p) => p.1 = value,
+                    None => s.run_inputs.params.push((name, value)),
+                }
+                s.run = None;
+            }
+            Action::SetTrigger {
+                kind,
+                branch,
+                paths,
+            } => {
+                s.run_inputs.trigger = kind;
+                s.run_inputs.branch = branch;
+                s.run_inputs.paths = paths;
+                s.run = None;
+            }
+            Action::ToggleFailing { key } => {
+                let failing = &mut s.run_inputs.failing;
+                match failing.iter().position(|k| *k == key) {
+                    Some(i) => {
+                        failing.remove(i);
+                    }
+                    None => failing.push(key),
+                }
+                s.run = None;
+            }
+            #[cfg(feature = "argo-panel")]
+            Action::SetEventForm { form } => s.event_form = Some(form),
+            #[cfg(feature = "argo-panel")]
+            Action::SendEvent => {
+                s.event_result = Some(Rc::new(argo_views::send(&s.files, s.event_form.as_ref())));
+            }
+            #[cfg(feature = "argo-panel")]
+            Action::SubmitWorkflows => {
+                s.event_result = Some(Rc::new(argo_views::send(&s.files, None)));
+            }
         }
+        s.refresh_panel();
         Rc::new(s)
     }
 }
@@ -291,6 +453,54 @@ impl State {
                 active: Some(self.active),
                 panel: Some(self.panel.as_str().to_string()),
             },
+        }
+    }
+
+    /// The Azure pipeline the Azure panels show: the user's choice if it still is one, else the
+    /// first.
+    pub fn entry(&self) -> Option<&str> {
+        let pipelines = &self.analysis.pipelines;
+        self.entry
+            .as_deref()
+            .filter(|e| pipelines.iter().any(|p| p == e))
+            .or_else(|| pipelines.first().map(String::as_str))
+    }
+
+    /// Computes what the visible panel shows if it is missing (hidden panels stay empty, so
+    /// typing never pays for them).
+    fn refresh_panel(&mut self) {
+        #[cfg(feature = "argo-panel")]
+        if self.panel == Panel::EventArgo && self.argo_targets.is_none() {
+            let targets = argo_views::targets(&self.files);
+            // The form keeps what the user typed while it still names a webhook of the workspace.
+            let keep = self.event_form.as_ref().is_some_and(|f| {
+                targets
+                    .webhooks
+                    .iter()
+                    .any(|w| w.event_source == f.event_source && w.event_name == f.event_name)
+            });
+            if !keep {
+                self.event_form = targets.webhooks.first().cloned();
+            }
+            self.argo_targets = Some(Rc::new(targets));
+        }
+        let Some(entry) = self.entry().map(str::to_string) else {
+            self.final_yaml = None;
+            self.run = None;
+            return;
+        };
+        match self.panel {
+            Panel::FinalYaml if self.final_yaml.is_none() => {
+                self.final_yaml = Some(Rc::new(azure_views::final_yaml(&self.files, &entry)));
+            }
+            Panel::RunAzure if self.run.is_none() => {
+                self.run = Some(Rc::new(azure_views::run(
+                    &self.files,
+                    &entry,
+                    &self.run_inputs,
+                )));
+            }
+            _ => {}
         }
     }
 
@@ -377,7 +587,19 @@ pub fn compute_analysis(files: &[File]) -> AnalysisView {
             }
         })
         .collect();
+    let pipelines = analysis
+        .documents
+        .iter()
+        .filter(|d| d.index == 0 && d.kind == DocKind::AzurePipeline)
+        .filter_map(|d| analysis.sources.get(d.file).map(|f| f.name.clone()))
+        .collect();
+    let has_argo_run = analysis.documents.iter().any(|d| {
+        matches!(&d.kind, DocKind::Manifest { api_version, kind }
+            if api_version.starts_with("argoproj.io/") && (kind == "EventSource" || kind == "Workflow"))
+    });
     AnalysisView {
+        pipelines,
+        has_argo_run,
         errors: problems
             .iter()
             .filter(|p| p.severity == Severity::Error)

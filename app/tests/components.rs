@@ -300,3 +300,290 @@ fn the_panic_banner_says_the_work_is_safe() {
     assert_eq!(banner.get_attribute("role").as_deref(), Some("alert"));
     banner.remove();
 }
+
+fn example_state(id: &str) -> Rc<State> {
+    let example = pipelab_core::examples::find(id).expect("example");
+    Rc::new(State::default()).reduce(Action::Load {
+        payload: pipelab_app::components::app::example_payload(example),
+    })
+}
+
+#[wasm_bindgen_test]
+fn every_panel_name_round_trips_through_links() {
+    for panel in [
+        Panel::Documents,
+        Panel::Problems,
+        Panel::FinalYaml,
+        Panel::RunAzure,
+        Panel::EventArgo,
+    ] {
+        assert_eq!(Panel::parse(panel.as_str()), Some(panel));
+    }
+    let state = example_state("azure-dynamic-multistage").reduce(Action::SetPanel {
+        panel: Panel::RunAzure,
+    });
+    let payload = state.to_payload();
+    assert_eq!(payload.view.panel.as_deref(), Some("run-azure"));
+    let reopened = Rc::new(State::default()).reduce(Action::Load { payload });
+    assert_eq!(reopened.panel, Panel::RunAzure);
+    // Opening a link on the run panel computes it at once.
+    assert!(reopened.run.is_some());
+}
+
+#[wasm_bindgen_test]
+fn reducer_computes_the_final_yaml_only_when_its_panel_is_visible() {
+    let state = example_state("azure-dynamic-multistage");
+    assert_eq!(state.analysis.pipelines, vec!["azure-pipelines.yml"]);
+    assert!(state.final_yaml.is_none(), "hidden panels cost nothing");
+    let state = state.reduce(Action::SetPanel {
+        panel: Panel::FinalYaml,
+    });
+    let view = state.final_yaml.clone().expect("computed when shown");
+    let yaml = view.yaml.clone().expect("the example expands");
+    assert!(yaml.contains("stage: build"), "{yaml}");
+    assert!(yaml.contains("deployment: deploy_wus"), "{yaml}");
+    // An error in the pipeline: no YAML, Azure's message instead.
+    let state = state
+        .reduce(Action::Edit {
+            text: "stages:\n- stage: a\n  jobs:\n  - job: x\n    dependsOn: nope\n    steps:\n    - script: echo\n".into(),
+        })
+        .reduce(Action::Analyze);
+    let view = state.final_yaml.clone().expect("recomputed while visible");
+    assert!(view.yaml.is_none());
+    assert!(!view.errors.is_empty(), "{view:?}");
+}
+
+#[wasm_bindgen_test]
+fn reducer_simulates_a_run_where_a_failed_build_skips_the_deployments() {
+    let state = example_state("azure-dynamic-multistage").reduce(Action::SetPanel {
+        panel: Panel::RunAzure,
+    });
+    let run = state.run.clone().expect("run computed");
+    assert!(run.triggered);
+    let results: Vec<_> = run
+        .stages
+        .iter()
+        .map(|s| (s.name.as_str(), s.result.as_str()))
+        .collect();
+    assert_eq!(
+        results,
+        [
+            ("build", "Succeeded"),
+            ("dev", "Succeeded"),
+            ("prod", "Succeeded")
+        ]
+    );
+    // Each stage and job knows its source.
+    assert!(run.stages.iter().all(|s| s.source.is_some()));
+    let state = state.reduce(Action::ToggleFailing {
+        key: "build.build".into(),
+    });
+    let run = state.run.clone().unwrap();
+    assert_eq!(run.stages[0].result, "Failed");
+    for stage in &run.stages[1..] {
+        assert_eq!(stage.result, "Skipped");
+        assert!(
+            stage.reason.contains("evaluated to False"),
+            "{}",
+            stage.reason
+        );
+    }
+    assert!(run.stages[1].reason.contains("build=Failed"));
+    assert!(run.stages[2].reason.contains("dev=Skipped"));
+    {}
+    // A trigger the pipeline refuses (trigger: none).
+    let state = state.reduce(Action::SetTrigger {
+        kind: pipelab_app::azure_views::TriggerKind::Push,
+        branch: "main".into(),
+        paths: String::new(),
+    });
+    let run = state.run.clone().unwrap();
+    assert!(!run.triggered);
+    assert!(run.reason.contains("trigger: none"), "{}", run.reason);
+}
+
+#[wasm_bindgen_test]
+async fn the_run_panel_renders_cards_and_a_click_makes_a_job_fail() {
+    storage().remove_item(DRAFT_KEY).unwrap();
+    set_hash("#example/azure-dynamic-multistage");
+    let page = Mounted::new().await;
+    page.click("[data-testid=panel-final-yaml]");
+    page.settle().await;
+    assert!(page
+        .text("[data-testid=final-yaml-text]")
+        .contains("stage: build"));
+    page.click("[data-testid=panel-run-azure]");
+    page.settle().await;
+    assert_eq!(page.all("[data-testid=stage]").len(), 3);
+    page.click("[data-testid=job][data-name='build.build']");
+    page.settle().await;
+    let skipped: Vec<_> = page
+        .all("[data-testid=stage][data-result=Skipped]")
+        .iter()
+        .filter_map(|e| e.get_attribute("data-name"))
+        .collect();
+    assert_eq!(skipped, ["dev", "prod"]);
+    assert!(page
+        .text("[data-testid=reason]")
+        .contains("evaluated to False"));
+}
+
+#[cfg(feature = "argo-panel")]
+#[wasm_bindgen_test]
+fn reducer_prefills_the_webhook_and_send_runs_the_ml_pipeline() {
+    let state = example_state("argo-events-ml-pipeline");
+    assert!(state.analysis.has_argo_run);
+    assert!(state.argo_targets.is_none(), "hidden panels cost nothing");
+    let state = state.reduce(Action::SetPanel {
+        panel: Panel::EventArgo,
+    });
+    let form = state
+        .event_form
+        .clone()
+        .expect("prefilled from the EventSource");
+    assert_eq!(form.method, "POST");
+    assert_eq!(form.url, "http://localhost:12000/trigger");
+    // The Sensor maps body.model and body.dataset, so the body suggests them.
+    assert_eq!(form.body, r#"{"model":"resnet","dataset":"imagenet"}"#);
+    assert!(form
+        .curl()
+        .starts_with("curl -X POST http://localhost:12000/trigger"));
+    let state = state.reduce(Action::SendEvent);
+    let result = state.event_result.clone().expect("sent");
+    assert!(result.triggers.iter().all(|t| t.fired), "{result:?}");
+    assert_eq!(result.workflows.len(), 1);
+    let wf = &result.workflows[0];
+    assert_eq!(wf.phase, "Succeeded");
+    for name in ["train-model", "evaluate-model"] {
+        let node = wf
+            .nodes
+            .iter()
+            .find(|n| n.display_name == name)
+            .expect(name);
+        assert_eq!(node.phase, "Succeeded");
+    }
+    let logs: Vec<_> = wf.nodes.iter().flat_map(|n| n.logs.clone()).collect();
+    assert!(
+        logs.iter().any(|l| l.contains("Training resnet")),
+        "{logs:?}"
+    );
+    // Editing the form keeps the user's body across re-analysis.
+    let mut edited = form.clone();
+    edited.body = "{}".into();
+    let state = state
+        .reduce(Action::SetEventForm { form: edited })
+        .reduce(Action::Analyze);
+    assert_eq!(state.event_form.as_ref().unwrap().body, "{}");
+}
+
+#[cfg(feature = "argo-panel")]
+#[wasm_bindgen_test]
+fn a_lone_workflow_is_submitted_directly() {
+    let state = Rc::new(State::default())
+        .reduce(Action::Edit {
+            text: "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: hello\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    container:\n      image: alpine\n      command: [echo, hi]\n".into(),
+        })
+        .reduce(Action::Analyze)
+        .reduce(Action::SetPanel {
+            panel: Panel::EventArgo,
+        });
+    assert!(state.event_form.is_none());
+    assert!(state.argo_targets.as_ref().unwrap().has_workflow);
+    let state = state.reduce(Action::SubmitWorkflows);
+    let result = state.event_result.clone().unwrap();
+    assert_eq!(result.workflows.len(), 1, "{result:?}");
+    assert_eq!(result.workflows[0].phase, "Succeeded");
+}
+
+const PARAMETERISED: &str = "parameters:
+- name: deploy
+  type: boolean
+  default: false
+- name: region
+  type: string
+  default: westus
+  values: [westus, eastus]
+- name: tags
+  type: object
+  default: [a, b]
+stages:
+- stage: build
+  jobs:
+  - job: compile
+    steps:
+    - script: echo ${{ parameters.region }}
+- ${{ if parameters.deploy }}:
+  - stage: deploy_${{ parameters.region }}
+    jobs:
+    - job: ship
+      steps:
+      - script: echo ship
+";
+
+#[wasm_bindgen_test]
+fn the_run_form_follows_the_pipelines_parameters_and_entry() {
+    let payload = Payload {
+        files: vec![
+            SharedFile {
+                name: "azure-pipelines.yml".into(),
+                text: "steps:\n- script: echo one\n".into(),
+            },
+            SharedFile {
+                name: "release.yml".into(),
+                text: PARAMETERISED.into(),
+            },
+        ],
+        view: View::default(),
+    };
+    let state = Rc::new(State::default())
+        .reduce(Action::Load { payload })
+        .reduce(Action::SetPanel {
+            panel: Panel::RunAzure,
+        });
+    assert_eq!(
+        state.analysis.pipelines,
+        vec!["azure-pipelines.yml", "release.yml"]
+    );
+    assert_eq!(state.entry(), Some("azure-pipelines.yml"));
+    let state = state.reduce(Action::SelectEntry {
+        name: "release.yml".into(),
+    });
+    let run = state.run.clone().expect("run");
+    assert_eq!(run.entry, "release.yml");
+    use pipelab_app::azure_views::ParamInput;
+    let inputs: Vec<_> = run
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), p.input.clone(), p.value.trim().to_string()))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("deploy", ParamInput::Checkbox, "false".to_string()),
+            (
+                "region",
+                ParamInput::Choice(vec!["westus".into(), "eastus".into()]),
+                "westus".to_string()
+            ),
+            ("tags", ParamInput::Yaml, "- a\n- b".to_string()),
+        ]
+    );
+    assert_eq!(run.stages.len(), 1);
+    let state = state
+        .reduce(Action::SetRunParam {
+            name: "deploy".into(),
+            value: "true".into(),
+        })
+        .reduce(Action::SetRunParam {
+            name: "region".into(),
+            value: "eastus".into(),
+        });
+    let run = state.run.clone().unwrap();
+    let names: Vec<_> = run.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["build", "deploy_eastus"]);
+    // The final YAML panel follows the chosen entry too.
+    let state = state.reduce(Action::SetPanel {
+        panel: Panel::FinalYaml,
+    });
+    assert_eq!(state.final_yaml.as_ref().unwrap().entry, "release.yml");
+}

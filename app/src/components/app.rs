@@ -10,8 +10,12 @@ use yew::prelude::*;
 use super::banner::BannerView;
 use super::documents::Documents;
 use super::editor::Editor;
+#[cfg(feature = "argo-panel")]
+use super::event_argo::EventArgo;
 use super::file_tabs::FileTabs;
+use super::final_yaml::FinalYaml;
 use super::problems::Problems;
+use super::run_azure::RunAzure;
 use super::toolbar::Toolbar;
 use crate::services::{keys, location, perf, storage, theme};
 use crate::state::{Action, Banner, BannerKind, Panel, State, StateHandle};
@@ -123,6 +127,7 @@ pub fn app() -> Html {
         Callback::from(move |_| state.dispatch(Action::SetPanel { panel: p }))
     };
     let problem_count = state.analysis.problems.len();
+    let has_pipeline = !state.analysis.pipelines.is_empty();
 
     html! {
         <ContextProvider<StateHandle> context={state.clone()}>
@@ -145,11 +150,24 @@ pub fn app() -> Html {
                                 { "Problems" }
                                 <span class={classes!("count", (state.analysis.errors > 0).then_some("has-errors"))} data-testid="problem-count">{ problem_count }</span>
                             </button>
+                            if has_pipeline {
+                                <button role="tab" data-testid="panel-final-yaml" aria-selected={(panel == Panel::FinalYaml).to_string()}
+                                    onclick={set_panel(Panel::FinalYaml)}>{ "Final YAML" }</button>
+                                <button role="tab" data-testid="panel-run-azure" aria-selected={(panel == Panel::RunAzure).to_string()}
+                                    onclick={set_panel(Panel::RunAzure)}>{ "Run (Azure)" }</button>
+                            }
+                            if ARGO_PANEL && state.analysis.has_argo_run {
+                                <button role="tab" data-testid="panel-event-argo" aria-selected={(panel == Panel::EventArgo).to_string()}
+                                    onclick={set_panel(Panel::EventArgo)}>{ "Event (Argo)" }</button>
+                            }
                         </nav>
                         <div class="panel-body">
                             { match panel {
                                 Panel::Documents => html! { <Documents /> },
                                 Panel::Problems => html! { <Problems /> },
+                                Panel::FinalYaml => html! { <FinalYaml /> },
+                                Panel::RunAzure => html! { <RunAzure /> },
+                                Panel::EventArgo => event_panel(),
                             } }
                         </div>
                     </section>
@@ -157,6 +175,20 @@ pub fn app() -> Html {
             </div>
         </ContextProvider<StateHandle>>
     }
+}
+
+/// Whether this build has the Event (Argo) panel (cargo feature `argo-panel`).
+const ARGO_PANEL: bool = cfg!(feature = "argo-panel");
+
+#[cfg(feature = "argo-panel")]
+fn event_panel() -> Html {
+    html! { <EventArgo /> }
+}
+
+/// A link may name the Event panel in a build without it: show the documents instead.
+#[cfg(not(feature = "argo-panel"))]
+fn event_panel() -> Html {
+    html! { <Documents /> }
 }
 
 /// Loads the workspace the address names. At start-up, falls back to the draft (or the default

@@ -4,6 +4,11 @@ pub mod app;
 pub mod banner;
 pub mod documents;
 pub mod editor;
+pub mod entry_picker;
+#[cfg(feature = "argo-panel")]
+pub mod event_argo;
 pub mod file_tabs;
+pub mod final_yaml;
 pub mod problems;
+pub mod run_azure;
 pub mod toolbar;

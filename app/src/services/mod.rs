@@ -2,6 +2,7 @@
 
 pub mod clipboard;
 pub mod dialog;
+pub mod download;
 pub mod editor;
 pub mod keys;
 pub mod location;

@@ -1,0 +1,271 @@
+//! What the Argo Event panel shows: the webhook form prefilled from the EventSource (and the
+//! Sensor's `body.x` data keys), and the simulated cluster's answer to a Send (trigger outcomes,
+//! each Workflow with its nodes). Computed by the core when the panel is visible or on Send.
+
+use pipelab_core::argo::events::EventSpec;
+use pipelab_core::argo::model::{EventSource, Kind, Manifests, Sensor};
+use pipelab_core::argo::run::{run, RunConfig};
+use pipelab_core::diag::FileId;
+use pipelab_core::yaml::{self, Node};
+
+use crate::state::File;
+
+/// The curl-like form.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EventForm {
+    pub event_source: String,
+    pub event_name: String,
+    pub method: String,
+    /// `http://localhost:PORT/ENDPOINT`, as a port-forward would expose it.
+    pub url: String,
+    /// One `Name: Value` per line.
+    pub headers: String,
+    pub body: String,
+}
+
+impl EventForm {
+    /// The equivalent `curl` command line.
+    pub fn curl(&self) -> String {
+        let mut out = format!("curl -X {} {}", self.method, self.url);
+        for line in self.headers.lines().filter(|l| !l.trim().is_empty()) {
+            out.push_str(&format!(" -H '{}'", line.trim().replace('\'', "'\\''")));
+        }
+        if !self.body.trim().is_empty() {
+            out.push_str(&format!(
+                " -d '{}'",
+                self.body.trim().replace('\'', "'\\''")
+            ));
+        }
+        out
+    }
+}
+
+/// What the workspace offers to the Event panel.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ArgoTargets {
+    /// Webhook events, prefilled.
+    pub webhooks: Vec<EventForm>,
+    /// Whether there is a `kind: Workflow` to submit directly.
+    pub has_workflow: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TriggerRow {
+    pub sensor: String,
+    pub trigger: String,
+    pub fired: bool,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeRow {
+    pub display_name: String,
+    pub node_type: String,
+    pub phase: String,
+    pub message: String,
+    /// Simulated seconds.
+    pub started: f64,
+    pub finished: Option<f64>,
+    pub logs: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkflowRow {
+    pub name: String,
+    pub phase: String,
+    pub message: String,
+    pub nodes: Vec<NodeRow>,
+}
+
+/// The simulated cluster's answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EventResult {
+    /// `HTTP status response` per event.
+    pub responses: Vec<String>,
+    pub triggers: Vec<TriggerRow>,
+    pub workflows: Vec<WorkflowRow>,
+    pub problems: Vec<String>,
+}
+
+fn manifests(files: &[File]) -> Manifests {
+    let loaded: Vec<(FileId, Vec<yaml::Document>)> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            (
+                FileId(i as u32),
+                yaml::load(FileId(i as u32), &f.text).documents,
+            )
+        })
+        .collect();
+    let docs = loaded
+        .iter()
+        .flat_map(|(id, docs)| docs.iter().map(move |d| (*id, &d.root)))
+        .filter(|(_, root)| root.get("apiVersion").is_some());
+    let mut ignored = Vec::new();
+    Manifests::from_documents(docs, &mut ignored)
+}
+
+fn data_key(parameter: &Node) -> Option<String> {
+    let key = parameter.get("src")?.get("dataKey")?.as_str()?;
+    key.strip_prefix("body.")
+        .filter(|k| !k.is_empty() && !k.contains('.'))
+        .map(str::to_string)
+}
+
+/// `{"model":"resnet",…}`-shaped example body: the Sensor's `body.x` keys with sample values.
+fn suggested_body(sensors: &[Sensor], source: &str, event: &str) -> String {
+    let mut keys: Vec<String> = Vec::new();
+    for s in sensors {
+        let deps: Vec<&str> = s
+            .dependencies
+            .iter()
+            .filter(|d| d.event_source_name == source && d.event_name == event)
+            .map(|d| d.name.as_str())
+            .collect();
+        for t in &s.triggers {
+            for p in t.parameters.iter().chain(&t.template_parameters) {
+                let dep = p
+                    .get("src")
+                    .and_then(|s| s.get("dependencyName"))
+                    .and_then(Node::as_str);
+                if dep.is_some_and(|d| deps.contains(&d)) {
+                    if let Some(k) = data_key(p).filter(|k| !keys.contains(k)) {
+                        keys.push(k);
+                    }
+                }
+            }
+        }
+    }
+    let fields: Vec<String> = keys
+        .iter()
+        .map(|k| format!("{}:{}", json_string(k), json_string(&sample(k))))
+        .collect();
+    format!("{{{}}}", fields.join(","))
+}
+
+/// A plausible value for a body key (the source post's example for its keys).
+fn sample(key: &str) -> String {
+    match key {
+        "model" => "resnet".into(),
+        "dataset" => "imagenet".into(),
+        _ => format!("example-{key}"),
+    }
+}
+
+fn json_string(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+/// The webhooks and Workflows the workspace offers.
+pub fn targets(files: &[File]) -> ArgoTargets {
+    let ms = manifests(files);
+    let sensors: Vec<Sensor> = ms
+        .of_kind(Kind::Sensor)
+        .map(Sensor::from_manifest)
+        .collect();
+    let mut webhooks = Vec::new();
+    for es in ms
+        .of_kind(Kind::EventSource)
+        .map(EventSource::from_manifest)
+    {
+        for ev in es.events.iter().filter(|e| e.source_type == "webhook") {
+            let endpoint = ev.endpoint.clone().unwrap_or_else(|| "/".into());
+            let port = ev.port.clone().unwrap_or_else(|| "12000".into());
+            webhooks.push(EventForm {
+                event_source: es.name.clone(),
+                event_name: ev.name.clone(),
+                method: ev.method.clone().unwrap_or_else(|| "POST".into()),
+                url: format!(
+                    "http://localhost:{port}{}{endpoint}",
+                    if endpoint.starts_with('/') { "" } else { "/" }
+                ),
+                headers: "Content-Type: application/json".into(),
+                body: suggested_body(&sensors, &es.name, &ev.name),
+            });
+        }
+    }
+    let has_workflow = ms.of_kind(Kind::Workflow).next().is_some();
+    ArgoTargets {
+        webhooks,
+        has_workflow,
+    }
+}
+
+fn secs(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// Runs the simulated cluster: fires `form`'s request, or (without a form) submits each Workflow.
+pub fn send(files: &[File], form: Option<&EventForm>) -> EventResult {
+    let ms = manifests(files);
+    let events = form
+        .map(|f| EventSpec {
+            event_source: f.event_source.clone(),
+            event_name: f.event_name.clone(),
+            body: f.body.clone(),
+            headers: f
+                .headers
+                .lines()
+                .filter_map(|l| l.split_once(':'))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect(),
+            method: Some(f.method.clone()),
+            source_type: None,
+        })
+        .into_iter()
+        .collect();
+    let report = run(
+        &ms,
+        &RunConfig {
+            events,
+            ..RunConfig::default()
+        },
+    );
+    EventResult {
+        responses: report
+            .events
+            .iter()
+            .map(|e| format!("HTTP {} {}", e.status, e.response))
+            .collect(),
+        triggers: report
+            .triggers
+            .iter()
+            .map(|t| TriggerRow {
+                sensor: t.sensor.clone(),
+                trigger: t.trigger.clone(),
+                fired: t.fired,
+                error: t.error.clone(),
+            })
+            .collect(),
+        workflows: report
+            .workflows
+            .iter()
+            .map(|w| WorkflowRow {
+                name: w.name.clone(),
+                phase: w.phase.as_str().to_string(),
+                message: w.message.clone(),
+                nodes: w
+                    .nodes
+                    .iter()
+                    .map(|n| NodeRow {
+                        display_name: n.display_name.clone(),
+                        node_type: n.node_type.to_string(),
+                        phase: n.phase.as_str().to_string(),
+                        message: n.message.clone(),
+                        started: secs(n.started_at),
+                        finished: n.finished_at.map(secs),
+                        logs: n.logs.clone(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        problems: report
+            .diagnostics
+            .iter()
+            .chain(report.workflows.iter().flat_map(|w| &w.diagnostics))
+            .filter(|d| d.is_error())
+            .map(|d| d.message.clone())
+            .collect(),
+    }
+}

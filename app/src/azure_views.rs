@@ -1,0 +1,364 @@
+//! What the Azure panels show, computed by the core and flattened for rendering: the final YAML of
+//! the chosen pipeline, its queue-time parameters and a simulated run. The reducer calls these only
+//! for the visible panel, so typing never pays for them.
+
+use pipelab_core::azure::pipeline::simulate::{simulate, RunSpec, Trigger};
+use pipelab_core::azure::pipeline::{self, azure_message, emit, Options};
+use pipelab_core::azure::template::params::{declarations, ParamType};
+use pipelab_core::azure::template::{Input, Tok};
+use pipelab_core::diag::{FileId, LineCol, LineIndex};
+use pipelab_core::yaml;
+use serde_json::Value as Json;
+
+use crate::state::File;
+
+/// The final YAML of one pipeline, or why there is none.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FinalYamlView {
+    pub entry: String,
+    pub yaml: Option<String>,
+    /// Azure's messages (`FILE (Line: L, Col: C): …`) when expansion failed.
+    pub errors: Vec<String>,
+}
+
+/// How a queue-time parameter is edited.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamInput {
+    Text,
+    Number,
+    Checkbox,
+    /// `values:` — one of these.
+    Choice(Vec<String>),
+    /// Objects and lists, as YAML text.
+    Yaml,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamField {
+    pub name: String,
+    pub type_name: String,
+    pub input: ParamInput,
+    /// The value shown: the user's, else the default.
+    pub value: String,
+}
+
+/// What starts the simulated run, as the form holds it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TriggerKind {
+    #[default]
+    Manual,
+    Push,
+    PullRequest,
+    Schedule,
+}
+
+impl TriggerKind {
+    pub const ALL: [TriggerKind; 4] = [
+        TriggerKind::Manual,
+        TriggerKind::Push,
+        TriggerKind::PullRequest,
+        TriggerKind::Schedule,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TriggerKind::Manual => "manual",
+            TriggerKind::Push => "push",
+            TriggerKind::PullRequest => "pr",
+            TriggerKind::Schedule => "schedule",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TriggerKind::Manual => "Manual",
+            TriggerKind::Push => "Push",
+            TriggerKind::PullRequest => "Pull request",
+            TriggerKind::Schedule => "Schedule",
+        }
+    }
+
+    pub fn parse(s: &str) -> TriggerKind {
+        TriggerKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .unwrap_or_default()
+    }
+}
+
+/// The run form: queue-time parameter values the user set, the trigger and the failing jobs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunInputs {
+    pub params: Vec<(String, String)>,
+    pub trigger: TriggerKind,
+    pub branch: String,
+    /// Changed paths for a push, comma-separated.
+    pub paths: String,
+    /// Jobs that fail, as `STAGE.JOB`.
+    pub failing: Vec<String>,
+}
+
+impl Default for RunInputs {
+    fn default() -> Self {
+        RunInputs {
+            params: Vec::new(),
+            trigger: TriggerKind::Manual,
+            branch: "main".into(),
+            paths: String::new(),
+            failing: Vec::new(),
+        }
+    }
+}
+
+impl RunInputs {
+    fn trigger(&self) -> Trigger {
+        let branch = if self.branch.trim().is_empty() {
+            "main".to_string()
+        } else {
+            self.branch.trim().to_string()
+        };
+        match self.trigger {
+            TriggerKind::Manual => Trigger::Manual,
+            TriggerKind::Schedule => Trigger::Schedule,
+            TriggerKind::PullRequest => Trigger::PullRequest { branch },
+            TriggerKind::Push => Trigger::Push {
+                branch,
+                paths: self
+                    .paths
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// Where an element of the pipeline is written: workspace file index and byte range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SourceRef {
+    pub file: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct JobRun {
+    pub name: String,
+    /// `STAGE.JOB`, the key of "make it fail".
+    pub key: String,
+    pub result: String,
+    pub reason: String,
+    pub condition: Option<String>,
+    pub source: Option<SourceRef>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageRun {
+    pub name: String,
+    pub result: String,
+    pub reason: String,
+    pub condition: Option<String>,
+    pub source: Option<SourceRef>,
+    pub jobs: Vec<JobRun>,
+}
+
+/// The run panel's content.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunView {
+    pub entry: String,
+    pub params: Vec<ParamField>,
+    pub triggered: bool,
+    pub reason: String,
+    pub stages: Vec<StageRun>,
+    pub errors: Vec<String>,
+}
+
+fn input(files: &[File], entry: &str, params: &[(String, String)]) -> Input {
+    Input {
+        files: files
+            .iter()
+            .map(|f| (f.name.clone(), f.text.clone()))
+            .collect(),
+        entry: entry.to_string(),
+        parameters: params.to_vec(),
+        ..Input::default()
+    }
+}
+
+/// Expands `entry` as Azure would (default parameters) and returns its final YAML.
+pub fn final_yaml(files: &[File], entry: &str) -> FinalYamlView {
+    let outcome = pipeline::build(&input(files, entry, &[]), Options::default());
+    let errors: Vec<String> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| azure_message(d, &outcome.sources))
+        .collect();
+    let yaml = match &outcome.pipeline {
+        Some(p) if errors.is_empty() => Some(p.final_yaml()),
+        _ => None,
+    };
+    FinalYamlView {
+        entry: entry.to_string(),
+        yaml,
+        errors,
+    }
+}
+
+/// The parameters `entry` declares, with the values the form shows.
+fn param_fields(files: &[File], entry: &str, given: &[(String, String)]) -> Vec<ParamField> {
+    let Some(file) = files.iter().find(|f| f.name == entry) else {
+        return Vec::new();
+    };
+    let loaded = yaml::load(FileId(0), &file.text);
+    let Some(doc) = loaded.documents.first() else {
+        return Vec::new();
+    };
+    let root = Tok::from_yaml(&doc.root);
+    let Ok(decls) = declarations(root.get("parameters")) else {
+        return Vec::new();
+    };
+    decls
+        .params
+        .iter()
+        .map(|p| {
+            let input = match (&p.values, p.ty) {
+                (_, ParamType::Boolean) => ParamInput::Checkbox,
+                (Some(values), _) => {
+                    ParamInput::Choice(values.iter().filter_map(Tok::scalar_text).collect())
+                }
+                (None, ParamType::Number) => ParamInput::Number,
+                (None, ty) if ty.is_structured() => ParamInput::Yaml,
+                _ => ParamInput::Text,
+            };
+            let default = p.default.as_ref().map_or_else(String::new, |d| {
+                if input == ParamInput::Yaml {
+                    emit::to_yaml(d)
+                } else {
+                    d.scalar_text().unwrap_or_default()
+                }
+            });
+            let value = given
+                .iter()
+                .find(|(n, _)| *n == p.name)
+                .map_or(default, |(_, v)| v.clone());
+            let type_name = p
+                .decl
+                .get("type")
+                .and_then(Tok::scalar_text)
+                .unwrap_or_else(|| "object".into());
+            ParamField {
+                name: p.name.clone(),
+                type_name,
+                input,
+                value,
+            }
+        })
+        .collect()
+}
+
+/// Maps the model's `location` (file name, line, col) to a workspace file and byte offset.
+fn source_of(files: &[File], location: &Json) -> Option<SourceRef> {
+    let name = location.get("file")?.as_str()?;
+    let line = location.get("line")?.as_u64()? as u32;
+    let col = location.get("col")?.as_u64()? as u32;
+    let file = files.iter().position(|f| f.name == name)?;
+    let text = &files[file].text;
+    let start = LineIndex::new(text).offset(text, LineCol { line, col });
+    let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    Some(SourceRef { file, start, end })
+}
+
+fn str_of(v: &Json, key: &str) -> String {
+    v.get(key)
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn find_named<'a>(list: Option<&'a Json>, name: &str) -> Option<&'a Json> {
+    list?
+        .as_array()?
+        .iter()
+        .find(|x| x.get("name").and_then(Json::as_str) == Some(name))
+}
+
+/// The queue-time form of `entry` and its simulated run under `inputs`.
+pub fn run(files: &[File], entry: &str, inputs: &RunInputs) -> RunView {
+    let params = param_fields(files, entry, &inputs.params);
+    let outcome = pipeline::build(&input(files, entry, &inputs.params), Options::default());
+    let errors: Vec<String> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| azure_message(d, &outcome.sources))
+        .collect();
+    let mut view = RunView {
+        entry: entry.to_string(),
+        params,
+        triggered: false,
+        reason: String::new(),
+        stages: Vec::new(),
+        errors,
+    };
+    let Some(p) = outcome.pipeline.as_ref().filter(|_| view.errors.is_empty()) else {
+        return view;
+    };
+    let spec = RunSpec {
+        trigger: inputs.trigger(),
+        failing: inputs.failing.clone(),
+        variables: Vec::new(),
+    };
+    let result = simulate(&p.normalized, &spec);
+    let model = p.model(&outcome.sources);
+    view.triggered = result.get("triggered").and_then(Json::as_bool) == Some(true);
+    view.reason = str_of(&result, "reason");
+    let empty = Vec::new();
+    for st in result
+        .get("stages")
+        .and_then(Json::as_array)
+        .unwrap_or(&empty)
+    {
+        let name = str_of(st, "name");
+        let st_model = find_named(model.get("stages"), &name);
+        let jobs = st
+            .get("jobs")
+            .and_then(Json::as_array)
+            .unwrap_or(&empty)
+            .iter()
+            .map(|j| {
+                let jname = str_of(j, "name");
+                let j_model = st_model.and_then(|m| find_named(m.get("jobs"), &jname));
+                JobRun {
+                    key: format!("{name}.{jname}"),
+                    result: str_of(j, "result"),
+                    reason: str_of(j, "reason"),
+                    condition: j_model
+                        .and_then(|m| m.get("condition"))
+                        .and_then(Json::as_str)
+                        .map(str::to_string),
+                    source: j_model
+                        .and_then(|m| m.get("location"))
+                        .and_then(|l| source_of(files, l)),
+                    name: jname,
+                }
+            })
+            .collect();
+        view.stages.push(StageRun {
+            result: str_of(st, "result"),
+            reason: str_of(st, "reason"),
+            condition: st_model
+                .and_then(|m| m.get("condition"))
+                .and_then(Json::as_str)
+                .map(str::to_string),
+            source: st_model
+                .and_then(|m| m.get("location"))
+                .and_then(|l| source_of(files, l)),
+            name,
+            jobs,
+        });
+    }
+    view
+}

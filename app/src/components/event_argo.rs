@@ -1,0 +1,158 @@
+//! The Event (Argo) panel: a curl-like form prefilled from the webhook EventSource, the equivalent
+//! `curl` line and Send; then what the simulated cluster did: each trigger (fired, or the error),
+//! each Workflow created with its phase and node table (Argo's colours, simulated seconds, logs).
+//! With no EventSource but a Workflow, Submit runs it directly.
+
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::argo_views::{EventForm, EventResult};
+use crate::state::{Action, StateHandle};
+
+fn phase_class(phase: &str) -> String {
+    format!("phase-{}", phase.to_ascii_lowercase())
+}
+
+fn seconds(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{s:.0}s")
+    } else {
+        format!("{s:.1}s")
+    }
+}
+
+fn result_view(result: &EventResult) -> Html {
+    let triggers = result.triggers.iter().map(|t| {
+        html! {
+            <li data-testid="trigger-outcome" data-fired={t.fired.to_string()} class={if t.fired { "fired" } else { "not-fired" }}>
+                <span class="name">{ format!("{}/{}", t.sensor, t.trigger) }</span>
+                <span class="outcome">{ if t.fired { "fired" } else { "not fired" } }</span>
+                if let Some(e) = &t.error { <span class="error" data-testid="trigger-error">{ e }</span> }
+            </li>
+        }
+    });
+    let workflows = result.workflows.iter().map(|w| {
+        let rows = w.nodes.iter().map(|n| {
+            html! {
+                <tr data-testid="node" data-name={n.display_name.clone()} data-phase={n.phase.clone()}>
+                    <td class="name">{ &n.display_name }</td>
+                    <td class="muted">{ &n.node_type }</td>
+                    <td><span class={classes!("phase", phase_class(&n.phase))}>{ &n.phase }</span>
+                        if !n.message.is_empty() { <span class="muted">{ format!(" {}", n.message) }</span> }</td>
+                    <td class="num">{ seconds(n.started) }</td>
+                    <td class="num">{ n.finished.map(seconds).unwrap_or_else(|| "…".into()) }</td>
+                    <td>
+                        if !n.logs.is_empty() {
+                            <details><summary>{ format!("{} line{}", n.logs.len(), if n.logs.len() == 1 { "" } else { "s" }) }</summary>
+                                <pre class="code logs" data-testid="logs">{ n.logs.join("\n") }</pre>
+                            </details>
+                        }
+                    </td>
+                </tr>
+            }
+        });
+        html! {
+            <section class="workflow" data-testid="workflow" data-phase={w.phase.clone()}>
+                <h3><span class="name">{ &w.name }</span>
+                    <span class={classes!("phase", phase_class(&w.phase))}>{ &w.phase }</span></h3>
+                if !w.message.is_empty() { <p class="muted">{ &w.message }</p> }
+                <table class="nodes">
+                    <thead><tr><th>{ "Node" }</th><th>{ "Type" }</th><th>{ "Phase" }</th><th>{ "Start" }</th><th>{ "Finish" }</th><th>{ "Logs" }</th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            </section>
+        }
+    });
+    html! {
+        <div class="event-result" data-testid="event-result">
+            { for result.responses.iter().map(|r| html! { <p class="response" data-testid="response">{ r }</p> }) }
+            if !result.triggers.is_empty() { <ul class="triggers">{ for triggers }</ul> }
+            if result.workflows.is_empty() { <p class="muted">{ "No Workflow was created." }</p> }
+            { for workflows }
+            if !result.problems.is_empty() {
+                <ul class="expansion-errors">{ for result.problems.iter().map(|p| html! { <li>{ p }</li> }) }</ul>
+            }
+        </div>
+    }
+}
+
+#[function_component(EventArgo)]
+pub fn event_argo() -> Html {
+    let state = use_context::<StateHandle>().expect("state context");
+    let targets = state.argo_targets.clone().unwrap_or_default();
+    let result = state.event_result.as_deref().map(result_view);
+
+    let Some(form) = state.event_form.clone() else {
+        let submit = {
+            let state = state.clone();
+            Callback::from(move |_: MouseEvent| state.dispatch(Action::SubmitWorkflows))
+        };
+        return html! {
+            <div class="event-argo" data-testid="event-argo">
+                if targets.has_workflow {
+                    <p>{ "No webhook EventSource: submit the Workflows directly." }</p>
+                    <button class="primary" data-testid="submit-workflow" onclick={submit}>{ "Submit" }</button>
+                } else {
+                    <p class="muted">{ "No webhook EventSource or Workflow in the workspace." }</p>
+                }
+                { result.unwrap_or_default() }
+            </div>
+        };
+    };
+
+    let edit = |apply: fn(&mut EventForm, String)| {
+        let state = state.clone();
+        let form = form.clone();
+        move |value: String| {
+            let mut form = form.clone();
+            apply(&mut form, value);
+            state.dispatch(Action::SetEventForm { form });
+        }
+    };
+    let on_input = |apply: fn(&mut EventForm, String)| {
+        let set = edit(apply);
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            set(input.value());
+        })
+    };
+    let on_area = |apply: fn(&mut EventForm, String)| {
+        let set = edit(apply);
+        Callback::from(move |e: Event| {
+            let area: HtmlTextAreaElement = e.target_unchecked_into();
+            set(area.value());
+        })
+    };
+    let send = {
+        let state = state.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            state.dispatch(Action::SendEvent);
+        })
+    };
+    let choose = targets.webhooks.len() > 1;
+    html! {
+        <div class="event-argo" data-testid="event-argo">
+            <form class="event-form" onsubmit={send}>
+                <p class="muted target">{ format!("EventSource {} · event {}", form.event_source, form.event_name) }
+                    if choose {
+                        { for targets.webhooks.iter().filter(|w| w.event_source != form.event_source || w.event_name != form.event_name).map(|w| {
+                            let state = state.clone();
+                            let w2 = w.clone();
+                            html! { <button type="button" class="link" onclick={Callback::from(move |_: MouseEvent| state.dispatch(Action::SetEventForm { form: w2.clone() }))}>{ format!(" · {}/{}", w.event_source, w.event_name) }</button> }
+                        }) }
+                    }
+                </p>
+                <div class="request-line">
+                    <input class="method" data-testid="event-method" aria-label="Method" value={form.method.clone()} onchange={on_input(|f, v| f.method = v)} />
+                    <input class="url" data-testid="event-url" aria-label="Endpoint" value={form.url.clone()} onchange={on_input(|f, v| f.url = v)} />
+                    <button type="submit" class="primary" data-testid="send-event">{ "Send" }</button>
+                </div>
+                <label>{ "Headers" }<textarea class="code" rows="2" data-testid="event-headers" value={form.headers.clone()} onchange={on_area(|f, v| f.headers = v)} /></label>
+                <label>{ "Body (JSON)" }<textarea class="code" rows="4" data-testid="event-body" value={form.body.clone()} onchange={on_area(|f, v| f.body = v)} /></label>
+                <pre class="code curl" data-testid="curl">{ form.curl() }</pre>
+            </form>
+            { result.unwrap_or_default() }
+        </div>
+    }
+}

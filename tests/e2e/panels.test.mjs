@@ -1,0 +1,68 @@
+// The result panels in real headless Chromium: Azure's final YAML and a simulated run.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { suite, openPage, ready, screenshot } from './harness.mjs';
+
+const env = suite();
+
+test('azure-dynamic-multistage: final YAML, then a failed build skips dev and prod with the reason', async () => {
+  const page = await openPage(env.browser);
+  await page.goto(`${env.url}#example/azure-dynamic-multistage`);
+  await ready(page);
+  await page.click('[data-testid=panel-final-yaml]');
+  const yaml = await page.textContent('[data-testid=final-yaml-text]');
+  assert.match(yaml, /stage: build/);
+  assert.match(yaml, /stage: dev[\s\S]*deployment: deploy_wus[\s\S]*stage: prod[\s\S]*deployment: deploy_eus/);
+  await screenshot(page, '10-final-yaml');
+
+  // Download hands the browser a file named after the pipeline.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-yaml]')]);
+  assert.equal(download.suggestedFilename(), 'azure-pipelines.final.yml');
+
+  await page.click('[data-testid=panel-run-azure]');
+  await page.waitForSelector('[data-testid=stage][data-name=prod][data-result=Succeeded]');
+  await page.click('[data-testid=job][data-name="build.build"]');
+  await page.waitForSelector('[data-testid=stage][data-name=build][data-result=Failed]');
+  for (const stage of ['dev', 'prod']) {
+    const card = page.locator(`[data-testid=stage][data-name=${stage}]`);
+    assert.equal(await card.getAttribute('data-result'), 'Skipped');
+    assert.match(await card.locator(':scope > .why [data-testid=reason]').textContent(), /Condition 'succeeded\(\)' evaluated to False/);
+  }
+  assert.match(await page.textContent('[data-testid=stage][data-name=dev] > .why [data-testid=reason]'), /build=Failed/);
+  await screenshot(page, '11-run-azure-build-failed');
+
+  // A stage's header selects its source in the editor.
+  await page.click('[data-testid=stage][data-name=build] header');
+  await page.waitForFunction(() => document.querySelector('.tab.active')?.dataset.name === '@templates/environments.yml');
+  await page.waitForFunction(() => document.querySelector('.cm-activeLine')?.textContent.includes('stage: build'));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+// The Event panel is behind the app's `argo-panel` feature (it does not fit the first-load budget
+// yet): `trunk build index.html --release --all-features` to run this scenario.
+test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then evaluate-model', async (t) => {
+  const page = await openPage(env.browser);
+  await page.goto(`${env.url}#example/argo-events-ml-pipeline`);
+  await ready(page);
+  if ((await page.locator('[data-testid=panel-event-argo]').count()) === 0) {
+    await page.context().close();
+    t.skip('built without the argo-panel feature');
+    return;
+  }
+  await page.click('[data-testid=panel-event-argo]');
+  assert.equal(await page.inputValue('[data-testid=event-body]'), '{"model":"resnet","dataset":"imagenet"}');
+  assert.match(await page.textContent('[data-testid=curl]'),
+    /^curl -X POST http:\/\/localhost:12000\/trigger -H 'Content-Type: application\/json' -d '\{"model":"resnet","dataset":"imagenet"\}'$/);
+  await page.click('[data-testid=send-event]');
+  await page.waitForSelector('[data-testid=workflow][data-phase=Succeeded]');
+  assert.equal(await page.getAttribute('[data-testid=trigger-outcome]', 'data-fired'), 'true');
+  for (const name of ['train-model', 'evaluate-model']) {
+    assert.equal(await page.getAttribute(`[data-testid=node][data-name="${name}"]`, 'data-phase'), 'Succeeded');
+  }
+  await page.click('[data-testid=node][data-name="train-model"] summary');
+  assert.match(await page.textContent('[data-testid=node][data-name="train-model"] [data-testid=logs]'), /Training resnet\.\.\./);
+  await screenshot(page, '12-event-argo-sent');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
