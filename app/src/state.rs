@@ -261,14 +261,7 @@ impl Reducible for State {
                 }
             }
             Action::Analyze => {
-                s.analysis = Rc::new(compute_analysis(&s.files));
-                s.analysis_seq += 1;
-                s.final_yaml = None;
-                s.run = None;
-                #[cfg(feature = "argo-panel")]
-                {
-                    s.argo_targets = None;
-                }
+                s.reanalyze();
             }
             Action::SelectFile { index } => {
                 if index >= s.files.len() || index == s.active {
@@ -284,14 +277,7 @@ impl Reducible for State {
                 });
                 s.active = s.files.len() - 1;
                 s.dirty = true;
-                s.analysis = Rc::new(compute_analysis(&s.files));
-                s.analysis_seq += 1;
-                s.final_yaml = None;
-                s.run = None;
-                #[cfg(feature = "argo-panel")]
-                {
-                    s.argo_targets = None;
-                }
+                s.reanalyze();
             }
             Action::RenameFile { index, name } => {
                 if validate_name(&s.files, index, &name).is_err() || s.files[index].name == name {
@@ -299,14 +285,7 @@ impl Reducible for State {
                 }
                 s.files[index].name = name;
                 s.dirty = true;
-                s.analysis = Rc::new(compute_analysis(&s.files));
-                s.analysis_seq += 1;
-                s.final_yaml = None;
-                s.run = None;
-                #[cfg(feature = "argo-panel")]
-                {
-                    s.argo_targets = None;
-                }
+                s.reanalyze();
             }
             Action::DeleteFile { index } => {
                 if index >= s.files.len() || s.files.len() == 1 {
@@ -317,14 +296,7 @@ impl Reducible for State {
                     s.active = s.active.saturating_sub(1);
                 }
                 s.dirty = true;
-                s.analysis = Rc::new(compute_analysis(&s.files));
-                s.analysis_seq += 1;
-                s.final_yaml = None;
-                s.run = None;
-                #[cfg(feature = "argo-panel")]
-                {
-                    s.argo_targets = None;
-                }
+                s.reanalyze();
             }
             Action::Load { payload } => {
                 s.files = payload
@@ -356,14 +328,7 @@ impl Reducible for State {
                 }
                 s.load_seq += 1;
                 s.reveal = None;
-                s.analysis = Rc::new(compute_analysis(&s.files));
-                s.analysis_seq += 1;
-                s.final_yaml = None;
-                s.run = None;
-                #[cfg(feature = "argo-panel")]
-                {
-                    s.argo_targets = None;
-                }
+                s.reanalyze();
             }
             Action::SetPanel { panel } => s.panel = panel,
             Action::Reveal { file, start, end } => {
@@ -438,6 +403,19 @@ impl Reducible for State {
 }
 
 impl State {
+    /// Runs the core on the current files and drops the panels computed from the old analysis
+    /// (they are recomputed when visible).
+    fn reanalyze(&mut self) {
+        self.analysis = Rc::new(compute_analysis(&self.files));
+        self.analysis_seq += 1;
+        self.final_yaml = None;
+        self.run = None;
+        #[cfg(feature = "argo-panel")]
+        {
+            self.argo_targets = None;
+        }
+    }
+
     /// The workspace as a share payload (files in tab order plus the view).
     pub fn to_payload(&self) -> Payload {
         Payload {
