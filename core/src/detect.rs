@@ -16,6 +16,9 @@ pub enum DocKind {
     AzurePipeline,
     /// An Azure template, named by what it contributes.
     AzureTemplate { contributes: TemplateKind },
+    /// The Azure DevOps project's variable groups, as Pipelab holds them (see
+    /// [`crate::azure::library`]).
+    AzureVariableGroups,
     /// A Kubernetes manifest; `argoproj.io` kinds are Argo's.
     Manifest { api_version: String, kind: String },
     /// YAML that is none of the above (or empty).
@@ -50,6 +53,7 @@ impl DocKind {
                 };
                 format!("Azure {what} template")
             }
+            DocKind::AzureVariableGroups => "Azure variable groups (Library)".into(),
             DocKind::Manifest { api_version, kind } if api_version.starts_with("argoproj.io/") => {
                 format!("Argo {kind}")
             }
@@ -88,6 +92,9 @@ pub fn classify(root: &Node, is_referenced: bool) -> DocKind {
             api_version: api_version.to_string(),
             kind: kind.to_string(),
         };
+    }
+    if crate::azure::library::is_library(root) {
+        return DocKind::AzureVariableGroups;
     }
     let has = |k: &str| root.get(k).is_some();
     let contributes = if has("extends") {

@@ -34,6 +34,8 @@ pub struct Analysis {
     pub documents: Vec<DocumentInfo>,
     /// Sorted by file and position.
     pub diagnostics: Vec<Diagnostic>,
+    /// The variable-group library, when the workspace has one (see [`azure::library`]).
+    pub variable_groups: Option<azure::library::Groups>,
 }
 
 impl Analysis {
@@ -66,6 +68,7 @@ pub fn analyze<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Analy
             });
         }
     }
+    read_variable_groups(&mut analysis);
     expand_azure_pipelines(&mut analysis);
     lint_argo_manifests(&mut analysis);
     diag::sort(&mut analysis.diagnostics);
@@ -87,8 +90,22 @@ fn lint_argo_manifests(analysis: &mut Analysis) {
     }
 }
 
-/// Expands every Azure pipeline with its templates (default parameters, empty variable-group
-/// library) and adds the problems Azure would report, mapped back to the workspace's files.
+/// Reads the variable-group library documents (all of them, in tab order; a group defined twice
+/// is reported by the library reader only within one document).
+fn read_variable_groups(analysis: &mut Analysis) {
+    let mut library: Option<azure::library::Groups> = None;
+    for root in analysis.loaded.iter().flatten().map(|d| &d.root) {
+        if azure::library::is_library(root) {
+            let (groups, problems) = azure::library::read(root);
+            library.get_or_insert_with(Vec::new).extend(groups);
+            analysis.diagnostics.extend(problems);
+        }
+    }
+    analysis.variable_groups = library;
+}
+
+/// Expands every Azure pipeline with its templates (default parameters, the workspace's
+/// variable-group library) and adds the problems Azure would report, mapped back to the workspace's files.
 fn expand_azure_pipelines(analysis: &mut Analysis) {
     let entries: Vec<FileId> = analysis
         .documents
@@ -112,9 +129,15 @@ fn expand_azure_pipelines(analysis: &mut Analysis) {
         let input = azure::template::Input {
             files: files.clone(),
             entry: name,
+            variable_groups: analysis.variable_groups.clone().unwrap_or_default(),
             ..Default::default()
         };
-        let outcome = azure::pipeline::build(&input, azure::pipeline::Options::default());
+        let mut outcome = azure::pipeline::build(&input, azure::pipeline::Options::default());
+        if let (Some(groups), Some(p)) = (&analysis.variable_groups, &outcome.pipeline) {
+            outcome
+                .diagnostics
+                .extend(azure::library::missing_groups(&p.normalized, groups));
+        }
         for mut d in outcome.diagnostics {
             // The engine numbers the files it read itself; map its spans to ours by name.
             let mapped = d.labels.iter_mut().all(|label| {
@@ -158,11 +181,10 @@ fn check_references(analysis: &mut Analysis) -> Vec<FileId> {
             if !detect::classify(&doc.root, false).is_azure() {
                 continue;
             }
-            for_each_reference(
-                &doc.root,
-                &mut |reference, span| {
-                    match detect::resolve_reference(&file.name, reference).and_then(|n| analysis.sources.find(&n)) {
+            for_each_reference(&doc.root, &mut |reference, span, explicit| {
+                match detect::resolve_reference(&file.name, reference).and_then(|n| analysis.sources.find(&n)) {
                     Some(target) => referenced.push(target),
+                    None if !explicit => {}
                     None => problems.push(
                         Diagnostic::warning(
                             "missing-template",
@@ -172,17 +194,24 @@ fn check_references(analysis: &mut Analysis) -> Vec<FileId> {
                         .with_note("Add it as a file (a file of repository 'alias' is named '@alias/path')."),
                     ),
                 }
-                },
-            );
+            });
         }
     }
     analysis.diagnostics.extend(problems);
     referenced
 }
 
-fn for_each_reference(node: &Node, f: &mut impl FnMut(&str, Span)) {
+/// Calls `f(path, span, explicit)` for every file a document names: `explicit` for the value of
+/// a `template:` key, and not for any other scalar that looks like a YAML file path (a template
+/// passed as a parameter value, e.g. `customReleaseTemplate: 'release.yml@self'`).
+fn for_each_reference(node: &Node, f: &mut impl FnMut(&str, Span, bool)) {
     match &node.value {
-        Value::Scalar(_) => {}
+        Value::Scalar(s) => {
+            let path = s.text.rsplit_once('@').map_or(s.text.as_str(), |(p, _)| p);
+            if !s.text.contains("${{") && (path.ends_with(".yml") || path.ends_with(".yaml")) {
+                f(&s.text, node.span, false);
+            }
+        }
         Value::Sequence(items) => items.iter().for_each(|n| for_each_reference(n, f)),
         Value::Mapping(entries) => {
             for entry in entries {
@@ -192,8 +221,9 @@ fn for_each_reference(node: &Node, f: &mut impl FnMut(&str, Span)) {
                         .as_str()
                         .filter(|p| !p.contains("${{") && !p.is_empty())
                     {
-                        f(path, entry.value.span);
+                        f(path, entry.value.span, true);
                     }
+                    continue;
                 }
                 for_each_reference(&entry.value, f);
             }
@@ -261,6 +291,13 @@ fn summarize(root: &Node, kind: &DocKind) -> String {
                 });
             }
             parts.join(", ")
+        }
+        DocKind::AzureVariableGroups => {
+            let n = root
+                .get(azure::library::KEY)
+                .and_then(Node::as_mapping)
+                .map_or(0, <[_]>::len);
+            format!("{n} variable group{}", if n == 1 { "" } else { "s" })
         }
         DocKind::Other => String::new(),
     }

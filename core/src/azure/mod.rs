@@ -5,5 +5,6 @@
 //! [`expr`] ← [`template`] → [`pipeline`].
 
 pub mod expr;
+pub mod library;
 pub mod pipeline;
 pub mod template;

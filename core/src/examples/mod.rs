@@ -35,6 +35,66 @@ pub const EXAMPLES: &[Example] = &[
         ),
     },
     Example {
+        id: "argo-events-rbac-forbidden",
+        title: "Argo Events: a Role without create (forbidden)",
+        summary: "The same pipeline, but the Sensor's Role lacks `create` on workflows: the trigger fails with Kubernetes' forbidden error and no Workflow appears.",
+        files: &[
+            ("role.yaml", include_str!("argo-events-rbac-forbidden/role.yaml")),
+            ("event-source.yaml", include_str!("argo-events-ml-pipeline/event-source.yaml")),
+            ("sensor.yaml", include_str!("argo-events-ml-pipeline/sensor.yaml")),
+            ("workflowtemplate.yaml", include_str!("argo-events-ml-pipeline/workflowtemplate.yaml")),
+            ("eventbus.yaml", include_str!("argo-events-ml-pipeline/eventbus.yaml")),
+            ("rolebinding.yaml", include_str!("argo-events-ml-pipeline/rolebinding.yaml")),
+            ("serviceaccount.yaml", include_str!("argo-events-ml-pipeline/serviceaccount.yaml")),
+        ],
+    },
+    Example {
+        id: "azure-stages-by-parameter",
+        title: "Azure Pipelines: stages from a parameter",
+        summary: "A build stage, then one deployment stage per entry of an object parameter (${{ each }}).",
+        files: files!("azure-stages-by-parameter": "azure-pipelines.yml"),
+    },
+    Example {
+        id: "azure-variable-group-dynamic-name",
+        title: "Azure Pipelines: variable groups by dynamic name",
+        summary: "Each deployment stage loads the variable group groupvars_<stage>; the Library holds the groups.",
+        files: files!("azure-variable-group-dynamic-name":
+            "azure-pipelines.yml",
+            ".pipelab/variable-groups.yml",
+        ),
+    },
+    Example {
+        id: "azure-variable-group-object-parameter",
+        title: "Azure Pipelines: variable groups from an object parameter",
+        summary: "The stages parameter names each stage's variable group: {name, group}.",
+        files: files!("azure-variable-group-object-parameter":
+            "azure-pipelines.yml",
+            ".pipelab/variable-groups.yml",
+        ),
+    },
+    Example {
+        id: "azure-variable-templates",
+        title: "Azure Pipelines: variable templates by dynamic name",
+        summary: "Each deployment stage loads the variable template vars_<stage>.yml.",
+        files: files!("azure-variable-templates":
+            "azure-pipelines.yml",
+            "vars_dev.yml",
+            "vars_prod.yml",
+        ),
+    },
+    Example {
+        id: "azure-shared-template",
+        title: "Azure Pipelines: a shared template with extends and @self",
+        summary: "A boilerplate pipeline extends environments.yml@templates, passing stepLists; variable files load @self.",
+        files: files!("azure-shared-template":
+            "azure-pipelines.yml",
+            "@templates/environments.yml",
+            "vars_dev.yml",
+            "vars_prod.yml",
+            ".pipelab/variable-groups.yml",
+        ),
+    },
+    Example {
         id: "azure-dynamic-multistage",
         title: "Azure Pipelines: dynamic multistage deployments",
         summary: "A pipeline extends a shared template that builds once and deploys to every environment × subscription × region.",
@@ -44,7 +104,19 @@ pub const EXAMPLES: &[Example] = &[
             "vars_dev.yml",
             "vars_prod.yml",
         ),
+    },    Example {
+        id: "azure-custom-release-template",
+        title: "Azure Pipelines: a custom release template per region",
+        summary: "The central environments × subscriptions × regions template runs the project's own release.yml@self jobs.",
+        files: files!("azure-custom-release-template":
+            "azure-pipelines.yml",
+            "@templates/environments.yml",
+            "release.yml",
+            "vars_dev.yml",
+            "vars_prod.yml",
+        ),
     },
+
 ];
 
 /// Finds an example by id.
