@@ -10,13 +10,13 @@ use pipelab_core::argo::run::{run, RunConfig};
 use pipelab_core::azure::pipeline::{self, model::Library, Options};
 use pipelab_core::azure::template::Input;
 use pipelab_core::detect::DocKind;
-use pipelab_core::examples::{Example, EXAMPLES};
+use pipelab_core::examples::{Engine, Example, EXAMPLES};
 use pipelab_core::workspace::analyze;
 
 const POST: &str = r#"webhook/trigger={"model":"resnet","dataset":"imagenet"}"#;
 
 fn is_azure(example: &Example) -> bool {
-    example.id.starts_with("azure-")
+    example.engine == Engine::Azure
 }
 
 /// The final YAML, then each deployment job's variables as the run would resolve them.

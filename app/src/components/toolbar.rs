@@ -1,6 +1,6 @@
 //! The top bar: examples, run, share, theme.
 
-use pipelab_core::examples::EXAMPLES;
+use pipelab_core::examples::{Engine, EXAMPLES};
 use pipelab_core::share;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
@@ -78,8 +78,12 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
             <div class="actions">
                 <select class="examples" data-testid="examples" aria-label="Open an example" onchange={on_example}>
                     <option value="" selected=true>{ "Examples…" }</option>
-                    { for EXAMPLES.iter().map(|e| html! {
-                        <option value={e.id} title={e.summary}>{ e.title }</option>
+                    { for [Engine::Azure, Engine::Argo].into_iter().map(|engine| html! {
+                        <optgroup label={engine.label()}>
+                            { for EXAMPLES.iter().filter(|e| e.engine == engine).map(|e| html! {
+                                <option value={e.id} title={e.summary}>{ e.title }</option>
+                            }) }
+                        </optgroup>
                     }) }
                 </select>
                 <button class="run" data-testid="run" title="Re-run (Ctrl/Cmd+Enter)" onclick={on_run}>{ "Run" }<kbd>{ "⌘/Ctrl ↵" }</kbd></button>

@@ -6,10 +6,27 @@
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Example {
     pub id: &'static str,
+    pub engine: Engine,
     pub title: &'static str,
     pub summary: &'static str,
     /// `(name, text)` in tab order; the first file opens first.
     pub files: &'static [(&'static str, &'static str)],
+}
+
+/// Which engine an example is for (the page groups the list by it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    Azure,
+    Argo,
+}
+
+impl Engine {
+    pub fn label(self) -> &'static str {
+        match self {
+            Engine::Azure => "Azure Pipelines",
+            Engine::Argo => "Argo Events + Workflows",
+        }
+    }
 }
 
 macro_rules! files {
@@ -22,7 +39,8 @@ macro_rules! files {
 pub const EXAMPLES: &[Example] = &[
     Example {
         id: "argo-events-ml-pipeline",
-        title: "Argo Events: event-driven ML pipeline",
+        engine: Engine::Argo,
+        title: "Event-driven ML pipeline",
         summary: "A webhook POST with {\"model\",\"dataset\"} fires a Sensor that creates a Workflow from a train → evaluate WorkflowTemplate.",
         files: files!("argo-events-ml-pipeline":
             "event-source.yaml",
@@ -36,7 +54,8 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         id: "argo-events-rbac-forbidden",
-        title: "Argo Events: a Role without create (forbidden)",
+        engine: Engine::Argo,
+        title: "A Role without create (forbidden)",
         summary: "The same pipeline, but the Sensor's Role lacks `create` on workflows: the trigger fails with Kubernetes' forbidden error and no Workflow appears.",
         files: &[
             ("role.yaml", include_str!("argo-events-rbac-forbidden/role.yaml")),
@@ -50,13 +69,15 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         id: "azure-stages-by-parameter",
-        title: "Azure Pipelines: stages from a parameter",
+        engine: Engine::Azure,
+        title: "Stages from a parameter",
         summary: "A build stage, then one deployment stage per entry of an object parameter (${{ each }}).",
         files: files!("azure-stages-by-parameter": "azure-pipelines.yml"),
     },
     Example {
         id: "azure-variable-group-dynamic-name",
-        title: "Azure Pipelines: variable groups by dynamic name",
+        engine: Engine::Azure,
+        title: "Variable groups by dynamic name",
         summary: "Each deployment stage loads the variable group groupvars_<stage>; the Library holds the groups.",
         files: files!("azure-variable-group-dynamic-name":
             "azure-pipelines.yml",
@@ -65,7 +86,8 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         id: "azure-variable-group-object-parameter",
-        title: "Azure Pipelines: variable groups from an object parameter",
+        engine: Engine::Azure,
+        title: "Variable groups from an object parameter",
         summary: "The stages parameter names each stage's variable group: {name, group}.",
         files: files!("azure-variable-group-object-parameter":
             "azure-pipelines.yml",
@@ -74,7 +96,8 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         id: "azure-variable-templates",
-        title: "Azure Pipelines: variable templates by dynamic name",
+        engine: Engine::Azure,
+        title: "Variable templates by dynamic name",
         summary: "Each deployment stage loads the variable template vars_<stage>.yml.",
         files: files!("azure-variable-templates":
             "azure-pipelines.yml",
@@ -84,7 +107,8 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         id: "azure-shared-template",
-        title: "Azure Pipelines: a shared template with extends and @self",
+        engine: Engine::Azure,
+        title: "A shared template with extends and @self",
         summary: "A boilerplate pipeline extends environments.yml@templates, passing stepLists; variable files load @self.",
         files: files!("azure-shared-template":
             "azure-pipelines.yml",
@@ -96,7 +120,8 @@ pub const EXAMPLES: &[Example] = &[
     },
     Example {
         id: "azure-dynamic-multistage",
-        title: "Azure Pipelines: dynamic multistage deployments",
+        engine: Engine::Azure,
+        title: "Environments × subscriptions × regions",
         summary: "A pipeline extends a shared template that builds once and deploys to every environment × subscription × region.",
         files: files!("azure-dynamic-multistage":
             "azure-pipelines.yml",
@@ -106,7 +131,8 @@ pub const EXAMPLES: &[Example] = &[
         ),
     },    Example {
         id: "azure-custom-release-template",
-        title: "Azure Pipelines: a custom release template per region",
+        engine: Engine::Azure,
+        title: "A custom release template per region",
         summary: "The central environments × subscriptions × regions template runs the project's own release.yml@self jobs.",
         files: files!("azure-custom-release-template":
             "azure-pipelines.yml",
