@@ -4,13 +4,28 @@
 use yew::prelude::*;
 
 use super::entry_picker::EntryPicker;
-use crate::services::{clipboard, download};
+use crate::services::{clipboard, download, editor};
 use crate::state::{Action, Panel, StateHandle};
 
 #[function_component(FinalYaml)]
 pub fn final_yaml() -> Html {
     let state = use_context::<StateHandle>().expect("state context");
     let copied = use_state(|| false);
+    let code = use_node_ref();
+    {
+        // The <pre> has no children in Yew's tree: the highlighter owns its content.
+        let yaml = state
+            .final_yaml
+            .as_ref()
+            .and_then(|v| v.yaml.clone())
+            .unwrap_or_default();
+        let code = code.clone();
+        use_effect_with(yaml, move |yaml| {
+            if let Some(pre) = code.cast::<web_sys::HtmlElement>() {
+                editor::highlight_into(&pre, yaml);
+            }
+        });
+    }
     let Some(view) = state.final_yaml.clone() else {
         return html! {
             <div class="final-yaml empty" data-testid="final-yaml">
@@ -48,7 +63,7 @@ pub fn final_yaml() -> Html {
                         <button data-testid="copy-yaml" onclick={copy}>{ if *copied { "Copied" } else { "Copy" } }</button>
                         <button data-testid="download-yaml" onclick={save}>{ "Download" }</button>
                     </div>
-                    <pre class="code" data-testid="final-yaml-text" tabindex="0">{ yaml }</pre>
+                    <pre class="code" data-testid="final-yaml-text" tabindex="0" ref={code}></pre>
                 </>
             }
         }

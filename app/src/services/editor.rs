@@ -14,6 +14,9 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn create(this: &EditorApi, parent: &HtmlElement, options: &Object) -> Result<Handle, JsValue>;
 
+    #[wasm_bindgen(method, catch)]
+    fn highlight(this: &EditorApi, element: &HtmlElement, text: &str) -> Result<(), JsValue>;
+
     type Handle;
     #[wasm_bindgen(method, js_name = openFile)]
     fn open_file(this: &Handle, key: &str, text: &str);
@@ -40,6 +43,15 @@ fn api() -> Option<EditorApi> {
 /// Whether the CodeMirror bundle is loaded.
 pub fn available() -> bool {
     api().is_some()
+}
+
+/// Shows `text` in `element` as highlighted YAML (read-only views); plain text when the bundle is
+/// missing or fails.
+pub fn highlight_into(element: &HtmlElement, text: &str) {
+    let done = api().is_some_and(|api| api.highlight(element, text).is_ok());
+    if !done {
+        element.set_text_content(Some(text));
+    }
 }
 
 /// A diagnostic for the editor, in byte offsets of the file's text.

@@ -29,7 +29,8 @@ import {
 } from "@codemirror/language";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import { lintGutter, lintKeymap, setDiagnostics } from "@codemirror/lint";
-import { yaml } from "@codemirror/lang-yaml";
+import { yaml, yamlLanguage } from "@codemirror/lang-yaml";
+import { classHighlighter, highlightCode } from "@lezer/highlight";
 import { oneDark } from "@codemirror/theme-one-dark";
 
 const SEVERITIES = new Set(["error", "warning", "info", "hint"]);
@@ -255,4 +256,29 @@ function create(parent, options = {}) {
   };
 }
 
-window.PipelabEditor = { version: "1", create };
+/// Fills `element` with `text` as YAML-highlighted text nodes and `<span class="tok-…">`s (no
+/// HTML is parsed, so any text is safe). Used for read-only views such as the final YAML.
+function highlight(element, text) {
+  const source = String(text);
+  const tree = yamlLanguage.parser.parse(source);
+  const out = document.createDocumentFragment();
+  highlightCode(
+    source,
+    tree,
+    classHighlighter,
+    (code, classes) => {
+      if (!classes) {
+        out.appendChild(document.createTextNode(code));
+        return;
+      }
+      const span = document.createElement("span");
+      span.className = classes;
+      span.textContent = code;
+      out.appendChild(span);
+    },
+    () => out.appendChild(document.createTextNode("\n")),
+  );
+  element.replaceChildren(out);
+}
+
+window.PipelabEditor = { version: "1", create, highlight };
