@@ -15,11 +15,6 @@ cargo test --locked -p pipelab-core -p pipelab
 step "app component tests (wasm32, headless Chromium)"
 # Not `-q`: cargo would pass --quiet to wasm-bindgen-test-runner, which rejects it.
 (cd app && cargo test --locked --target wasm32-unknown-unknown)
-(cd app && cargo test --locked --target wasm32-unknown-unknown --features argo-panel)
-
-step "release build with the Event (Argo) panel, and its end-to-end scenarios"
-trunk build index.html --release --all-features
-node --test --test-concurrency=1 tests/e2e/panels.test.mjs
 
 step "release build"
 trunk build index.html --release

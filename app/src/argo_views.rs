@@ -1,6 +1,8 @@
 //! What the Argo Event panel shows: the webhook form prefilled from the EventSource (and the
 //! Sensor's `body.x` data keys), and the simulated cluster's answer to a Send (trigger outcomes,
-//! each Workflow with its nodes). Computed by the core when the panel is visible or on Send.
+//! each Workflow with its nodes). The form is computed on the page when the panel is visible; a
+//! Send runs in the lazily loaded engine module (`src/bin/pipelab-engine.rs`), which calls
+//! [`send`] with a [`SendRequest`] and answers with an [`EventResult`], both as JSON.
 
 use pipelab_core::argo::events::EventSpec;
 use pipelab_core::argo::model::{EventSource, Kind, Manifests, Sensor};
@@ -8,10 +10,20 @@ use pipelab_core::argo::run::{run, RunConfig};
 use pipelab_core::diag::FileId;
 use pipelab_core::yaml::{self, Node};
 
+use serde::{Deserialize, Serialize};
+
 use crate::state::File;
 
+/// What a Send asks of the engine module.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SendRequest {
+    pub files: Vec<File>,
+    /// The webhook request; `None` submits each `kind: Workflow` directly.
+    pub form: Option<EventForm>,
+}
+
 /// The curl-like form.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventForm {
     pub event_source: String,
     pub event_name: String,
@@ -41,7 +53,7 @@ impl EventForm {
 }
 
 /// What the workspace offers to the Event panel.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ArgoTargets {
     /// Webhook events, prefilled.
     pub webhooks: Vec<EventForm>,
@@ -49,7 +61,7 @@ pub struct ArgoTargets {
     pub has_workflow: bool,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TriggerRow {
     pub sensor: String,
     pub trigger: String,
@@ -57,7 +69,7 @@ pub struct TriggerRow {
     pub error: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NodeRow {
     pub display_name: String,
     pub node_type: String,
@@ -69,7 +81,7 @@ pub struct NodeRow {
     pub logs: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRow {
     pub name: String,
     pub phase: String,
@@ -78,7 +90,7 @@ pub struct WorkflowRow {
 }
 
 /// The simulated cluster's answer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct EventResult {
     /// `HTTP status response` per event.
     pub responses: Vec<String>,
@@ -197,8 +209,9 @@ fn secs(ms: u64) -> f64 {
 }
 
 /// Runs the simulated cluster: fires `form`'s request, or (without a form) submits each Workflow.
-pub fn send(files: &[File], form: Option<&EventForm>) -> EventResult {
-    let ms = manifests(files);
+pub fn send(request: &SendRequest) -> EventResult {
+    let ms = manifests(&request.files);
+    let form = request.form.as_ref();
     let events = form
         .map(|f| EventSpec {
             event_source: f.event_source.clone(),

@@ -5,7 +5,6 @@
 //! browser (location, history, storage, clipboard, the CodeMirror bundle, timers) lives in
 //! [`services`].
 
-#[cfg(feature = "argo-panel")]
 pub mod argo_views;
 pub mod azure_views;
 pub mod components;

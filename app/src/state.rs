@@ -8,12 +8,11 @@ use pipelab_core::share::{self, Payload, SharedFile, View};
 use pipelab_core::workspace::analyze;
 use yew::prelude::*;
 
-#[cfg(feature = "argo-panel")]
-use crate::argo_views::{self, ArgoTargets, EventForm, EventResult};
+use crate::argo_views::{ArgoTargets, EventForm, EventResult, SendRequest};
 use crate::azure_views::{self, FinalYamlView, RunInputs, RunView};
 
 /// One file of the workspace (a virtual repository).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct File {
     pub name: String,
     pub text: String,
@@ -142,12 +141,18 @@ pub struct State {
     pub run: Option<Rc<RunView>>,
     /// The Event panel: what the workspace offers (computed while visible), the form, and the
     /// answer to the last Send.
-    #[cfg(feature = "argo-panel")]
-    pub argo_targets: Option<Rc<ArgoTargets>>,
-    #[cfg(feature = "argo-panel")]
+    /// What the workspace offers (from the engine module), or why the engine could not say.
+    pub argo_targets: Option<Rc<Result<ArgoTargets, String>>>,
+    /// The files whose targets the engine module is computing, numbered like Sends.
+    pub targets_request: Option<(u64, Rc<Vec<File>>)>,
+    pub targets_seq: u64,
     pub event_form: Option<EventForm>,
-    #[cfg(feature = "argo-panel")]
-    pub event_result: Option<Rc<EventResult>>,
+    /// The Send waiting for the engine module (the page's effect runs it), numbered so that an
+    /// answer to an older Send is dropped.
+    pub event_request: Option<(u64, Rc<SendRequest>)>,
+    pub event_seq: u64,
+    /// The answer to the last Send: the cluster's result, or why the engine could not answer.
+    pub event_result: Option<Rc<Result<EventResult, String>>>,
 }
 
 impl Default for State {
@@ -169,11 +174,12 @@ impl Default for State {
             run_inputs: RunInputs::default(),
             final_yaml: None,
             run: None,
-            #[cfg(feature = "argo-panel")]
             argo_targets: None,
-            #[cfg(feature = "argo-panel")]
+            targets_request: None,
+            targets_seq: 0,
             event_form: None,
-            #[cfg(feature = "argo-panel")]
+            event_request: None,
+            event_seq: 0,
             event_result: None,
         }
     }
@@ -233,16 +239,23 @@ pub enum Action {
     ToggleFailing {
         key: String,
     },
-    #[cfg(feature = "argo-panel")]
     SetEventForm {
         form: EventForm,
     },
-    /// Fires the form's request into the simulated cluster.
-    #[cfg(feature = "argo-panel")]
+    /// Fires the form's request into the simulated cluster (through the engine module).
     SendEvent,
     /// Submits each `kind: Workflow` directly (no EventSource).
-    #[cfg(feature = "argo-panel")]
     SubmitWorkflows,
+    /// The engine module's answer to targets request number `seq`.
+    TargetsAnswered {
+        seq: u64,
+        result: Result<ArgoTargets, String>,
+    },
+    /// The engine module's answer to Send number `seq`.
+    EventAnswered {
+        seq: u64,
+        result: Result<EventResult, String>,
+    },
 }
 
 impl Reducible for State {
@@ -321,16 +334,20 @@ impl Reducible for State {
                 s.dirty = false;
                 s.entry = None;
                 s.run_inputs = RunInputs::default();
-                #[cfg(feature = "argo-panel")]
-                {
-                    s.event_form = None;
-                    s.event_result = None;
-                }
+                s.event_form = None;
+                s.event_request = None;
+                s.event_result = None;
                 s.load_seq += 1;
                 s.reveal = None;
                 s.reanalyze();
             }
-            Action::SetPanel { panel } => s.panel = panel,
+            Action::SetPanel { panel } => {
+                s.panel = panel;
+                // Reopening the Event panel retries an engine module that failed to load.
+                if matches!(s.argo_targets.as_deref(), Some(Err(_))) {
+                    s.argo_targets = None;
+                }
+            }
             Action::Reveal { file, start, end } => {
                 if file >= s.files.len() {
                     return self;
@@ -354,10 +371,7 @@ impl Reducible for State {
                 s.run_inputs = RunInputs::default();
                 s.final_yaml = None;
                 s.run = None;
-                #[cfg(feature = "argo-panel")]
-                {
-                    s.argo_targets = None;
-                }
+                s.argo_targets = None;
             }
             Action::SetRunParam { name, value } => {
                 match s.run_inputs.params.iter_mut().find(|(n, _)| *n == name) {
@@ -386,15 +400,34 @@ impl Reducible for State {
                 }
                 s.run = None;
             }
-            #[cfg(feature = "argo-panel")]
             Action::SetEventForm { form } => s.event_form = Some(form),
-            #[cfg(feature = "argo-panel")]
-            Action::SendEvent => {
-                s.event_result = Some(Rc::new(argo_views::send(&s.files, s.event_form.as_ref())));
+            Action::SendEvent => s.request_event(s.event_form.clone()),
+            Action::SubmitWorkflows => s.request_event(None),
+            Action::TargetsAnswered { seq, result } => {
+                if seq != s.targets_seq {
+                    return self;
+                }
+                s.targets_request = None;
+                if let Ok(targets) = &result {
+                    // The form keeps what the user typed while it still names a webhook of the
+                    // workspace.
+                    let keep = s.event_form.as_ref().is_some_and(|f| {
+                        targets.webhooks.iter().any(|w| {
+                            w.event_source == f.event_source && w.event_name == f.event_name
+                        })
+                    });
+                    if !keep {
+                        s.event_form = targets.webhooks.first().cloned();
+                    }
+                }
+                s.argo_targets = Some(Rc::new(result));
             }
-            #[cfg(feature = "argo-panel")]
-            Action::SubmitWorkflows => {
-                s.event_result = Some(Rc::new(argo_views::send(&s.files, None)));
+            Action::EventAnswered { seq, result } => {
+                if seq != s.event_seq {
+                    return self;
+                }
+                s.event_request = None;
+                s.event_result = Some(Rc::new(result));
             }
         }
         s.refresh_panel();
@@ -410,10 +443,20 @@ impl State {
         self.analysis_seq += 1;
         self.final_yaml = None;
         self.run = None;
-        #[cfg(feature = "argo-panel")]
-        {
-            self.argo_targets = None;
-        }
+        self.argo_targets = None;
+        // An answer about the old files is dropped.
+        self.targets_request = None;
+        self.targets_seq += 1;
+    }
+
+    /// Queues a Send (or, without a form, a direct submission) for the engine module.
+    fn request_event(&mut self, form: Option<EventForm>) {
+        self.event_seq += 1;
+        let request = SendRequest {
+            files: self.files.clone(),
+            form,
+        };
+        self.event_request = Some((self.event_seq, Rc::new(request)));
     }
 
     /// The workspace as a share payload (files in tab order plus the view).
@@ -447,20 +490,12 @@ impl State {
     /// Computes what the visible panel shows if it is missing (hidden panels stay empty, so
     /// typing never pays for them).
     fn refresh_panel(&mut self) {
-        #[cfg(feature = "argo-panel")]
-        if self.panel == Panel::EventArgo && self.argo_targets.is_none() {
-            let targets = argo_views::targets(&self.files);
-            // The form keeps what the user typed while it still names a webhook of the workspace.
-            let keep = self.event_form.as_ref().is_some_and(|f| {
-                targets
-                    .webhooks
-                    .iter()
-                    .any(|w| w.event_source == f.event_source && w.event_name == f.event_name)
-            });
-            if !keep {
-                self.event_form = targets.webhooks.first().cloned();
-            }
-            self.argo_targets = Some(Rc::new(targets));
+        if self.panel == Panel::EventArgo
+            && self.argo_targets.is_none()
+            && self.targets_request.is_none()
+        {
+            self.targets_seq += 1;
+            self.targets_request = Some((self.targets_seq, Rc::new(self.files.clone())));
         }
         let Some(entry) = self.entry().map(str::to_string) else {
             self.final_yaml = None;

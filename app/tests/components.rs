@@ -428,15 +428,78 @@ async fn the_run_panel_renders_cards_and_a_click_makes_a_job_fail() {
         .contains("evaluated to False"));
 }
 
-#[cfg(feature = "argo-panel")]
+/// Plays the engine module's part: runs the queued Send as the module would and hands the answer
+/// to the reducer.
+fn answer(state: Rc<State>) -> Rc<State> {
+    let (seq, request) = state.event_request.clone().expect("a Send is queued");
+    let result = pipelab_app::argo_views::send(&request);
+    state.reduce(Action::EventAnswered {
+        seq,
+        result: Ok(result),
+    })
+}
+
+/// Plays the engine module's part for the Event panel's targets (the prefilled forms).
+fn answer_targets(state: Rc<State>) -> Rc<State> {
+    let (seq, files) = state
+        .targets_request
+        .clone()
+        .expect("targets are asked for");
+    let result = pipelab_app::argo_views::targets(&files);
+    state.reduce(Action::TargetsAnswered {
+        seq,
+        result: Ok(result),
+    })
+}
+
+fn sent(state: &State) -> pipelab_app::argo_views::EventResult {
+    assert!(state.event_request.is_none());
+    match state.event_result.as_deref() {
+        Some(Ok(result)) => result.clone(),
+        other => panic!("no result: {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn an_answer_to_an_older_send_is_dropped_and_errors_are_kept() {
+    let state = answer_targets(
+        example_state("argo-events-ml-pipeline").reduce(Action::SetPanel {
+            panel: Panel::EventArgo,
+        }),
+    );
+    let first = state.reduce(Action::SendEvent);
+    let (old_seq, _) = first.event_request.clone().unwrap();
+    let second = first.reduce(Action::SendEvent);
+    let stale = second.reduce(Action::EventAnswered {
+        seq: old_seq,
+        result: Err("late".into()),
+    });
+    assert!(stale.event_result.is_none(), "a stale answer is dropped");
+    assert!(stale.event_request.is_some(), "the newer Send still waits");
+    let (seq, _) = stale.event_request.clone().unwrap();
+    let failed = stale.reduce(Action::EventAnswered {
+        seq,
+        result: Err(
+            "The simulation engine could not be loaded: pipelab-engine.js could not be fetched."
+                .into(),
+        ),
+    });
+    assert!(failed.event_request.is_none());
+    assert!(
+        matches!(failed.event_result.as_deref(), Some(Err(e)) if e.contains("could not be loaded"))
+    );
+    assert!(failed.event_form.is_some(), "the form is kept for a retry");
+}
+
 #[wasm_bindgen_test]
 fn reducer_prefills_the_webhook_and_send_runs_the_ml_pipeline() {
     let state = example_state("argo-events-ml-pipeline");
     assert!(state.analysis.has_argo_run);
     assert!(state.argo_targets.is_none(), "hidden panels cost nothing");
-    let state = state.reduce(Action::SetPanel {
+    assert!(state.targets_request.is_none());
+    let state = answer_targets(state.reduce(Action::SetPanel {
         panel: Panel::EventArgo,
-    });
+    }));
     let form = state
         .event_form
         .clone()
@@ -448,8 +511,8 @@ fn reducer_prefills_the_webhook_and_send_runs_the_ml_pipeline() {
     assert!(form
         .curl()
         .starts_with("curl -X POST http://localhost:12000/trigger"));
-    let state = state.reduce(Action::SendEvent);
-    let result = state.event_result.clone().expect("sent");
+    let state = answer(state.reduce(Action::SendEvent));
+    let result = sent(&state);
     assert!(result.triggers.iter().all(|t| t.fired), "{result:?}");
     assert_eq!(result.workflows.len(), 1);
     let wf = &result.workflows[0];
@@ -470,13 +533,14 @@ fn reducer_prefills_the_webhook_and_send_runs_the_ml_pipeline() {
     // Editing the form keeps the user's body across re-analysis.
     let mut edited = form.clone();
     edited.body = "{}".into();
-    let state = state
-        .reduce(Action::SetEventForm { form: edited })
-        .reduce(Action::Analyze);
+    let state = answer_targets(
+        state
+            .reduce(Action::SetEventForm { form: edited })
+            .reduce(Action::Analyze),
+    );
     assert_eq!(state.event_form.as_ref().unwrap().body, "{}");
 }
 
-#[cfg(feature = "argo-panel")]
 #[wasm_bindgen_test]
 fn a_lone_workflow_is_submitted_directly() {
     let state = Rc::new(State::default())
@@ -487,10 +551,11 @@ fn a_lone_workflow_is_submitted_directly() {
         .reduce(Action::SetPanel {
             panel: Panel::EventArgo,
         });
+    let state = answer_targets(state);
     assert!(state.event_form.is_none());
-    assert!(state.argo_targets.as_ref().unwrap().has_workflow);
-    let state = state.reduce(Action::SubmitWorkflows);
-    let result = state.event_result.clone().unwrap();
+    assert!(matches!(state.argo_targets.as_deref(), Some(Ok(t)) if t.has_workflow));
+    let state = answer(state.reduce(Action::SubmitWorkflows));
+    let result = sent(&state);
     assert_eq!(result.workflows.len(), 1, "{result:?}");
     assert_eq!(result.workflows[0].phase, "Succeeded");
 }

@@ -39,17 +39,11 @@ test('azure-dynamic-multistage: final YAML, then a failed build skips dev and pr
   await page.context().close();
 });
 
-// The Event panel is behind the app's `argo-panel` feature (it does not fit the first-load budget
-// yet): `trunk build index.html --release --all-features` to run this scenario.
-test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then evaluate-model', async (t) => {
+// The Send runs in the engine module, which the page loads on the first Send.
+test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then evaluate-model', async () => {
   const page = await openPage(env.browser);
   await page.goto(`${env.url}#example/argo-events-ml-pipeline`);
   await ready(page);
-  if ((await page.locator('[data-testid=panel-event-argo]').count()) === 0) {
-    await page.context().close();
-    t.skip('built without the argo-panel feature');
-    return;
-  }
   await page.click('[data-testid=panel-event-argo]');
   assert.equal(await page.inputValue('[data-testid=event-body]'), '{"model":"resnet","dataset":"imagenet"}');
   assert.match(await page.textContent('[data-testid=curl]'),
@@ -64,5 +58,25 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   assert.match(await page.textContent('[data-testid=node][data-name="train-model"] [data-testid=logs]'), /Training resnet\.\.\./);
   await screenshot(page, '12-event-argo-sent');
   assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('an engine module that cannot be fetched is a message, and reopening the panel retries', async () => {
+  const page = await openPage(env.browser);
+  await page.route('**/pipelab-engine.js*', (route) => route.abort());
+  await page.goto(`${env.url}#example/argo-events-ml-pipeline`);
+  await ready(page);
+  await page.click('[data-testid=panel-event-argo]');
+  await page.waitForSelector('[data-testid=engine-error]');
+  assert.match(await page.textContent('[data-testid=engine-error]'), /The simulation engine could not be loaded: .*pipelab-engine\.js/);
+  await screenshot(page, '13-event-argo-engine-unavailable');
+  await page.unroute('**/pipelab-engine.js*');
+  await page.click('[data-testid=panel-documents]');
+  await page.click('[data-testid=panel-event-argo]');
+  assert.equal(await page.inputValue('[data-testid=event-body]'), '{"model":"resnet","dataset":"imagenet"}');
+  await page.click('[data-testid=send-event]');
+  await page.waitForSelector('[data-testid=workflow][data-phase=Succeeded]');
+  // The aborted request is the only console error (Chromium reports the failed fetch).
+  assert.ok(page.errors.every((e) => /pipelab-engine\.js|Failed to (load resource|fetch)/.test(e)), page.errors.join('\n'));
   await page.context().close();
 });

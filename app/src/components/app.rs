@@ -10,7 +10,6 @@ use yew::prelude::*;
 use super::banner::BannerView;
 use super::documents::Documents;
 use super::editor::Editor;
-#[cfg(feature = "argo-panel")]
 use super::event_argo::EventArgo;
 use super::file_tabs::FileTabs;
 use super::final_yaml::FinalYaml;
@@ -156,7 +155,7 @@ pub fn app() -> Html {
                                 <button role="tab" data-testid="panel-run-azure" aria-selected={(panel == Panel::RunAzure).to_string()}
                                     onclick={set_panel(Panel::RunAzure)}>{ "Run (Azure)" }</button>
                             }
-                            if ARGO_PANEL && state.analysis.has_argo_run {
+                            if state.analysis.has_argo_run {
                                 <button role="tab" data-testid="panel-event-argo" aria-selected={(panel == Panel::EventArgo).to_string()}
                                     onclick={set_panel(Panel::EventArgo)}>{ "Event (Argo)" }</button>
                             }
@@ -167,7 +166,7 @@ pub fn app() -> Html {
                                 Panel::Problems => html! { <Problems /> },
                                 Panel::FinalYaml => html! { <FinalYaml /> },
                                 Panel::RunAzure => html! { <RunAzure /> },
-                                Panel::EventArgo => event_panel(),
+                                Panel::EventArgo => html! { <EventArgo /> },
                             } }
                         </div>
                     </section>
@@ -175,20 +174,6 @@ pub fn app() -> Html {
             </div>
         </ContextProvider<StateHandle>>
     }
-}
-
-/// Whether this build has the Event (Argo) panel (cargo feature `argo-panel`).
-const ARGO_PANEL: bool = cfg!(feature = "argo-panel");
-
-#[cfg(feature = "argo-panel")]
-fn event_panel() -> Html {
-    html! { <EventArgo /> }
-}
-
-/// A link may name the Event panel in a build without it: show the documents instead.
-#[cfg(not(feature = "argo-panel"))]
-fn event_panel() -> Html {
-    html! { <Documents /> }
 }
 
 /// Loads the workspace the address names. At start-up, falls back to the draft (or the default

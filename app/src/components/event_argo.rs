@@ -7,6 +7,12 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::argo_views::{EventForm, EventResult};
+use std::rc::Rc;
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::services::engine;
 use crate::state::{Action, StateHandle};
 
 fn phase_class(phase: &str) -> String {
@@ -76,11 +82,86 @@ fn result_view(result: &EventResult) -> Html {
     }
 }
 
+/// Runs the queued `job` (number, request) in the engine module's `function` (loading the module
+/// on first use) and hands the answer to the reducer as `answered`, which drops it if a newer job
+/// was queued meanwhile.
+#[hook]
+fn use_engine_job<Req, Res>(
+    state: &StateHandle,
+    job: Option<(u64, Rc<Req>)>,
+    function: &'static str,
+    answered: fn(u64, Result<Res, String>) -> Action,
+) where
+    Req: Serialize + 'static,
+    Res: DeserializeOwned + 'static,
+{
+    let seq = job.as_ref().map(|(seq, _)| *seq);
+    let state = state.clone();
+    use_effect_with(seq, move |_| {
+        if let Some((seq, request)) = job {
+            wasm_bindgen_futures::spawn_local(async move {
+                let result = match serde_json::to_string(&*request) {
+                    Ok(json) => engine::call(function, &json).await.and_then(|v| {
+                        serde_json::from_value::<Res>(v).map_err(|e| {
+                            format!("The simulation engine answered something unreadable: {e}.")
+                        })
+                    }),
+                    Err(e) => Err(format!("The request could not be written: {e}.")),
+                };
+                state.dispatch(answered(seq, result));
+            });
+        }
+    });
+}
+
 #[function_component(EventArgo)]
 pub fn event_argo() -> Html {
     let state = use_context::<StateHandle>().expect("state context");
-    let targets = state.argo_targets.clone().unwrap_or_default();
-    let result = state.event_result.as_deref().map(result_view);
+    use_engine_job(
+        &state,
+        state.targets_request.clone(),
+        "argo_targets",
+        |seq, result| Action::TargetsAnswered { seq, result },
+    );
+    use_engine_job(
+        &state,
+        state.event_request.clone(),
+        "argo_send",
+        |seq, result| Action::EventAnswered { seq, result },
+    );
+    let targets = match state.argo_targets.as_deref() {
+        None => {
+            return html! {
+                <div class="event-argo" data-testid="event-argo">
+                    <p class="muted" data-testid="event-pending">{ "Loading the simulation engine…" }</p>
+                </div>
+            };
+        }
+        Some(Err(why)) => {
+            return html! {
+                <div class="event-argo" data-testid="event-argo">
+                    <div class="expansion-errors" role="alert" data-testid="engine-error">
+                        <p>{ why.clone() }</p>
+                        <p class="muted">{ "Your files are unchanged. Edit them or reopen this tab to retry." }</p>
+                    </div>
+                </div>
+            };
+        }
+        Some(Ok(targets)) => targets.clone(),
+    };
+    let result = match state.event_result.as_deref() {
+        _ if state.event_request.is_some() => html! {
+            <p class="muted" data-testid="event-pending">{ "Running the simulated cluster…" }</p>
+        },
+        Some(Ok(result)) => result_view(result),
+        Some(Err(why)) => html! {
+            <div class="expansion-errors" role="alert" data-testid="engine-error">
+                <p>{ why.clone() }</p>
+                <p class="muted">{ "Your files are unchanged. Send again to retry." }</p>
+            </div>
+        },
+        None => Html::default(),
+    };
 
     let Some(form) = state.event_form.clone() else {
         let submit = {
@@ -95,7 +176,7 @@ pub fn event_argo() -> Html {
                 } else {
                     <p class="muted">{ "No webhook EventSource or Workflow in the workspace." }</p>
                 }
-                { result.unwrap_or_default() }
+                { result.clone() }
             </div>
         };
     };
@@ -152,7 +233,7 @@ pub fn event_argo() -> Html {
                 <label>{ "Body (JSON)" }<textarea class="code" rows="4" data-testid="event-body" value={form.body.clone()} onchange={on_area(|f, v| f.body = v)} /></label>
                 <pre class="code curl" data-testid="curl">{ form.curl() }</pre>
             </form>
-            { result.unwrap_or_default() }
+            { result }
         </div>
     }
 }

@@ -5,7 +5,6 @@ pub mod banner;
 pub mod documents;
 pub mod editor;
 pub mod entry_picker;
-#[cfg(feature = "argo-panel")]
 pub mod event_argo;
 pub mod file_tabs;
 pub mod final_yaml;

@@ -4,6 +4,7 @@ pub mod clipboard;
 pub mod dialog;
 pub mod download;
 pub mod editor;
+pub mod engine;
 pub mod keys;
 pub mod location;
 pub mod panic;
