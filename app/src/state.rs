@@ -3,7 +3,7 @@
 use std::rc::Rc;
 
 use pipelab_core::detect::DocKind;
-use pipelab_core::diag::{render_long, Severity};
+use pipelab_core::diag::{render_brief, Severity};
 use pipelab_core::share::{self, Payload, SharedFile, View};
 use pipelab_core::workspace::analyze;
 use yew::prelude::*;
@@ -580,7 +580,7 @@ pub fn compute_analysis(files: &[File]) -> AnalysisView {
                 col,
                 start: span.map_or(0, |s| s.start as usize),
                 end: span.map_or(0, |s| s.end as usize),
-                rendered: render_long(d, &analysis.sources),
+                rendered: render_brief(d, &analysis.sources),
             }
         })
         .collect();

@@ -9,7 +9,7 @@
 mod render;
 mod source;
 
-pub use render::{render_long, render_short};
+pub use render::{render_brief, render_long, render_short};
 pub use source::{FileId, LineCol, LineIndex, SourceFile, Sources, Span};
 
 use serde::Serialize;

@@ -1,5 +1,7 @@
-//! Rendering diagnostics as text: one line per problem for the CLI's machine-readable output, and
-//! codespan-reporting's annotated snippets for people (CLI `--verbose`, snapshots, "copy error").
+//! Rendering diagnostics as text: one line per problem for the CLI's machine-readable output (and,
+//! with the notes, the page's "copy problem"), and codespan-reporting's annotated snippets for
+//! people at a terminal (CLI `--verbose`, snapshots). The page does not link the snippet renderer:
+//! its editor already shows the source, and the renderer costs 12 KB of the first-load budget.
 
 use codespan_reporting::diagnostic as cs;
 use codespan_reporting::files::{Error as FilesError, Files};
@@ -20,6 +22,17 @@ pub fn render_short(diag: &Diagnostic, sources: &Sources) -> String {
         }
         None => format!("{sev}: {}", diag.message),
     }
+}
+
+/// [`render_short`], then each note on its own line as `  = …` (as [`render_long`] writes
+/// them).
+pub fn render_brief(diag: &Diagnostic, sources: &Sources) -> String {
+    let mut out = render_short(diag, sources);
+    for note in &diag.notes {
+        out.push_str("\n  = ");
+        out.push_str(note);
+    }
+    out
 }
 
 /// A multi-line rendering with the source snippet underlined, without colours.
@@ -103,5 +116,26 @@ impl<'a> Files<'a> for Adapter<'a> {
             file.text.len()
         };
         Ok(start..end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brief_and_long_renderings_agree_on_notes() {
+        let mut sources = Sources::new();
+        let file = sources.add("a.yml", "steps:\n- scrpt: x\n");
+        let d = Diagnostic::error("schema", "Unexpected value 'scrpt'")
+            .with_span(super::super::Span::new(file, 9, 14))
+            .with_note("did you mean 'script'?");
+        assert_eq!(
+            render_brief(&d, &sources),
+            "a.yml:2:3: error: Unexpected value 'scrpt'\n  = did you mean 'script'?"
+        );
+        let long = render_long(&d, &sources);
+        assert!(long.contains("2 │ - scrpt: x"), "{long}");
+        assert!(long.contains("= did you mean 'script'?"), "{long}");
     }
 }
