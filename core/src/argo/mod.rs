@@ -8,6 +8,7 @@
 
 pub mod events;
 pub mod expr;
+pub mod graph;
 pub mod model;
 pub mod run;
 pub mod workflow;

@@ -69,6 +69,65 @@ pub struct Node {
     /// put while the user types. Ties are broken by position in [`Graph::nodes`].
     #[serde(default)]
     pub order: u64,
+    /// How it is drawn and what it stands for; the layout carries it through untouched.
+    #[serde(default, skip_serializing_if = "Look::is_plain")]
+    pub look: Look,
+}
+
+/// What a node stands for, for drawing and for the page: its kind and status (CSS classes in the
+/// SVG), badges under the label, clickable rows inside the box, where it comes from, a tooltip.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Look {
+    /// `stage`, `job`, `deployment`, an Argo node type (`Pod`, `DAG`, `Steps`, `Retry`…).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    /// An Azure result or an Argo phase (`Succeeded`, `Failed`, `Skipped`, `Running`…).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    /// Short facts drawn under the label (an environment, a strategy).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub badges: Vec<String>,
+    /// Lines drawn inside the box, each with an id of its own (a stage's jobs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rows: Vec<Row>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
+    /// Shown on hover (e.g. the condition that skipped it).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub tooltip: String,
+}
+
+impl Look {
+    fn is_plain(&self) -> bool {
+        *self == Look::default()
+    }
+}
+
+/// One line inside a node's box.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Row {
+    pub id: String,
+    pub label: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub status: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub badges: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceRef>,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub tooltip: String,
+}
+
+/// A byte range of a workspace file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceRef {
+    pub file: String,
+    pub start: usize,
+    pub end: usize,
 }
 
 impl Node {
@@ -82,6 +141,7 @@ impl Node {
             height: DEFAULT_HEIGHT,
             group: None,
             order,
+            look: Look::default(),
         }
     }
 }
@@ -199,6 +259,9 @@ pub struct PlacedNode {
     /// [`Options::expanded`]). Empty for every other node.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub hidden: Vec<String>,
+    /// The input node's [`Look`] (`kind` "hidden" for a placeholder).
+    #[serde(default, skip_serializing_if = "Look::is_plain")]
+    pub look: Look,
 }
 
 /// One drawn arrow: a polyline from the source's box to the target's box.

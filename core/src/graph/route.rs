@@ -8,7 +8,7 @@ use super::acyclic::Dag;
 use super::collapse::{Kind, Visible};
 use super::position::Placed;
 use super::rank::Layered;
-use super::{Geometry, GroupBox, Input, Layout, PlacedNode, Point, Route};
+use super::{Geometry, GroupBox, Input, Layout, Look, PlacedNode, Point, Route};
 
 /// How far a self-loop sticks out of its node's right side.
 const LOOP_REACH: f64 = 16.0;
@@ -52,14 +52,21 @@ pub(super) fn draw(
     let mut nodes = Vec::with_capacity(visible.nodes.len());
     for (v, node) in visible.nodes.iter().enumerate() {
         let (x, y, width, height) = to_drawing(frame_rect(v));
-        let (label, hidden) = match &node.kind {
-            Kind::Real(i) => (input.graph.nodes[input.nodes[*i]].label.clone(), Vec::new()),
+        let (label, hidden, look) = match &node.kind {
+            Kind::Real(i) => {
+                let n = &input.graph.nodes[input.nodes[*i]];
+                (n.label.clone(), Vec::new(), n.look.clone())
+            }
             Kind::Hidden { members, .. } => (
                 format!("{} hidden nodes", members.len()),
                 members
                     .iter()
                     .map(|&m| input.graph.nodes[input.nodes[m]].id.clone())
                     .collect(),
+                Look {
+                    kind: "hidden".into(),
+                    ..Look::default()
+                },
             ),
         };
         nodes.push(PlacedNode {
@@ -72,6 +79,7 @@ pub(super) fn draw(
             rank: l.rank[v],
             group: node.group.map(|g| input.groups[g].0.clone()),
             hidden,
+            look,
         });
     }
 

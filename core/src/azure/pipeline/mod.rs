@@ -6,6 +6,7 @@
 
 pub mod dependencies;
 pub mod emit;
+pub mod graph;
 pub mod model;
 pub mod normalize;
 pub mod schema;

@@ -1,0 +1,157 @@
+//! A Workflow's node tree as the Argo UI draws it: one node per status node (Argo's names, types
+//! and phases, coloured by phase), arrows from each node to its children, top to bottom, fan-outs
+//! wider than three collapsed into "N hidden nodes". At a chosen simulated time the picture shows
+//! the nodes that existed then, each in the phase it had then (the run's trace), so the page can
+//! scrub through a run.
+//!
+//! **Architecture Invariant:** built from the run's status nodes and trace only; node ids are the
+//! status nodes' ids.
+
+use std::collections::BTreeMap;
+
+use crate::argo::workflow::WorkflowRun;
+use crate::graph::{svg, Edge, Graph, Look, Node, Options};
+use crate::sim::Millis;
+
+/// Each node's phase at `time` (the last phase the trace recorded by then); nodes not created
+/// yet are absent.
+pub fn phases_at(run: &WorkflowRun, time: Millis) -> BTreeMap<&str, &str> {
+    let mut phases = BTreeMap::new();
+    for e in run.trace.until(time).filter(|e| e.what == "phase") {
+        phases.insert(e.subject.as_str(), e.value.as_str());
+    }
+    phases
+}
+
+fn seconds(ms: Millis) -> String {
+    let s = ms as f64 / 1000.0;
+    if s.fract() == 0.0 {
+        format!("{s:.0}s")
+    } else {
+        format!("{s:.1}s")
+    }
+}
+
+/// The node tree of `run`, as it finally is (`at: None`) or as it was at simulated time `at`.
+pub fn workflow_graph(run: &WorkflowRun, at: Option<Millis>) -> Graph {
+    let phases = at.map(|t| phases_at(run, t));
+    let mut graph = Graph::default();
+    for (i, n) in run.nodes.iter().enumerate() {
+        let phase = match &phases {
+            Some(p) => match p.get(n.id.as_str()) {
+                Some(phase) => phase.to_string(),
+                None => continue,
+            },
+            None => n.phase.as_str().to_string(),
+        };
+        let mut tooltip = format!("{} ({})", n.name, n.node_type);
+        if !n.message.is_empty() {
+            tooltip.push_str(&format!("\n{}", n.message));
+        }
+        if let Some(end) = n.finished_at.filter(|_| at.is_none()) {
+            tooltip.push_str(&format!(
+                "\n{} → {} ({})",
+                seconds(n.started_at),
+                seconds(end),
+                seconds(end.saturating_sub(n.started_at))
+            ));
+        }
+        let look = Look {
+            kind: n.node_type.to_string(),
+            status: phase,
+            tooltip,
+            ..Look::default()
+        };
+        let (width, height) = svg::measure(&n.display_name, &look);
+        let mut node = Node::new(n.id.clone(), i as u64);
+        node.label = n.display_name.clone();
+        node.width = width;
+        node.height = height;
+        node.look = look;
+        graph.nodes.push(node);
+    }
+    for n in &run.nodes {
+        for child in &n.children {
+            graph.edges.push(Edge::new(n.id.clone(), child.clone()));
+        }
+    }
+    // Edges to nodes not drawn (not created yet at `at`) are dropped.
+    let drawn: std::collections::BTreeSet<&str> =
+        graph.nodes.iter().map(|n| n.id.as_str()).collect();
+    let edges = std::mem::take(&mut graph.edges);
+    graph.edges = edges
+        .into_iter()
+        .filter(|e| drawn.contains(e.from.as_str()) && drawn.contains(e.to.as_str()))
+        .collect();
+    graph
+}
+
+/// How workflow graphs are laid out: top to bottom, fan-outs over three collapsed, as the Argo UI.
+pub fn options() -> Options {
+    Options::default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::argo::events::EventSpec;
+    use crate::argo::model::Manifests;
+    use crate::argo::run::{run, RunConfig};
+    use crate::examples;
+    use crate::graph::layout;
+    use crate::workspace::analyze;
+
+    fn ml_run() -> crate::argo::run::RunReport {
+        let ex = examples::find("argo-events-ml-pipeline").unwrap();
+        let analysis = analyze(ex.files.iter().copied());
+        let mut diags = Vec::new();
+        let docs = analysis.loaded.iter().enumerate().flat_map(|(f, docs)| {
+            docs.iter()
+                .map(move |d| (crate::diag::FileId(f as u32), &d.root))
+        });
+        let ms = Manifests::from_documents(docs, &mut diags);
+        let config = RunConfig {
+            events: vec![EventSpec::parse(
+                r#"webhook/trigger={"model":"resnet","dataset":"imagenet"}"#,
+            )
+            .unwrap()],
+            ..RunConfig::default()
+        };
+        run(&ms, &config)
+    }
+
+    #[test]
+    fn the_ml_pipeline_dag_and_its_phases_over_time() {
+        let report = ml_run();
+        let wf = &report.workflows[0];
+        let g = workflow_graph(wf, None);
+        let by_label = |g: &Graph, l: &str| {
+            g.nodes
+                .iter()
+                .find(|n| n.label == l)
+                .map(|n| n.look.status.clone())
+        };
+        assert_eq!(by_label(&g, "train-model").as_deref(), Some("Succeeded"));
+        assert_eq!(by_label(&g, "evaluate-model").as_deref(), Some("Succeeded"));
+        assert_eq!(g.nodes[0].look.kind, "DAG");
+        let train = wf.node_by_display("train-model").unwrap();
+        let eval = wf.node_by_display("evaluate-model").unwrap();
+        assert!(g
+            .edges
+            .iter()
+            .any(|e| e.from == train.id && e.to == eval.id));
+        // While train-model runs, evaluate-model does not exist yet; once train-model is done,
+        // evaluate-model is pending or running.
+        let during = workflow_graph(wf, Some(train.started_at));
+        assert_eq!(by_label(&during, "evaluate-model"), None);
+        assert_eq!(by_label(&during, "train-model").as_deref(), Some("Running"));
+        let after_train = workflow_graph(wf, Some(eval.started_at));
+        assert!(matches!(
+            by_label(&after_train, "evaluate-model").as_deref(),
+            Some("Pending" | "Running")
+        ));
+        let svg = svg::render(&layout(&g, &options()));
+        assert!(svg.contains("pl-status-succeeded"));
+        assert!(svg.contains(&format!("data-id=\"{}\"", eval.id)));
+    }
+}
