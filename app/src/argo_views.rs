@@ -84,6 +84,8 @@ pub struct NodeRow {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRow {
     pub name: String,
+    /// The node tree as the Argo UI draws it (core's SVG, phase colours).
+    pub svg: String,
     pub phase: String,
     pub message: String,
     pub nodes: Vec<NodeRow>,
@@ -256,6 +258,11 @@ pub fn send(request: &SendRequest) -> EventResult {
             .iter()
             .map(|w| WorkflowRow {
                 name: w.name.clone(),
+                svg: {
+                    use pipelab_core::argo::graph::{options, workflow_graph};
+                    let layout = pipelab_core::graph::layout(&workflow_graph(w, None), &options());
+                    pipelab_core::graph::svg::render(&layout)
+                },
                 phase: w.phase.as_str().to_string(),
                 message: w.message.clone(),
                 nodes: w

@@ -43,7 +43,7 @@ pub struct ParamField {
 }
 
 /// What starts the simulated run, as the form holds it.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum TriggerKind {
     #[default]
     Manual,
@@ -87,7 +87,7 @@ impl TriggerKind {
 }
 
 /// The run form: queue-time parameter values the user set, the trigger and the failing jobs.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RunInputs {
     pub params: Vec<(String, String)>,
     pub trigger: TriggerKind,
@@ -285,9 +285,13 @@ fn find_named<'a>(list: Option<&'a Json>, name: &str) -> Option<&'a Json> {
         .find(|x| x.get("name").and_then(Json::as_str) == Some(name))
 }
 
-/// The queue-time form of `entry` and its simulated run under `inputs`.
-pub fn run(files: &[File], entry: &str, inputs: &RunInputs) -> RunView {
-    let params = param_fields(files, entry, &inputs.params);
+/// Expands `entry` with the form's parameters and simulates the run: the pipeline, its sources and
+/// the simulation's JSON, or Azure's error messages.
+fn simulated(
+    files: &[File],
+    entry: &str,
+    inputs: &RunInputs,
+) -> Result<(pipeline::Pipeline, pipelab_core::diag::Sources, Json), Vec<String>> {
     let outcome = pipeline::build(&input(files, entry, &inputs.params), Options::default());
     let errors: Vec<String> = outcome
         .diagnostics
@@ -295,24 +299,88 @@ pub fn run(files: &[File], entry: &str, inputs: &RunInputs) -> RunView {
         .filter(|d| d.is_error())
         .map(|d| azure_message(d, &outcome.sources))
         .collect();
+    match outcome.pipeline {
+        Some(p) if errors.is_empty() => {
+            let spec = RunSpec {
+                trigger: inputs.trigger(),
+                failing: inputs.failing.clone(),
+                variables: Vec::new(),
+            };
+            let result = simulate(&p.normalized, &spec);
+            Ok((p, outcome.sources, result))
+        }
+        _ => Err(errors),
+    }
+}
+
+/// What the Graph panel asks of the engine module.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GraphRequest {
+    pub files: Vec<File>,
+    pub entry: String,
+    pub inputs: RunInputs,
+}
+
+/// The stage → job graph of a simulated run, drawn; or Azure's errors.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GraphView {
+    pub svg: String,
+    /// Each node and row id with its source (workspace file name, byte range).
+    pub sources: Vec<(String, String, usize, usize)>,
+    pub errors: Vec<String>,
+}
+
+/// Draws `entry`'s stage → job graph with the run the form describes (in the engine module).
+pub fn graph(request: &GraphRequest) -> GraphView {
+    use pipelab_core::azure::pipeline::graph::{options, stage_graph};
+    let (p, sources, run) = match simulated(&request.files, &request.entry, &request.inputs) {
+        Ok(x) => x,
+        Err(errors) => {
+            return GraphView {
+                errors,
+                ..GraphView::default()
+            }
+        }
+    };
+    let g = stage_graph(&p.model(&sources), &sources, Some(&run));
+    let mut refs = Vec::new();
+    for n in &g.nodes {
+        let rows = std::iter::once((&n.id, &n.look.source))
+            .chain(n.look.rows.iter().map(|r| (&r.id, &r.source)));
+        for (id, source) in rows {
+            if let Some(s) = source {
+                refs.push((id.clone(), s.file.clone(), s.start, s.end));
+            }
+        }
+    }
+    let layout = pipelab_core::graph::layout(&g, &options());
+    GraphView {
+        svg: pipelab_core::graph::svg::render(&layout),
+        sources: refs,
+        errors: Vec::new(),
+    }
+}
+
+/// The queue-time form of `entry` and its simulated run under `inputs`.
+pub fn run(files: &[File], entry: &str, inputs: &RunInputs) -> RunView {
+    let params = param_fields(files, entry, &inputs.params);
     let mut view = RunView {
         entry: entry.to_string(),
         params,
         triggered: false,
         reason: String::new(),
         stages: Vec::new(),
-        errors,
+        errors: Vec::new(),
     };
-    let Some(p) = outcome.pipeline.as_ref().filter(|_| view.errors.is_empty()) else {
-        return view;
+    let (p, sources, result) = match simulated(files, entry, inputs) {
+        Ok(x) => x,
+        Err(errors) => {
+            view.errors = errors;
+            return view;
+        }
     };
-    let spec = RunSpec {
-        trigger: inputs.trigger(),
-        failing: inputs.failing.clone(),
-        variables: Vec::new(),
-    };
-    let result = simulate(&p.normalized, &spec);
-    let model = p.model(&outcome.sources);
+    let outcome_sources = &sources;
+    let model = p.model(outcome_sources);
     view.triggered = result.get("triggered").and_then(Json::as_bool) == Some(true);
     view.reason = str_of(&result, "reason");
     let empty = Vec::new();

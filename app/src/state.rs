@@ -9,7 +9,7 @@ use pipelab_core::workspace::analyze;
 use yew::prelude::*;
 
 use crate::argo_views::{ArgoTargets, EventForm, EventResult, SendRequest};
-use crate::azure_views::{self, FinalYamlView, RunInputs, RunView};
+use crate::azure_views::{self, FinalYamlView, GraphRequest, GraphView, RunInputs, RunView};
 
 /// One file of the workspace (a virtual repository).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -27,6 +27,8 @@ pub enum Panel {
     FinalYaml,
     /// The chosen Azure pipeline's simulated run.
     RunAzure,
+    /// The chosen Azure pipeline's stage → job graph, with the run's results.
+    GraphAzure,
     /// Fire a webhook into the Sensors (or submit the Workflows) and watch the simulated cluster.
     EventArgo,
 }
@@ -38,6 +40,7 @@ impl Panel {
             Panel::Problems => "problems",
             Panel::FinalYaml => "final-yaml",
             Panel::RunAzure => "run-azure",
+            Panel::GraphAzure => "graph-azure",
             Panel::EventArgo => "event-argo",
         }
     }
@@ -48,6 +51,7 @@ impl Panel {
             "problems" => Some(Panel::Problems),
             "final-yaml" => Some(Panel::FinalYaml),
             "run-azure" => Some(Panel::RunAzure),
+            "graph-azure" => Some(Panel::GraphAzure),
             "event-argo" => Some(Panel::EventArgo),
             _ => None,
         }
@@ -139,6 +143,10 @@ pub struct State {
     /// Computed for the visible panel only; `None` when stale or hidden.
     pub final_yaml: Option<Rc<FinalYamlView>>,
     pub run: Option<Rc<RunView>>,
+    /// The Graph panel: drawn by the engine module (queued request, then the answer).
+    pub graph: Option<Rc<Result<GraphView, String>>>,
+    pub graph_request: Option<(u64, Rc<GraphRequest>)>,
+    pub graph_seq: u64,
     /// The Event panel: what the workspace offers (computed while visible), the form, and the
     /// answer to the last Send.
     /// What the workspace offers (from the engine module), or why the engine could not say.
@@ -174,6 +182,9 @@ impl Default for State {
             run_inputs: RunInputs::default(),
             final_yaml: None,
             run: None,
+            graph: None,
+            graph_request: None,
+            graph_seq: 0,
             argo_targets: None,
             targets_request: None,
             targets_seq: 0,
@@ -246,6 +257,11 @@ pub enum Action {
     SendEvent,
     /// Submits each `kind: Workflow` directly (no EventSource).
     SubmitWorkflows,
+    /// The engine module's drawing for Graph request number `seq`.
+    GraphAnswered {
+        seq: u64,
+        result: Result<GraphView, String>,
+    },
     /// The engine module's answer to targets request number `seq`.
     TargetsAnswered {
         seq: u64,
@@ -343,9 +359,12 @@ impl Reducible for State {
             }
             Action::SetPanel { panel } => {
                 s.panel = panel;
-                // Reopening the Event panel retries an engine module that failed to load.
+                // Reopening a panel retries an engine module that failed to load.
                 if matches!(s.argo_targets.as_deref(), Some(Err(_))) {
                     s.argo_targets = None;
+                }
+                if matches!(s.graph.as_deref(), Some(Err(_))) {
+                    s.graph = None;
                 }
             }
             Action::Reveal { file, start, end } => {
@@ -370,7 +389,7 @@ impl Reducible for State {
                 s.entry = Some(name);
                 s.run_inputs = RunInputs::default();
                 s.final_yaml = None;
-                s.run = None;
+                s.drop_run();
                 s.argo_targets = None;
             }
             Action::SetRunParam { name, value } => {
@@ -378,7 +397,7 @@ impl Reducible for State {
                     Some(p) => p.1 = value,
                     None => s.run_inputs.params.push((name, value)),
                 }
-                s.run = None;
+                s.drop_run();
             }
             Action::SetTrigger {
                 kind,
@@ -388,7 +407,7 @@ impl Reducible for State {
                 s.run_inputs.trigger = kind;
                 s.run_inputs.branch = branch;
                 s.run_inputs.paths = paths;
-                s.run = None;
+                s.drop_run();
             }
             Action::ToggleFailing { key } => {
                 let failing = &mut s.run_inputs.failing;
@@ -398,11 +417,18 @@ impl Reducible for State {
                     }
                     None => failing.push(key),
                 }
-                s.run = None;
+                s.drop_run();
             }
             Action::SetEventForm { form } => s.event_form = Some(form),
             Action::SendEvent => s.request_event(s.event_form.clone()),
             Action::SubmitWorkflows => s.request_event(None),
+            Action::GraphAnswered { seq, result } => {
+                if seq != s.graph_seq {
+                    return self;
+                }
+                s.graph_request = None;
+                s.graph = Some(Rc::new(result));
+            }
             Action::TargetsAnswered { seq, result } => {
                 if seq != s.targets_seq {
                     return self;
@@ -442,11 +468,20 @@ impl State {
         self.analysis = Rc::new(compute_analysis(&self.files));
         self.analysis_seq += 1;
         self.final_yaml = None;
-        self.run = None;
+        self.drop_run();
         self.argo_targets = None;
         // An answer about the old files is dropped.
         self.targets_request = None;
         self.targets_seq += 1;
+    }
+
+    /// Drops the simulated run and the graph drawn from it (an answer still on its way is dropped
+    /// too); they are recomputed when visible.
+    fn drop_run(&mut self) {
+        self.run = None;
+        self.graph = None;
+        self.graph_request = None;
+        self.graph_seq += 1;
     }
 
     /// Queues a Send (or, without a form, a direct submission) for the engine module.
@@ -499,12 +534,21 @@ impl State {
         }
         let Some(entry) = self.entry().map(str::to_string) else {
             self.final_yaml = None;
-            self.run = None;
+            self.drop_run();
             return;
         };
         match self.panel {
             Panel::FinalYaml if self.final_yaml.is_none() => {
                 self.final_yaml = Some(Rc::new(azure_views::final_yaml(&self.files, &entry)));
+            }
+            Panel::GraphAzure if self.graph.is_none() && self.graph_request.is_none() => {
+                self.graph_seq += 1;
+                let request = GraphRequest {
+                    files: self.files.clone(),
+                    entry,
+                    inputs: self.run_inputs.clone(),
+                };
+                self.graph_request = Some((self.graph_seq, Rc::new(request)));
             }
             Panel::RunAzure if self.run.is_none() => {
                 self.run = Some(Rc::new(azure_views::run(

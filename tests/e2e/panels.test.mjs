@@ -56,6 +56,10 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   }
   await page.click('[data-testid=node][data-name="train-model"] summary');
   assert.match(await page.textContent('[data-testid=node][data-name="train-model"] [data-testid=logs]'), /Training resnet\.\.\./);
+  // The DAG as the Argo UI draws it: the nodes in Argo's phase colours.
+  const dag = await page.$$eval('[data-testid=workflow-graph] .pl-node', (els) => els.map((e) => `${e.querySelector('.pl-label').textContent}:${e.getAttribute('class')}`));
+  assert.ok(dag.some((d) => /^train-model:.*pl-kind-pod.*pl-status-succeeded/.test(d)), dag.join('\n'));
+  assert.ok(dag.some((d) => /^evaluate-model:.*pl-status-succeeded/.test(d)), dag.join('\n'));
   await screenshot(page, '12-event-argo-sent');
   assert.deepEqual(page.errors, []);
   await page.context().close();
@@ -78,5 +82,48 @@ test('an engine module that cannot be fetched is a message, and reopening the pa
   await page.waitForSelector('[data-testid=workflow][data-phase=Succeeded]');
   // The aborted request is the only console error (Chromium reports the failed fetch).
   assert.ok(page.errors.every((e) => /pipelab-engine\.js|Failed to (load resource|fetch)/.test(e)), page.errors.join('\n'));
+  await page.context().close();
+});
+
+test('azure-dynamic-multistage graph: build → dev → prod with the region deployments; a failed build skips dev and prod with the reason; click-to-source; SVG export', async () => {
+  const page = await openPage(env.browser);
+  await page.goto(`${env.url}#example/azure-dynamic-multistage`);
+  await ready(page);
+  await page.click('[data-testid=panel-graph-azure]');
+  await page.waitForSelector('[data-testid=graph-canvas] svg');
+  const ids = await page.$$eval('[data-testid=graph-canvas] [data-id]', (els) => els.map((e) => e.dataset.id));
+  for (const id of ['stage:build', 'stage:dev', 'stage:prod', 'job:build.build', 'job:dev.deploy_wus', 'job:prod.deploy_eus', 'job:prod.deploy_wus']) {
+    assert.ok(ids.includes(id), `${id} in ${ids}`);
+  }
+  // Arrows follow Azure's implicit sequential order.
+  const edges = await page.$$eval('[data-testid=graph-canvas] .pl-edge', (els) => els.map((e) => `${e.dataset.from}>${e.dataset.to}`));
+  assert.deepEqual(edges.sort(), ['stage:build>stage:dev', 'stage:dev>stage:prod']);
+  assert.match(await page.textContent('[data-testid=graph-canvas] [data-id="job:prod.deploy_eus"]'), /env prod_eus · runOnce/);
+  await screenshot(page, '14-graph-azure');
+  // Make build fail (Run tab), back to the graph: dev and prod are skipped, with the reason.
+  await page.click('[data-testid=panel-run-azure]');
+  await page.click('[data-testid=job][data-name="build.build"]');
+  await page.click('[data-testid=panel-graph-azure]');
+  await page.waitForSelector('[data-testid=graph-canvas] [data-id="stage:prod"].pl-status-skipped');
+  assert.match(await page.getAttribute('[data-testid=graph-canvas] [data-id="job:build.build"]', 'class'), /pl-status-failed/);
+  assert.match(await page.textContent('[data-testid=graph-canvas] [data-id="stage:dev"] > title'), /Skipped: .*succeeded\(\).*False/s);
+  await screenshot(page, '15-graph-azure-build-failed');
+  // Click a job: the editor opens the template and selects the job.
+  await page.click('[data-testid=graph-canvas] [data-id="job:prod.deploy_eus"]');
+  await page.waitForFunction(() => document.querySelector('.tab.active')?.dataset.name === '@templates/environments.yml');
+  await page.waitForFunction(() => document.querySelector('.cm-activeLine')?.textContent.includes('deployment: deploy_'));
+  // Export SVG: a valid standalone SVG with the nodes.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-svg]')]);
+  assert.equal(download.suggestedFilename(), 'azure-pipelines.graph.svg');
+  const { readFile } = await import('node:fs/promises');
+  const text = await readFile(await download.path(), 'utf8');
+  const parsed = await page.evaluate((t) => {
+    const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+    return { error: doc.querySelector('parsererror') !== null, root: doc.documentElement.nodeName, ids: [...doc.querySelectorAll('[data-id]')].map((e) => e.getAttribute('data-id')) };
+  }, text);
+  assert.equal(parsed.error, false);
+  assert.equal(parsed.root, 'svg');
+  assert.ok(parsed.ids.includes('job:prod.deploy_wus'));
+  assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -1,5 +1,5 @@
 //! The engine module: the parts of the core that the first page load does not need (the Argo
-//! events and workflow simulation), built by Trunk as a second wasm module
+//! events and workflow simulation, the graph layout and its SVG), built by Trunk as a second wasm module
 //! (`pipelab-engine.js` + `pipelab-engine_bg.wasm`) that the page loads the first time it needs
 //! it (`services::engine`). Every call takes and returns JSON, so the page and this module share
 //! nothing but the request and answer types of `pipelab_app::argo_views`.
@@ -8,6 +8,7 @@
 //! panic in the core traps (release builds abort), which the page's loader turns into a message.
 
 use pipelab_app::argo_views::{send, targets, SendRequest};
+use pipelab_app::azure_views::{graph, GraphRequest};
 use pipelab_app::state::File;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -38,3 +39,9 @@ pub fn argo_send(request: &str) -> String {
 }
 
 fn main() {}
+
+/// Draws the stage → job graph of a [`GraphRequest`]'s pipeline and run; answers a `GraphView`.
+#[wasm_bindgen]
+pub fn azure_graph(request: &str) -> String {
+    answer(request, |request: GraphRequest| graph(&request))
+}

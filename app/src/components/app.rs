@@ -13,6 +13,7 @@ use super::editor::Editor;
 use super::event_argo::EventArgo;
 use super::file_tabs::FileTabs;
 use super::final_yaml::FinalYaml;
+use super::graph_azure::GraphAzure;
 use super::problems::Problems;
 use super::run_azure::RunAzure;
 use super::toolbar::Toolbar;
@@ -152,6 +153,8 @@ pub fn app() -> Html {
                             if has_pipeline {
                                 <button role="tab" data-testid="panel-final-yaml" aria-selected={(panel == Panel::FinalYaml).to_string()}
                                     onclick={set_panel(Panel::FinalYaml)}>{ "Final YAML" }</button>
+                                <button role="tab" data-testid="panel-graph-azure" aria-selected={(panel == Panel::GraphAzure).to_string()}
+                                    onclick={set_panel(Panel::GraphAzure)}>{ "Graph (Azure)" }</button>
                                 <button role="tab" data-testid="panel-run-azure" aria-selected={(panel == Panel::RunAzure).to_string()}
                                     onclick={set_panel(Panel::RunAzure)}>{ "Run (Azure)" }</button>
                             }
@@ -166,6 +169,7 @@ pub fn app() -> Html {
                                 Panel::Problems => html! { <Problems /> },
                                 Panel::FinalYaml => html! { <FinalYaml /> },
                                 Panel::RunAzure => html! { <RunAzure /> },
+                                Panel::GraphAzure => html! { <GraphAzure /> },
                                 Panel::EventArgo => html! { <EventArgo /> },
                             } }
                         </div>

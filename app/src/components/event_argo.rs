@@ -6,13 +6,8 @@
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use super::engine_job::use_engine_job;
 use crate::argo_views::{EventForm, EventResult};
-use std::rc::Rc;
-
-use serde::de::DeserializeOwned;
-use serde::Serialize;
-
-use crate::services::engine;
 use crate::state::{Action, StateHandle};
 
 fn phase_class(phase: &str) -> String {
@@ -62,6 +57,8 @@ fn result_view(result: &EventResult) -> Html {
                 <h3><span class="name">{ &w.name }</span>
                     <span class={classes!("phase", phase_class(&w.phase))}>{ &w.phase }</span></h3>
                 if !w.message.is_empty() { <p class="muted">{ &w.message }</p> }
+                // core's SVG renderer escapes every label and attribute (its module invariant).
+                <div class="workflow-graph" data-testid="workflow-graph">{ Html::from_html_unchecked(AttrValue::from(w.svg.clone())) }</div>
                 <table class="nodes">
                     <thead><tr><th>{ "Node" }</th><th>{ "Type" }</th><th>{ "Phase" }</th><th>{ "Start" }</th><th>{ "Finish" }</th><th>{ "Logs" }</th></tr></thead>
                     <tbody>{ for rows }</tbody>
@@ -80,38 +77,6 @@ fn result_view(result: &EventResult) -> Html {
             }
         </div>
     }
-}
-
-/// Runs the queued `job` (number, request) in the engine module's `function` (loading the module
-/// on first use) and hands the answer to the reducer as `answered`, which drops it if a newer job
-/// was queued meanwhile.
-#[hook]
-fn use_engine_job<Req, Res>(
-    state: &StateHandle,
-    job: Option<(u64, Rc<Req>)>,
-    function: &'static str,
-    answered: fn(u64, Result<Res, String>) -> Action,
-) where
-    Req: Serialize + 'static,
-    Res: DeserializeOwned + 'static,
-{
-    let seq = job.as_ref().map(|(seq, _)| *seq);
-    let state = state.clone();
-    use_effect_with(seq, move |_| {
-        if let Some((seq, request)) = job {
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = match serde_json::to_string(&*request) {
-                    Ok(json) => engine::call(function, &json).await.and_then(|v| {
-                        serde_json::from_value::<Res>(v).map_err(|e| {
-                            format!("The simulation engine answered something unreadable: {e}.")
-                        })
-                    }),
-                    Err(e) => Err(format!("The request could not be written: {e}.")),
-                };
-                state.dispatch(answered(seq, result));
-            });
-        }
-    });
 }
 
 #[function_component(EventArgo)]

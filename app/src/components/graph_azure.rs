@@ -1,0 +1,148 @@
+//! The Graph (Azure) panel: the chosen pipeline's stage → job graph as Azure DevOps draws a run —
+//! stage cards listing their jobs, deployment jobs badged with environment and strategy, arrows
+//! for the stages' dependencies — coloured by the simulated run the Run tab describes (hover a
+//! skipped one for the condition that skipped it). Drawn by the engine module with core's SVG
+//! renderer (the same file Export saves). Click a stage or job to select its YAML; zoom with the
+//! buttons or Ctrl+wheel; Export as SVG or PNG.
+
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlElement};
+use yew::prelude::*;
+
+use super::engine_job::use_engine_job;
+use super::entry_picker::EntryPicker;
+use crate::services::download;
+use crate::state::{Action, StateHandle};
+
+/// The id of the stage or job under a click (its nearest `data-id`).
+fn clicked_id(e: &MouseEvent) -> Option<String> {
+    let target: Element = e.target()?.dyn_into().ok()?;
+    target.closest("[data-id]").ok()??.get_attribute("data-id")
+}
+
+#[function_component(GraphAzure)]
+pub fn graph_azure() -> Html {
+    let state = use_context::<StateHandle>().expect("state context");
+    use_engine_job(
+        &state,
+        state.graph_request.clone(),
+        "azure_graph",
+        |seq, result| Action::GraphAnswered { seq, result },
+    );
+    // `None`: fit the panel's width (never enlarged); `Some(z)`: z × the drawing's size.
+    let zoom = use_state(|| None::<f64>);
+    let canvas = use_node_ref();
+    let svg = match state.graph.as_deref() {
+        Some(Ok(view)) if view.errors.is_empty() => Some(view.svg.clone()),
+        _ => None,
+    };
+    {
+        // The drawing is core's SVG text; it is parsed by the browser into the canvas element,
+        // which Yew leaves empty (labels are escaped by the renderer).
+        let canvas = canvas.clone();
+        use_effect_with(svg.clone(), move |svg| {
+            if let Some(el) = canvas.cast::<HtmlElement>() {
+                el.set_inner_html(svg.as_deref().unwrap_or(""));
+            }
+        });
+    }
+    let body = match state.graph.as_deref() {
+        None => html! { <p class="muted" data-testid="graph-pending">{ "Drawing the graph…" }</p> },
+        Some(Err(why)) => html! {
+            <div class="expansion-errors" role="alert" data-testid="engine-error">
+                <p>{ why.clone() }</p>
+                <p class="muted">{ "Your files are unchanged. Reopen this tab to retry." }</p>
+            </div>
+        },
+        Some(Ok(view)) if !view.errors.is_empty() => html! {
+            <div class="expansion-errors" data-testid="graph-errors">
+                <p>{ "Azure would not run this pipeline:" }</p>
+                <ul>{ for view.errors.iter().map(|e| html! { <li>{ e }</li> }) }</ul>
+            </div>
+        },
+        Some(Ok(_)) => Html::default(),
+    };
+    let on_click = {
+        let state = state.clone();
+        Callback::from(move |e: MouseEvent| {
+            let Some(id) = clicked_id(&e) else { return };
+            let Some(Ok(view)) = state.graph.as_deref() else {
+                return;
+            };
+            let Some((_, file, start, end)) = view.sources.iter().find(|(i, ..)| *i == id) else {
+                return;
+            };
+            if let Some(index) = state.files.iter().position(|f| &f.name == file) {
+                state.dispatch(Action::Reveal {
+                    file: index,
+                    start: *start,
+                    end: *end,
+                });
+            }
+        })
+    };
+    let scaled = |zoom: Option<f64>, f: f64| Some((zoom.unwrap_or(1.0) * f).clamp(0.25, 4.0));
+    let set_zoom = |factor: Option<f64>| {
+        let zoom = zoom.clone();
+        Callback::from(move |_: MouseEvent| {
+            zoom.set(match factor {
+                Some(f) => scaled(*zoom, f),
+                None if zoom.is_none() => Some(1.0),
+                None => None,
+            });
+        })
+    };
+    let on_wheel = {
+        let zoom = zoom.clone();
+        Callback::from(move |e: WheelEvent| {
+            if e.ctrl_key() || e.meta_key() {
+                e.prevent_default();
+                let f = if e.delta_y() < 0.0 { 1.1 } else { 1.0 / 1.1 };
+                zoom.set(scaled(*zoom, f));
+            }
+        })
+    };
+    let export_svg = {
+        let svg = svg.clone();
+        let entry = state.entry().unwrap_or("pipeline").to_string();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(svg) = &svg {
+                download::download(&export_name(&entry, "svg"), "image/svg+xml", svg);
+            }
+        })
+    };
+    let export_png = {
+        let svg = svg.clone();
+        let entry = state.entry().unwrap_or("pipeline").to_string();
+        Callback::from(move |_: MouseEvent| {
+            if let Some(svg) = &svg {
+                download::download_svg_as_png(&export_name(&entry, "png"), svg);
+            }
+        })
+    };
+    html! {
+        <div class="graph-panel" data-testid="graph-azure">
+            <EntryPicker />
+            <div class="panel-actions">
+                <span class="muted">{ "Results follow the Run tab (trigger, parameters, failing jobs). Click a stage or job to see its YAML." }</span>
+                <button data-testid="zoom-out" title="Zoom out" onclick={set_zoom(Some(1.0 / 1.25))}>{ "−" }</button>
+                <button data-testid="zoom-reset" title="Fit the panel / actual size" onclick={set_zoom(None)}>{ zoom.map_or("Fit".to_string(), |z| format!("{:.0}%", z * 100.0)) }</button>
+                <button data-testid="zoom-in" title="Zoom in" onclick={set_zoom(Some(1.25))}>{ "+" }</button>
+                <button data-testid="export-svg" disabled={svg.is_none()} onclick={export_svg}>{ "Export SVG" }</button>
+                <button data-testid="export-png" disabled={svg.is_none()} onclick={export_png}>{ "Export PNG" }</button>
+            </div>
+            { body }
+            <div class="graph-scroll" onwheel={on_wheel}>
+                <div class={classes!("graph-canvas", zoom.is_none().then_some("fit"))} data-testid="graph-canvas" ref={canvas} onclick={on_click}
+                    style={zoom.map(|z| format!("zoom: {z}"))}></div>
+            </div>
+        </div>
+    }
+}
+
+/// `azure-pipelines.yml` → `azure-pipelines.graph.svg`.
+fn export_name(entry: &str, ext: &str) -> String {
+    let base = entry.rsplit('/').next().unwrap_or(entry);
+    let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
+    format!("{stem}.graph.{ext}")
+}
