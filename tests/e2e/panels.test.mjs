@@ -112,6 +112,11 @@ test('azure-dynamic-multistage graph: build → dev → prod with the region dep
   await page.click('[data-testid=graph-canvas] [data-id="job:prod.deploy_eus"]');
   await page.waitForFunction(() => document.querySelector('.tab.active')?.dataset.name === '@templates/environments.yml');
   await page.waitForFunction(() => document.querySelector('.cm-activeLine')?.textContent.includes('deployment: deploy_'));
+  // And back: the cursor on a job's YAML marks that job in the graph.
+  await page.click('.cm-line:has-text("- job: build")');
+  await page.waitForSelector('[data-testid=graph-canvas] [data-id="job:build.build"].pl-selected');
+  assert.equal(await page.locator('[data-testid=graph-canvas] .pl-selected').count(), 1);
+  await screenshot(page, '16-graph-azure-cursor');
   // Export SVG: a valid standalone SVG with the nodes.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-svg]')]);
   assert.equal(download.suggestedFilename(), 'azure-pipelines.graph.svg');

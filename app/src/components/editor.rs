@@ -7,6 +7,8 @@ use web_sys::{HtmlElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use crate::services::editor::{self as cm, Marker};
+use crate::services::highlight;
+use crate::services::text::byte_of_utf16;
 use crate::state::StateHandle;
 
 #[derive(Properties, PartialEq)]
@@ -27,6 +29,12 @@ pub fn editor(props: &EditorProps) -> Html {
     // The JS callbacks live as long as the editor; they call whatever the latest props are.
     let latest = use_mut_ref(|| (props.on_edit.clone(), props.on_run.clone()));
     *latest.borrow_mut() = (props.on_edit.clone(), props.on_run.clone());
+    // The file the editor shows, for turning cursor positions into byte offsets of it.
+    let shown = use_mut_ref(|| (String::new(), String::new()));
+    *shown.borrow_mut() = (
+        state.active_file().name.clone(),
+        state.active_file().text.clone(),
+    );
 
     {
         let container = container.clone();
@@ -42,7 +50,13 @@ pub fn editor(props: &EditorProps) -> Html {
                     move |text: String| latest.borrow().0.emit(text)
                 };
                 let on_run = move || latest.borrow().1.emit(());
-                cm::Editor::create(&parent, &text, dark, on_change, on_run)
+                let shown = shown.clone();
+                let on_cursor = move |unit: f64| {
+                    let (name, text) = &*shown.borrow();
+                    let byte = byte_of_utf16(text, unit as usize);
+                    highlight::cursor_moved(name, byte);
+                };
+                cm::Editor::create(&parent, &text, dark, on_change, on_run, on_cursor)
             });
             match created {
                 Some(editor) => *instance.borrow_mut() = Some(editor),

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use super::engine_job::use_engine_job;
 use super::entry_picker::EntryPicker;
-use crate::services::download;
+use crate::services::{download, highlight};
 use crate::state::{Action, StateHandle};
 
 /// The id of the stage or job under a click (its nearest `data-id`).
@@ -40,10 +40,15 @@ pub fn graph_azure() -> Html {
         // The drawing is core's SVG text; it is parsed by the browser into the canvas element,
         // which Yew leaves empty (labels are escaped by the renderer).
         let canvas = canvas.clone();
+        let sources = match state.graph.as_deref() {
+            Some(Ok(view)) => view.sources.clone(),
+            _ => Vec::new(),
+        };
         use_effect_with(svg.clone(), move |svg| {
             if let Some(el) = canvas.cast::<HtmlElement>() {
                 el.set_inner_html(svg.as_deref().unwrap_or(""));
             }
+            highlight::set_sources(sources);
         });
     }
     let body = match state.graph.as_deref() {

@@ -78,11 +78,12 @@ impl Editor {
         dark: bool,
         on_change: impl FnMut(String) + 'static,
         on_run: impl FnMut() + 'static,
+        on_cursor: impl FnMut(f64) + 'static,
     ) -> Option<Editor> {
         let api = api()?;
         let on_change = Closure::<dyn FnMut(String)>::new(on_change);
         let on_run = Closure::<dyn FnMut()>::new(on_run);
-        let on_cursor = Closure::<dyn FnMut(f64)>::new(|_| {});
+        let on_cursor = Closure::<dyn FnMut(f64)>::new(on_cursor);
         let options = Object::new();
         let set = |k: &str, v: &JsValue| {
             let _ = Reflect::set(&options, &JsValue::from_str(k), v);

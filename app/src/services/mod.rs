@@ -5,6 +5,7 @@ pub mod dialog;
 pub mod download;
 pub mod editor;
 pub mod engine;
+pub mod highlight;
 pub mod keys;
 pub mod location;
 pub mod panic;
