@@ -7,6 +7,7 @@
 use pipelab_core::argo::events::EventSpec;
 use pipelab_core::argo::model::{EventSource, Kind, Manifests, Sensor};
 use pipelab_core::argo::run::{run, RunConfig};
+use pipelab_core::argo::workflow::WorkflowRun;
 use pipelab_core::diag::FileId;
 use pipelab_core::yaml::{self, Node};
 
@@ -20,6 +21,9 @@ pub struct SendRequest {
     pub files: Vec<File>,
     /// The webhook request; `None` submits each `kind: Workflow` directly.
     pub form: Option<EventForm>,
+    /// Show the run as it was at this simulated time (ms); `None`: as it ended.
+    #[serde(default)]
+    pub at: Option<u64>,
 }
 
 /// The curl-like form.
@@ -79,11 +83,15 @@ pub struct NodeRow {
     pub started: f64,
     pub finished: Option<f64>,
     pub logs: Vec<String>,
+    /// The phase at the request's time (`at`), empty when the node did not exist yet.
+    pub phase_at: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WorkflowRow {
     pub name: String,
+    /// When the run ended (or the simulation stopped), in simulated seconds.
+    pub end: f64,
     /// The node tree as the Argo UI draws it (core's SVG, phase colours).
     pub svg: String,
     pub phase: String,
@@ -210,6 +218,52 @@ fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
+/// A Workflow for the panel: its nodes as they ended, their phases at `at`, and its node tree as
+/// drawn at `at` (or as it ended).
+fn workflow_row(w: &WorkflowRun, at: Option<u64>) -> WorkflowRow {
+    use pipelab_core::argo::graph::{options, phases_at, workflow_graph};
+    let layout = pipelab_core::graph::layout(&workflow_graph(w, at), &options());
+    let phases = at.map(|t| phases_at(w, t));
+    let end = w
+        .nodes
+        .iter()
+        .filter_map(|n| n.finished_at)
+        .chain(w.finished_at)
+        .max()
+        .unwrap_or(0);
+    WorkflowRow {
+        name: w.name.clone(),
+        end: secs(end),
+        svg: pipelab_core::graph::svg::render(&layout),
+        // The trace records the workflow's phase under its name.
+        phase: phases
+            .as_ref()
+            .and_then(|p| p.get(w.name.as_str()))
+            .map_or_else(|| w.phase.as_str().to_string(), |p| p.to_string()),
+        message: w.message.clone(),
+        nodes: w
+            .nodes
+            .iter()
+            .map(|n| NodeRow {
+                display_name: n.display_name.clone(),
+                node_type: n.node_type.to_string(),
+                phase: n.phase.as_str().to_string(),
+                message: n.message.clone(),
+                started: secs(n.started_at),
+                finished: n.finished_at.map(secs),
+                logs: n.logs.clone(),
+                phase_at: match &phases {
+                    Some(p) => p
+                        .get(n.id.as_str())
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
+                    None => n.phase.as_str().to_string(),
+                },
+            })
+            .collect(),
+    }
+}
+
 /// Runs the simulated cluster: fires `form`'s request, or (without a form) submits each Workflow.
 pub fn send(request: &SendRequest) -> EventResult {
     let ms = manifests(&request.files);
@@ -256,29 +310,7 @@ pub fn send(request: &SendRequest) -> EventResult {
         workflows: report
             .workflows
             .iter()
-            .map(|w| WorkflowRow {
-                name: w.name.clone(),
-                svg: {
-                    use pipelab_core::argo::graph::{options, workflow_graph};
-                    let layout = pipelab_core::graph::layout(&workflow_graph(w, None), &options());
-                    pipelab_core::graph::svg::render(&layout)
-                },
-                phase: w.phase.as_str().to_string(),
-                message: w.message.clone(),
-                nodes: w
-                    .nodes
-                    .iter()
-                    .map(|n| NodeRow {
-                        display_name: n.display_name.clone(),
-                        node_type: n.node_type.to_string(),
-                        phase: n.phase.as_str().to_string(),
-                        message: n.message.clone(),
-                        started: secs(n.started_at),
-                        finished: n.finished_at.map(secs),
-                        logs: n.logs.clone(),
-                    })
-                    .collect(),
-            })
+            .map(|w| workflow_row(w, request.at))
             .collect(),
         problems: report
             .diagnostics

@@ -159,6 +159,12 @@ pub struct State {
     /// answer to an older Send is dropped.
     pub event_request: Option<(u64, Rc<SendRequest>)>,
     pub event_seq: u64,
+    /// The last Send (replayed at another time when the timeline is scrubbed) and the time shown
+    /// (ms; `None`: as the run ended).
+    pub event_sent: Option<Rc<SendRequest>>,
+    pub event_at: Option<u64>,
+    /// The pending request only replays the last Send at another time.
+    pub event_scrubbing: bool,
     /// The answer to the last Send: the cluster's result, or why the engine could not answer.
     pub event_result: Option<Rc<Result<EventResult, String>>>,
 }
@@ -191,6 +197,9 @@ impl Default for State {
             event_form: None,
             event_request: None,
             event_seq: 0,
+            event_sent: None,
+            event_at: None,
+            event_scrubbing: false,
             event_result: None,
         }
     }
@@ -257,6 +266,10 @@ pub enum Action {
     SendEvent,
     /// Submits each `kind: Workflow` directly (no EventSource).
     SubmitWorkflows,
+    /// Shows the last Send's run as it was at simulated time `at` (ms; `None`: as it ended).
+    Scrub {
+        at: Option<u64>,
+    },
     /// The engine module's drawing for Graph request number `seq`.
     GraphAnswered {
         seq: u64,
@@ -353,6 +366,8 @@ impl Reducible for State {
                 s.event_form = None;
                 s.event_request = None;
                 s.event_result = None;
+                s.event_sent = None;
+                s.event_at = None;
                 s.load_seq += 1;
                 s.reveal = None;
                 s.reanalyze();
@@ -422,6 +437,19 @@ impl Reducible for State {
             Action::SetEventForm { form } => s.event_form = Some(form),
             Action::SendEvent => s.request_event(s.event_form.clone()),
             Action::SubmitWorkflows => s.request_event(None),
+            Action::Scrub { at } => {
+                let Some(sent) = s.event_sent.clone() else {
+                    return self;
+                };
+                s.event_at = at;
+                s.event_scrubbing = true;
+                s.event_seq += 1;
+                let request = SendRequest {
+                    at,
+                    ..(*sent).clone()
+                };
+                s.event_request = Some((s.event_seq, Rc::new(request)));
+            }
             Action::GraphAnswered { seq, result } => {
                 if seq != s.graph_seq {
                     return self;
@@ -487,11 +515,15 @@ impl State {
     /// Queues a Send (or, without a form, a direct submission) for the engine module.
     fn request_event(&mut self, form: Option<EventForm>) {
         self.event_seq += 1;
-        let request = SendRequest {
+        let request = Rc::new(SendRequest {
             files: self.files.clone(),
             form,
-        };
-        self.event_request = Some((self.event_seq, Rc::new(request)));
+            at: None,
+        });
+        self.event_at = None;
+        self.event_scrubbing = false;
+        self.event_sent = Some(request.clone());
+        self.event_request = Some((self.event_seq, request));
     }
 
     /// The workspace as a share payload (files in tab order plus the view).

@@ -652,3 +652,32 @@ fn the_run_form_follows_the_pipelines_parameters_and_entry() {
     });
     assert_eq!(state.final_yaml.as_ref().unwrap().entry, "release.yml");
 }
+
+#[wasm_bindgen_test]
+fn scrubbing_replays_the_last_send_at_that_time() {
+    let state = answer_targets(
+        example_state("argo-events-ml-pipeline").reduce(Action::SetPanel {
+            panel: Panel::EventArgo,
+        }),
+    );
+    let state = answer(state.reduce(Action::SendEvent));
+    let state = state.reduce(Action::Scrub { at: Some(500) });
+    assert!(state.event_scrubbing);
+    let (_, request) = state.event_request.clone().expect("a replay is queued");
+    assert_eq!(request.at, Some(500));
+    let result = sent(&answer(state));
+    let phase_at = |name: &str| {
+        result.workflows[0]
+            .nodes
+            .iter()
+            .find(|n| n.display_name == name)
+            .map(|n| n.phase_at.clone())
+    };
+    assert_eq!(phase_at("train-model").as_deref(), Some("Running"));
+    assert_eq!(
+        phase_at("evaluate-model").as_deref(),
+        Some(""),
+        "not created yet at 0.5 s"
+    );
+    assert_eq!(result.workflows[0].phase, "Running");
+}

@@ -61,6 +61,22 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   assert.ok(dag.some((d) => /^train-model:.*pl-kind-pod.*pl-status-succeeded/.test(d)), dag.join('\n'));
   assert.ok(dag.some((d) => /^evaluate-model:.*pl-status-succeeded/.test(d)), dag.join('\n'));
   await screenshot(page, '12-event-argo-sent');
+  // Scrub back: at 0.5 s train-model runs and evaluate-model does not exist yet (the controller
+  // creates it when train-model succeeds); at 1.5 s evaluate-model runs; the DAG follows.
+  const phases = () => page.$$eval('[data-testid=node]', (els) => Object.fromEntries(els.map((e) => [e.dataset.name, e.dataset.phase])));
+  await page.fill('[data-testid=timeline-scrubber]', '0.5');
+  await page.waitForFunction(() => document.querySelector('[data-testid=timeline-time]')?.textContent.startsWith('t = 0.5s')
+    && document.querySelector('[data-testid=node][data-name="train-model"]')?.dataset.phase === 'Running');
+  assert.deepEqual(await phases(), { 'ml-pipeline-run-nk5q6': 'Running', 'train-model': 'Running', 'evaluate-model': '' });
+  const labels = () => page.$$eval('[data-testid=workflow-graph] .pl-label', (els) => els.map((e) => e.textContent));
+  assert.ok(!(await labels()).includes('evaluate-model'));
+  assert.equal(await page.getAttribute('[data-testid=workflow]', 'data-phase'), 'Running');
+  await screenshot(page, '12b-event-argo-scrubbed');
+  await page.click('[data-testid=timeline-forward]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=node][data-name="evaluate-model"]')?.dataset.phase === 'Running');
+  assert.ok((await labels()).includes('evaluate-model'));
+  await page.click('[data-testid=timeline-end]');
+  await page.waitForFunction(() => document.querySelector('[data-testid=node][data-name="evaluate-model"]')?.dataset.phase === 'Succeeded');
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

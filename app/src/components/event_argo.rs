@@ -7,6 +7,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::engine_job::use_engine_job;
+use super::timeline::Timeline;
 use crate::argo_views::{EventForm, EventResult};
 use crate::state::{Action, StateHandle};
 
@@ -22,7 +23,21 @@ fn seconds(s: f64) -> String {
     }
 }
 
-fn result_view(result: &EventResult) -> Html {
+/// The last answer with its timeline.
+fn result_frame(state: &StateHandle) -> Html {
+    let Some(Ok(result)) = state.event_result.as_deref() else {
+        return Html::default();
+    };
+    let rc = std::rc::Rc::new(result.clone());
+    html! {
+        <>
+            if !result.workflows.is_empty() { <Timeline result={rc} /> }
+            { result_view(result, state.event_at.is_some()) }
+        </>
+    }
+}
+
+fn result_view(result: &EventResult, scrubbed: bool) -> Html {
     let triggers = result.triggers.iter().map(|t| {
         html! {
             <li data-testid="trigger-outcome" data-fired={t.fired.to_string()} class={if t.fired { "fired" } else { "not-fired" }}>
@@ -34,11 +49,12 @@ fn result_view(result: &EventResult) -> Html {
     });
     let workflows = result.workflows.iter().map(|w| {
         let rows = w.nodes.iter().map(|n| {
+            let phase = if scrubbed { n.phase_at.as_str() } else { n.phase.as_str() };
             html! {
-                <tr data-testid="node" data-name={n.display_name.clone()} data-phase={n.phase.clone()}>
+                <tr data-testid="node" data-name={n.display_name.clone()} data-phase={phase.to_string()}>
                     <td class="name">{ &n.display_name }</td>
                     <td class="muted">{ &n.node_type }</td>
-                    <td><span class={classes!("phase", phase_class(&n.phase))}>{ &n.phase }</span>
+                    <td><span class={classes!("phase", phase_class(phase))}>{ if phase.is_empty() { "not created yet" } else { phase } }</span>
                         if !n.message.is_empty() { <span class="muted">{ format!(" {}", n.message) }</span> }</td>
                     <td class="num">{ seconds(n.started) }</td>
                     <td class="num">{ n.finished.map(seconds).unwrap_or_else(|| "…".into()) }</td>
@@ -115,10 +131,14 @@ pub fn event_argo() -> Html {
         Some(Ok(targets)) => targets.clone(),
     };
     let result = match state.event_result.as_deref() {
+        // While a scrub is computed the previous frame stays.
+        Some(Ok(_)) if state.event_request.is_some() && state.event_scrubbing => {
+            result_frame(&state)
+        }
         _ if state.event_request.is_some() => html! {
             <p class="muted" data-testid="event-pending">{ "Running the simulated cluster…" }</p>
         },
-        Some(Ok(result)) => result_view(result),
+        Some(Ok(_)) => result_frame(&state),
         Some(Err(why)) => html! {
             <div class="expansion-errors" role="alert" data-testid="engine-error">
                 <p>{ why.clone() }</p>

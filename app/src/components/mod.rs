@@ -12,4 +12,5 @@ pub mod final_yaml;
 pub mod graph_azure;
 pub mod problems;
 pub mod run_azure;
+pub mod timeline;
 pub mod toolbar;
