@@ -5,6 +5,7 @@
 
 mod expand;
 mod files;
+mod graph;
 mod run;
 
 use std::process::ExitCode;
@@ -47,6 +48,9 @@ enum Command {
     /// Simulate Argo Events and Argo Workflows: fire events (or submit the Workflows) and print
     /// the triggers, workflows, nodes and diagnostics (JSON by default).
     Run(run::RunArgs),
+    /// Draw the playground's graphs: each Azure pipeline's stage → job graph and each simulated
+    /// Argo Workflow's node tree, as JSON (laid out), Graphviz DOT, Mermaid or SVG.
+    Graph(graph::GraphArgs),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +84,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
         }
         Command::Expand(args) => expand::run(args),
         Command::Run(args) => run::execute(args),
+        Command::Graph(args) => graph::execute(args),
         Command::Share { paths } => {
             let files = files::read_all(&paths)?;
             let payload = Payload {

@@ -36,15 +36,28 @@ pub struct RunArgs {
     pub format: String,
 }
 
-pub fn execute(args: RunArgs) -> Result<ExitCode, String> {
-    let until = parse_duration(&args.until)
-        .ok_or_else(|| format!("invalid --until duration '{}'", args.until))?;
-    let events = args
-        .events
+/// What a simulation run produced, with every problem found on the way.
+pub struct Simulated {
+    pub report: RunReport,
+    pub diagnostics: Vec<Diagnostic>,
+    pub sources: Sources,
+}
+
+/// Loads the manifests of `paths` and runs the simulated cluster with `events` (parsed from
+/// `--event` specs), `seed` and `until` (a duration like `24h`).
+pub fn simulate(
+    paths: &[PathBuf],
+    events: &[String],
+    seed: u64,
+    until: &str,
+) -> Result<Simulated, String> {
+    let until =
+        parse_duration(until).ok_or_else(|| format!("invalid --until duration '{until}'"))?;
+    let events = events
         .iter()
         .map(|e| EventSpec::parse(e))
         .collect::<Result<Vec<_>, _>>()?;
-    let inputs = files::read_all(&args.paths)?;
+    let inputs = files::read_all(paths)?;
     let mut sources = Sources::new();
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
     let mut docs = Vec::new();
@@ -58,7 +71,7 @@ pub fn execute(args: RunArgs) -> Result<ExitCode, String> {
         Manifests::from_documents(docs.iter().map(|(id, n)| (*id, n)), &mut diagnostics);
     lint::lint(&manifests, &mut diagnostics);
     let config = RunConfig {
-        seed: args.seed,
+        seed,
         until,
         events,
         ..RunConfig::default()
@@ -69,6 +82,19 @@ pub fn execute(args: RunArgs) -> Result<ExitCode, String> {
         diagnostics.extend(w.diagnostics.iter().cloned());
     }
     pipelab_core::diag::sort(&mut diagnostics);
+    Ok(Simulated {
+        report,
+        diagnostics,
+        sources,
+    })
+}
+
+pub fn execute(args: RunArgs) -> Result<ExitCode, String> {
+    let Simulated {
+        report,
+        diagnostics,
+        sources,
+    } = simulate(&args.paths, &args.events, args.seed, &args.until)?;
     if args.format == "json" {
         let out = to_json(&report, &diagnostics, &sources);
         println!(

@@ -285,3 +285,80 @@ fn run_submits_workflows_without_events() {
     assert_eq!(code, 2);
     assert!(err.contains("invalid --until"), "{err}");
 }
+
+const AZURE_EXAMPLE: &str = "../../../core/src/examples/azure-dynamic-multistage";
+const ARGO_EXAMPLE: &str = "../../../core/src/examples/argo-events-ml-pipeline";
+const POST: &str = r#"webhook/trigger={"model":"resnet","dataset":"imagenet"}"#;
+
+#[test]
+fn graph_draws_the_azure_stages_with_a_failed_build_as_mermaid() {
+    let (code, stdout, stderr) = pipelab(&[
+        "graph",
+        AZURE_EXAMPLE,
+        "--format",
+        "mermaid",
+        "--fail",
+        "build.build",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.starts_with("%% azure-pipelines.yml\nflowchart LR\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  n0 --> n1\n  n1 --> n2\n"), "{stdout}");
+    assert!(stdout.contains("class n0 failed") && stdout.contains("class n2 skipped"));
+    assert!(stdout.contains("[env prod_eus · runOnce]"), "{stdout}");
+}
+
+#[test]
+fn graph_draws_the_simulated_workflow_as_dot_and_svg() {
+    let (code, dot, stderr) = pipelab(&["graph", ARGO_EXAMPLE, "--event", POST, "--format", "dot"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(dot.starts_with("digraph \"ml-pipeline-run-"), "{dot}");
+    assert!(
+        dot.contains("label=\"train-model (Succeeded)\", color=\"#18BE94\""),
+        "{dot}"
+    );
+    assert_eq!(dot.matches(" -> ").count(), 2, "{dot}");
+    let (code, svg, _) = pipelab(&["graph", ARGO_EXAMPLE, "--event", POST, "--format", "svg"]);
+    assert_eq!(code, 0);
+    assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert_eq!(svg.matches("<g ").count(), svg.matches("</g>").count());
+    assert_eq!(svg.matches("class=\"pl-node").count(), 3);
+}
+
+#[test]
+fn graph_svg_needs_one_graph_and_json_has_them_all() {
+    let (code, _, stderr) = pipelab(&[
+        "graph",
+        AZURE_EXAMPLE,
+        ARGO_EXAMPLE,
+        "--event",
+        POST,
+        "--format",
+        "svg",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("2 graphs (azure-dynamic-multistage/azure-pipelines.yml, ml-pipeline-run-"),
+        "{stderr}"
+    );
+    let (code, json, _) = pipelab(&[
+        "graph",
+        AZURE_EXAMPLE,
+        ARGO_EXAMPLE,
+        "--event",
+        POST,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).expect("json");
+    let graphs = v["graphs"].as_array().expect("graphs");
+    assert_eq!(graphs.len(), 2);
+    assert!(graphs[0]["layout"]["nodes"][0]["x"].is_number());
+    let (code, _, stderr) = pipelab(&["graph", AZURE_EXAMPLE, "--format", "svg", "--only", "nope"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("no graph named 'nope'"));
+}

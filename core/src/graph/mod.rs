@@ -29,6 +29,7 @@ mod position;
 mod rank;
 mod route;
 pub mod svg;
+pub mod text;
 
 use std::collections::{BTreeMap, BTreeSet};
 
