@@ -22,7 +22,7 @@ pub struct FinalYamlView {
 }
 
 /// How a queue-time parameter is edited.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ParamInput {
     Text,
     Number,
@@ -33,7 +33,7 @@ pub enum ParamInput {
     Yaml,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ParamField {
     pub name: String,
     pub type_name: String,
@@ -136,14 +136,14 @@ impl RunInputs {
 }
 
 /// Where an element of the pipeline is written: workspace file index and byte range.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SourceRef {
     pub file: usize,
     pub start: usize,
     pub end: usize,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct JobRun {
     pub name: String,
     /// `STAGE.JOB`, the key of "make it fail".
@@ -154,7 +154,7 @@ pub struct JobRun {
     pub source: Option<SourceRef>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StageRun {
     pub name: String,
     pub result: String,
@@ -165,7 +165,7 @@ pub struct StageRun {
 }
 
 /// The run panel's content.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunView {
     pub entry: String,
     pub params: Vec<ParamField>,
@@ -313,7 +313,7 @@ fn simulated(
     }
 }
 
-/// What the Graph panel asks of the engine module.
+/// What the Graph and Run panels ask of the engine module: the pipeline and the run form.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GraphRequest {
     pub files: Vec<File>,
@@ -327,12 +327,14 @@ pub struct GraphView {
     pub svg: String,
     /// Each node and row id with its source (workspace file name, byte range).
     pub sources: Vec<(String, String, usize, usize)>,
+    /// The environments × deployment jobs matrix.
+    pub environments: pipelab_core::azure::pipeline::graph::Environments,
     pub errors: Vec<String>,
 }
 
 /// Draws `entry`'s stage → job graph with the run the form describes (in the engine module).
 pub fn graph(request: &GraphRequest) -> GraphView {
-    use pipelab_core::azure::pipeline::graph::{options, stage_graph};
+    use pipelab_core::azure::pipeline::graph::{environments, options, stage_graph};
     let (p, sources, run) = match simulated(&request.files, &request.entry, &request.inputs) {
         Ok(x) => x,
         Err(errors) => {
@@ -342,7 +344,8 @@ pub fn graph(request: &GraphRequest) -> GraphView {
             }
         }
     };
-    let g = stage_graph(&p.model(&sources), &sources, Some(&run));
+    let model = p.model(&sources);
+    let g = stage_graph(&model, &sources, Some(&run));
     let mut refs = Vec::new();
     for n in &g.nodes {
         let rows = std::iter::once((&n.id, &n.look.source))
@@ -357,8 +360,15 @@ pub fn graph(request: &GraphRequest) -> GraphView {
     GraphView {
         svg: pipelab_core::graph::svg::render(&layout),
         sources: refs,
+        environments: environments(&model),
         errors: Vec::new(),
     }
+}
+
+/// The queue-time form of `request.entry` and its simulated run under `request.inputs` (in the
+/// engine module).
+pub fn run_view(request: &GraphRequest) -> RunView {
+    run(&request.files, &request.entry, &request.inputs)
 }
 
 /// The queue-time form of `entry` and its simulated run under `inputs`.

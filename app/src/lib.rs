@@ -8,6 +8,7 @@
 pub mod argo_views;
 pub mod azure_views;
 pub mod components;
+pub mod engine_api;
 pub mod services;
 pub mod state;
 

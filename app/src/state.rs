@@ -142,7 +142,14 @@ pub struct State {
     pub run_inputs: RunInputs,
     /// Computed for the visible panel only; `None` when stale or hidden.
     pub final_yaml: Option<Rc<FinalYamlView>>,
+    /// The Run panel: computed by the engine module. The last answer stays shown while a newer
+    /// one is computed (`run_stale`), so typing does not flicker; `run_error` says why the engine
+    /// could not answer.
     pub run: Option<Rc<RunView>>,
+    pub run_error: Option<String>,
+    pub run_stale: bool,
+    pub run_request: Option<(u64, Rc<GraphRequest>)>,
+    pub run_seq: u64,
     /// The Graph panel: drawn by the engine module (queued request, then the answer).
     pub graph: Option<Rc<Result<GraphView, String>>>,
     pub graph_request: Option<(u64, Rc<GraphRequest>)>,
@@ -188,6 +195,10 @@ impl Default for State {
             run_inputs: RunInputs::default(),
             final_yaml: None,
             run: None,
+            run_error: None,
+            run_stale: false,
+            run_request: None,
+            run_seq: 0,
             graph: None,
             graph_request: None,
             graph_seq: 0,
@@ -269,6 +280,11 @@ pub enum Action {
     /// Shows the last Send's run as it was at simulated time `at` (ms; `None`: as it ended).
     Scrub {
         at: Option<u64>,
+    },
+    /// The engine module's Run panel for request number `seq`.
+    RunAnswered {
+        seq: u64,
+        result: Result<RunView, String>,
     },
     /// The engine module's drawing for Graph request number `seq`.
     GraphAnswered {
@@ -381,6 +397,9 @@ impl Reducible for State {
                 if matches!(s.graph.as_deref(), Some(Err(_))) {
                     s.graph = None;
                 }
+                if s.run_error.take().is_some() {
+                    s.run_stale = true;
+                }
             }
             Action::Reveal { file, start, end } => {
                 if file >= s.files.len() {
@@ -450,6 +469,21 @@ impl Reducible for State {
                 };
                 s.event_request = Some((s.event_seq, Rc::new(request)));
             }
+            Action::RunAnswered { seq, result } => {
+                if seq != s.run_seq {
+                    return self;
+                }
+                s.run_request = None;
+                s.run_stale = false;
+                match result {
+                    Ok(view) => {
+                        s.run = Some(Rc::new(view));
+                        s.run_error = None;
+                    }
+                    // Shown until the panel is reopened or the pipeline changes (a retry).
+                    Err(why) => s.run_error = Some(why),
+                }
+            }
             Action::GraphAnswered { seq, result } => {
                 if seq != s.graph_seq {
                     return self;
@@ -506,7 +540,10 @@ impl State {
     /// Drops the simulated run and the graph drawn from it (an answer still on its way is dropped
     /// too); they are recomputed when visible.
     fn drop_run(&mut self) {
-        self.run = None;
+        self.run_error = None;
+        self.run_stale = true;
+        self.run_request = None;
+        self.run_seq += 1;
         self.graph = None;
         self.graph_request = None;
         self.graph_seq += 1;
@@ -582,12 +619,17 @@ impl State {
                 };
                 self.graph_request = Some((self.graph_seq, Rc::new(request)));
             }
-            Panel::RunAzure if self.run.is_none() => {
-                self.run = Some(Rc::new(azure_views::run(
-                    &self.files,
-                    &entry,
-                    &self.run_inputs,
-                )));
+            Panel::RunAzure
+                if (self.run.is_none() || self.run_stale)
+                    && self.run_error.is_none()
+                    && self.run_request.is_none() =>
+            {
+                let request = GraphRequest {
+                    files: self.files.clone(),
+                    entry,
+                    inputs: self.run_inputs.clone(),
+                };
+                self.run_request = Some((self.run_seq, Rc::new(request)));
             }
             _ => {}
         }

@@ -87,22 +87,26 @@ for (const panel of ['final-yaml', 'run-azure']) {
     await page.goto(`${env.url}#example/azure-dynamic-multistage`);
     await ready(page);
     await page.click(`[data-testid=panel-${panel}]`);
+    // The Run panel is computed by the engine module after the analysis: it records its own
+    // timings (analysis start → the panel showing the engine's answer for that analysis).
+    const key = panel === 'run-azure' ? '__pipelabPanelTimings' : '__pipelabTimings';
+    if (panel === 'run-azure') await page.waitForSelector('[data-testid=stage][data-name=prod]');
     await page.click('.cm-content');
     await page.keyboard.press('Control+End');
-    await page.evaluate(() => { window.__pipelabTimings = []; });
+    await page.evaluate((k) => { window[k] = []; }, key);
     const runs = 30;
     for (let i = 0; i < runs; i++) {
       // Comments keep the pipeline valid, so every analysis expands (and simulates) it in full.
       await page.keyboard.insertText(`\n# edit ${i}`);
       await page.keyboard.press('Control+Enter');
-      await page.waitForFunction((n) => window.__pipelabTimings.length >= n, i + 1);
+      await page.waitForFunction(([k, n]) => (window[k] || []).length >= n, [key, i + 1]);
     }
-    const timings = await page.evaluate(() => window.__pipelabTimings);
+    const timings = await page.evaluate((k) => window[k], key);
     const med = median(timings);
     // The panel shows the last analysis: the pipeline expanded and simulated.
     const shown = panel === 'final-yaml' ? '[data-testid=final-yaml-text]' : '[data-testid=stage][data-name=prod]';
     assert.match(await page.textContent(shown), /stage: build|prod/);
-    console.log(`${panel} panel: analysis + panel + render over ${timings.length} edits: median ${med.toFixed(2)} ms, max ${Math.max(...timings).toFixed(2)} ms`);
+    console.log(`${panel} panel: analysis + ${panel === 'run-azure' ? 'engine module call + ' : ''}panel + render over ${timings.length} edits: median ${med.toFixed(2)} ms, max ${Math.max(...timings).toFixed(2)} ms`);
     assert.equal(timings.length, runs);
     assert.ok(med <= 16, `median ${med} ms`);
     await page.context().close();

@@ -115,6 +115,9 @@ test('azure-dynamic-multistage graph: build → dev → prod with the region dep
   const edges = await page.$$eval('[data-testid=graph-canvas] .pl-edge', (els) => els.map((e) => `${e.dataset.from}>${e.dataset.to}`));
   assert.deepEqual(edges.sort(), ['stage:build>stage:dev', 'stage:dev>stage:prod']);
   assert.match(await page.textContent('[data-testid=graph-canvas] [data-id="job:prod.deploy_eus"]'), /env prod_eus · runOnce/);
+  // The environments matrix: dev and prod × the region deployments.
+  const matrix = await page.$$eval('[data-testid=environment-row]', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+  assert.deepEqual(matrix, [['dev', 'dev_wus', '—'], ['prod', 'prod_wus', 'prod_eus']]);
   await screenshot(page, '14-graph-azure');
   // Make build fail (Run tab), back to the graph: dev and prod are skipped, with the reason.
   await page.click('[data-testid=panel-run-azure]');

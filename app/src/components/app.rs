@@ -41,6 +41,7 @@ pub fn app() -> Html {
         Callback::from(move |_: ()| {
             debounce.borrow_mut().take();
             *analysis_started.borrow_mut() = perf::now();
+            perf::mark_analysis_start();
             state.dispatch(Action::Analyze);
         })
     };

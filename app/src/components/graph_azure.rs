@@ -11,6 +11,8 @@ use yew::prelude::*;
 
 use super::engine_job::use_engine_job;
 use super::entry_picker::EntryPicker;
+use pipelab_core::azure::pipeline::graph::Environments;
+
 use crate::services::{download, highlight};
 use crate::state::{Action, StateHandle};
 
@@ -18,6 +20,48 @@ use crate::state::{Action, StateHandle};
 fn clicked_id(e: &MouseEvent) -> Option<String> {
     let target: Element = e.target()?.dyn_into().ok()?;
     target.closest("[data-id]").ok()??.get_attribute("data-id")
+}
+
+/// Selects the YAML that drawn `id` (a stage or job) comes from.
+fn reveal(state: &StateHandle, id: &str) {
+    let Some(Ok(view)) = state.graph.as_deref() else {
+        return;
+    };
+    let Some((_, file, start, end)) = view.sources.iter().find(|(i, ..)| i == id) else {
+        return;
+    };
+    if let Some(index) = state.files.iter().position(|f| &f.name == file) {
+        state.dispatch(Action::Reveal {
+            file: index,
+            start: *start,
+            end: *end,
+        });
+    }
+}
+
+/// The environments matrix: a row per stage, a column per deployment job; a cell selects its job.
+fn environments_table(m: &Environments, state: &StateHandle) -> Html {
+    let cell = |c: &Option<(String, String)>| match c {
+        Some((env, id)) => {
+            let (state, id) = (state.clone(), id.clone());
+            let onclick = Callback::from(move |_: MouseEvent| reveal(&state, &id));
+            html! { <td><button class="link" data-testid="environment-cell" onclick={onclick}>{ env }</button></td> }
+        }
+        None => html! { <td class="muted">{ "—" }</td> },
+    };
+    html! {
+        <section class="environments" data-testid="environments">
+            <h3>{ "Environments" }</h3>
+            <table class="nodes">
+                <thead><tr><th>{ "Stage" }</th>{ for m.columns.iter().map(|c| html! { <th>{ c }</th> }) }</tr></thead>
+                <tbody>{ for m.rows.iter().map(|r| html! {
+                    <tr data-testid="environment-row" data-stage={r.stage.clone()}>
+                        <th>{ &r.stage }</th>{ for r.cells.iter().map(cell) }
+                    </tr>
+                }) }</tbody>
+            </table>
+        </section>
+    }
 }
 
 #[function_component(GraphAzure)]
@@ -71,20 +115,14 @@ pub fn graph_azure() -> Html {
         let state = state.clone();
         Callback::from(move |e: MouseEvent| {
             let Some(id) = clicked_id(&e) else { return };
-            let Some(Ok(view)) = state.graph.as_deref() else {
-                return;
-            };
-            let Some((_, file, start, end)) = view.sources.iter().find(|(i, ..)| *i == id) else {
-                return;
-            };
-            if let Some(index) = state.files.iter().position(|f| &f.name == file) {
-                state.dispatch(Action::Reveal {
-                    file: index,
-                    start: *start,
-                    end: *end,
-                });
-            }
+            reveal(&state, &id);
         })
+    };
+    let environments = match state.graph.as_deref() {
+        Some(Ok(view)) if !view.environments.rows.is_empty() => {
+            environments_table(&view.environments, &state)
+        }
+        _ => Html::default(),
     };
     let scaled = |zoom: Option<f64>, f: f64| Some((zoom.unwrap_or(1.0) * f).clamp(0.25, 4.0));
     let set_zoom = |factor: Option<f64>| {
@@ -141,6 +179,7 @@ pub fn graph_azure() -> Html {
                 <div class={classes!("graph-canvas", zoom.is_none().then_some("fit"))} data-testid="graph-canvas" ref={canvas} onclick={on_click}
                     style={zoom.map(|z| format!("zoom: {z}"))}></div>
             </div>
+            { environments }
         </div>
     }
 }

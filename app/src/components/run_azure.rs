@@ -5,8 +5,12 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
+use std::rc::Rc;
+
+use super::engine_job::use_engine_job;
 use super::entry_picker::EntryPicker;
 use crate::azure_views::{ParamField, ParamInput, SourceRef, TriggerKind};
+use crate::services::perf;
 use crate::state::{Action, StateHandle};
 
 fn result_class(result: &str) -> String {
@@ -82,10 +86,41 @@ fn param_input(state: &StateHandle, field: &ParamField) -> Html {
 #[function_component(RunAzure)]
 pub fn run_azure() -> Html {
     let state = use_context::<StateHandle>().expect("state context");
+    use_engine_job(
+        &state,
+        state.run_request.clone(),
+        "azure_run",
+        |seq, result| Action::RunAnswered { seq, result },
+    );
+    {
+        // For the e2e budget: analysis start → this panel showing the engine's answer for it.
+        let shown = state.run.clone();
+        use_effect_with(
+            shown.as_ref().map(|v| Rc::as_ptr(v) as usize),
+            move |shown| {
+                if shown.is_some() {
+                    perf::record_in(
+                        "__pipelabPanelTimings",
+                        perf::now() - perf::analysis_started(),
+                    );
+                }
+            },
+        );
+    }
+    if let Some(why) = &state.run_error {
+        return html! {
+            <div class="run-azure" data-testid="run-azure">
+                <div class="expansion-errors" role="alert" data-testid="engine-error">
+                    <p>{ why.clone() }</p>
+                    <p class="muted">{ "Your files are unchanged. Reopen this tab to retry." }</p>
+                </div>
+            </div>
+        };
+    }
     let Some(view) = state.run.clone() else {
         return html! {
             <div class="run-azure empty" data-testid="run-azure">
-                <p class="muted">{ "No Azure pipeline in the workspace." }</p>
+                <p class="muted" data-testid="run-pending">{ "Simulating the run…" }</p>
             </div>
         };
     };

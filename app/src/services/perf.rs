@@ -8,10 +8,29 @@ pub fn now() -> f64 {
     super::window().performance().map_or(0.0, |p| p.now())
 }
 
+thread_local! {
+    static ANALYSIS_STARTED: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Notes that an analysis starts now (panels that answer later measure from it).
+pub fn mark_analysis_start() {
+    ANALYSIS_STARTED.with(|t| t.set(now()));
+}
+
+/// When the latest analysis started ([`now`]'s clock).
+pub fn analysis_started() -> f64 {
+    ANALYSIS_STARTED.with(|t| t.get())
+}
+
 /// Appends one measurement to `window.__pipelabTimings` (created on first use).
 pub fn record(ms: f64) {
+    record_in("__pipelabTimings", ms);
+}
+
+/// Appends one measurement to the page's array `window[key]` (created on first use).
+pub fn record_in(key: &str, ms: f64) {
     let window = super::window();
-    let key = JsValue::from_str("__pipelabTimings");
+    let key = JsValue::from_str(key);
     let list = match Reflect::get(&window, &key) {
         // `Array::from` would copy; the page's own array must be appended to.
         Ok(v) if Array::is_array(&v) => v.unchecked_into::<Array>(),

@@ -149,6 +149,67 @@ pub fn stage_graph(model: &Json, sources: &Sources, run: Option<&Json>) -> Graph
     graph
 }
 
+/// The environments the deployments reach, as a matrix: a row per stage with deployment jobs, a
+/// column per deployment job name (the dimension the expansion produced — regions in the source
+/// post), each cell the environment (`name` or `name.resource`) and the job's row id.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Environments {
+    pub columns: Vec<String>,
+    pub rows: Vec<EnvironmentRow>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EnvironmentRow {
+    pub stage: String,
+    /// One per column: `(environment, job id)`, or `None` where the stage has no such job.
+    pub cells: Vec<Option<(String, String)>>,
+}
+
+/// The environments matrix of `model`.
+pub fn environments(model: &Json) -> Environments {
+    let mut out = Environments::default();
+    let mut found: Vec<(String, Vec<(String, String, String)>)> = Vec::new();
+    for stage in items(model, "stages") {
+        let name = text(stage, "name");
+        let deployments: Vec<(String, String, String)> = items(stage, "jobs")
+            .iter()
+            .filter_map(|job| {
+                let env = job.get("environment").filter(|e| !e.is_null())?;
+                let resource = text(env, "resourceName");
+                let target = if resource.is_empty() {
+                    text(env, "name").to_string()
+                } else {
+                    format!("{}.{resource}", text(env, "name"))
+                };
+                let jname = text(job, "name");
+                Some((jname.to_string(), target, job_id(name, jname)))
+            })
+            .collect();
+        for (job, ..) in &deployments {
+            if !out.columns.contains(job) {
+                out.columns.push(job.clone());
+            }
+        }
+        if !deployments.is_empty() {
+            found.push((name.to_string(), deployments));
+        }
+    }
+    for (stage, deployments) in found {
+        let cells = out
+            .columns
+            .iter()
+            .map(|c| {
+                deployments
+                    .iter()
+                    .find(|(job, ..)| job == c)
+                    .map(|(_, target, id)| (target.clone(), id.clone()))
+            })
+            .collect();
+        out.rows.push(EnvironmentRow { stage, cells });
+    }
+    out
+}
+
 /// How stage graphs are laid out: left to right, as Azure DevOps draws stages; no fan-out
 /// collapsing (every stage is shown).
 pub fn options() -> Options {
@@ -233,6 +294,25 @@ mod tests {
         assert_eq!(src.file, "@templates/environments.yml");
         let file = sources.get(sources.find(&src.file).unwrap()).unwrap();
         assert!(file.text[src.start..src.end].starts_with("job: build"));
+    }
+
+    #[test]
+    fn the_environments_matrix_of_the_multi_region_example() {
+        let (model, _, _) = example();
+        let m = environments(&model);
+        assert_eq!(m.columns, ["deploy_wus", "deploy_eus"]);
+        let cell = |r: usize, c: usize| m.rows[r].cells[c].as_ref().map(|(env, _)| env.as_str());
+        assert_eq!(m.rows[0].stage, "dev");
+        assert_eq!((cell(0, 0), cell(0, 1)), (Some("dev_wus"), None));
+        assert_eq!(m.rows[1].stage, "prod");
+        assert_eq!(
+            (cell(1, 0), cell(1, 1)),
+            (Some("prod_wus"), Some("prod_eus"))
+        );
+        assert_eq!(
+            m.rows[1].cells[1].as_ref().unwrap().1,
+            "job:prod.deploy_eus"
+        );
     }
 
     #[test]
