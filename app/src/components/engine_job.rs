@@ -26,17 +26,34 @@ pub fn use_engine_job<Req, Res>(
     let state = state.clone();
     use_effect_with(seq, move |_| {
         if let Some((seq, request)) = job {
-            wasm_bindgen_futures::spawn_local(async move {
-                let result = match serde_json::to_string(&*request) {
-                    Ok(json) => engine::call(function, &json).await.and_then(|v| {
-                        serde_json::from_value::<Res>(v).map_err(|e| {
-                            format!("The simulation engine answered something unreadable: {e}.")
-                        })
-                    }),
-                    Err(e) => Err(format!("The request could not be written: {e}.")),
-                };
-                state.dispatch(answered(seq, result));
+            let json = serde_json::to_string(&*request)
+                .map_err(|e| format!("The request could not be written: {e}."));
+            let finish = Box::new(move |answer: Result<serde_json::Value, String>| {
+                let result = answer.and_then(|v| {
+                    serde_json::from_value::<Res>(v).map_err(|e| {
+                        format!("The simulation engine answered something unreadable: {e}.")
+                    })
+                });
+                answered(seq, result)
             });
+            spawn_job(state, json, function, finish);
         }
+    });
+}
+
+/// The part of every job that does not depend on its types (one copy in the bundle): call the
+/// engine, turn the answer into an action, dispatch it.
+fn spawn_job(
+    state: StateHandle,
+    json: Result<String, String>,
+    function: &'static str,
+    finish: Box<dyn FnOnce(Result<serde_json::Value, String>) -> Action>,
+) {
+    wasm_bindgen_futures::spawn_local(async move {
+        let answer = match json {
+            Ok(json) => engine::call(function, &json).await,
+            Err(e) => Err(e),
+        };
+        state.dispatch(finish(answer));
     });
 }
