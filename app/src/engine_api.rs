@@ -43,8 +43,11 @@ pub fn azure_run(request: &str) -> String {
     answer(request, |request: GraphRequest| run_view(&request))
 }
 
+/// One export: JSON request in, JSON answer out.
+pub type Export = fn(&str) -> String;
+
 /// Every export by name, for serving them in-process.
-pub const EXPORTS: &[(&str, fn(&str) -> String)] = &[
+pub const EXPORTS: &[(&str, Export)] = &[
     ("argo_targets", argo_targets),
     ("argo_send", argo_send),
     ("azure_graph", azure_graph),

@@ -31,15 +31,9 @@ pub struct GraphArgs {
     /// Azure: a job that fails in the simulated run, as `STAGE.JOB` (repeatable).
     #[arg(long = "fail")]
     pub fail: Vec<String>,
-    /// Argo: an event to fire, as for `pipelab run`.
-    #[arg(long = "event")]
-    pub events: Vec<String>,
-    /// Argo: seed of the simulation's random numbers.
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Argo: stop at this simulated time.
-    #[arg(long, default_value = "24h")]
-    pub until: String,
+    /// Argo: events, seed and end of the simulated run, as for `pipelab run`.
+    #[command(flatten)]
+    pub sim: run::SimArgs,
 }
 
 struct Named {
@@ -123,7 +117,7 @@ fn azure_graphs(args: &GraphArgs) -> Result<Vec<Named>, String> {
 }
 
 fn argo_graphs(args: &GraphArgs) -> Result<Vec<Named>, String> {
-    let sim = run::simulate(&args.paths, &args.events, args.seed, &args.until)?;
+    let sim = run::simulate(&args.paths, &args.sim)?;
     for d in sim.diagnostics.iter().filter(|d| d.is_error()) {
         eprintln!("{}", render_short(d, &sim.sources));
     }

@@ -14,12 +14,9 @@ use serde_json::{json, Value};
 
 use crate::files;
 
-/// The arguments of `pipelab run`.
+/// How the simulated cluster runs (shared by `pipelab run` and `pipelab graph`).
 #[derive(clap::Args)]
-pub struct RunArgs {
-    /// Files or folders with manifests (multi-document YAML; `kind:` decides).
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
+pub struct SimArgs {
     /// An event to fire: `EVENTSOURCE/EVENTNAME=JSON` (a webhook body), optionally followed by
     /// `@header:Name=Value`, or `calendar:EVENTSOURCE/EVENTNAME`. Repeat to fire several, one
     /// simulated second apart. Without any, each `kind: Workflow` is submitted directly.
@@ -31,6 +28,16 @@ pub struct RunArgs {
     /// Stop at this simulated time (`90s`, `10m`, `2h`).
     #[arg(long, default_value = "24h")]
     pub until: String,
+}
+
+/// The arguments of `pipelab run`.
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Files or folders with manifests (multi-document YAML; `kind:` decides).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub sim: SimArgs,
     /// Output format.
     #[arg(long, default_value = "json", value_parser = ["json", "text"])]
     pub format: String,
@@ -43,17 +50,12 @@ pub struct Simulated {
     pub sources: Sources,
 }
 
-/// Loads the manifests of `paths` and runs the simulated cluster with `events` (parsed from
-/// `--event` specs), `seed` and `until` (a duration like `24h`).
-pub fn simulate(
-    paths: &[PathBuf],
-    events: &[String],
-    seed: u64,
-    until: &str,
-) -> Result<Simulated, String> {
-    let until =
-        parse_duration(until).ok_or_else(|| format!("invalid --until duration '{until}'"))?;
-    let events = events
+/// Loads the manifests of `paths` and runs the simulated cluster as `sim` says.
+pub fn simulate(paths: &[PathBuf], sim: &SimArgs) -> Result<Simulated, String> {
+    let until = parse_duration(&sim.until)
+        .ok_or_else(|| format!("invalid --until duration '{}'", sim.until))?;
+    let events = sim
+        .events
         .iter()
         .map(|e| EventSpec::parse(e))
         .collect::<Result<Vec<_>, _>>()?;
@@ -71,7 +73,7 @@ pub fn simulate(
         Manifests::from_documents(docs.iter().map(|(id, n)| (*id, n)), &mut diagnostics);
     lint::lint(&manifests, &mut diagnostics);
     let config = RunConfig {
-        seed,
+        seed: sim.seed,
         until,
         events,
         ..RunConfig::default()
@@ -94,7 +96,7 @@ pub fn execute(args: RunArgs) -> Result<ExitCode, String> {
         report,
         diagnostics,
         sources,
-    } = simulate(&args.paths, &args.events, args.seed, &args.until)?;
+    } = simulate(&args.paths, &args.sim)?;
     if args.format == "json" {
         let out = to_json(&report, &diagnostics, &sources);
         println!(

@@ -2,21 +2,12 @@
 //! work, and its model must show the stages the post describes.
 
 use pipelab_core::azure::pipeline::{self, Options};
-use pipelab_core::azure::template::Input;
 use pipelab_core::examples;
 
 #[test]
 fn azure_dynamic_multistage_example_expands() {
     let example = examples::find("azure-dynamic-multistage").expect("example");
-    let input = Input {
-        files: example
-            .files
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .collect(),
-        entry: "azure-pipelines.yml".into(),
-        ..Input::default()
-    };
+    let input = example.azure_input();
     let outcome = pipeline::build(&input, Options::default());
     assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
     let p = outcome.pipeline.expect("pipeline");

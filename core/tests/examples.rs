@@ -24,14 +24,8 @@ fn azure_outcome(example: &Example) -> String {
     let analysis = analyze(example.files.iter().copied());
     let groups = analysis.variable_groups.clone().unwrap_or_default();
     let input = Input {
-        files: example
-            .files
-            .iter()
-            .map(|(n, t)| (n.to_string(), t.to_string()))
-            .collect(),
-        entry: "azure-pipelines.yml".into(),
         variable_groups: groups.clone(),
-        ..Input::default()
+        ..example.azure_input()
     };
     let outcome = pipeline::build(&input, Options::default());
     assert!(

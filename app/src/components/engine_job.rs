@@ -57,3 +57,13 @@ fn spawn_job(
         state.dispatch(finish(answer));
     });
 }
+
+/// Why the engine module could not answer, and how to retry; the user's files are untouched.
+pub fn engine_error(why: &str, retry: &'static str) -> Html {
+    html! {
+        <div class="expansion-errors" role="alert" data-testid="engine-error">
+            <p>{ why.to_string() }</p>
+            <p class="muted">{ format!("Your files are unchanged. {retry}") }</p>
+        </div>
+    }
+}

@@ -6,7 +6,7 @@
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use super::engine_job::use_engine_job;
+use super::engine_job::{engine_error, use_engine_job};
 use super::timeline::Timeline;
 use crate::argo_views::{EventForm, EventResult};
 use crate::state::{Action, StateHandle};
@@ -121,10 +121,7 @@ pub fn event_argo() -> Html {
         Some(Err(why)) => {
             return html! {
                 <div class="event-argo" data-testid="event-argo">
-                    <div class="expansion-errors" role="alert" data-testid="engine-error">
-                        <p>{ why.clone() }</p>
-                        <p class="muted">{ "Your files are unchanged. Edit them or reopen this tab to retry." }</p>
-                    </div>
+                    { engine_error(why, "Edit them or reopen this tab to retry.") }
                 </div>
             };
         }
@@ -139,12 +136,7 @@ pub fn event_argo() -> Html {
             <p class="muted" data-testid="event-pending">{ "Running the simulated cluster…" }</p>
         },
         Some(Ok(_)) => result_frame(&state),
-        Some(Err(why)) => html! {
-            <div class="expansion-errors" role="alert" data-testid="engine-error">
-                <p>{ why.clone() }</p>
-                <p class="muted">{ "Your files are unchanged. Send again to retry." }</p>
-            </div>
-        },
+        Some(Err(why)) => engine_error(why, "Send again to retry."),
         None => Html::default(),
     };
 

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;
 
-use super::engine_job::use_engine_job;
+use super::engine_job::{engine_error, use_engine_job};
 use super::entry_picker::EntryPicker;
 use pipelab_core::azure::pipeline::graph::Environments;
 
@@ -97,12 +97,7 @@ pub fn graph_azure() -> Html {
     }
     let body = match state.graph.as_deref() {
         None => html! { <p class="muted" data-testid="graph-pending">{ "Drawing the graph…" }</p> },
-        Some(Err(why)) => html! {
-            <div class="expansion-errors" role="alert" data-testid="engine-error">
-                <p>{ why.clone() }</p>
-                <p class="muted">{ "Your files are unchanged. Reopen this tab to retry." }</p>
-            </div>
-        },
+        Some(Err(why)) => engine_error(why, "Reopen this tab to retry."),
         Some(Ok(view)) if !view.errors.is_empty() => html! {
             <div class="expansion-errors" data-testid="graph-errors">
                 <p>{ "Azure would not run this pipeline:" }</p>

@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 use std::rc::Rc;
 
-use super::engine_job::use_engine_job;
+use super::engine_job::{engine_error, use_engine_job};
 use super::entry_picker::EntryPicker;
 use crate::azure_views::{ParamField, ParamInput, SourceRef, TriggerKind};
 use crate::services::perf;
@@ -110,10 +110,7 @@ pub fn run_azure() -> Html {
     if let Some(why) = &state.run_error {
         return html! {
             <div class="run-azure" data-testid="run-azure">
-                <div class="expansion-errors" role="alert" data-testid="engine-error">
-                    <p>{ why.clone() }</p>
-                    <p class="muted">{ "Your files are unchanged. Reopen this tab to retry." }</p>
-                </div>
+                { engine_error(why, "Reopen this tab to retry.") }
             </div>
         };
     }

@@ -145,6 +145,21 @@ pub const EXAMPLES: &[Example] = &[
 
 ];
 
+impl Example {
+    /// The example as the Azure engine's input, its pipeline `azure-pipelines.yml` the entry.
+    pub fn azure_input(&self) -> crate::azure::template::Input {
+        crate::azure::template::Input {
+            files: self
+                .files
+                .iter()
+                .map(|(n, t)| (n.to_string(), t.to_string()))
+                .collect(),
+            entry: "azure-pipelines.yml".into(),
+            ..crate::azure::template::Input::default()
+        }
+    }
+}
+
 /// Finds an example by id.
 pub fn find(id: &str) -> Option<&'static Example> {
     EXAMPLES.iter().find(|e| e.id == id)

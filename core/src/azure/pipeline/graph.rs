@@ -165,13 +165,16 @@ pub struct EnvironmentRow {
     pub cells: Vec<Option<(String, String)>>,
 }
 
+/// A stage's deployment jobs: (job name, environment, job id).
+type Deployments = Vec<(String, String, String)>;
+
 /// The environments matrix of `model`.
 pub fn environments(model: &Json) -> Environments {
     let mut out = Environments::default();
-    let mut found: Vec<(String, Vec<(String, String, String)>)> = Vec::new();
+    let mut found: Vec<(String, Deployments)> = Vec::new();
     for stage in items(model, "stages") {
         let name = text(stage, "name");
-        let deployments: Vec<(String, String, String)> = items(stage, "jobs")
+        let deployments: Deployments = items(stage, "jobs")
             .iter()
             .filter_map(|job| {
                 let env = job.get("environment").filter(|e| !e.is_null())?;
@@ -226,21 +229,12 @@ pub fn options() -> Options {
 mod tests {
     use super::*;
     use crate::azure::pipeline::{build, simulate, Options as BuildOptions};
-    use crate::azure::template::Input;
     use crate::examples;
     use crate::graph::layout;
 
     fn example() -> (Json, Sources, Json) {
         let ex = examples::find("azure-dynamic-multistage").unwrap();
-        let input = Input {
-            files: ex
-                .files
-                .iter()
-                .map(|(n, t)| (n.to_string(), t.to_string()))
-                .collect(),
-            entry: "azure-pipelines.yml".into(),
-            ..Input::default()
-        };
+        let input = ex.azure_input();
         let outcome = build(&input, BuildOptions::default());
         let p = outcome.pipeline.expect("pipeline");
         let spec = simulate::RunSpec {
