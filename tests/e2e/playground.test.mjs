@@ -69,6 +69,19 @@ test('copy link, open it in a new page: the same files and view come back', asyn
   assert.equal(await other.getAttribute('[data-testid=panel-problems]', 'aria-selected'), 'true');
   assert.match(await other.textContent('.cm-content'), /name: édité ✓/);
   await screenshot(other, '04-link-opened');
+  // The page compresses with the browser's zlib: any zlib reads it (here Node's), and the page
+  // opens a link another zlib wrote.
+  const { inflateSync, deflateSync } = await import('node:zlib');
+  const b64 = url.split('#v1.z.')[1].replace(/-/g, '+').replace(/_/g, '/');
+  const json = JSON.parse(inflateSync(Buffer.from(b64, 'base64')).toString('utf8'));
+  assert.deepEqual(json.files.map((f) => f.name), await tabNames(page));
+  const written = deflateSync(Buffer.from(JSON.stringify({ files: [{ name: 'from-node.yml', text: 'steps:\n- script: echo node\n' }] })), { level: 9 })
+    .toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const third = await openPage(env.browser);
+  await third.goto(`${env.url}#v1.z.${written}`);
+  await ready(third);
+  assert.deepEqual(await tabNames(third), ['from-node.yml']);
+  await third.context().close();
   assert.deepEqual([...page.errors, ...other.errors], []);
   await other.context().close();
   await page.context().close();
@@ -80,6 +93,8 @@ test('the draft survives a reload, and a corrupted link leaves it untouched', as
   await ready(page);
   await replaceText(page, 'trigger: none\nsteps:\n- script: echo my draft\n');
   await page.waitForFunction(() => (localStorage.getItem('pipelab.draft.v1') ?? '').includes('my draft'));
+  // The address follows (compressed asynchronously by the browser).
+  await page.waitForFunction(() => location.hash.startsWith('#v1.z.'));
   await page.reload();
   await ready(page);
   assert.match(await page.textContent('.cm-content'), /echo my draft/);

@@ -4,7 +4,7 @@
 
 use gloo_timers::callback::Timeout;
 use pipelab_core::examples;
-use pipelab_core::share::{self, Link, Payload, ShareError, SharedFile, View};
+use pipelab_core::share::{self, Parsed, Payload, ShareError, SharedFile, View};
 use yew::prelude::*;
 
 use super::banner::BannerView;
@@ -17,7 +17,7 @@ use super::graph_azure::GraphAzure;
 use super::problems::Problems;
 use super::run_azure::RunAzure;
 use super::toolbar::Toolbar;
-use crate::services::{keys, location, perf, storage, theme};
+use crate::services::{keys, location, perf, storage, theme, zlib};
 use crate::state::{Action, Banner, BannerKind, Panel, State, StateHandle};
 
 /// Delay between the last keystroke and the re-analysis.
@@ -108,7 +108,7 @@ pub fn app() -> Html {
             if state.dirty {
                 let payload = state.to_payload();
                 storage::save_draft(&payload);
-                location::replace_hash(&share::encode(&payload));
+                write_address(payload);
             }
         });
     }
@@ -181,16 +181,44 @@ pub fn app() -> Html {
     }
 }
 
+thread_local! {
+    /// The newest address write asked for; an older one finishing later is not written.
+    static ADDRESS_SEQ: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Puts the workspace in the address (compressed by the browser, so asynchronously; only the
+/// newest write lands).
+fn write_address(payload: Payload) {
+    let seq = ADDRESS_SEQ.with(|s| {
+        s.set(s.get() + 1);
+        s.get()
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        if let Ok(fragment) = zlib::share_fragment(&payload).await {
+            if ADDRESS_SEQ.with(|s| s.get()) == seq {
+                location::replace_hash(&fragment);
+            }
+        }
+    });
+}
+
 /// Loads the workspace the address names. At start-up, falls back to the draft (or the default
 /// example); a broken link shows why and leaves the draft untouched.
 fn open_from_address(state: &UseReducerHandle<State>, at_start: bool) {
     let fragment = location::hash();
-    let problem = match share::decode(&fragment) {
-        Ok(Link::Workspace(payload)) => {
-            state.dispatch(Action::Load { payload });
+    let problem = match share::parse(&fragment) {
+        Ok(Parsed::Zlib(compressed)) => {
+            // The browser inflates it (asynchronously); the outcome is handled as below.
+            let state = state.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                match zlib::open_link(&compressed).await {
+                    Ok(payload) => state.dispatch(Action::Load { payload }),
+                    Err(e) => link_problem(&state, Some(e.to_string()), at_start),
+                }
+            });
             return;
         }
-        Ok(Link::Example(id)) => match examples::find(&id) {
+        Ok(Parsed::Example(id)) => match examples::find(&id) {
             Some(example) => {
                 state.dispatch(Action::Load {
                     payload: example_payload(example),
@@ -202,6 +230,12 @@ fn open_from_address(state: &UseReducerHandle<State>, at_start: bool) {
         Err(ShareError::NotALink) => None,
         Err(e) => Some(e.to_string()),
     };
+    link_problem(state, problem, at_start);
+}
+
+/// What happens when the address holds no workspace: a banner saying why (if it tried to), and
+/// at start-up the draft (else the default example).
+fn link_problem(state: &UseReducerHandle<State>, problem: Option<String>, at_start: bool) {
     if let Some(message) = &problem {
         let suffix = if at_start {
             " Your saved draft is shown instead."

@@ -5,7 +5,7 @@ use pipelab_core::share;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use crate::services::{clipboard, location};
+use crate::services::{clipboard, location, zlib};
 use crate::state::StateHandle;
 
 #[derive(Properties, PartialEq)]
@@ -32,20 +32,25 @@ pub fn toolbar(props: &ToolbarProps) -> Html {
         let state = state.clone();
         let shared = shared.clone();
         Callback::from(move |_| {
-            let fragment = share::encode(&state.to_payload());
-            location::replace_hash(&fragment);
-            let url = format!("{}{}", location::base_url(), fragment);
-            shared.set(Some(Shared {
-                url: url.clone(),
-                copied: None,
-            }));
-            let shared = shared.clone();
-            let url_for_result = url.clone();
-            clipboard::copy(&url, move |ok| {
+            let (payload, shared) = (state.to_payload(), shared.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                let Ok(fragment) = zlib::share_fragment(&payload).await else {
+                    return;
+                };
+                location::replace_hash(&fragment);
+                let url = format!("{}{}", location::base_url(), fragment);
                 shared.set(Some(Shared {
-                    url: url_for_result,
-                    copied: Some(ok),
-                }))
+                    url: url.clone(),
+                    copied: None,
+                }));
+                let shared = shared.clone();
+                let url_for_result = url.clone();
+                clipboard::copy(&url, move |ok| {
+                    shared.set(Some(Shared {
+                        url: url_for_result,
+                        copied: Some(ok),
+                    }))
+                });
             });
         })
     };

@@ -13,6 +13,7 @@ pub mod perf;
 pub mod storage;
 pub mod text;
 pub mod theme;
+pub mod zlib;
 
 pub(crate) fn window() -> web_sys::Window {
     web_sys::window().expect("Pipelab runs in a browser window")

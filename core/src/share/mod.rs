@@ -125,10 +125,31 @@ fn engine() -> GeneralPurpose {
 
 /// Encodes a workspace as a `#v1.z.` fragment (including the `#`).
 pub fn encode(payload: &Payload) -> String {
+    fragment(&miniz_oxide::deflate::compress_to_vec_zlib(
+        &to_json(payload),
+        9,
+    ))
+}
+
+/// A workspace as the link's JSON (before compression).
+pub fn to_json(payload: &Payload) -> Vec<u8> {
     // Serialising plain strings cannot fail.
-    let json = serde_json::to_vec(payload).unwrap_or_default();
-    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(&json, 9);
-    format!("#{PREFIX_V1}{}", engine().encode(compressed))
+    serde_json::to_vec(payload).unwrap_or_default()
+}
+
+/// The `#v1.z.` fragment for zlib-compressed JSON (the page compresses with the browser's own
+/// zlib; [`encode`] with miniz).
+pub fn fragment(zlib: &[u8]) -> String {
+    format!("#{PREFIX_V1}{}", engine().encode(zlib))
+}
+
+/// A fragment read up to its compressed part: the page inflates that part with the browser's
+/// own zlib (bounded by [`MAX_DECOMPRESSED`]) and hands the JSON to [`from_json`]; [`decode`]
+/// does the whole with miniz.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Parsed {
+    Example(String),
+    Zlib(Vec<u8>),
 }
 
 /// The link for a built-in example.
@@ -138,13 +159,31 @@ pub fn example_link(id: &str) -> String {
 
 /// Decodes a URL fragment, with or without its leading `#`.
 pub fn decode(fragment: &str) -> Result<Link, ShareError> {
+    match parse(fragment)? {
+        Parsed::Example(id) => Ok(Link::Example(id)),
+        Parsed::Zlib(compressed) => {
+            let json = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(
+                &compressed,
+                MAX_DECOMPRESSED,
+            )
+            .map_err(|e| match e.status {
+                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ShareError::TooLarge,
+                _ => ShareError::Corrupt,
+            })?;
+            from_json(&json).map(Link::Workspace)
+        }
+    }
+}
+
+/// Reads a URL fragment (with or without its leading `#`) up to its compressed part.
+pub fn parse(fragment: &str) -> Result<Parsed, ShareError> {
     let fragment = fragment.trim();
     let fragment = fragment.strip_prefix('#').unwrap_or(fragment);
     if let Some(id) = fragment.strip_prefix(PREFIX_EXAMPLE) {
-        return Ok(Link::Example(id.trim_end_matches('/').to_string()));
+        return Ok(Parsed::Example(id.trim_end_matches('/').to_string()));
     }
     if let Some(data) = fragment.strip_prefix(PREFIX_V1) {
-        return decode_v1(data).map(Link::Workspace);
+        return unbase64(data).map(Parsed::Zlib);
     }
     match version_prefix(fragment) {
         Some(v) => Err(ShareError::UnsupportedVersion(v.to_string())),
@@ -163,23 +202,24 @@ fn version_prefix(fragment: &str) -> Option<&str> {
     Some(&fragment[..end])
 }
 
-fn decode_v1(data: &str) -> Result<Payload, ShareError> {
+fn unbase64(data: &str) -> Result<Vec<u8>, ShareError> {
     if data.len() > MAX_FRAGMENT {
         return Err(ShareError::TooLong(data.len()));
     }
     // Links pasted from chat or e-mail can pick up line breaks.
     let data: String = data.chars().filter(|c| !c.is_whitespace()).collect();
-    let compressed = engine()
+    engine()
         .decode(data.as_bytes())
-        .map_err(|_| ShareError::BadEncoding)?;
-    let json =
-        miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&compressed, MAX_DECOMPRESSED)
-            .map_err(|e| match e.status {
-                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => ShareError::TooLarge,
-                _ => ShareError::Corrupt,
-            })?;
+        .map_err(|_| ShareError::BadEncoding)
+}
+
+/// A link's JSON (decompressed) as a checked workspace.
+pub fn from_json(json: &[u8]) -> Result<Payload, ShareError> {
+    if json.len() > MAX_DECOMPRESSED {
+        return Err(ShareError::TooLarge);
+    }
     let payload: Payload =
-        serde_json::from_slice(&json).map_err(|e| ShareError::BadJson(e.to_string()))?;
+        serde_json::from_slice(json).map_err(|e| ShareError::BadJson(e.to_string()))?;
     validate(&payload)?;
     Ok(payload)
 }
