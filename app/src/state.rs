@@ -154,6 +154,8 @@ pub struct State {
     pub graph: Option<Rc<Result<GraphView, String>>>,
     pub graph_request: Option<(u64, Rc<GraphRequest>)>,
     pub graph_seq: u64,
+    /// The drawing shown is for older files or run settings; a new one is on its way.
+    pub graph_stale: bool,
     /// The Event panel: what the workspace offers (computed while visible), the form, and the
     /// answer to the last Send.
     /// What the workspace offers (from the engine module), or why the engine could not say.
@@ -202,6 +204,7 @@ impl Default for State {
             graph: None,
             graph_request: None,
             graph_seq: 0,
+            graph_stale: false,
             argo_targets: None,
             targets_request: None,
             targets_seq: 0,
@@ -489,6 +492,7 @@ impl Reducible for State {
                     return self;
                 }
                 s.graph_request = None;
+                s.graph_stale = false;
                 s.graph = Some(Rc::new(result));
             }
             Action::TargetsAnswered { seq, result } => {
@@ -544,7 +548,8 @@ impl State {
         self.run_stale = true;
         self.run_request = None;
         self.run_seq += 1;
-        self.graph = None;
+        // The last drawing stays shown until the new one arrives (no flicker while typing).
+        self.graph_stale = true;
         self.graph_request = None;
         self.graph_seq += 1;
     }
@@ -610,8 +615,11 @@ impl State {
             Panel::FinalYaml if self.final_yaml.is_none() => {
                 self.final_yaml = Some(Rc::new(azure_views::final_yaml(&self.files, &entry)));
             }
-            Panel::GraphAzure if self.graph.is_none() && self.graph_request.is_none() => {
-                self.graph_seq += 1;
+            Panel::GraphAzure
+                if (self.graph.is_none() || self.graph_stale)
+                    && !matches!(self.graph.as_deref(), Some(Err(_)))
+                    && self.graph_request.is_none() =>
+            {
                 let request = GraphRequest {
                     files: self.files.clone(),
                     entry,
