@@ -63,6 +63,8 @@ pub struct ArgoTargets {
     pub webhooks: Vec<EventForm>,
     /// Whether there is a `kind: Workflow` to submit directly.
     pub has_workflow: bool,
+    /// The event flow of the manifests (EventSources → Sensors → triggers), drawn.
+    pub flow_svg: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -106,6 +108,8 @@ pub struct EventResult {
     pub responses: Vec<String>,
     pub triggers: Vec<TriggerRow>,
     pub workflows: Vec<WorkflowRow>,
+    /// The event flow with this run's counts and the Workflows it created, drawn.
+    pub flow_svg: String,
     pub problems: Vec<String>,
 }
 
@@ -211,7 +215,18 @@ pub fn targets(files: &[File]) -> ArgoTargets {
     ArgoTargets {
         webhooks,
         has_workflow,
+        flow_svg: flow_svg(&ms, None),
     }
+}
+
+/// The event flow of `ms` (with `report`'s counts), drawn.
+fn flow_svg(ms: &Manifests, report: Option<&pipelab_core::argo::run::RunReport>) -> String {
+    use pipelab_core::argo::graph::{event_flow, event_flow_options};
+    let g = event_flow(ms, report);
+    if g.nodes.is_empty() {
+        return String::new();
+    }
+    pipelab_core::graph::svg::render(&pipelab_core::graph::layout(&g, &event_flow_options()))
 }
 
 fn secs(ms: u64) -> f64 {
@@ -312,6 +327,7 @@ pub fn send(request: &SendRequest) -> EventResult {
             .iter()
             .map(|w| workflow_row(w, request.at))
             .collect(),
+        flow_svg: flow_svg(&ms, Some(&report)),
         problems: report
             .diagnostics
             .iter()

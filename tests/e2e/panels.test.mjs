@@ -46,11 +46,18 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   await ready(page);
   await page.click('[data-testid=panel-event-argo]');
   assert.equal(await page.inputValue('[data-testid=event-body]'), '{"model":"resnet","dataset":"imagenet"}');
+  // The event flow of the manifests: EventSource → Sensor → trigger.
+  const flowIds = () => page.$$eval('[data-testid=event-flow] .pl-node', (els) => els.map((e) => e.dataset.id));
+  assert.deepEqual(await flowIds(), ['es:webhook/trigger', 'sensor:ml-pipeline-sensor', 'trigger:ml-pipeline-sensor/trigger-ml-pipeline']);
   assert.match(await page.textContent('[data-testid=curl]'),
     /^curl -X POST http:\/\/localhost:12000\/trigger -H 'Content-Type: application\/json' -d '\{"model":"resnet","dataset":"imagenet"\}'$/);
   await page.click('[data-testid=send-event]');
   await page.waitForSelector('[data-testid=workflow][data-phase=Succeeded]');
   assert.equal(await page.getAttribute('[data-testid=trigger-outcome]', 'data-fired'), 'true');
+  // After the Send: counts, the fired trigger and the Workflow it created.
+  assert.equal((await flowIds()).length, 4);
+  assert.match(await page.textContent('[data-testid=event-flow] [data-id="es:webhook/trigger"]'), /1 event/);
+  assert.match(await page.textContent('[data-testid=event-flow] [data-id="trigger:ml-pipeline-sensor/trigger-ml-pipeline"]'), /fired 1×/);
   for (const name of ['train-model', 'evaluate-model']) {
     assert.equal(await page.getAttribute(`[data-testid=node][data-name="${name}"]`, 'data-phase'), 'Succeeded');
   }

@@ -23,6 +23,19 @@ fn seconds(s: f64) -> String {
     }
 }
 
+/// The event flow drawing (core's SVG renderer escapes every label and attribute).
+fn flow(svg: &str) -> Html {
+    if svg.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <section class="event-flow" data-testid="event-flow">
+            <h3>{ "Event flow" }</h3>
+            <div class="workflow-graph">{ Html::from_html_unchecked(AttrValue::from(svg.to_string())) }</div>
+        </section>
+    }
+}
+
 /// The last answer with its timeline.
 fn result_frame(state: &StateHandle) -> Html {
     let Some(Ok(result)) = state.event_result.as_deref() else {
@@ -31,6 +44,7 @@ fn result_frame(state: &StateHandle) -> Html {
     let rc = std::rc::Rc::new(result.clone());
     html! {
         <>
+            { flow(&result.flow_svg) }
             if !result.workflows.is_empty() { <Timeline result={rc} /> }
             { result_view(result, state.event_at.is_some()) }
         </>
@@ -137,7 +151,8 @@ pub fn event_argo() -> Html {
         },
         Some(Ok(_)) => result_frame(&state),
         Some(Err(why)) => engine_error(why, "Send again to retry."),
-        None => Html::default(),
+        // Before any Send: the flow the manifests describe.
+        None => flow(&targets.flow_svg),
     };
 
     let Some(form) = state.event_form.clone() else {

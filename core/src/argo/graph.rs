@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::argo::model::{EventSource, Kind, Manifests, Sensor};
+use crate::argo::run::RunReport;
 use crate::argo::workflow::WorkflowRun;
 use crate::graph::{svg, Edge, Graph, Look, Node, Options};
 use crate::sim::Millis;
@@ -86,6 +88,117 @@ pub fn workflow_graph(run: &WorkflowRun, at: Option<Millis>) -> Graph {
     graph
 }
 
+/// The event flow, as the Argo UI's event-flow page draws it: each EventSource event → the
+/// Sensors depending on it → their triggers → the Workflows they created, with live counts from a
+/// run (events received, triggers fired or failed with the error, each Workflow's phase).
+pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>) -> Graph {
+    let mut graph = Graph::default();
+    let mut order = 0u64;
+    let mut add = |graph: &mut Graph, id: String, label: String, look: Look| {
+        let (width, height) = svg::measure(&label, &look);
+        let mut node = Node::new(id, order);
+        order += 1;
+        node.label = label;
+        node.width = width;
+        node.height = height;
+        node.look = look;
+        graph.nodes.push(node);
+    };
+    let plural = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    for es in manifests
+        .of_kind(Kind::EventSource)
+        .map(EventSource::from_manifest)
+    {
+        for ev in &es.events {
+            let label = format!("{}/{}", es.name, ev.name);
+            let mut badges = vec![ev.source_type.clone()];
+            if let Some(r) = report {
+                badges.push(plural(
+                    r.events.iter().filter(|e| e.event == label).count(),
+                    "event",
+                ));
+            }
+            let look = Look {
+                kind: "eventsource".into(),
+                badges,
+                ..Look::default()
+            };
+            add(&mut graph, format!("es:{label}"), label, look);
+        }
+    }
+    for sensor in manifests.of_kind(Kind::Sensor).map(Sensor::from_manifest) {
+        let sid = format!("sensor:{}", sensor.name);
+        let look = Look {
+            kind: "sensor".into(),
+            badges: vec![plural(sensor.dependencies.len(), "dependency")],
+            ..Look::default()
+        };
+        add(&mut graph, sid.clone(), sensor.name.clone(), look);
+        for dep in &sensor.dependencies {
+            let source = format!("es:{}/{}", dep.event_source_name, dep.event_name);
+            if graph.nodes.iter().any(|n| n.id == source)
+                && !graph.edges.iter().any(|e| e.from == source && e.to == sid)
+            {
+                graph.edges.push(Edge::new(source, sid.clone()));
+            }
+        }
+        for trigger in &sensor.triggers {
+            let tid = format!("trigger:{}/{}", sensor.name, trigger.name);
+            let outcomes: Vec<_> = report
+                .map(|r| {
+                    r.triggers
+                        .iter()
+                        .filter(|t| t.sensor == sensor.name && t.trigger == trigger.name)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let fired = outcomes.iter().filter(|t| t.fired).count();
+            let error = outcomes.iter().rev().find_map(|t| t.error.clone());
+            let mut badges = vec![trigger.kind.clone()];
+            if report.is_some() {
+                badges.push(format!("fired {fired}×"));
+            }
+            let look = Look {
+                kind: "trigger".into(),
+                status: match (&error, fired) {
+                    (Some(_), _) => "Failed".into(),
+                    (None, 0) => String::new(),
+                    (None, _) => "Succeeded".into(),
+                },
+                badges,
+                tooltip: error.unwrap_or_default(),
+                ..Look::default()
+            };
+            add(&mut graph, tid.clone(), trigger.name.clone(), look);
+            graph.edges.push(Edge::new(sid.clone(), tid.clone()));
+            for name in outcomes.iter().filter_map(|t| t.workflow.clone()) {
+                let phase = report
+                    .and_then(|r| r.workflows.iter().find(|w| w.name == name))
+                    .map(|w| w.phase.as_str().to_string())
+                    .unwrap_or_default();
+                let wid = format!("workflow:{name}");
+                let look = Look {
+                    kind: "workflow".into(),
+                    status: phase,
+                    ..Look::default()
+                };
+                add(&mut graph, wid.clone(), name, look);
+                graph.edges.push(Edge::new(tid.clone(), wid));
+            }
+        }
+    }
+    graph
+}
+
+/// How event flows are laid out: left to right, as the Argo UI's event-flow page.
+pub fn event_flow_options() -> Options {
+    Options {
+        direction: crate::graph::Direction::LeftToRight,
+        fan_out_limit: None,
+        ..Options::default()
+    }
+}
+
 /// How workflow graphs are laid out: top to bottom, fan-outs over three collapsed, as the Argo UI.
 pub fn options() -> Options {
     Options::default()
@@ -118,6 +231,40 @@ mod tests {
             ..RunConfig::default()
         };
         run(&ms, &config)
+    }
+
+    #[test]
+    fn the_event_flow_with_counts() {
+        let ex = examples::find("argo-events-ml-pipeline").unwrap();
+        let analysis = analyze(ex.files.iter().copied());
+        let mut diags = Vec::new();
+        let docs = analysis.loaded.iter().enumerate().flat_map(|(f, docs)| {
+            docs.iter()
+                .map(move |d| (crate::diag::FileId(f as u32), &d.root))
+        });
+        let ms = Manifests::from_documents(docs, &mut diags);
+        let report = ml_run();
+        let g = event_flow(&ms, Some(&report));
+        let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
+        let wf = format!("workflow:{}", report.workflows[0].name);
+        assert_eq!(
+            ids,
+            [
+                "es:webhook/trigger",
+                "sensor:ml-pipeline-sensor",
+                "trigger:ml-pipeline-sensor/trigger-ml-pipeline",
+                wf.as_str()
+            ]
+        );
+        assert_eq!(g.edges.len(), 3);
+        assert_eq!(g.nodes[0].look.badges, ["webhook", "1 event"]);
+        assert_eq!(g.nodes[2].look.status, "Succeeded");
+        assert_eq!(g.nodes[2].look.badges[1], "fired 1×");
+        assert_eq!(g.nodes[3].look.status, "Succeeded");
+        // Without a run: the manifests alone, no counts.
+        let plain = event_flow(&ms, None);
+        assert_eq!(plain.nodes.len(), 3);
+        assert_eq!(plain.nodes[0].look.badges, ["webhook"]);
     }
 
     #[test]
