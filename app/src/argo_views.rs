@@ -96,6 +96,9 @@ pub struct WorkflowRow {
     pub end: f64,
     /// The node tree as the Argo UI draws it (core's SVG, phase colours).
     pub svg: String,
+    /// The Workflow as the Sensor sent it (pretty JSON, for `argo submit` / `kubectl create`);
+    /// empty for a Workflow submitted directly.
+    pub manifest: String,
     pub phase: String,
     pub message: String,
     pub nodes: Vec<NodeRow>,
@@ -250,6 +253,11 @@ fn workflow_row(w: &WorkflowRun, at: Option<u64>) -> WorkflowRow {
         name: w.name.clone(),
         end: secs(end),
         svg: pipelab_core::graph::svg::render(&layout),
+        manifest: w
+            .manifest
+            .as_ref()
+            .and_then(|m| serde_json::to_string_pretty(m).ok())
+            .unwrap_or_default(),
         // The trace records the workflow's phase under its name.
         phase: phases
             .as_ref()

@@ -154,6 +154,21 @@ fn the_ml_pipeline_example_trains_then_evaluates() {
     let report = argo_run("argo-events-ml-pipeline");
     assert_eq!(report.workflows.len(), 1);
     assert_eq!(report.workflows[0].phase.as_str(), "Succeeded");
+    // The Workflow as the Sensor sent it to the API server: the event's fields mapped in.
+    let manifest = report.workflows[0]
+        .manifest
+        .as_ref()
+        .expect("created by a trigger");
+    assert_eq!(manifest["kind"], "Workflow");
+    assert_eq!(manifest["metadata"]["generateName"], "ml-pipeline-run-");
+    assert_eq!(
+        manifest["spec"]["arguments"]["parameters"][0]["value"],
+        "resnet"
+    );
+    assert_eq!(
+        manifest["spec"]["arguments"]["parameters"][1]["value"],
+        "imagenet"
+    );
 }
 
 #[test]

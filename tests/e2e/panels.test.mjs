@@ -67,6 +67,12 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   const dag = await page.$$eval('[data-testid=workflow-graph] .pl-node', (els) => els.map((e) => `${e.querySelector('.pl-label').textContent}:${e.getAttribute('class')}`));
   assert.ok(dag.some((d) => /^train-model:.*pl-kind-pod.*pl-status-succeeded/.test(d)), dag.join('\n'));
   assert.ok(dag.some((d) => /^evaluate-model:.*pl-status-succeeded/.test(d)), dag.join('\n'));
+  // The generated Workflow, downloadable as the Sensor created it.
+  const [manifestDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=download-manifest]')]);
+  const { readFile: readManifest } = await import('node:fs/promises');
+  const manifest = JSON.parse(await readManifest(await manifestDownload.path(), 'utf8'));
+  assert.equal(manifest.kind, 'Workflow');
+  assert.deepEqual(manifest.spec.arguments.parameters.map((p) => p.value), ['resnet', 'imagenet']);
   await screenshot(page, '12-event-argo-sent');
   // Scrub back: at 0.5 s train-model runs and evaluate-model does not exist yet (the controller
   // creates it when train-model succeeds); at 1.5 s evaluate-model runs; the DAG follows.

@@ -9,6 +9,7 @@ use yew::prelude::*;
 use super::engine_job::{engine_error, use_engine_job};
 use super::timeline::Timeline;
 use crate::argo_views::{EventForm, EventResult};
+use crate::services::download;
 use crate::state::{Action, StateHandle};
 
 fn phase_class(phase: &str) -> String {
@@ -85,6 +86,14 @@ fn result_view(result: &EventResult, scrubbed: bool) -> Html {
         html! {
             <section class="workflow" data-testid="workflow" data-phase={w.phase.clone()}>
                 <h3><span class="name">{ &w.name }</span>
+                    if !w.manifest.is_empty() {
+                        <button class="download-manifest" data-testid="download-manifest"
+                            title="The Workflow as the Sensor created it (its generateName kept): argo submit FILE, or kubectl create -f FILE"
+                            onclick={{
+                                let (name, text) = (format!("{}.json", w.name), w.manifest.clone());
+                                Callback::from(move |_: MouseEvent| { download::download(&name, "application/json", &text); })
+                            }}>{ "Download manifest" }</button>
+                    }
                     <span class={classes!("phase", phase_class(&w.phase))}>{ &w.phase }</span></h3>
                 if !w.message.is_empty() { <p class="muted">{ &w.message }</p> }
                 // core's SVG renderer escapes every label and attribute (its module invariant).

@@ -539,7 +539,7 @@ fn run_trigger(
     );
     let task_results_forbidden =
         task_results_check(cluster.manifests, cluster.rbac, &namespace, &spec_node);
-    let w = WorkflowRun::new(
+    let mut w = WorkflowRun::new(
         Submission {
             name: name.clone(),
             namespace,
@@ -551,6 +551,7 @@ fn run_trigger(
         },
         now,
     );
+    w.manifest = Some(doc);
     report.workflows.push(w);
     queue.schedule_at(now, Sim::Wake(report.workflows.len() - 1));
     Ok(Some(name))

@@ -135,6 +135,9 @@ pub struct WorkflowRun {
     pub wakes: Vec<Millis>,
     /// The service account the workflow's pods run as.
     pub service_account: String,
+    /// The resource a Sensor trigger created this run from (its parameters applied), as it would
+    /// be sent to the API server; `None` for a Workflow submitted directly.
+    pub manifest: Option<serde_json::Value>,
     state: operator::State,
     index: HashMap<String, usize>,
     by_id: HashMap<String, usize>,

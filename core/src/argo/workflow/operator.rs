@@ -296,6 +296,7 @@ impl WorkflowRun {
             diagnostics,
             trace: Trace::default(),
             wakes: Vec::new(),
+            manifest: None,
             service_account,
             state: State {
                 spec,
