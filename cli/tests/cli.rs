@@ -362,3 +362,24 @@ fn graph_svg_needs_one_graph_and_json_has_them_all() {
     assert_eq!(code, 2);
     assert!(stderr.contains("no graph named 'nope'"));
 }
+
+/// `pipelab expand x | head -1`: the reader closes the pipe early. The output is larger than a
+/// pipe's buffer, so the write must meet the closed pipe; the CLI stops quietly and succeeds.
+#[test]
+fn expand_stops_quietly_when_the_reader_closes_the_pipe() {
+    let steps: String = (0..4000)
+        .map(|i| format!("- script: echo step {i} of a pipeline bigger than a pipe buffer\n"))
+        .collect();
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("broken-pipe.yml");
+    std::fs::write(&file, format!("steps:\n{steps}")).expect("write the pipeline");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pipelab"))
+        .args(["expand", file.to_str().expect("utf-8 path")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run pipelab");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for pipelab");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!((out.status.code(), stderr.as_ref()), (Some(0), ""));
+}
