@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::output::{emit, emit_line};
 use clap::{Args, ValueEnum};
 use pipelab_core::azure::pipeline::simulate::{simulate, RunSpec, Trigger};
 use pipelab_core::azure::pipeline::{self, Options};
@@ -196,24 +197,23 @@ pub fn run(args: ExpandArgs) -> Result<ExitCode, String> {
                     failing: args.fail.clone(),
                     variables: input.variables.clone(),
                 };
-                println!(
-                    "{}",
-                    pipelab_core::azure::pipeline::to_pretty_json(&simulate(&p.normalized, &spec))
-                );
+                emit_line(&pipelab_core::azure::pipeline::to_pretty_json(&simulate(
+                    &p.normalized,
+                    &spec,
+                )))?;
                 return Ok(ExitCode::SUCCESS);
             }
             match args.format {
-                Format::Yaml => print!("{}", p.final_yaml()),
+                Format::Yaml => emit(&p.final_yaml())?,
                 Format::Json => {
                     let library = pipelab_core::azure::pipeline::model::Library {
                         variables: &input.variables,
                         groups: &input.variable_groups,
                         start_time: input.start_time,
                     };
-                    println!(
-                        "{}",
-                        serde_json_pretty(&p.model_with(&outcome.sources, &library))
-                    )
+                    emit_line(&serde_json_pretty(
+                        &p.model_with(&outcome.sources, &library),
+                    ))?
                 }
             }
             Ok(ExitCode::SUCCESS)

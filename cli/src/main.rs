@@ -6,6 +6,7 @@
 mod expand;
 mod files;
 mod graph;
+mod output;
 mod run;
 
 use std::process::ExitCode;
@@ -97,7 +98,7 @@ fn run(command: Command) -> Result<ExitCode, String> {
                     .collect(),
                 view: View::default(),
             };
-            println!("{}", share::encode(&payload));
+            output::emit_line(&share::encode(&payload))?;
             Ok(ExitCode::SUCCESS)
         }
     }

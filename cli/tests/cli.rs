@@ -18,6 +18,18 @@ fn pipelab(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `pipelab expand FILE REST...`.
+fn expand(file: &str, rest: &[&str]) -> (i32, String, String) {
+    let args: Vec<&str> = ["expand", file]
+        .into_iter()
+        .chain(rest.iter().copied())
+        .collect();
+    pipelab(&args)
+}
+
+/// The pipeline in `expand/self` that includes templates from the `shared` repository.
+const SELF_PIPELINE: &str = "expand/self/azure-pipelines.yml";
+
 #[test]
 fn check_reports_file_line_col_and_fails() {
     let (code, stdout, stderr) = pipelab(&["check", "broken"]);
@@ -82,30 +94,32 @@ fn unreadable_input_is_a_usage_error() {
 
 #[test]
 fn expand_prints_the_final_yaml() {
-    let (code, stdout, stderr) = pipelab(&[
-        "expand",
-        "expand/self/azure-pipelines.yml",
-        "--repo",
-        "central/shared@main=expand/shared",
-        "--param",
-        "verbose=true",
-    ]);
+    let (code, stdout, stderr) = expand(
+        SELF_PIPELINE,
+        &[
+            "--repo",
+            "central/shared@main=expand/shared",
+            "--param",
+            "verbose=true",
+        ],
+    );
     assert_eq!((code, stderr.as_str()), (0, ""));
     insta::assert_snapshot!(stdout);
 }
 
 #[test]
 fn expand_json_is_the_pipeline_model() {
-    let (code, stdout, _) = pipelab(&[
-        "expand",
-        "expand/self/azure-pipelines.yml",
-        "--repo",
-        "shared=expand/shared",
-        "--param",
-        "environments=[test]",
-        "--format",
-        "json",
-    ]);
+    let (code, stdout, _) = expand(
+        SELF_PIPELINE,
+        &[
+            "--repo",
+            "shared=expand/shared",
+            "--param",
+            "environments=[test]",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(code, 0);
     let model: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     let stages: Vec<(&str, Vec<&str>)> = model["stages"]
@@ -130,7 +144,7 @@ fn expand_json_is_the_pipeline_model() {
 
 #[test]
 fn expand_errors_point_into_the_expression() {
-    let (code, stdout, stderr) = pipelab(&["expand", "expand/self/broken.yml"]);
+    let (code, stdout, stderr) = expand("expand/self/broken.yml", &[]);
     assert_eq!((code, stdout.as_str()), (1, ""));
     assert_eq!(
         stderr,
@@ -140,7 +154,7 @@ fn expand_errors_point_into_the_expression() {
 
 #[test]
 fn expand_missing_repository_is_an_error() {
-    let (code, _, stderr) = pipelab(&["expand", "expand/self/azure-pipelines.yml"]);
+    let (code, _, stderr) = expand(SELF_PIPELINE, &[]);
     assert_eq!(code, 1);
     assert_eq!(
         stderr,
@@ -150,28 +164,26 @@ fn expand_missing_repository_is_an_error() {
 
 #[test]
 fn expand_simulate_skips_what_depends_on_a_failure() {
-    let (code, stdout, stderr) = pipelab(&[
-        "expand",
-        "expand/self/azure-pipelines.yml",
-        "--repo",
-        "shared=expand/shared",
-        "--simulate",
-        "--fail",
-        "deploy_dev.deploy",
-    ]);
+    let (code, stdout, stderr) = expand(
+        SELF_PIPELINE,
+        &[
+            "--repo",
+            "shared=expand/shared",
+            "--simulate",
+            "--fail",
+            "deploy_dev.deploy",
+        ],
+    );
     assert_eq!((code, stderr.as_str()), (0, ""));
     insta::assert_snapshot!(stdout);
 }
 
 #[test]
 fn expand_simulate_honours_trigger_none() {
-    let (code, stdout, _) = pipelab(&[
-        "expand",
+    let (code, stdout, _) = expand(
         "expand/self/trigger-none.yml",
-        "--simulate",
-        "--trigger",
-        "push:main",
-    ]);
+        &["--simulate", "--trigger", "push:main"],
+    );
     assert_eq!(code, 0);
     let run: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     assert_eq!(run["triggered"], false);
@@ -180,16 +192,17 @@ fn expand_simulate_honours_trigger_none() {
 
 #[test]
 fn expand_json_resolves_macros_from_variable_groups() {
-    let (code, stdout, stderr) = pipelab(&[
-        "expand",
+    let (code, stdout, stderr) = expand(
         "expand/self/groups.yml",
-        "--var-group",
-        "groupvars_dev:mygroupvar=from the library",
-        "--var",
-        "who=cli",
-        "--format",
-        "json",
-    ]);
+        &[
+            "--var-group",
+            "groupvars_dev:mygroupvar=from the library",
+            "--var",
+            "who=cli",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!((code, stderr.as_str()), (0, ""));
     let model: serde_json::Value = serde_json::from_str(&stdout).expect("json");
     let stage = &model["stages"][0];
@@ -203,12 +216,10 @@ fn expand_json_resolves_macros_from_variable_groups() {
 
 #[test]
 fn expand_errors_in_another_repository_name_its_folder() {
-    let (code, _, stderr) = pipelab(&[
-        "expand",
+    let (code, _, stderr) = expand(
         "expand/self/uses-bad-template.yml",
-        "--repo",
-        "central/shared@main=expand/shared",
-    ]);
+        &["--repo", "central/shared@main=expand/shared"],
+    );
     assert_eq!(code, 1);
     assert_eq!(
         stderr,
@@ -361,4 +372,25 @@ fn graph_svg_needs_one_graph_and_json_has_them_all() {
     let (code, _, stderr) = pipelab(&["graph", AZURE_EXAMPLE, "--format", "svg", "--only", "nope"]);
     assert_eq!(code, 2);
     assert!(stderr.contains("no graph named 'nope'"));
+}
+
+/// `pipelab expand x | head -1`: the reader closes the pipe early. The output is larger than a
+/// pipe's buffer, so the write must meet the closed pipe; the CLI stops quietly and succeeds.
+#[test]
+fn expand_stops_quietly_when_the_reader_closes_the_pipe() {
+    let steps: String = (0..4000)
+        .map(|i| format!("- script: echo step {i} of a pipeline bigger than a pipe buffer\n"))
+        .collect();
+    let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("broken-pipe.yml");
+    std::fs::write(&file, format!("steps:\n{steps}")).expect("write the pipeline");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pipelab"))
+        .args(["expand", file.to_str().expect("utf-8 path")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run pipelab");
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for pipelab");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!((out.status.code(), stderr.as_ref()), (Some(0), ""));
 }

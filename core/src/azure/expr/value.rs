@@ -83,7 +83,7 @@ impl DateTime {
             while i + n < chars.len() && chars[i + n] == c {
                 n += 1;
             }
-            let h12 = if self.hour % 12 == 0 {
+            let h12 = if self.hour.is_multiple_of(12) {
                 12
             } else {
                 self.hour % 12
