@@ -14,7 +14,7 @@ use pipelab_core::graph::{layout, svg, text, Direction, Graph, Options as Layout
 use pipelab_core::workspace::analyze;
 use serde_json::json;
 
-use crate::{files, run};
+use crate::{files, output, run};
 
 /// The arguments of `pipelab graph`.
 #[derive(clap::Args)]
@@ -146,7 +146,7 @@ pub fn execute(args: GraphArgs) -> Result<ExitCode, String> {
             None => "no Azure pipeline or Argo Workflow to draw".into(),
         }),
         ("svg", [one]) => {
-            print!("{}", svg::render(&layout(&one.graph, &one.options)));
+            output::emit(&svg::render(&layout(&one.graph, &one.options)))?;
             Ok(ExitCode::SUCCESS)
         }
         ("svg", _) => Err(format!(
@@ -159,11 +159,10 @@ pub fn execute(args: GraphArgs) -> Result<ExitCode, String> {
                 .iter()
                 .map(|g| json!({"name": g.name, "graph": g.graph, "layout": layout(&g.graph, &g.options)}))
                 .collect();
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&json!({ "graphs": out }))
-                    .map_err(|e| e.to_string())?
-            );
+            output::emit_line(
+                &serde_json::to_string_pretty(&json!({ "graphs": out }))
+                    .map_err(|e| e.to_string())?,
+            )?;
             Ok(ExitCode::SUCCESS)
         }
         (format, _) => {
@@ -174,7 +173,7 @@ pub fn execute(args: GraphArgs) -> Result<ExitCode, String> {
                 } else {
                     format!("%% {}\n{}", g.name, text::mermaid(&g.graph, direction))
                 };
-                print!("{body}");
+                output::emit(&body)?;
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -12,7 +12,7 @@ use pipelab_core::sim::parse_duration;
 use pipelab_core::yaml;
 use serde_json::{json, Value};
 
-use crate::files;
+use crate::{files, output};
 
 /// How the simulated cluster runs (shared by `pipelab run` and `pipelab graph`).
 #[derive(clap::Args)]
@@ -99,18 +99,15 @@ pub fn execute(args: RunArgs) -> Result<ExitCode, String> {
     } = simulate(&args.paths, &args.sim)?;
     if args.format == "json" {
         let out = to_json(&report, &diagnostics, &sources);
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-        );
+        output::emit_line(&serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?)?;
     } else {
-        print!("{}", to_text(&report, &diagnostics, &sources));
+        output::emit(&to_text(&report, &diagnostics, &sources))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn secs(ms: u64) -> Value {
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         json!(ms / 1000)
     } else {
         json!(ms as f64 / 1000.0)

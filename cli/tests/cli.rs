@@ -394,3 +394,31 @@ fn expand_stops_quietly_when_the_reader_closes_the_pipe() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!((out.status.code(), stderr.as_ref()), (Some(0), ""));
 }
+
+#[test]
+fn a_closed_pipe_ends_the_output_quietly() {
+    // Enough output to fill a pipe: a 3,000-item fan-out's run report.
+    let dir = std::env::temp_dir().join(format!("pipelab-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let wf = dir.join("fan.yaml");
+    std::fs::write(
+        &wf,
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: fan\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    steps:\n    - - name: work\n        template: echo\n        withSequence:\n          count: \"3000\"\n  - name: echo\n    container:\n      image: alpine\n      command: [echo, hi]\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pipelab"))
+        .arg("run")
+        .arg(&wf)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run pipelab");
+    let mut first = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(child.stdout.take()); // like `| head -c 16`
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?} {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
