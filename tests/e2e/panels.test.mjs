@@ -149,6 +149,17 @@ test('azure-dynamic-multistage graph: build → dev → prod with the region dep
   await page.waitForSelector('[data-testid=graph-canvas] [data-id="job:build.build"].pl-selected');
   assert.equal(await page.locator('[data-testid=graph-canvas] .pl-selected').count(), 1);
   await screenshot(page, '16-graph-azure-cursor');
+  // Keyboard: Home, then → to the build job, Enter shows its YAML.
+  await page.focus('[data-testid=graph-canvas]');
+  await page.keyboard.press('Home');
+  await page.waitForSelector('[data-testid=graph-canvas] [data-id="stage:build"].pl-selected');
+  await page.keyboard.press('ArrowRight');
+  await page.waitForSelector('[data-testid=graph-canvas] [data-id="job:build.build"].pl-selected');
+  await page.click('[data-testid=file-tab][data-name="azure-pipelines.yml"]');
+  await page.focus('[data-testid=graph-canvas]');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelector('.tab.active')?.dataset.name === '@templates/environments.yml');
+  await page.waitForFunction(() => document.querySelector('.cm-activeLine')?.textContent.includes('job: build'));
   // Export SVG: a valid standalone SVG with the nodes.
   const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-svg]')]);
   assert.equal(download.suggestedFilename(), 'azure-pipelines.graph.svg');

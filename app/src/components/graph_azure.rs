@@ -2,8 +2,9 @@
 //! stage cards listing their jobs, deployment jobs badged with environment and strategy, arrows
 //! for the stages' dependencies — coloured by the simulated run the Run tab describes (hover a
 //! skipped one for the condition that skipped it). Drawn by the engine module with core's SVG
-//! renderer (the same file Export saves). Click a stage or job to select its YAML; zoom with the
-//! buttons or Ctrl+wheel; Export as SVG or PNG.
+//! renderer (the same file Export saves). Click a stage or job to select its YAML (or move to it
+//! with the arrow keys and press Enter); drag the background to pan; zoom with the buttons or
+//! Ctrl+wheel; Export as SVG or PNG.
 
 use std::rc::Rc;
 
@@ -130,6 +131,73 @@ pub fn graph_azure() -> Html {
         }
         _ => Html::default(),
     };
+    // Keyboard: arrows move between stages and jobs (drawing order), Enter selects the YAML.
+    let selected = use_mut_ref(|| None::<String>);
+    let on_key = {
+        let (state, selected) = (state.clone(), selected.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let ids = highlight::ids();
+            if ids.is_empty() {
+                return;
+            }
+            let at = selected
+                .borrow()
+                .as_ref()
+                .and_then(|s| ids.iter().position(|i| i == s));
+            let next = match e.key().as_str() {
+                "ArrowRight" | "ArrowDown" => at.map_or(0, |i| (i + 1).min(ids.len() - 1)),
+                "ArrowLeft" | "ArrowUp" => at.map_or(0, |i| i.saturating_sub(1)),
+                "Home" => 0,
+                "End" => ids.len() - 1,
+                "Enter" => {
+                    if let Some(id) = selected.borrow().as_deref() {
+                        reveal(&state, id);
+                    }
+                    e.prevent_default();
+                    return;
+                }
+                _ => return,
+            };
+            e.prevent_default();
+            highlight::select(Some(&ids[next]), true);
+            *selected.borrow_mut() = Some(ids[next].clone());
+        })
+    };
+    // Drag the background to pan.
+    let scroller = use_node_ref();
+    let drag = use_mut_ref(|| None::<(i32, i32, i32, i32)>);
+    let on_down = {
+        let (drag, scroller) = (drag.clone(), scroller.clone());
+        Callback::from(move |e: MouseEvent| {
+            let on_node = clicked_id(&e).is_some();
+            if let (false, Some(el)) = (on_node, scroller.cast::<HtmlElement>()) {
+                *drag.borrow_mut() = Some((
+                    e.client_x(),
+                    e.client_y(),
+                    el.scroll_left(),
+                    el.scroll_top(),
+                ));
+            }
+        })
+    };
+    let on_move = {
+        let (drag, scroller) = (drag.clone(), scroller.clone());
+        Callback::from(move |e: MouseEvent| {
+            if let (Some((x, y, left, top)), Some(el)) =
+                (*drag.borrow(), scroller.cast::<HtmlElement>())
+            {
+                if e.buttons() & 1 == 0 {
+                    return;
+                }
+                el.set_scroll_left(left - (e.client_x() - x));
+                el.set_scroll_top(top - (e.client_y() - y));
+            }
+        })
+    };
+    let on_up = {
+        let drag = drag.clone();
+        Callback::from(move |_: MouseEvent| *drag.borrow_mut() = None)
+    };
     let scaled = |zoom: Option<f64>, f: f64| Some((zoom.unwrap_or(1.0) * f).clamp(0.25, 4.0));
     let set_zoom = |factor: Option<f64>| {
         let zoom = zoom.clone();
@@ -181,8 +249,10 @@ pub fn graph_azure() -> Html {
                 <button data-testid="export-png" disabled={svg.is_none()} onclick={export_png}>{ "Export PNG" }</button>
             </div>
             { body }
-            <div class="graph-scroll" onwheel={on_wheel}>
+            <div class="graph-scroll" ref={scroller} onwheel={on_wheel} onmousedown={on_down}
+                onmousemove={on_move} onmouseup={on_up.clone()} onmouseleave={on_up}>
                 <div class={classes!("graph-canvas", zoom.is_none().then_some("fit"))} data-testid="graph-canvas" ref={canvas} onclick={on_click}
+                    tabindex="0" onkeydown={on_key} aria-label="Stage and job graph: arrow keys move between stages and jobs, Enter shows the YAML"
                     style={zoom.map(|z| format!("zoom: {z}"))}></div>
             </div>
             { environments }

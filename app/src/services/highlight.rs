@@ -1,5 +1,6 @@
 //! Editor → graph: when the cursor moves onto the YAML a drawn stage, job or node was built from,
-//! that element of the visible graph is marked (`pl-selected`). The graph panel registers what
+//! that element of the visible graph is marked (`pl-selected`); keyboard navigation in the graph
+//! marks elements the same way. The graph panel registers what
 //! its drawing's ids come from; the editor reports cursor moves. Both sides stay cheap: no
 //! re-render, one class toggled on the drawing.
 
@@ -41,6 +42,29 @@ fn id_at(file: &str, byte: usize) -> Option<String> {
 }
 
 fn mark(file: &str, byte: usize) {
+    select(id_at(file, byte).as_deref(), false);
+}
+
+/// Every id of the drawing on screen, in drawing order (stages, then their jobs).
+pub fn ids() -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(list) = super::document().query_selector_all(".graph-canvas [data-id]") {
+        for i in 0..list.length() {
+            if let Some(id) = list
+                .item(i)
+                .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                .and_then(|el| el.get_attribute("data-id"))
+            {
+                out.push(id);
+            }
+        }
+    }
+    out
+}
+
+/// Marks `id` (or nothing) as the selected element of the drawing; `reveal` scrolls it into view
+/// (keyboard navigation — not for cursor moves, which must not move the panel while typing).
+pub fn select(id: Option<&str>, reveal: bool) {
     let document = super::document();
     let each = |selector: &str, f: &dyn Fn(&web_sys::Element)| {
         if let Ok(list) = document.query_selector_all(selector) {
@@ -57,10 +81,13 @@ fn mark(file: &str, byte: usize) {
     each(".graph-canvas .pl-selected", &|el| {
         let _ = el.class_list().remove_1("pl-selected");
     });
-    if let Some(id) = id_at(file, byte) {
+    if let Some(id) = id {
         let quoted = id.replace('\\', "\\\\").replace('"', "\\\"");
         each(&format!(".graph-canvas [data-id=\"{quoted}\"]"), &|el| {
             let _ = el.class_list().add_1("pl-selected");
+            if reveal {
+                el.scroll_into_view_with_bool(false);
+            }
         });
     }
 }
