@@ -39,6 +39,18 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// The Kubernetes/Argo manifests of every file (documents with an `apiVersion`); shapes that
+    /// cannot be read go to `problems`.
+    pub fn manifests(&self, problems: &mut Vec<Diagnostic>) -> argo::model::Manifests {
+        let docs = self
+            .loaded
+            .iter()
+            .enumerate()
+            .flat_map(|(file, docs)| docs.iter().map(move |d| (FileId(file as u32), &d.root)))
+            .filter(|(_, root)| root.get("apiVersion").is_some());
+        argo::model::Manifests::from_documents(docs, problems)
+    }
+
     pub fn error_count(&self) -> usize {
         self.diagnostics.iter().filter(|d| d.is_error()).count()
     }
@@ -78,16 +90,12 @@ pub fn analyze<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Analy
 /// Lints the Argo manifests as `argo lint` would (missing templates, bad references, cycles, bad
 /// `depends`, unknown fields), plus the Sensor/EventSource checks.
 fn lint_argo_manifests(analysis: &mut Analysis) {
-    let docs = analysis
-        .loaded
-        .iter()
-        .enumerate()
-        .flat_map(|(file, docs)| docs.iter().map(move |d| (FileId(file as u32), &d.root)))
-        .filter(|(_, root)| root.get("apiVersion").is_some());
-    let manifests = argo::model::Manifests::from_documents(docs, &mut analysis.diagnostics);
+    let mut problems = Vec::new();
+    let manifests = analysis.manifests(&mut problems);
     if !manifests.items.is_empty() {
-        argo::model::lint::lint(&manifests, &mut analysis.diagnostics);
+        argo::model::lint::lint(&manifests, &mut problems);
     }
+    analysis.diagnostics.extend(problems);
 }
 
 /// Reads the variable-group library documents (all of them, in tab order; a group defined twice

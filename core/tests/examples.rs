@@ -5,7 +5,6 @@
 use std::fmt::Write;
 
 use pipelab_core::argo::events::EventSpec;
-use pipelab_core::argo::model::Manifests;
 use pipelab_core::argo::run::{run, RunConfig};
 use pipelab_core::azure::pipeline::{self, model::Library, Options};
 use pipelab_core::azure::template::Input;
@@ -135,13 +134,7 @@ fn without_a_library_groups_are_not_judged() {
 /// Fires the post's webhook POST at an Argo example.
 fn argo_run(id: &str) -> pipelab_core::argo::run::RunReport {
     let example = pipelab_core::examples::find(id).unwrap();
-    let analysis = analyze(example.files.iter().copied());
-    let mut diags = Vec::new();
-    let docs = analysis.loaded.iter().enumerate().flat_map(|(file, docs)| {
-        docs.iter()
-            .map(move |d| (pipelab_core::diag::FileId(file as u32), &d.root))
-    });
-    let manifests = Manifests::from_documents(docs, &mut diags);
+    let manifests = analyze(example.files.iter().copied()).manifests(&mut Vec::new());
     let config = RunConfig {
         events: vec![EventSpec::parse(POST).unwrap()],
         ..RunConfig::default()

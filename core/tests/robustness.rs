@@ -105,7 +105,7 @@ fn deep_nesting_and_alias_bombs_are_bounded() {
         let p = format!("*a{}", i - 1);
         bomb.push_str(&format!(
             "a{i}: &a{i} [{}]\n",
-            vec![p.as_str(); 10].join(", ")
+            [p.as_str(); 10].join(", ")
         ));
     }
     let analysis = check(&bomb);

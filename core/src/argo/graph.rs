@@ -214,15 +214,13 @@ mod tests {
     use crate::graph::layout;
     use crate::workspace::analyze;
 
-    fn ml_run() -> crate::argo::run::RunReport {
+    fn ml_manifests() -> Manifests {
         let ex = examples::find("argo-events-ml-pipeline").unwrap();
-        let analysis = analyze(ex.files.iter().copied());
-        let mut diags = Vec::new();
-        let docs = analysis.loaded.iter().enumerate().flat_map(|(f, docs)| {
-            docs.iter()
-                .map(move |d| (crate::diag::FileId(f as u32), &d.root))
-        });
-        let ms = Manifests::from_documents(docs, &mut diags);
+        analyze(ex.files.iter().copied()).manifests(&mut Vec::new())
+    }
+
+    fn ml_run() -> crate::argo::run::RunReport {
+        let ms = ml_manifests();
         let config = RunConfig {
             events: vec![EventSpec::parse(
                 r#"webhook/trigger={"model":"resnet","dataset":"imagenet"}"#,
@@ -235,14 +233,7 @@ mod tests {
 
     #[test]
     fn the_event_flow_with_counts() {
-        let ex = examples::find("argo-events-ml-pipeline").unwrap();
-        let analysis = analyze(ex.files.iter().copied());
-        let mut diags = Vec::new();
-        let docs = analysis.loaded.iter().enumerate().flat_map(|(f, docs)| {
-            docs.iter()
-                .map(move |d| (crate::diag::FileId(f as u32), &d.root))
-        });
-        let ms = Manifests::from_documents(docs, &mut diags);
+        let ms = ml_manifests();
         let report = ml_run();
         let g = event_flow(&ms, Some(&report));
         let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
