@@ -305,6 +305,10 @@ fn simulated(
                 trigger: inputs.trigger(),
                 failing: inputs.failing.clone(),
                 variables: Vec::new(),
+                groups: pipelab_core::azure::library::from_texts(
+                    files.iter().map(|f| f.text.as_str()),
+                )
+                .unwrap_or_default(),
             };
             let result = simulate(&p.normalized, &spec);
             Ok((p, outcome.sources, result))

@@ -196,6 +196,7 @@ pub fn run(args: ExpandArgs) -> Result<ExitCode, String> {
                     trigger,
                     failing: args.fail.clone(),
                     variables: input.variables.clone(),
+                    groups: input.variable_groups.clone(),
                 };
                 emit_line(&pipelab_core::azure::pipeline::to_pretty_json(&simulate(
                     &p.normalized,

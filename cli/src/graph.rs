@@ -100,6 +100,7 @@ fn azure_graphs(args: &GraphArgs) -> Result<Vec<Named>, String> {
                     trigger: simulate::Trigger::Manual,
                     failing: args.fail.clone(),
                     variables: Vec::new(),
+                    groups: analysis.variable_groups.clone().unwrap_or_default(),
                 },
             )
         });

@@ -103,10 +103,7 @@ fn deep_nesting_and_alias_bombs_are_bounded() {
     let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
     for i in 1..12 {
         let p = format!("*a{}", i - 1);
-        bomb.push_str(&format!(
-            "a{i}: &a{i} [{}]\n",
-            [p.as_str(); 10].join(", ")
-        ));
+        bomb.push_str(&format!("a{i}: &a{i} [{}]\n", [p.as_str(); 10].join(", ")));
     }
     let analysis = check(&bomb);
     assert!(

@@ -119,6 +119,22 @@ fn read_variables(
     variables
 }
 
+/// The library held by any of these file texts (all library documents together), or `None` when
+/// none holds one. Texts without the key are not parsed.
+pub fn from_texts<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<Groups> {
+    let mut library: Option<Groups> = None;
+    for text in texts.into_iter().filter(|t| t.contains(KEY)) {
+        for doc in crate::yaml::load(crate::diag::FileId(0), text).documents {
+            if is_library(&doc.root) {
+                library
+                    .get_or_insert_with(Vec::new)
+                    .extend(read(&doc.root).0);
+            }
+        }
+    }
+    library
+}
+
 /// Every `- group: NAME` of an expanded, normalised pipeline (root, stages, jobs) that the
 /// library lacks, with Azure's message for it.
 pub fn missing_groups(normalized: &Tok, groups: &Groups) -> Vec<Diagnostic> {
@@ -218,6 +234,23 @@ mod tests {
                 "A variable of group b needs a name and a text value, like `name: value`",
             ]
         );
+    }
+
+    #[test]
+    fn the_library_is_found_among_file_texts() {
+        let texts = [
+            "steps: []\n",
+            "variableGroups:\n  a:\n    x: '1'\n",
+            "# mentions variableGroups but is no library\nvariables:\n  y: 2\n",
+        ];
+        assert_eq!(
+            from_texts(texts),
+            Some(vec![(
+                "a".to_string(),
+                vec![("x".to_string(), "1".to_string())]
+            )])
+        );
+        assert_eq!(from_texts(["steps: []\n"]), None);
     }
 
     #[test]

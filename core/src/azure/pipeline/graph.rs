@@ -241,6 +241,7 @@ mod tests {
             trigger: simulate::Trigger::Manual,
             failing: vec!["build.build".into()],
             variables: Vec::new(),
+            groups: Vec::new(),
         };
         let run = simulate::simulate(&p.normalized, &spec);
         (p.model(&outcome.sources), outcome.sources, run)

@@ -57,6 +57,9 @@ pub struct RunSpec {
     pub failing: Vec<String>,
     /// Queue-time variables.
     pub variables: Vec<(String, String)>,
+    /// The variable-group library: a `- group:` in the pipeline adds its variables (for
+    /// conditions like `eq(variables.deployProd, 'yes')`).
+    pub groups: Vec<(String, Vec<(String, String)>)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -310,13 +313,23 @@ fn evaluate(condition: Option<&Tok>, ctx: &CondContext) -> (bool, String) {
     }
 }
 
-/// Adds a `variables:` block's static values (groups come from no library here).
-fn static_variables(t: Option<&Tok>, out: &mut Vec<(String, String)>) {
+/// Adds a `variables:` block's static values, a group's from the library.
+fn static_variables(
+    t: Option<&Tok>,
+    groups: &[(String, Vec<(String, String)>)],
+    out: &mut Vec<(String, String)>,
+) {
     let mut scope = VarScope {
         values: std::mem::take(out),
         ..VarScope::default()
     };
-    scope.add(t, &Library::default());
+    scope.add(
+        t,
+        &Library {
+            groups,
+            ..Library::default()
+        },
+    );
     *out = scope.values;
 }
 
@@ -500,7 +513,7 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
             .unwrap_or_default()
             .to_string(),
     ));
-    static_variables(normalized.get("variables"), &mut vars);
+    static_variables(normalized.get("variables"), &spec.groups, &mut vars);
 
     let stages = normalized
         .get("stages")
@@ -518,7 +531,7 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
         let deps = depends_on(st).unwrap_or_else(|| previous.iter().cloned().collect());
         previous = Some(name.clone());
         let mut stage_vars = vars.clone();
-        static_variables(st.get("variables"), &mut stage_vars);
+        static_variables(st.get("variables"), &spec.groups, &mut stage_vars);
         let ctx = CondContext {
             variables: stage_vars.clone(),
             dependencies: deps
@@ -554,7 +567,7 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
             } else {
                 let jdeps = depends_on(j).unwrap_or_default();
                 let mut job_vars = stage_vars.clone();
-                static_variables(j.get("variables"), &mut job_vars);
+                static_variables(j.get("variables"), &spec.groups, &mut job_vars);
                 let jctx = CondContext {
                     variables: job_vars.clone(),
                     dependencies: jdeps
@@ -622,6 +635,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_variable_group_s_values_reach_conditions() {
+        let yaml = |group: &str| {
+            format!("stages:\n- stage: prod\n  variables:\n  - group: {group}\n  condition: eq(variables.deployProd, 'yes')\n  jobs:\n  - job: p\n    steps:\n    - script: x\n")
+        };
+        let result = |r: &Json| r["stages"][0]["result"].as_str().unwrap_or("").to_string();
+        assert_eq!(
+            result(&run(&yaml("release-settings"), "manual", &[])),
+            "Succeeded"
+        );
+        // A group the library lacks adds nothing: the condition sees no value.
+        assert_eq!(result(&run(&yaml("other"), "manual", &[])), "Skipped");
+    }
+
+    #[test]
     fn branch_and_path_filters() {
         assert!(matches("main", "refs/heads/main", false));
         assert!(matches("releases/*", "releases/1.0", false));
@@ -645,6 +672,10 @@ mod tests {
                 trigger: Trigger::parse(trigger).expect("trigger"),
                 failing: failing.iter().map(|s| s.to_string()).collect(),
                 variables: Vec::new(),
+                groups: vec![(
+                    "release-settings".into(),
+                    vec![("deployProd".into(), "yes".into())],
+                )],
             },
         )
     }
