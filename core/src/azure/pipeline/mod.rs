@@ -105,7 +105,17 @@ pub fn to_pretty_json(v: &Json) -> String {
 }
 
 /// A diagnostic in Azure's own wording: `FILE (Line: L, Col: C): MESSAGE`.
+///
+/// An `extends` pipeline that sets `variables` beside its template's is rejected by Azure's
+/// built-in schema, and Azure names that file and its line rather than the user's:
+/// `__built-in-schema.yml (Line: 40, Col: 11): 'variables' is already defined` (as users quote
+/// it; runner.server emulates it the same way, fixture `extends-variables-error`).
 pub fn azure_message(d: &Diagnostic, sources: &Sources) -> String {
+    if d.code == crate::azure::template::EXTENDS_DUPLICATE
+        && d.message == "'variables' is already defined"
+    {
+        return format!("__built-in-schema.yml (Line: 40, Col: 11): {}", d.message);
+    }
     match d.span().and_then(|s| Some((s, sources.get(s.file)?))) {
         Some((span, f)) => {
             let lc = f.line_col(span.start as usize);

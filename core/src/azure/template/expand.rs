@@ -405,10 +405,10 @@ impl<'a> Expander<'a> {
         for (i, (k, v)) in entries.iter().enumerate() {
             if i == pos {
                 for (bk, bv) in body.as_mapping().unwrap_or(&[]) {
-                    push_unique(&mut out, bk.clone(), bv.clone())?;
+                    push_extended(&mut out, bk.clone(), bv.clone(), true)?;
                 }
             } else {
-                push_unique(&mut out, k.clone(), v.clone())?;
+                push_extended(&mut out, k.clone(), v.clone(), false)?;
             }
         }
         Ok(Tok::new(TokKind::Mapping(out), tok.span))
@@ -1035,6 +1035,37 @@ fn push_unique(out: &mut Vec<(Tok, Tok)>, k: Tok, v: Tok) -> R<()> {
         .any(|(e, _)| e.scalar_text().is_some_and(|t| t == text))
     {
         return Err(error(format!("'{text}' is already defined"), k.span));
+    }
+    out.push((k, v));
+    Ok(())
+}
+
+/// The diagnostic code of a key that both an `extends` pipeline and its template set.
+pub const EXTENDS_DUPLICATE: &str = "azure-extends-duplicate";
+
+/// Merges one top-level key of an `extends` pipeline or of its template. A key may come from
+/// one of them only; Azure checks this against its built-in schema, so its message names that
+/// file (see [`crate::azure::pipeline::azure_message`]); ours points at both keys.
+fn push_extended(out: &mut Vec<(Tok, Tok)>, k: Tok, v: Tok, from_template: bool) -> R<()> {
+    let text = k.scalar_text().unwrap_or_default();
+    if let Some((first, _)) = out
+        .iter()
+        .find(|(e, _)| e.scalar_text().is_some_and(|t| t == text))
+    {
+        let (pipeline_key, template_key) = if from_template {
+            (first.span, k.span)
+        } else {
+            (k.span, first.span)
+        };
+        return Err(Box::new(
+            Diagnostic::error(EXTENDS_DUPLICATE, format!("'{text}' is already defined"))
+                .with_span(pipeline_key)
+                .with_label(template_key, "also defined by the extended template")
+                .with_note(format!(
+                    "a pipeline that uses `extends` may set '{text}' itself or leave it to the \
+                     template, not both"
+                )),
+        ));
     }
     out.push((k, v));
     Ok(())

@@ -16,7 +16,7 @@ pub mod token;
 
 use std::rc::Rc;
 
-pub use expand::Repository;
+pub use expand::{Repository, EXTENDS_DUPLICATE};
 pub use token::{Tok, TokKind};
 
 use crate::azure::expr::DateTime;
