@@ -169,6 +169,111 @@ struct Resolved {
     scope: Scope,
     call: Call,
     files: BTreeMap<String, String>,
+    /// A DAG template's tasks, parsed and indexed the first time the DAG advances.
+    dag: std::cell::OnceCell<Result<DagPlan, String>>,
+}
+
+/// A DAG template's tasks as the operator walks them: parsed once per DAG node.
+struct DagPlan {
+    invs: Vec<Invocation>,
+    /// Each task's enhanced `depends` expression, if it has one.
+    depends: Vec<Option<Depends>>,
+    /// The tasks each task depends on (by `dependencies` or named in `depends`), in order.
+    dep_idx: Vec<Vec<usize>>,
+    /// The tasks that depend on each task.
+    dependents: Vec<Vec<usize>>,
+    pos: HashMap<String, usize>,
+    /// Each task's node name, `DAG.TASK`.
+    names: Vec<String>,
+    /// `target` (or the tasks nothing depends on), and the tasks they need.
+    targets: Vec<usize>,
+    needed: Vec<bool>,
+}
+
+impl DagPlan {
+    fn new(body: &TemplateBody, dag_name: &str) -> Result<DagPlan, String> {
+        let TemplateBody::Dag { tasks, target, .. } = body else {
+            return Err("not a DAG".into());
+        };
+        let invs: Vec<Invocation> = tasks
+            .iter()
+            .map(|t| Invocation::parse(t, &mut Vec::new()))
+            .collect();
+        let mut pos = HashMap::with_capacity(invs.len());
+        for (k, inv) in invs.iter().enumerate() {
+            pos.entry(inv.name.clone()).or_insert(k);
+        }
+        let mut depends = Vec::with_capacity(invs.len());
+        let mut dep_idx = Vec::with_capacity(invs.len());
+        for inv in &invs {
+            let (parsed, names) = match &inv.depends {
+                Some(d) => {
+                    let p = Depends::parse(d)?;
+                    let mut names = Vec::new();
+                    p.tasks(&mut names);
+                    (Some(p), names)
+                }
+                None => (None, inv.dependencies.clone()),
+            };
+            let mut idx = Vec::with_capacity(names.len());
+            for name in &names {
+                match pos.get(name) {
+                    Some(&d) => idx.push(d),
+                    None => return Err(format!("task '{name}' does not exist")),
+                }
+            }
+            depends.push(parsed);
+            dep_idx.push(idx);
+        }
+        let mut dependents = vec![Vec::new(); invs.len()];
+        for (k, ds) in dep_idx.iter().enumerate() {
+            for &d in ds {
+                if !dependents[d].contains(&k) {
+                    dependents[d].push(k);
+                }
+            }
+        }
+        let targets: Vec<usize> = match target {
+            Some(t) => t
+                .split_whitespace()
+                .filter_map(|n| pos.get(n).copied())
+                .collect(),
+            None => (0..invs.len())
+                .filter(|&k| dependents[k].is_empty())
+                .collect(),
+        };
+        let mut needed = vec![false; invs.len()];
+        let mut stack = targets.clone();
+        while let Some(k) = stack.pop() {
+            if !needed[k] {
+                needed[k] = true;
+                stack.extend(dep_idx[k].iter().copied());
+            }
+        }
+        let names = invs
+            .iter()
+            .map(|inv| format!("{dag_name}.{}", inv.name))
+            .collect();
+        Ok(DagPlan {
+            invs,
+            depends,
+            dep_idx,
+            dependents,
+            pos,
+            names,
+            targets,
+            needed,
+        })
+    }
+}
+
+/// The scope a DAG's next tasks see: the DAG's own, plus each done task's outputs.
+struct DagScope {
+    scope: Scope,
+    /// Which tasks' outputs are in `scope`.
+    scoped: Vec<bool>,
+    /// Which tasks are linked as children of all their dependencies.
+    linked: Vec<bool>,
 }
 
 struct Pod {
@@ -184,6 +289,7 @@ pub(super) struct State {
     globals: Scope,
     pods: HashMap<usize, Pod>,
     resolved: HashMap<usize, Rc<Resolved>>,
+    dag_scopes: HashMap<usize, DagScope>,
     fired_hooks: HashSet<String>,
     deadline: Option<Millis>,
     suspend_until: HashMap<usize, Option<Millis>>,
@@ -305,6 +411,7 @@ impl WorkflowRun {
                 globals,
                 pods: HashMap::new(),
                 resolved: HashMap::new(),
+                dag_scopes: HashMap::new(),
                 fired_hooks: HashSet::new(),
                 deadline,
                 suspend_until: HashMap::new(),
@@ -605,6 +712,7 @@ impl WorkflowRun {
             n.finished_at = Some(now);
             // A fulfilled node is never advanced again: free its resolved template and scope.
             self.state.resolved.remove(&i);
+            self.state.dag_scopes.remove(&i);
         }
         self.trace
             .record(now, n.id.clone(), "phase", phase.as_str());
@@ -919,6 +1027,7 @@ impl WorkflowRun {
             scope,
             call: call.clone(),
             files,
+            dag: std::cell::OnceCell::new(),
         })
     }
 
@@ -1334,7 +1443,7 @@ impl WorkflowRun {
             let mut results: Vec<(usize, Invocation)> = Vec::new();
             let mut running = 0usize;
             for step in group {
-                let expansion = match self.expand(step, &scope) {
+                let expansion = match self.expand(step, &mut scope) {
                     Ok(x) => x,
                     Err(e) => {
                         self.mark(g, now, NodePhase::Error, &e);
@@ -1447,6 +1556,9 @@ impl WorkflowRun {
 
     /// Runs a step's or task's `onExit` and exit hook after it is fulfilled; true when done.
     fn run_exit_handlers(&mut self, c: usize, inv: &Invocation, base: &Base, now: Millis) -> bool {
+        if inv.on_exit.is_none() && inv.hooks.is_empty() {
+            return true;
+        }
         let mut calls = Vec::new();
         if let Some(t) = &inv.on_exit {
             calls.push((
@@ -1514,16 +1626,55 @@ impl WorkflowRun {
 
     /// Expands a step or task: substitutes it and its loop (`withItems`, `withParam`,
     /// `withSequence`). `Ok(vec![])` means an empty loop.
-    fn expand(&self, raw: &Node, scope: &Scope) -> Result<Vec<(String, Invocation)>, String> {
+    ///
+    /// The scope is borrowed mutably to add `steps.name`, `tasks.name` and `item…` while
+    /// expanding (a DAG's scope holds every finished task's outputs: copying it per task would
+    /// make a DAG quadratic); it is left as it was found.
+    fn expand(
+        &self,
+        raw: &Node,
+        scope: &mut Scope,
+    ) -> Result<Vec<(String, Invocation)>, String> {
         let name = raw
             .get("name")
             .and_then(Node::as_str)
             .unwrap_or_default()
             .to_string();
-        let mut named = scope.clone();
-        named.insert("steps.name".into(), name.clone());
-        named.insert("tasks.name".into(), name.clone());
-        let scope = &named;
+        let mut saved: Vec<(String, Option<String>)> = Vec::new();
+        for key in ["steps.name", "tasks.name"] {
+            let old = scope.insert(key.into(), name.clone());
+            saved.push((key.into(), old));
+        }
+        let own: Vec<String> = scope
+            .range::<str, _>((std::ops::Bound::Included("item"), std::ops::Bound::Unbounded))
+            .take_while(|(k, _)| k.starts_with("item"))
+            .filter(|(k, _)| *k == "item" || k.starts_with("item."))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in own {
+            let old = scope.remove(&key);
+            saved.push((key, old));
+        }
+        let out = self.expand_with(raw, name, scope);
+        for (key, old) in saved.into_iter().rev() {
+            match old {
+                Some(v) => {
+                    scope.insert(key, v);
+                }
+                None => {
+                    scope.remove(&key);
+                }
+            }
+        }
+        out
+    }
+
+    fn expand_with(
+        &self,
+        raw: &Node,
+        name: String,
+        scope: &mut Scope,
+    ) -> Result<Vec<(String, Invocation)>, String> {
         let items: Option<Vec<Json>> = if let Some(items) = raw.get("withItems") {
             let sub = subst::replace_node(items, scope, Strict::References)?;
             Some(match to_json(&sub) {
@@ -1600,9 +1751,12 @@ impl WorkflowRun {
         }
         let body = without_hooks(&strip(raw));
         let mut out = Vec::with_capacity(items.len());
-        let mut s = scope.clone();
+        let mut item_keys: Vec<String> = Vec::new();
+        let mut result = Ok(());
         for (idx, item) in items.iter().enumerate() {
-            s.retain(|k, _| k != "item" && !k.starts_with("item."));
+            for k in item_keys.drain(..) {
+                scope.remove(&k);
+            }
             let desc = match item {
                 Json::Object(m) => {
                     let mut vals: Vec<String> = m
@@ -1610,21 +1764,36 @@ impl WorkflowRun {
                         .map(|(k, v)| format!("{k}:{}", go_fmt(v)))
                         .collect();
                     for (k, v) in m {
-                        s.insert(format!("item.{k}"), json_text(v));
+                        let key = format!("item.{k}");
+                        scope.insert(key.clone(), json_text(v));
+                        item_keys.push(key);
                     }
                     vals.sort();
                     vals.join(",")
                 }
                 other => json_text(other),
             };
-            s.insert("item".into(), json_text(item));
-            let sub = subst::replace_node(&body, &s, Strict::References)?;
-            let display = format!("{name}({idx}:{desc})");
-            let mut inv = check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))?;
-            inv.name = display.clone();
-            out.push((display, inv));
+            scope.insert("item".into(), json_text(item));
+            item_keys.push("item".into());
+            let parsed = subst::replace_node(&body, scope, Strict::References).and_then(|sub| {
+                check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))
+            });
+            match parsed {
+                Ok(mut inv) => {
+                    let display = format!("{name}({idx}:{desc})");
+                    inv.name = display.clone();
+                    out.push((display, inv));
+                }
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
         }
-        Ok(out)
+        for k in item_keys {
+            scope.remove(&k);
+        }
+        result.map(|()| out)
     }
 
     /// Adds `steps.X.*` / `tasks.X.*` of fulfilled children to a scope (loops aggregated).
@@ -1794,106 +1963,64 @@ impl WorkflowRun {
             return;
         };
         let TemplateBody::Dag {
-            tasks,
-            fail_fast,
-            target,
+            tasks, fail_fast, ..
         } = &r.tmpl.body
         else {
             return;
         };
-        let dag_name = self.nodes[i].name.clone();
-        let invs: Vec<Invocation> = tasks
-            .iter()
-            .map(|t| Invocation::parse(t, &mut Vec::new()))
-            .collect();
-        let mut deps: Vec<(Option<Depends>, Vec<String>)> = Vec::new();
-        for inv in &invs {
-            if let Some(d) = &inv.depends {
-                match Depends::parse(d) {
-                    Ok(p) => {
-                        let mut names = Vec::new();
-                        p.tasks(&mut names);
-                        deps.push((Some(p), names));
-                    }
-                    Err(e) => {
-                        self.mark(i, now, NodePhase::Error, &e);
-                        return;
-                    }
-                }
-            } else {
-                deps.push((None, inv.dependencies.clone()));
+        let plan = match r.dag.get_or_init(|| DagPlan::new(&r.tmpl.body, &self.nodes[i].name)) {
+            Ok(p) => p,
+            Err(e) => {
+                let e = e.clone();
+                self.mark(i, now, NodePhase::Error, &e);
+                return;
             }
-        }
-        let pos = |n: &str| invs.iter().position(|t| t.name == n);
-        for (_, names) in &deps {
-            for n in names {
-                if pos(n).is_none() {
-                    self.mark(
-                        i,
-                        now,
-                        NodePhase::Error,
-                        &format!("task '{n}' does not exist"),
-                    );
-                    return;
-                }
-            }
-        }
-        let targets: Vec<usize> = match target {
-            Some(t) => t.split_whitespace().filter_map(&pos).collect(),
-            None => (0..invs.len())
-                .filter(|&k| !deps.iter().any(|(_, names)| names.contains(&invs[k].name)))
-                .collect(),
         };
-        let mut needed = vec![false; invs.len()];
-        let mut stack = targets.clone();
-        while let Some(k) = stack.pop() {
-            if !needed[k] {
-                needed[k] = true;
-                stack.extend(deps[k].1.iter().filter_map(|n| pos(n)));
-            }
-        }
-        let tname = |k: usize| format!("{dag_name}.{}", invs[k].name);
-        for _pass in 0..=invs.len() {
+        let n = plan.invs.len();
+        // The scope of the tasks done so far grows as they finish (a done task's outputs never
+        // change), so each advance adds only the newly done ones.
+        let mut progress = self.state.dag_scopes.remove(&i).unwrap_or_else(|| DagScope {
+            scope: r.scope.clone(),
+            scoped: vec![false; n],
+            linked: vec![false; n],
+        });
+        let node_of = |run: &WorkflowRun, k: usize| run.index.get(&plan.names[k]).copied();
+        for _pass in 0..=n {
             let mut progressed = false;
-            let mut scope = r.scope.clone();
-            let done: Vec<(usize, Invocation)> = (0..invs.len())
-                .filter_map(|k| {
-                    let &c = self.index.get(&tname(k))?;
-                    self.done(c).then(|| (c, invs[k].clone()))
-                })
-                .collect();
-            let done_names: HashSet<String> =
-                done.iter().map(|(_, inv)| inv.name.clone()).collect();
-            // Task groups aggregate under the task name.
-            for (c, inv) in &done {
-                let key = format!("tasks.{}", inv.name);
-                if self.nodes[*c].node_type == "TaskGroup" {
-                    let members: Vec<usize> = self.nodes[*c]
-                        .children
-                        .iter()
-                        .filter_map(|id| self.by_id.get(id).copied())
-                        .collect();
-                    self.add_aggregate(&key, &members, &mut scope);
-                    scope.insert(
-                        format!("{key}.status"),
-                        self.nodes[*c].phase.as_str().into(),
-                    );
-                } else {
-                    self.add_node_scope(&key, *c, &mut scope);
-                }
-            }
-            let mut running = (0..invs.len())
-                .filter(|&k| self.index.get(&tname(k)).is_some_and(|&c| !self.done(c)))
-                .count();
-            for k in 0..invs.len() {
-                if !needed[k] {
+            for k in 0..n {
+                if progress.scoped[k] {
                     continue;
                 }
-                let name = tname(k);
-                if let Some(&c) = self.index.get(&name) {
+                let Some(c) = node_of(self, k).filter(|&c| self.done(c)) else {
+                    continue;
+                };
+                progress.scoped[k] = true;
+                let key = format!("tasks.{}", plan.invs[k].name);
+                if self.nodes[c].node_type == "TaskGroup" {
+                    let members = self.members(c);
+                    self.add_aggregate(&key, &members, &mut progress.scope);
+                    progress.scope.insert(
+                        format!("{key}.status"),
+                        self.nodes[c].phase.as_str().into(),
+                    );
+                } else {
+                    self.add_node_scope(&key, c, &mut progress.scope);
+                }
+            }
+            let done_at_start = progress.scoped.clone();
+            let scope = &mut progress.scope;
+            let mut running = (0..n)
+                .filter(|&k| node_of(self, k).is_some_and(|c| !self.done(c)))
+                .count();
+            for k in 0..n {
+                if !plan.needed[k] {
+                    continue;
+                }
+                let name = &plan.names[k];
+                if let Some(c) = node_of(self, k) {
                     if !self.nodes[c].phase.fulfilled() {
                         if self.nodes[c].node_type == "TaskGroup" {
-                            self.advance_task_group(c, &invs[k], &r, &scope, now);
+                            self.advance_task_group(c, &plan.invs[k], &r, scope, now);
                         } else {
                             self.advance(c, now);
                         }
@@ -1902,19 +2029,18 @@ impl WorkflowRun {
                         }
                     }
                     if self.nodes[c].phase.fulfilled()
-                        && !self.run_exit_handlers(c, &invs[k], &r.base, now)
+                        && !self.run_exit_handlers(c, &plan.invs[k], &r.base, now)
                     {
                         // The exit handler still runs.
                     }
                     continue;
                 }
                 // Dependencies must have been fulfilled when this pass's scope was built.
-                if deps[k].1.iter().any(|n| !done_names.contains(n)) {
+                if plan.dep_idx[k].iter().any(|&d| !done_at_start[d]) {
                     continue;
                 }
-                let test = |task: &str, result: &str| -> bool {
-                    let Some(d) = pos(task) else { return false };
-                    let Some(&c) = self.index.get(&tname(d)) else {
+                let test = |d: usize, result: &str| -> bool {
+                    let Some(c) = node_of(self, d) else {
                         return false;
                     };
                     let n = &self.nodes[c];
@@ -1942,30 +2068,39 @@ impl WorkflowRun {
                         _ => false,
                     }
                 };
-                let ok = match &deps[k].0 {
-                    Some(d) => d.eval(&test),
-                    None => deps[k].1.iter().all(|dep| {
-                        let dinv = pos(dep).map(|d| &invs[d]);
-                        test(dep, "Succeeded")
-                            || test(dep, "Skipped")
-                            || test(dep, "Daemoned")
-                            || (dinv.is_some_and(|x| x.continue_on_failed) && test(dep, "Failed"))
-                            || (dinv.is_some_and(|x| x.continue_on_error) && test(dep, "Errored"))
+                let ok = match &plan.depends[k] {
+                    Some(d) => d.eval(&|task: &str, result: &str| {
+                        plan.pos.get(task).is_some_and(|&d| test(d, result))
+                    }),
+                    None => plan.dep_idx[k].iter().all(|&d| {
+                        let dinv = &plan.invs[d];
+                        test(d, "Succeeded")
+                            || test(d, "Skipped")
+                            || test(d, "Daemoned")
+                            || (dinv.continue_on_failed && test(d, "Failed"))
+                            || (dinv.continue_on_error && test(d, "Errored"))
                     }),
                 };
-                let parent = self.dag_parent(i, &deps[k].1, &tname, &pos);
+                // A task hangs under its first dependency (a task group's iterations are its
+                // only children, so then under the DAG).
+                let parent = plan.dep_idx[k]
+                    .first()
+                    .and_then(|&d| node_of(self, d))
+                    .filter(|&d| self.nodes[d].node_type != "TaskGroup")
+                    .unwrap_or(i);
+                let task = &plan.invs[k].name;
                 if !ok {
                     if let Some(c) = self.create(
                         now,
-                        &name,
-                        &invs[k].name,
+                        name,
+                        task,
                         "Skipped",
                         NodePhase::Omitted,
                         "omitted: depends condition not met",
                         Some(parent),
                         "",
                     ) {
-                        self.skip_defaults(c, &invs[k], &r.base);
+                        self.skip_defaults(c, &plan.invs[k], &r.base);
                     }
                     progressed = true;
                     continue;
@@ -1975,13 +2110,13 @@ impl WorkflowRun {
                 {
                     continue;
                 }
-                let expansion = match self.expand(&tasks[k], &scope) {
+                let expansion = match self.expand(&tasks[k], scope) {
                     Ok(x) => x,
                     Err(e) => {
                         self.create(
                             now,
-                            &name,
-                            &invs[k].name,
+                            name,
+                            task,
                             "Skipped",
                             NodePhase::Error,
                             &e,
@@ -1998,8 +2133,8 @@ impl WorkflowRun {
                 if looped && expansion.is_empty() {
                     self.create(
                         now,
-                        &name,
-                        &invs[k].name,
+                        name,
+                        task,
                         "Skipped",
                         NodePhase::Skipped,
                         "Skipped, empty params",
@@ -2012,8 +2147,8 @@ impl WorkflowRun {
                 if looped {
                     let Some(g) = self.create(
                         now,
-                        &name,
-                        &invs[k].name,
+                        name,
+                        task,
                         "TaskGroup",
                         NodePhase::Running,
                         "",
@@ -2022,7 +2157,7 @@ impl WorkflowRun {
                     ) else {
                         return;
                     };
-                    self.advance_task_group(g, &invs[k], &r, &scope, now);
+                    self.advance_task_group(g, &plan.invs[k], &r, scope, now);
                     running += 1;
                     progressed = true;
                     continue;
@@ -2036,7 +2171,7 @@ impl WorkflowRun {
                         Ok(false) => {
                             if let Some(c) = self.create(
                                 now,
-                                &name,
+                                name,
                                 &display,
                                 "Skipped",
                                 NodePhase::Skipped,
@@ -2052,7 +2187,7 @@ impl WorkflowRun {
                         Err(e) => {
                             self.create(
                                 now,
-                                &name,
+                                name,
                                 &display,
                                 "Skipped",
                                 NodePhase::Error,
@@ -2068,7 +2203,7 @@ impl WorkflowRun {
                 if self
                     .execute(
                         now,
-                        &name,
+                        name,
                         &display,
                         Call::of(&inv, &r.base),
                         Some(parent),
@@ -2086,13 +2221,16 @@ impl WorkflowRun {
             }
         }
         // A task is a child of every task it depends on (the first was linked at creation).
-        for (k, (_, names)) in deps.iter().enumerate() {
-            let Some(&c) = self.index.get(&tname(k)) else {
+        for k in 0..n {
+            let Some(c) = node_of(self, k) else {
                 continue;
             };
+            if progress.linked[k] {
+                continue;
+            }
             let id = self.nodes[c].id.clone();
-            for n in names.iter().skip(1) {
-                let Some(&d) = pos(n).and_then(|d| self.index.get(&tname(d))) else {
+            for &d in plan.dep_idx[k].iter().skip(1) {
+                let Some(d) = node_of(self, d) else {
                     continue;
                 };
                 // A task group's children are its iterations only.
@@ -2100,12 +2238,50 @@ impl WorkflowRun {
                     self.nodes[d].children.push(id.clone());
                 }
             }
+            progress.linked[k] = plan.dep_idx[k]
+                .iter()
+                .skip(1)
+                .all(|&d| node_of(self, d).is_some());
         }
-        // Assess the DAG's phase as Argo's `assessDAGPhase` does: walk the branches from the
-        // root tasks, carrying the last completed phase down to omitted and skipped tasks.
+        let outcome = self.assess_dag(plan, *fail_fast);
+        match outcome {
+            None => {
+                self.state.dag_scopes.insert(i, progress);
+            }
+            Some(result) => {
+                if result == NodePhase::Succeeded {
+                    // Every created task's outputs (the last ones finished too).
+                    for k in 0..n {
+                        if progress.scoped[k] {
+                            continue;
+                        }
+                        if let Some(c) = node_of(self, k) {
+                            let key = format!("tasks.{}", plan.invs[k].name);
+                            if self.nodes[c].node_type == "TaskGroup" {
+                                let members = self.members(c);
+                                self.add_aggregate(&key, &members, &mut progress.scope);
+                            } else {
+                                self.add_node_scope(&key, c, &mut progress.scope);
+                            }
+                        }
+                    }
+                    self.set_template_outputs(i, &r, &progress.scope);
+                }
+                self.kill_daemons(i, now);
+                self.mark(i, now, result, "");
+            }
+        }
+    }
+
+    /// Assesses a DAG's phase as Argo's `assessDAGPhase` does: walks the branches from the root
+    /// tasks, carrying the last completed phase down to omitted and skipped tasks. `None` while
+    /// the DAG still runs.
+    fn assess_dag(&self, plan: &DagPlan, fail_fast: bool) -> Option<NodePhase> {
+        let n = plan.invs.len();
+        let node_of = |k: usize| self.index.get(&plan.names[k]).copied();
         let mut target_phase: HashMap<usize, NodePhase> = HashMap::new();
-        let mut queue: std::collections::VecDeque<(usize, NodePhase)> = (0..invs.len())
-            .filter(|&k| needed[k] && deps[k].1.is_empty())
+        let mut queue: std::collections::VecDeque<(usize, NodePhase)> = (0..n)
+            .filter(|&k| plan.needed[k] && plan.dep_idx[k].is_empty())
             .map(|k| (k, NodePhase::Succeeded))
             .collect();
         let mut seen = HashSet::new();
@@ -2113,95 +2289,64 @@ impl WorkflowRun {
             if !seen.insert((k, inherited.as_str())) {
                 continue;
             }
-            let Some(&c) = self.index.get(&tname(k)) else {
-                continue;
-            };
-            let n = &self.nodes[c];
-            if !(n.phase.fulfilled() || n.daemoned) {
-                return;
+            let c = node_of(k)?;
+            let node = &self.nodes[c];
+            if !(node.phase.fulfilled() || node.daemoned) {
+                return None;
             }
-            let branch = if n.phase.completed() {
-                n.phase
+            let branch = if node.phase.completed() {
+                node.phase
             } else {
                 inherited
             };
-            if targets.contains(&k) {
+            if plan.targets.contains(&k) {
                 // Failed or Error take precedence over Succeeded when a target is reached twice.
                 let prev = target_phase.get(&k).copied();
                 if !prev.is_some_and(NodePhase::failed_or_error) {
                     target_phase.insert(k, branch);
                 }
             }
-            for (d, (_, names)) in deps.iter().enumerate() {
-                if needed[d] && names.contains(&invs[k].name) {
+            for &d in &plan.dependents[k] {
+                if plan.needed[d] {
                     queue.push_back((d, branch));
                 }
             }
         }
         // Every created task must be fulfilled too (running pods finish before the DAG does).
-        if (0..invs.len()).any(|k| self.index.get(&tname(k)).is_some_and(|&c| !self.done(c))) {
-            return;
+        if (0..n).any(|k| node_of(k).is_some_and(|c| !self.done(c))) {
+            return None;
         }
         let mut result = NodePhase::Succeeded;
-        for &t in &targets {
+        for &t in &plan.targets {
             match target_phase.get(&t) {
                 None => {
                     result = NodePhase::Running;
-                    if !*fail_fast {
+                    if !fail_fast {
                         break;
                     }
                 }
                 Some(p) if p.failed_or_error() => {
-                    if continues_on(&invs[t], *p) {
+                    if continues_on(&plan.invs[t], *p) {
                         continue;
                     }
                     result = *p;
-                    if *fail_fast {
+                    if fail_fast {
                         break;
                     }
                 }
                 Some(_) => {}
             }
         }
-        if result == NodePhase::Running {
-            return;
-        }
-        if result == NodePhase::Succeeded {
-            let mut scope = r.scope.clone();
-            for (k, inv) in invs.iter().enumerate() {
-                if let Some(&c) = self.index.get(&tname(k)) {
-                    let key = format!("tasks.{}", inv.name);
-                    if self.nodes[c].node_type == "TaskGroup" {
-                        let members: Vec<usize> = self.nodes[c]
-                            .children
-                            .iter()
-                            .filter_map(|id| self.by_id.get(id).copied())
-                            .collect();
-                        self.add_aggregate(&key, &members, &mut scope);
-                    } else {
-                        self.add_node_scope(&key, c, &mut scope);
-                    }
-                }
-            }
-            self.set_template_outputs(i, &r, &scope);
-        }
-        self.kill_daemons(i, now);
-        self.mark(i, now, result, "");
+        (result != NodePhase::Running).then_some(result)
     }
 
-    fn dag_parent(
-        &self,
-        dag: usize,
-        dep_names: &[String],
-        tname: &dyn Fn(usize) -> String,
-        pos: &dyn Fn(&str) -> Option<usize>,
-    ) -> usize {
-        dep_names
-            .first()
-            .and_then(|d| pos(d))
-            .and_then(|d| self.index.get(&tname(d)).copied())
-            .filter(|&d| self.nodes[d].node_type != "TaskGroup")
-            .unwrap_or(dag)
+    /// The nodes of a task or step group's iterations.
+    fn members(&self, group: usize) -> Vec<usize> {
+        self.nodes[group]
+            .children
+            .iter()
+            .filter_map(|id| self.by_id.get(id).copied())
+            .collect()
     }
 
     fn advance_task_group(
@@ -2209,7 +2354,7 @@ impl WorkflowRun {
         g: usize,
         inv: &Invocation,
         r: &Rc<Resolved>,
-        scope: &Scope,
+        scope: &mut Scope,
         now: Millis,
     ) {
         let Some(k_raw) = self.task_raw(r, &inv.name) else {
