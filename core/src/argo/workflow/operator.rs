@@ -267,6 +267,14 @@ impl DagPlan {
     }
 }
 
+/// How far a steps template has run: its first unfinished group, the scope its steps see (the
+/// template's own plus the finished groups' outputs) and that group's expanded steps.
+struct StepsProgress {
+    group: usize,
+    scope: Scope,
+    expansions: Option<Vec<Result<Vec<(String, Invocation)>, String>>>,
+}
+
 /// The scope a DAG's next tasks see: the DAG's own, plus each done task's outputs.
 struct DagScope {
     scope: Scope,
@@ -290,6 +298,7 @@ pub(super) struct State {
     pods: HashMap<usize, Pod>,
     resolved: HashMap<usize, Rc<Resolved>>,
     dag_scopes: HashMap<usize, DagScope>,
+    steps_progress: HashMap<usize, StepsProgress>,
     fired_hooks: HashSet<String>,
     deadline: Option<Millis>,
     suspend_until: HashMap<usize, Option<Millis>>,
@@ -412,6 +421,7 @@ impl WorkflowRun {
                 pods: HashMap::new(),
                 resolved: HashMap::new(),
                 dag_scopes: HashMap::new(),
+                steps_progress: HashMap::new(),
                 fired_hooks: HashSet::new(),
                 deadline,
                 suspend_until: HashMap::new(),
@@ -713,6 +723,7 @@ impl WorkflowRun {
             // A fulfilled node is never advanced again: free its resolved template and scope.
             self.state.resolved.remove(&i);
             self.state.dag_scopes.remove(&i);
+            self.state.steps_progress.remove(&i);
         }
         self.trace
             .record(now, n.id.clone(), "phase", phase.as_str());
@@ -1420,8 +1431,14 @@ impl WorkflowRun {
             return;
         };
         let name = self.nodes[i].name.clone();
-        let mut scope = r.scope.clone();
-        for (gi, group) in groups.iter().enumerate() {
+        // Finished groups are not walked again: their outputs are in the kept scope, and the
+        // open group's steps are expanded once (its scope does not change while it runs).
+        let mut progress = self.state.steps_progress.remove(&i).unwrap_or_else(|| StepsProgress {
+            group: 0,
+            scope: r.scope.clone(),
+            expansions: None,
+        });
+        for (gi, group) in groups.iter().enumerate().skip(progress.group) {
             let gname = format!("{name}[{gi}]");
             let g = match self.index.get(&gname) {
                 Some(&g) => g,
@@ -1439,30 +1456,35 @@ impl WorkflowRun {
                     None => return,
                 },
             };
+            let StepsProgress {
+                scope, expansions, ..
+            } = &mut progress;
+            let expansions = expansions.get_or_insert_with(|| {
+                group
+                    .iter()
+                    .map(|step| self.expand(step, scope))
+                    .collect()
+            });
             let mut all_done = true;
-            let mut results: Vec<(usize, Invocation)> = Vec::new();
+            let mut results: Vec<(usize, &Invocation)> = Vec::new();
             let mut running = 0usize;
-            for step in group {
-                let expansion = match self.expand(step, &mut scope) {
+            for (step, expansion) in group.iter().zip(expansions.iter()) {
+                let expansion = match expansion {
                     Ok(x) => x,
                     Err(e) => {
-                        self.mark(g, now, NodePhase::Error, &e);
-                        self.mark(i, now, NodePhase::Failed, &e);
+                        self.mark(g, now, NodePhase::Error, e);
+                        self.mark(i, now, NodePhase::Failed, e);
                         return;
                     }
                 };
-                let base_name = step
-                    .get("name")
-                    .and_then(Node::as_str)
-                    .unwrap_or_default()
-                    .to_string();
                 if expansion.is_empty() {
+                    let base_name = step.get("name").and_then(Node::as_str).unwrap_or_default();
                     let cname = format!("{gname}.{base_name}");
                     if !self.index.contains_key(&cname) {
                         self.create(
                             now,
                             &cname,
-                            &base_name,
+                            base_name,
                             "Skipped",
                             NodePhase::Skipped,
                             "Skipped, empty params",
@@ -1483,14 +1505,14 @@ impl WorkflowRun {
                                     if let Some(c) = self.create(
                                         now,
                                         &cname,
-                                        &display,
+                                        display,
                                         "Skipped",
                                         NodePhase::Skipped,
                                         &format!("when '{w}' evaluated false"),
                                         Some(g),
                                         "",
                                     ) {
-                                        self.skip_defaults(c, &inv, &r.base);
+                                        self.skip_defaults(c, inv, &r.base);
                                         results.push((c, inv));
                                     }
                                     continue;
@@ -1512,8 +1534,8 @@ impl WorkflowRun {
                     let Some(c) = self.execute(
                         now,
                         &cname,
-                        &display,
-                        Call::of(&inv, &r.base),
+                        display,
+                        Call::of(inv, &r.base),
                         Some(g),
                         &Scope::new(),
                     ) else {
@@ -1522,20 +1544,22 @@ impl WorkflowRun {
                     if !self.done(c) {
                         all_done = false;
                         running += 1;
-                    } else if !self.run_exit_handlers(c, &inv, &r.base, now) {
+                    } else if !self.run_exit_handlers(c, inv, &r.base, now) {
                         all_done = false;
                     }
                     results.push((c, inv));
                 }
             }
             if !all_done {
+                drop(results);
+                self.state.steps_progress.insert(i, progress);
                 return;
             }
             if self.nodes[g].phase == NodePhase::Running {
-                for (c, inv) in &results {
-                    let p = self.nodes[*c].phase;
+                for &(c, inv) in &results {
+                    let p = self.nodes[c].phase;
                     if p.failed_or_error() && !continues_on(inv, p) {
-                        let msg = format!("child '{}' failed", self.nodes[*c].id);
+                        let msg = format!("child '{}' failed", self.nodes[c].id);
                         self.mark(g, now, NodePhase::Failed, &msg);
                         self.mark(i, now, NodePhase::Failed, &msg);
                         return;
@@ -1547,9 +1571,12 @@ impl WorkflowRun {
                 self.mark(i, now, NodePhase::Failed, &msg);
                 return;
             }
-            self.add_results_to_scope("steps", &results, &mut scope);
+            self.add_results_to_scope("steps", &results, scope);
+            drop(results);
+            progress.expansions = None;
+            progress.group = gi + 1;
         }
-        self.set_template_outputs(i, &r, &scope);
+        self.set_template_outputs(i, &r, &progress.scope);
         self.kill_daemons(i, now);
         self.mark(i, now, NodePhase::Succeeded, "");
     }
@@ -1800,7 +1827,7 @@ impl WorkflowRun {
     fn add_results_to_scope(
         &self,
         prefix: &str,
-        results: &[(usize, Invocation)],
+        results: &[(usize, &Invocation)],
         scope: &mut Scope,
     ) {
         let mut groups: Vec<(String, Vec<usize>, bool)> = Vec::new();
