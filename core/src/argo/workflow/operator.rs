@@ -1339,8 +1339,12 @@ impl WorkflowRun {
             .or_else(|| Override::from_annotations(&r.tmpl.annotations))
             .map(|o| o.parameters)
             .unwrap_or_default();
-        let mut scope = r.scope.clone();
-        scope.insert("outputs.result".into(), stdout.clone());
+        // Output expressions see the template's scope and the result (rare: built on demand).
+        let scope = || {
+            let mut scope = r.scope.clone();
+            scope.insert("outputs.result".into(), stdout.clone());
+            scope
+        };
         for p in &r.tmpl.outputs.parameters {
             let vf = p.value_from.as_ref();
             let value = if let Some(v) = override_params.get(&p.name) {
@@ -1358,7 +1362,7 @@ impl WorkflowRun {
                     .or_else(|| vf.and_then(|v| v.default.clone()))
                     .or_else(|| (!b.recognised).then(String::new))
             } else if let Some(e) = vf.and_then(|v| v.expression.as_ref()) {
-                subst::eval_expression(e, &scope).ok().flatten()
+                subst::eval_expression(e, &scope()).ok().flatten()
             } else if let Some(jp) = vf.and_then(|v| v.json_path.as_ref()) {
                 expr::jsonpath(&Json::String(stdout.clone()), jp)
                     .ok()
