@@ -87,6 +87,19 @@ pub struct NodeRow {
     pub logs: Vec<String>,
     /// The phase at the request's time (`at`), empty when the node did not exist yet.
     pub phase_at: String,
+    /// The node's id (its pod name for a pod), as `data-id` in the drawn DAG.
+    pub id: String,
+    pub template_name: String,
+    /// Input parameters `(name, value)` and input artifact names.
+    pub inputs: Vec<(String, String)>,
+    pub input_artifacts: Vec<String>,
+    /// Output parameters `(name, value)`, `outputs.result`, the exit code and artifact names.
+    pub outputs: Vec<(String, String)>,
+    pub result: Option<String>,
+    pub exit_code: Option<i32>,
+    pub output_artifacts: Vec<String>,
+    /// The ids of the node's children (a Retry node's attempts, a group's members).
+    pub children: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -102,6 +115,8 @@ pub struct WorkflowRow {
     pub phase: String,
     pub message: String,
     pub nodes: Vec<NodeRow>,
+    /// Every simulated second at which something changed (a node created, started, ended).
+    pub moments: Vec<f64>,
 }
 
 /// The simulated cluster's answer.
@@ -249,7 +264,10 @@ fn workflow_row(w: &WorkflowRun, at: Option<u64>) -> WorkflowRow {
         .chain(w.finished_at)
         .max()
         .unwrap_or(0);
+    let mut moments: Vec<f64> = w.trace.entries.iter().map(|e| secs(e.time)).collect();
+    moments.dedup();
     WorkflowRow {
+        moments,
         name: w.name.clone(),
         end: secs(end),
         svg: pipelab_core::graph::svg::render(&layout),
@@ -282,6 +300,25 @@ fn workflow_row(w: &WorkflowRun, at: Option<u64>) -> WorkflowRow {
                         .unwrap_or_default(),
                     None => n.phase.as_str().to_string(),
                 },
+                id: n.id.clone(),
+                template_name: n.template_name.clone(),
+                inputs: n
+                    .inputs
+                    .parameters
+                    .iter()
+                    .map(|p| (p.name.clone(), p.value.clone()))
+                    .collect(),
+                input_artifacts: n.inputs.artifacts.clone(),
+                outputs: n
+                    .outputs
+                    .parameters
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                result: n.outputs.result.clone(),
+                exit_code: n.outputs.exit_code,
+                output_artifacts: n.outputs.artifacts.keys().cloned().collect(),
+                children: n.children.clone(),
             })
             .collect(),
     }

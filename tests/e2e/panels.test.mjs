@@ -73,18 +73,45 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   const manifest = JSON.parse(await readManifest(await manifestDownload.path(), 'utf8'));
   assert.equal(manifest.kind, 'Workflow');
   assert.deepEqual(manifest.spec.arguments.parameters.map((p) => p.value), ['resnet', 'imagenet']);
+  // Node details, as the Argo UI's node panel: click evaluate-model in the DAG.
+  await page.click(`[data-testid=workflow-graph] .pl-node:has(.pl-label:text-is("evaluate-model"))`);
+  await page.waitForSelector('[data-testid=node-details]');
+  const details = await page.textContent('[data-testid=node-details]');
+  assert.match(details, /evaluate-model/);
+  assert.match(details, /Template\s*evaluate/);
+  assert.match(await page.textContent('[data-testid=node-inputs]'), /dataset\s*imagenet/);
+  assert.match(await page.textContent('[data-testid=node-outputs]'), /exitCode\s*0/);
+  assert.match(await page.textContent('[data-testid=node-logs]'), /^Evaluating imagenet\.\.\.$/);
+  assert.match(await page.textContent('[data-testid=node-duration]'), /^\d+(\.\d)?s$/);
+  assert.equal(await page.getAttribute('[data-testid=node][data-name="evaluate-model"]', 'class'), 'selected');
   await screenshot(page, '12-event-argo-sent');
-  // Scrub back: at 0.5 s train-model runs and evaluate-model does not exist yet (the controller
-  // creates it when train-model succeeds); at 1.5 s evaluate-model runs; the DAG follows.
+  // Scrub back. A pod is Pending from its creation until its containers start (1–2 s here):
+  // at 0.5 s train-model is Pending and evaluate-model does not exist yet (the controller creates
+  // it when train-model succeeds, at 3 s); at 2.5 s train-model runs; at 3.5 s evaluate-model is
+  // Pending; the DAG follows.
   const phases = () => page.$$eval('[data-testid=node]', (els) => Object.fromEntries(els.map((e) => [e.dataset.name, e.dataset.phase])));
-  await page.fill('[data-testid=timeline-scrubber]', '0.5');
-  await page.waitForFunction(() => document.querySelector('[data-testid=timeline-time]')?.textContent.startsWith('t = 0.5s')
-    && document.querySelector('[data-testid=node][data-name="train-model"]')?.dataset.phase === 'Running');
+  const scrubTo = async (t, node, phase) => {
+    await page.fill('[data-testid=timeline-scrubber]', String(t));
+    await page.waitForFunction(([t, node, phase]) => document.querySelector('[data-testid=timeline-time]')?.textContent.startsWith(`t = ${t}s`)
+      && document.querySelector(`[data-testid=node][data-name="${node}"]`)?.dataset.phase === phase, [t, node, phase]);
+  };
+  await scrubTo(0.5, 'train-model', 'Pending');
+  assert.deepEqual(await phases(), { 'ml-pipeline-run-nk5q6': 'Running', 'train-model': 'Pending', 'evaluate-model': '' });
+  await scrubTo(2.5, 'train-model', 'Running');
   assert.deepEqual(await phases(), { 'ml-pipeline-run-nk5q6': 'Running', 'train-model': 'Running', 'evaluate-model': '' });
   const labels = () => page.$$eval('[data-testid=workflow-graph] .pl-label', (els) => els.map((e) => e.textContent));
   assert.ok(!(await labels()).includes('evaluate-model'));
   assert.equal(await page.getAttribute('[data-testid=workflow]', 'data-phase'), 'Running');
   await screenshot(page, '12b-event-argo-scrubbed');
+  await scrubTo(3.5, 'evaluate-model', 'Pending');
+  assert.deepEqual(await phases(), { 'ml-pipeline-run-nk5q6': 'Running', 'train-model': 'Succeeded', 'evaluate-model': 'Pending' });
+  const dagAt = await page.$$eval('[data-testid=workflow-graph] .pl-node', (els) => els.map((e) => `${e.querySelector('.pl-label').textContent}:${e.getAttribute('class')}`));
+  assert.ok(dagAt.some((d) => /^evaluate-model:.*pl-status-pending/.test(d)), dagAt.join('\n'));
+  // The selected node's details follow the timeline: Pending, so no outputs or logs yet.
+  assert.equal(await page.$('[data-testid=node-details] [data-testid=node-logs]'), null);
+  assert.equal(await page.$('[data-testid=node-outputs]'), null);
+  assert.match(await page.textContent('[data-testid=node-details] header'), /Pending/);
+  await screenshot(page, '12c-event-argo-evaluate-pending');
   await page.click('[data-testid=timeline-forward]');
   await page.waitForFunction(() => document.querySelector('[data-testid=node][data-name="evaluate-model"]')?.dataset.phase === 'Running');
   assert.ok((await labels()).includes('evaluate-model'));

@@ -3,12 +3,13 @@
 //! each Workflow created with its phase and node table (Argo's colours, simulated seconds, logs).
 //! With no EventSource but a Workflow, Submit runs it directly.
 
+use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::engine_job::{engine_error, use_engine_job};
 use super::timeline::Timeline;
-use crate::argo_views::{EventForm, EventResult};
+use crate::argo_views::{EventForm, EventResult, NodeRow, WorkflowRow};
 use crate::services::download;
 use crate::state::{Action, StateHandle};
 
@@ -63,47 +64,7 @@ fn result_view(result: &EventResult, scrubbed: bool) -> Html {
         }
     });
     let workflows = result.workflows.iter().map(|w| {
-        let rows = w.nodes.iter().map(|n| {
-            let phase = if scrubbed { n.phase_at.as_str() } else { n.phase.as_str() };
-            html! {
-                <tr data-testid="node" data-name={n.display_name.clone()} data-phase={phase.to_string()}>
-                    <td class="name">{ &n.display_name }</td>
-                    <td class="muted">{ &n.node_type }</td>
-                    <td><span class={classes!("phase", phase_class(phase))}>{ if phase.is_empty() { "not created yet" } else { phase } }</span>
-                        if !n.message.is_empty() { <span class="muted">{ format!(" {}", n.message) }</span> }</td>
-                    <td class="num">{ seconds(n.started) }</td>
-                    <td class="num">{ n.finished.map(seconds).unwrap_or_else(|| "…".into()) }</td>
-                    <td>
-                        if !n.logs.is_empty() {
-                            <details><summary>{ format!("{} line{}", n.logs.len(), if n.logs.len() == 1 { "" } else { "s" }) }</summary>
-                                <pre class="code logs" data-testid="logs">{ n.logs.join("\n") }</pre>
-                            </details>
-                        }
-                    </td>
-                </tr>
-            }
-        });
-        html! {
-            <section class="workflow" data-testid="workflow" data-phase={w.phase.clone()}>
-                <h3><span class="name">{ &w.name }</span>
-                    if !w.manifest.is_empty() {
-                        <button class="download-manifest" data-testid="download-manifest"
-                            title="The Workflow as the Sensor created it (its generateName kept): argo submit FILE, or kubectl create -f FILE"
-                            onclick={{
-                                let (name, text) = (format!("{}.json", w.name), w.manifest.clone());
-                                Callback::from(move |_: MouseEvent| { download::download(&name, "application/json", &text); })
-                            }}>{ "Download manifest" }</button>
-                    }
-                    <span class={classes!("phase", phase_class(&w.phase))}>{ &w.phase }</span></h3>
-                if !w.message.is_empty() { <p class="muted">{ &w.message }</p> }
-                // core's SVG renderer escapes every label and attribute (its module invariant).
-                <div class="workflow-graph" data-testid="workflow-graph">{ Html::from_html_unchecked(AttrValue::from(w.svg.clone())) }</div>
-                <table class="nodes">
-                    <thead><tr><th>{ "Node" }</th><th>{ "Type" }</th><th>{ "Phase" }</th><th>{ "Start" }</th><th>{ "Finish" }</th><th>{ "Logs" }</th></tr></thead>
-                    <tbody>{ for rows }</tbody>
-                </table>
-            </section>
-        }
+        html! { <WorkflowView workflow={std::rc::Rc::new(w.clone())} scrubbed={scrubbed} /> }
     });
     html! {
         <div class="event-result" data-testid="event-result">
@@ -115,6 +76,177 @@ fn result_view(result: &EventResult, scrubbed: bool) -> Html {
                 <ul class="expansion-errors">{ for result.problems.iter().map(|p| html! { <li>{ p }</li> }) }</ul>
             }
         </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct WorkflowProps {
+    workflow: std::rc::Rc<WorkflowRow>,
+    /// Whether the timeline shows a past moment (phases are `phase_at`).
+    scrubbed: bool,
+}
+
+/// The id of the node under a click in the DAG (its nearest `data-id`).
+fn clicked_node(e: &MouseEvent) -> Option<String> {
+    let target: web_sys::Element = e.target()?.dyn_into().ok()?;
+    target.closest("[data-id]").ok()??.get_attribute("data-id")
+}
+
+/// One Workflow: its DAG, node table and the selected node's details. Clicking a node in the
+/// DAG or its row selects it, as in the Argo UI.
+#[function_component(WorkflowView)]
+fn workflow_view(props: &WorkflowProps) -> Html {
+    let selected = use_state(|| None::<String>);
+    let w = &props.workflow;
+    let scrubbed = props.scrubbed;
+    let phase_of = |n: &NodeRow| -> String {
+        if scrubbed { n.phase_at.clone() } else { n.phase.clone() }
+    };
+    let rows = w.nodes.iter().map(|n| {
+        let phase = phase_of(n);
+        let is_selected = selected.as_deref() == Some(n.id.as_str());
+        let onclick = {
+            let (selected, id) = (selected.clone(), n.id.clone());
+            Callback::from(move |_: MouseEvent| selected.set(Some(id.clone())))
+        };
+        html! {
+            <tr data-testid="node" data-name={n.display_name.clone()} data-phase={phase.clone()}
+                class={classes!(is_selected.then_some("selected"))} onclick={onclick}>
+                <td class="name">{ &n.display_name }</td>
+                <td class="muted">{ &n.node_type }</td>
+                <td><span class={classes!("phase", phase_class(&phase))}>{ if phase.is_empty() { "not created yet" } else { phase.as_str() } }</span>
+                    if !n.message.is_empty() { <span class="muted">{ format!(" {}", n.message) }</span> }</td>
+                <td class="num">{ seconds(n.started) }</td>
+                <td class="num">{ n.finished.map(seconds).unwrap_or_else(|| "…".into()) }</td>
+                <td>
+                    if !n.logs.is_empty() {
+                        <details><summary>{ format!("{} line{}", n.logs.len(), if n.logs.len() == 1 { "" } else { "s" }) }</summary>
+                            <pre class="code logs" data-testid="logs">{ n.logs.join("\n") }</pre>
+                        </details>
+                    }
+                </td>
+            </tr>
+        }
+    });
+    let on_graph_click = {
+        let selected = selected.clone();
+        Callback::from(move |e: MouseEvent| {
+            if let Some(id) = clicked_node(&e) {
+                selected.set(Some(id));
+            }
+        })
+    };
+    let details = selected
+        .as_deref()
+        .and_then(|id| w.nodes.iter().find(|n| n.id == id))
+        .map(|n| {
+            let close = {
+                let selected = selected.clone();
+                Callback::from(move |_: MouseEvent| selected.set(None))
+            };
+            node_details(n, w, &phase_of(n), close)
+        });
+    html! {
+        <section class="workflow" data-testid="workflow" data-phase={w.phase.clone()}>
+            <h3><span class="name">{ &w.name }</span>
+                if !w.manifest.is_empty() {
+                    <button class="download-manifest" data-testid="download-manifest"
+                        title="The Workflow as the Sensor created it (its generateName kept): argo submit FILE, or kubectl create -f FILE"
+                        onclick={{
+                            let (name, text) = (format!("{}.json", w.name), w.manifest.clone());
+                            Callback::from(move |_: MouseEvent| { download::download(&name, "application/json", &text); })
+                        }}>{ "Download manifest" }</button>
+                }
+                <span class={classes!("phase", phase_class(&w.phase))}>{ &w.phase }</span></h3>
+            if !w.message.is_empty() { <p class="muted">{ &w.message }</p> }
+            // core's SVG renderer escapes every label and attribute (its module invariant).
+            <div class="workflow-graph" data-testid="workflow-graph" onclick={on_graph_click}
+                title="Click a node for its details">{ Html::from_html_unchecked(AttrValue::from(w.svg.clone())) }</div>
+            { details.unwrap_or_default() }
+            // Marks the selected node in the drawing (node ids are names: letters, digits, `-._`).
+            if let Some(id) = selected.as_deref().filter(|id| id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))) {
+                <style>{ format!(".workflow-graph .pl-node[data-id=\"{id}\"] .pl-box {{ stroke: var(--accent); stroke-width: 3px; }}") }</style>
+            }
+            <table class="nodes">
+                <thead><tr><th>{ "Node" }</th><th>{ "Type" }</th><th>{ "Phase" }</th><th>{ "Start" }</th><th>{ "Finish" }</th><th>{ "Logs" }</th></tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </section>
+    }
+}
+
+/// A `name = value` table, or nothing.
+fn pairs(title: &str, testid: &'static str, items: &[(String, String)]) -> Html {
+    if items.is_empty() {
+        return Html::default();
+    }
+    html! {
+        <>
+            <h5>{ title }</h5>
+            <table class="pairs" data-testid={testid}>
+                { for items.iter().map(|(k, v)| html! { <tr><th>{ k }</th><td><code>{ v }</code></td></tr> }) }
+            </table>
+        </>
+    }
+}
+
+/// The Argo UI's node panel: summary, inputs, outputs, logs, and a Retry node's attempts. At a
+/// scrubbed moment before the node ended, its outputs and logs are not shown yet.
+fn node_details(n: &NodeRow, w: &WorkflowRow, phase: &str, close: Callback<MouseEvent>) -> Html {
+    let ended = !matches!(phase, "" | "Pending" | "Running");
+    let duration = n.finished.filter(|_| ended).map(|f| seconds(f - n.started));
+    let attempts: Vec<&NodeRow> = if n.node_type == "Retry" {
+        n.children.iter().filter_map(|c| w.nodes.iter().find(|m| &m.id == c)).collect()
+    } else {
+        Vec::new()
+    };
+    let mut outputs = n.outputs.clone();
+    if let Some(r) = &n.result {
+        outputs.push(("result".into(), r.clone()));
+    }
+    if let Some(c) = n.exit_code {
+        outputs.push(("exitCode".into(), c.to_string()));
+    }
+    outputs.extend(n.output_artifacts.iter().map(|a| (a.clone(), "(artifact)".to_string())));
+    let inputs: Vec<(String, String)> = n
+        .inputs
+        .iter()
+        .cloned()
+        .chain(n.input_artifacts.iter().map(|a| (a.clone(), "(artifact)".to_string())))
+        .collect();
+    html! {
+        <aside class="node-details" data-testid="node-details" data-id={n.id.clone()}>
+            <header>
+                <h4>{ &n.display_name }</h4>
+                <span class={classes!("phase", phase_class(phase))}>{ if phase.is_empty() { "not created yet" } else { phase } }</span>
+                <button class="close" onclick={close} aria-label="Close the node details">{ "×" }</button>
+            </header>
+            <table class="pairs summary" data-testid="node-summary">
+                <tr><th>{ "Name" }</th><td><code>{ &n.id }</code></td></tr>
+                <tr><th>{ "Type" }</th><td>{ &n.node_type }</td></tr>
+                if !n.template_name.is_empty() { <tr><th>{ "Template" }</th><td>{ &n.template_name }</td></tr> }
+                if !n.message.is_empty() && ended { <tr><th>{ "Message" }</th><td>{ &n.message }</td></tr> }
+                <tr><th>{ "Started" }</th><td>{ seconds(n.started) }</td></tr>
+                if ended { <tr><th>{ "Finished" }</th><td>{ n.finished.map(seconds).unwrap_or_default() }</td></tr> }
+                if let Some(d) = duration { <tr><th>{ "Duration" }</th><td data-testid="node-duration">{ d }</td></tr> }
+            </table>
+            { pairs("Inputs", "node-inputs", &inputs) }
+            if ended { { pairs("Outputs", "node-outputs", &outputs) } }
+            if !attempts.is_empty() {
+                <h5>{ "Attempts" }</h5>
+                <ol class="attempts" start="0" data-testid="node-attempts">
+                    { for attempts.iter().map(|a| html! {
+                        <li><span class={classes!("phase", phase_class(&a.phase))}>{ &a.phase }</span>
+                            { format!(" {}", a.display_name) }
+                            if !a.message.is_empty() { <span class="muted">{ format!(" {}", a.message) }</span> }</li>
+                    }) }
+                </ol>
+            }
+            if ended && !n.logs.is_empty() {
+                <h5>{ "Logs" }</h5>
+                <pre class="code logs" data-testid="node-logs">{ n.logs.join("\n") }</pre>
+            }
+        </aside>
     }
 }
 

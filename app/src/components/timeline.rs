@@ -14,13 +14,12 @@ fn ms(seconds: f64) -> u64 {
     (seconds.max(0.0) * 1000.0).round() as u64
 }
 
-/// Every moment something starts or ends, in order (the step stops).
+/// Every moment something changes (a node created, started, ended), in order: the steps.
 fn moments(result: &EventResult) -> Vec<f64> {
     let mut times: Vec<f64> = result
         .workflows
         .iter()
-        .flat_map(|w| &w.nodes)
-        .flat_map(|n| std::iter::once(n.started).chain(n.finished))
+        .flat_map(|w| w.moments.iter().copied())
         .collect();
     times.push(0.0);
     times.sort_by(f64::total_cmp);

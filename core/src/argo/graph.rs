@@ -278,16 +278,33 @@ mod tests {
             .edges
             .iter()
             .any(|e| e.from == train.id && e.to == eval.id));
-        // While train-model runs, evaluate-model does not exist yet; once train-model is done,
-        // evaluate-model is pending or running.
-        let during = workflow_graph(wf, Some(train.started_at));
+        // A pod is Pending from its creation until its containers start. While train-model
+        // runs, evaluate-model does not exist yet; once train-model is done, evaluate-model is
+        // created Pending, then runs.
+        let running_at = |id: &str| {
+            wf.trace
+                .entries
+                .iter()
+                .find(|e| e.subject == id && e.what == "phase" && e.value == "Running")
+                .map(|e| e.time)
+                .unwrap()
+        };
+        let created = workflow_graph(wf, Some(train.started_at));
+        assert_eq!(by_label(&created, "train-model").as_deref(), Some("Pending"));
+        let during = workflow_graph(wf, Some(running_at(&train.id)));
         assert_eq!(by_label(&during, "evaluate-model"), None);
         assert_eq!(by_label(&during, "train-model").as_deref(), Some("Running"));
+        assert!(running_at(&eval.id) > eval.started_at);
         let after_train = workflow_graph(wf, Some(eval.started_at));
-        assert!(matches!(
+        assert_eq!(
             by_label(&after_train, "evaluate-model").as_deref(),
-            Some("Pending" | "Running")
-        ));
+            Some("Pending")
+        );
+        let eval_runs = workflow_graph(wf, Some(running_at(&eval.id)));
+        assert_eq!(
+            by_label(&eval_runs, "evaluate-model").as_deref(),
+            Some("Running")
+        );
         let svg = svg::render(&layout(&g, &options()));
         assert!(svg.contains("pl-status-succeeded"));
         assert!(svg.contains(&format!("data-id=\"{}\"", eval.id)));

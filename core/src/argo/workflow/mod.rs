@@ -96,6 +96,28 @@ pub struct Outputs {
     pub artifacts: BTreeMap<String, String>,
 }
 
+/// A node's inputs as its status shows them: parameters with the values the node received,
+/// and the input artifacts' names.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Inputs {
+    pub parameters: Vec<NamedValue>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<String>,
+}
+
+impl Inputs {
+    pub fn is_empty(&self) -> bool {
+        self.parameters.is_empty() && self.artifacts.is_empty()
+    }
+}
+
+/// `{name, value}`, as Argo lists parameters.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NamedValue {
+    pub name: String,
+    pub value: String,
+}
+
 /// One node of a workflow's status, as `argo get` shows it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeStatus {
@@ -112,6 +134,8 @@ pub struct NodeStatus {
     #[serde(rename = "finishedAt")]
     pub finished_at: Option<Millis>,
     pub logs: Vec<String>,
+    #[serde(skip_serializing_if = "Inputs::is_empty")]
+    pub inputs: Inputs,
     pub outputs: Outputs,
     #[serde(rename = "templateName")]
     pub template_name: String,

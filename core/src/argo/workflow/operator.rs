@@ -7,7 +7,10 @@ use serde_json::Value as Json;
 
 use super::container::{self, Behaviour};
 use super::subst::{self, Scope, Strict};
-use super::{node_id, NodePhase, NodeStatus, Outputs, Submission, WorkflowPhase, WorkflowRun};
+use super::{
+    node_id, Inputs, NamedValue, NodePhase, NodeStatus, Outputs, Submission, WorkflowPhase,
+    WorkflowRun,
+};
 use crate::argo::expr::{self, Depends, Dialect};
 use crate::argo::model::json::{json_text, to_json};
 use crate::argo::model::spec::{
@@ -284,7 +287,15 @@ struct DagScope {
     linked: Vec<bool>,
 }
 
+/// The time from a pod's creation to its containers running: one or two whole seconds, seeded
+/// per node (kind on a laptop with the image present; the status keeps whole seconds).
+const POD_START: Millis = 1_000;
+const POD_START_STEPS: u64 = 2;
+
 struct Pod {
+    /// When the pod's containers start: until then the node is Pending (scheduling, image
+    /// pull, init container), as the Argo UI shows a pod that exists but does not run yet.
+    start_at: Millis,
     finish_at: Millis,
     behaviour: Behaviour,
     deadline_message: Option<String>,
@@ -696,6 +707,7 @@ impl WorkflowRun {
             started_at: now,
             finished_at: phase.fulfilled().then_some(now),
             logs: Vec::new(),
+            inputs: Inputs::default(),
             outputs: Outputs::default(),
             template_name: template_name.to_string(),
             children: Vec::new(),
@@ -861,6 +873,29 @@ impl WorkflowRun {
                 return Some(i);
             }
             i
+        };
+        self.nodes[i].inputs = Inputs {
+            parameters: resolved
+                .tmpl
+                .inputs
+                .parameters
+                .iter()
+                .map(|p| NamedValue {
+                    name: p.name.clone(),
+                    value: resolved
+                        .scope
+                        .get(&format!("inputs.parameters.{}", p.name))
+                        .cloned()
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            artifacts: resolved
+                .tmpl
+                .inputs
+                .artifacts
+                .iter()
+                .map(|a| a.name.clone())
+                .collect(),
         };
         self.state.resolved.insert(i, Rc::new(resolved));
         let ty = self.nodes[i].node_type;
@@ -1254,18 +1289,42 @@ impl WorkflowRun {
                 deadline_message = Some("Step exceeded its deadline".to_string());
             }
         }
-        let finish_at = now.saturating_add(b.duration);
+        // An HTTP template runs in the agent, which is already up; a pod waits to be scheduled.
+        let start_at = if self.nodes[i].node_type == "Pod" {
+            now.saturating_add(POD_START * (1 + (seed >> 11) % POD_START_STEPS))
+        } else {
+            now
+        };
+        let finish_at = start_at.saturating_add(b.duration);
+        self.wakes.push(start_at);
         self.wakes.push(finish_at);
         self.state.pods.insert(
             i,
             Pod {
+                start_at,
                 finish_at,
                 behaviour: b,
                 deadline_message,
             },
         );
+        self.pod_started(i, now);
+    }
+
+    /// Turns a Pending pod Running once its containers start.
+    fn pod_started(&mut self, i: usize, now: Millis) {
+        let Some(pod) = self.state.pods.get(&i) else {
+            return;
+        };
+        if pod.start_at > now || self.nodes[i].phase != NodePhase::Pending {
+            return;
+        }
         self.mark(i, now, NodePhase::Running, "");
-        if tmpl.daemon {
+        let daemon = self
+            .state
+            .resolved
+            .get(&i)
+            .is_some_and(|r| r.tmpl.daemon);
+        if daemon {
             self.nodes[i].daemoned = true;
             self.trace
                 .record(now, self.nodes[i].id.clone(), "daemoned", "true");
@@ -1273,6 +1332,7 @@ impl WorkflowRun {
     }
 
     fn advance_pod(&mut self, i: usize, now: Millis) {
+        self.pod_started(i, now);
         let Some(pod) = self.state.pods.get(&i) else {
             return;
         };
