@@ -6,8 +6,10 @@
 //! and argoWorkflow triggers hand a resource to [`crate::argo::run`], which creates the Workflow.
 //! Every function is pure over its inputs and never panics on a payload.
 
+pub mod bus;
 pub mod filter;
 pub mod params;
+pub mod resource;
 
 use serde_json::{json, Value as Json};
 
