@@ -523,8 +523,20 @@ fn step_by_step<T: PartialEq + std::fmt::Debug>(
 fn events_e2e_calendar_with_ha_ticks_once_per_interval() {
     // TestCreateCalendarEventSourceWithHA: two replicas, one leader publishes each tick.
     for (es, sensor, name, interval, wait) in [
-        ("es-calendar-ha.yaml", "sensor-log-ha.yaml", "e2e-log-ha", 10, 25),
-        ("es-calendar-ha-k8s.yaml", "sensor-log-ha-k8s.yaml", "e2e-log-ha-k8s", 2, 5),
+        (
+            "es-calendar-ha.yaml",
+            "sensor-log-ha.yaml",
+            "e2e-log-ha",
+            10,
+            25,
+        ),
+        (
+            "es-calendar-ha-k8s.yaml",
+            "sensor-log-ha-k8s.yaml",
+            "e2e-log-ha-k8s",
+            2,
+            5,
+        ),
     ] {
         let files = corpus_files(&[es, sensor]);
         let ticks = wait / interval;
@@ -611,7 +623,10 @@ fn events_e2e_resource_event_source() {
     );
     // Another pod does not pass the field filter.
     let other = [Do::Create(pod("other-pod")), Do::Delete(pod("other-pod"))];
-    assert_eq!(fired_in(&play(&files, &other), "e2e-resource-log", "log-trigger"), 0);
+    assert_eq!(
+        fired_in(&play(&files, &other), "e2e-resource-log", "log-trigger"),
+        0
+    );
     // afterStart: a pod that existed before the EventSource started is listed by the informer
     // as added, with its (earlier) creation time, and dropped; without afterStart it fires.
     for (after_start, want) in [("afterStart: true", 0), ("afterStart: false", 1)] {
@@ -621,7 +636,10 @@ fn events_e2e_resource_event_source() {
         let sensor = corpus_files(&["sensor-resource.yaml"]);
         let report = play(
             &sensor,
-            &[Do::Create(pod("test-pod")), Do::ApplyText("es-resource-add.yaml", es)],
+            &[
+                Do::Create(pod("test-pod")),
+                Do::ApplyText("es-resource-add.yaml", es),
+            ],
         );
         assert_eq!(
             fired_in(&report, "e2e-resource-log", "log-trigger"),
@@ -692,7 +710,11 @@ fn events_e2e_multiple_sensors() {
         let mut more = steps.to_vec();
         more.push(Do::Post("e2e-multi-sensor/example3={}"));
         let r = play(&files, &more);
-        assert_eq!((fired_in(&r, name_a, trigger), fired_in(&r, name_b, trigger)), (2, 1), "{b}");
+        assert_eq!(
+            (fired_in(&r, name_a, trigger), fired_in(&r, name_b, trigger)),
+            (2, 1),
+            "{b}"
+        );
     }
 }
 
@@ -742,19 +764,33 @@ fn events_e2e_trigger_spec_change() {
         Do::Post("e2e-trigger-spec-change/example3={}"),
     ];
     let count = |r: &RunReport| fired_in(r, "e2e-trigger-spec-change", "log-trigger-1");
-    let files = corpus_files(&["es-trigger-spec-change.yaml", "sensor-trigger-spec-change.yaml"]);
+    let files = corpus_files(&[
+        "es-trigger-spec-change.yaml",
+        "sensor-trigger-spec-change.yaml",
+    ]);
     step_by_step(&files, &steps, &[0, 0, 0], count);
     // With the dependencies pointed at the EventSource, the scenario tests what its name says:
     // the condition changed to `test-dep-1 && test-dep-2`, so the saved dep-1 was purged and
     // dep-3 then dep-2 fire nothing; with the spec unchanged, dep-2 completes the saved dep-1.
-    let fixed = |name: &str| corpus_file(name).replace("e2e-multi-event-webhook", "e2e-trigger-spec-change");
+    let fixed = |name: &str| {
+        corpus_file(name).replace("e2e-multi-event-webhook", "e2e-trigger-spec-change")
+    };
     let files = vec![
-        ("es-trigger-spec-change.yaml", corpus_file("es-trigger-spec-change.yaml")),
-        ("sensor-trigger-spec-change.yaml", fixed("sensor-trigger-spec-change.yaml")),
+        (
+            "es-trigger-spec-change.yaml",
+            corpus_file("es-trigger-spec-change.yaml"),
+        ),
+        (
+            "sensor-trigger-spec-change.yaml",
+            fixed("sensor-trigger-spec-change.yaml"),
+        ),
     ];
     let changed = [
         Do::Post("e2e-trigger-spec-change/example1={}"),
-        Do::ApplyText("sensor-trigger-spec-change-2.yaml", fixed("sensor-trigger-spec-change-2.yaml")),
+        Do::ApplyText(
+            "sensor-trigger-spec-change-2.yaml",
+            fixed("sensor-trigger-spec-change-2.yaml"),
+        ),
         Do::Post("e2e-trigger-spec-change/example3={}"),
         Do::Post("e2e-trigger-spec-change/example2={}"),
     ];
@@ -762,7 +798,10 @@ fn events_e2e_trigger_spec_change() {
     let restarted_same = [
         Do::Post("e2e-trigger-spec-change/example1={}"),
         Do::DeleteSensor("e2e-trigger-spec-change"),
-        Do::ApplyText("sensor-trigger-spec-change.yaml", fixed("sensor-trigger-spec-change.yaml")),
+        Do::ApplyText(
+            "sensor-trigger-spec-change.yaml",
+            fixed("sensor-trigger-spec-change.yaml"),
+        ),
         Do::Post("e2e-trigger-spec-change/example2={}"),
     ];
     step_by_step(&files, &restarted_same, &[0, 0, 0, 1], count);

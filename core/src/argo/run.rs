@@ -350,7 +350,9 @@ impl Session<'_> {
                 ));
                 break;
             }
-            let Some((now, ev)) = self.queue.pop() else { break };
+            let Some((now, ev)) = self.queue.pop() else {
+                break;
+            };
             match ev {
                 Sim::Wake(w) => {
                     let wf = &mut self.report.workflows[w];
@@ -459,13 +461,19 @@ impl Session<'_> {
                 {
                     meta.entry("namespace").or_insert_with(|| json!("default"));
                     meta.insert("creationTimestamp".into(), json!(operator_timestamp(now)));
-                    meta.insert("resourceVersion".into(), json!(self.rng.below(1 << 30).to_string()));
+                    meta.insert(
+                        "resourceVersion".into(),
+                        json!(self.rng.below(1 << 30).to_string()),
+                    );
                 }
                 if let Some(i) = self.find_object(&body) {
                     let name = object_name(&body);
                     self.report.diagnostics.push(Diagnostic::error(
                         "kube-apply",
-                        format!("{} \"{name}\" already exists", plural_of(&self.objects[i].body)),
+                        format!(
+                            "{} \"{name}\" already exists",
+                            plural_of(&self.objects[i].body)
+                        ),
                     ));
                     return;
                 }
@@ -490,7 +498,10 @@ impl Session<'_> {
                             meta.insert(k.into(), v.clone());
                         }
                     }
-                    meta.insert("resourceVersion".into(), json!(self.rng.below(1 << 30).to_string()));
+                    meta.insert(
+                        "resourceVersion".into(),
+                        json!(self.rng.below(1 << 30).to_string()),
+                    );
                 }
                 self.objects[i].body = body.clone();
                 self.resource_change(ResourceOp::Update, &body, Some(&old), now, now);
@@ -594,7 +605,11 @@ impl Session<'_> {
             spec,
             incarnation: self.generations,
         };
-        let si = match self.sensors.iter().position(|r| r.sensor.name == sensor.name) {
+        let si = match self
+            .sensors
+            .iter()
+            .position(|r| r.sensor.name == sensor.name)
+        {
             Some(i) => {
                 self.sensors[i] = running;
                 i
@@ -652,7 +667,12 @@ impl Session<'_> {
             event_time,
         };
         let mut out = Vec::new();
-        for ev in rs.source.events.iter().filter(|e| e.source_type == "resource") {
+        for ev in rs
+            .source
+            .events
+            .iter()
+            .filter(|e| e.source_type == "resource")
+        {
             if let Some(data) = resource::event_data(&ev.config, &change, rs.started) {
                 out.push((ev.name.clone(), data));
             }
@@ -744,7 +764,10 @@ impl Session<'_> {
             });
             if !bus_ok {
                 for t in &sensor.triggers {
-                    let msg = format!("the Sensor is not running: EventBus \"{}\" not found in namespace \"{}\"", sensor.event_bus_name, sensor.namespace);
+                    let msg = format!(
+                        "the Sensor is not running: EventBus \"{}\" not found in namespace \"{}\"",
+                        sensor.event_bus_name, sensor.namespace
+                    );
                     self.report
                         .triggers
                         .push(TriggerReport::failed(&sensor, &t.name, now, msg));
@@ -766,12 +789,19 @@ impl Session<'_> {
 
     /// Applies the filters of the Sensor's dependencies on the message's subject, once per
     /// message (each trigger then reads the verdicts).
-    fn filter_dependencies(&mut self, si: usize, msg: &Message, now: Millis) -> HashMap<String, bool> {
+    fn filter_dependencies(
+        &mut self,
+        si: usize,
+        msg: &Message,
+        now: Millis,
+    ) -> HashMap<String, bool> {
         let sensor = &self.sensors[si].sensor;
         let mut out = HashMap::new();
-        for d in sensor.dependencies.iter().filter(|d| {
-            d.event_source_name == msg.event_source && d.event_name == msg.event_name
-        }) {
+        for d in sensor
+            .dependencies
+            .iter()
+            .filter(|d| d.event_source_name == msg.event_source && d.event_name == msg.event_name)
+        {
             let ok = match &d.filters {
                 Some(f) => filter::passes(f, &msg.event).unwrap_or_else(|e| {
                     self.report.diagnostics.push(Diagnostic::warning(
@@ -945,7 +975,6 @@ fn plural_of(o: &Json) -> String {
     format!("{}s", kind.to_lowercase())
 }
 
-
 /// Whether the service account of a Workflow (its spec's, or its WorkflowTemplate's, else
 /// `default`) may create `workflowtaskresults`, as the executor must to report outputs. Judged only
 /// when the workspace has RBAC bindings at all (a workspace without them says nothing about the
@@ -997,7 +1026,11 @@ fn run_trigger(
         "k8s" | "argoWorkflow" => {}
         "http" => {
             // Nothing is sent: the URL answers unless the run says it cannot be reached.
-            let url = t.body.get("url").and_then(|u| u.as_str()).unwrap_or_default();
+            let url = t
+                .body
+                .get("url")
+                .and_then(|u| u.as_str())
+                .unwrap_or_default();
             return match cluster.config.http_errors.iter().find(|(u, _)| u == url) {
                 Some((_, e)) => Err(e.clone()),
                 None => Ok(None),
