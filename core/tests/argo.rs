@@ -245,8 +245,9 @@ fn fixtures() {
     });
 }
 
-/// `../shared/corpus/argo/events-expected.tsv`, the scenarios that need no cluster restarts:
-/// each step fires an event and checks how many times each trigger has fired so far.
+/// `../shared/corpus/argo/events-expected.tsv`, the scenarios that only fire events: each step
+/// fires an event and checks how many times each trigger has fired so far (the others are
+/// scripted sessions, below).
 fn corpus_events(files: &[&str], events: &[&str]) -> RunReport {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/corpus/argo/events-e2e");
