@@ -338,3 +338,30 @@ pub fn retry_span(retry_strategy: Option<&crate::yaml::Node>) -> Millis {
     }
     total as Millis
 }
+
+#[cfg(test)]
+mod tests {
+    use super::retry_span;
+    use crate::diag::FileId;
+
+    fn span_of(yaml: &str) -> u64 {
+        let doc = crate::yaml::load(FileId(0), yaml).documents.remove(0).root;
+        retry_span(doc.get("retryStrategy"))
+    }
+
+    #[test]
+    fn retry_span_sums_the_sleeps_between_attempts() {
+        assert_eq!(retry_span(None), 0);
+        assert_eq!(span_of("retryStrategy: {steps: 1, duration: 5s}"), 0);
+        // 3 attempts: sleep 1s, then 2s.
+        assert_eq!(
+            span_of("retryStrategy: {steps: 3, duration: 1s, factor: 2}"),
+            3000
+        );
+        // The e2e suite's 100 steps from 500s ×5 outlast any run.
+        assert_eq!(
+            span_of("retryStrategy: {steps: 100, duration: 500s, factor: 5.0}"),
+            u64::MAX / 2
+        );
+    }
+}
