@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use pipelab_core::argo::events::EventSpec;
 use pipelab_core::argo::model::{lint, Manifests};
-use pipelab_core::argo::run::{run, RunConfig, RunReport};
+use pipelab_core::argo::run::{run, RunConfig, RunReport, Step};
 use pipelab_core::argo::workflow::NodePhase;
 use pipelab_core::diag::{render_short, Diagnostic, Sources};
 use pipelab_core::examples;
@@ -245,8 +245,9 @@ fn fixtures() {
     });
 }
 
-/// `../shared/corpus/argo/events-expected.tsv`, the scenarios that need no cluster restarts:
-/// each step fires an event and checks how many times each trigger has fired so far.
+/// `../shared/corpus/argo/events-expected.tsv`, the scenarios that only fire events: each step
+/// fires an event and checks how many times each trigger has fired so far (the others are
+/// scripted sessions, below).
 fn corpus_events(files: &[&str], events: &[&str]) -> RunReport {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/corpus/argo/events-e2e");
@@ -385,4 +386,424 @@ fn trigger_level_parameters_change_the_trigger_template() {
         "{}",
         report.workflows[0].name
     );
+}
+
+// Scripted sessions over the argo-events e2e scenarios that restart Sensors, watch Kubernetes
+// objects or let time pass (`RunConfig::steps`). What argo-events does on its JetStream bus, as
+// read in `pkg/eventbus/jetstream/sensor/{sensor_jetstream,trigger_conn}.go` and
+// `pkg/sensors/listener.go` (the engine's `argo::events::bus` says it at length):
+// - every trigger has a durable pull consumer per subject, created with `DeliverNew()`: a Sensor
+//   created after an event was published never sees it, while a Sensor restarted under the same
+//   name resumes its consumers (events published while it was down, and messages it never
+//   acked, are delivered to the new pod);
+// - the dependencies a trigger has seen are saved in a K/V bucket named after the Sensor, which
+//   outlives the Sensor; on start, `setStateToSpec` purges a trigger's saved dependencies (and
+//   consumers) when its `conditions` text changed, and a dependency's when its definition did;
+// - a message is acked when processing returns; an `atLeastOnce: true` trigger runs inside
+//   processing (with its retryStrategy), so a trigger that keeps failing leaves the message
+//   un-acked and the replacement Sensor gets it again; otherwise the trigger runs in the
+//   background and the message is acked at once (at most once).
+
+/// One step of a scenario, naming corpus files instead of file ids.
+#[derive(Clone)]
+enum Do {
+    Post(&'static str),
+    /// `kubectl apply -f` of a corpus file (loaded again under its own name for this step).
+    Apply(&'static str),
+    /// `kubectl apply -f` of an edited manifest.
+    ApplyText(&'static str, String),
+    DeleteSensor(&'static str),
+    Create(serde_json::Value),
+    Delete(serde_json::Value),
+    Wait(u64),
+}
+
+/// The e2e suite's outside world: `https://invalid.com/` does not answer.
+fn unreachable() -> Vec<(String, String)> {
+    vec![(
+        "https://invalid.com/".into(),
+        "Get \"https://invalid.com/\": dial tcp: lookup invalid.com: no such host".into(),
+    )]
+}
+
+/// Plays `steps` on a cluster holding the EventBus and the `initial` corpus files (each
+/// `(name, text)` so a scenario may edit one).
+fn play(initial: &[(&str, String)], steps: &[Do]) -> RunReport {
+    let mut sources = Sources::new();
+    let mut diags = Vec::new();
+    let mut docs = Vec::new();
+    let mut add = |name: String, text: String, docs: &mut Vec<_>, diags: &mut Vec<_>| {
+        let id = sources.add(name, text.clone());
+        let loaded = yaml::load(id, &text);
+        diags.extend(loaded.diagnostics);
+        docs.extend(loaded.documents.into_iter().map(|d| (id, d.root)));
+        id
+    };
+    add(
+        "eventbus.yaml".into(),
+        "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata:\n  name: default\nspec:\n  jetstream: {}\n".into(),
+        &mut docs,
+        &mut diags,
+    );
+    for (name, text) in initial {
+        add(name.to_string(), text.clone(), &mut docs, &mut diags);
+    }
+    let mut core_steps = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        core_steps.push(match s {
+            Do::Post(spec) => Step::Fire(EventSpec::parse(spec).unwrap()),
+            Do::Apply(file) => Step::Apply(add(
+                format!("{file}#{i}"),
+                corpus_file(file),
+                &mut docs,
+                &mut diags,
+            )),
+            Do::ApplyText(file, text) => Step::Apply(add(
+                format!("{file}#{i}"),
+                text.clone(),
+                &mut docs,
+                &mut diags,
+            )),
+            Do::DeleteSensor(name) => Step::DeleteSensor(name.to_string()),
+            Do::Create(o) => Step::CreateObject(o.clone()),
+            Do::Delete(o) => Step::DeleteObject(o.clone()),
+            Do::Wait(secs) => Step::Wait(secs * 1000),
+        });
+    }
+    let ms = Manifests::from_documents(docs.iter().map(|(i, n)| (*i, n)), &mut diags);
+    let report = run(
+        &ms,
+        &RunConfig {
+            steps: core_steps,
+            http_errors: unreachable(),
+            ..RunConfig::default()
+        },
+    );
+    assert!(
+        report.diagnostics.iter().all(|d| !d.is_error()),
+        "{:?}",
+        report.diagnostics
+    );
+    report
+}
+
+fn corpus_file(name: &str) -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpus/argo/events-e2e");
+    std::fs::read_to_string(root.join(name)).unwrap()
+}
+
+fn corpus_files(names: &[&'static str]) -> Vec<(&'static str, String)> {
+    names.iter().map(|n| (*n, corpus_file(n))).collect()
+}
+
+/// How many times `sensor`'s `trigger` fired.
+fn fired_in(report: &RunReport, sensor: &str, trigger: &str) -> usize {
+    report
+        .triggers
+        .iter()
+        .filter(|t| t.sensor == sensor && t.trigger == trigger && t.fired)
+        .count()
+}
+
+/// Plays every prefix of `steps` and checks `count` after each step against `want`.
+fn step_by_step<T: PartialEq + std::fmt::Debug>(
+    initial: &[(&str, String)],
+    steps: &[Do],
+    want: &[T],
+    count: impl Fn(&RunReport) -> T,
+) {
+    assert_eq!(steps.len(), want.len());
+    for n in 1..=steps.len() {
+        let report = play(initial, &steps[..n]);
+        assert_eq!(count(&report), want[n - 1], "after step {n}");
+    }
+}
+
+#[test]
+fn events_e2e_calendar_with_ha_ticks_once_per_interval() {
+    // TestCreateCalendarEventSourceWithHA: two replicas, one leader publishes each tick.
+    for (es, sensor, name, interval, wait) in [
+        (
+            "es-calendar-ha.yaml",
+            "sensor-log-ha.yaml",
+            "e2e-log-ha",
+            10,
+            25,
+        ),
+        (
+            "es-calendar-ha-k8s.yaml",
+            "sensor-log-ha-k8s.yaml",
+            "e2e-log-ha-k8s",
+            2,
+            5,
+        ),
+    ] {
+        let files = corpus_files(&[es, sensor]);
+        let ticks = wait / interval;
+        assert!(ticks >= 1);
+        step_by_step(&files, &[Do::Wait(wait)], &[ticks as usize], |r| {
+            fired_in(r, name, "log-trigger")
+        });
+        let report = play(&files, &[Do::Wait(wait)]);
+        assert_eq!(report.events.len(), ticks as usize, "{es}");
+        assert_eq!(report.events[0].time, interval * 1000);
+    }
+}
+
+#[test]
+fn events_e2e_metrics_with_calendar() {
+    // TestMetricsWithCalendar (the metrics endpoints are not simulated).
+    let files = corpus_files(&["es-calendar-metrics.yaml", "sensor-log-metrics.yaml"]);
+    step_by_step(&files, &[Do::Wait(9), Do::Wait(2)], &[0, 1], |r| {
+        fired_in(r, "e2e-log-metrics", "log-trigger")
+    });
+}
+
+#[test]
+fn events_e2e_metrics_with_webhook_http_trigger_fails() {
+    // TestMetricsWithWebhook step 1: the log trigger succeeds, the http trigger to
+    // https://invalid.com/ fails; step 2: invalid JSON is a 400 and publishes nothing.
+    let files = corpus_files(&["es-test-metrics-webhook.yaml", "sensor-test-metrics.yaml"]);
+    let steps = [
+        Do::Post("e2e-test-metrics-webhook/example={}"),
+        Do::Post("e2e-test-metrics-webhook/example=Invalid JSON"),
+    ];
+    step_by_step(&files, &steps, &[(1, 0, 1), (1, 0, 1)], |r| {
+        let failed = r
+            .triggers
+            .iter()
+            .filter(|t| t.trigger == "http-trigger" && t.error.is_some())
+            .count();
+        (
+            fired_in(r, "e2e-test-metrics", "log-trigger"),
+            fired_in(r, "e2e-test-metrics", "http-trigger"),
+            failed,
+        )
+    });
+    let report = play(&files, &steps);
+    assert_eq!(
+        report.events.iter().map(|e| e.status).collect::<Vec<_>>(),
+        [200, 400]
+    );
+    assert_eq!(
+        report
+            .triggers
+            .iter()
+            .find(|t| t.trigger == "http-trigger")
+            .and_then(|t| t.error.as_deref()),
+        Some("Get \"https://invalid.com/\": dial tcp: lookup invalid.com: no such host")
+    );
+}
+
+fn pod(name: &str) -> serde_json::Value {
+    serde_json::json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": "argo-events"},
+        "spec": {"containers": [{"name": "main", "image": "alpine"}]},
+    })
+}
+
+#[test]
+fn events_e2e_resource_event_source() {
+    // TestResourceEventSource: eventTypes [DELETE], fields metadata.name == test-pod,
+    // afterStart. Creating the pod publishes nothing; deleting it fires the log trigger.
+    let files = corpus_files(&["es-resource.yaml", "sensor-resource.yaml"]);
+    let steps = [Do::Create(pod("test-pod")), Do::Delete(pod("test-pod"))];
+    step_by_step(&files, &steps, &[0, 1], |r| {
+        fired_in(r, "e2e-resource-log", "log-trigger")
+    });
+    let report = play(&files, &steps);
+    let data = &report.events[0].payload.as_ref().unwrap()["data"];
+    assert_eq!(data["type"], "DELETE");
+    assert_eq!(data["body"]["metadata"]["name"], "test-pod");
+    assert!(data["body"]["metadata"]["deletionTimestamp"].is_string());
+    assert_eq!(
+        (&data["group"], &data["version"], &data["resource"]),
+        (&"".into(), &"v1".into(), &"pods".into())
+    );
+    // Another pod does not pass the field filter.
+    let other = [Do::Create(pod("other-pod")), Do::Delete(pod("other-pod"))];
+    assert_eq!(
+        fired_in(&play(&files, &other), "e2e-resource-log", "log-trigger"),
+        0
+    );
+    // afterStart: a pod that existed before the EventSource started is listed by the informer
+    // as added, with its (earlier) creation time, and dropped; without afterStart it fires.
+    for (after_start, want) in [("afterStart: true", 0), ("afterStart: false", 1)] {
+        let es = corpus_file("es-resource.yaml")
+            .replace("- DELETE", "- ADD")
+            .replace("afterStart: true", after_start);
+        let sensor = corpus_files(&["sensor-resource.yaml"]);
+        let report = play(
+            &sensor,
+            &[
+                Do::Create(pod("test-pod")),
+                Do::ApplyText("es-resource-add.yaml", es),
+            ],
+        );
+        assert_eq!(
+            fired_in(&report, "e2e-resource-log", "log-trigger"),
+            want,
+            "{after_start}"
+        );
+    }
+}
+
+#[test]
+fn events_e2e_durable_consumer() {
+    // TestDurableConsumer: dep-1 is saved on the bus; the Sensor is deleted and created again
+    // with the same spec; dep-2 then completes `(test-dep-1 && test-dep-2) || test-dep-3`.
+    let files = corpus_files(&["es-durable-consumer.yaml", "sensor-durable-consumer.yaml"]);
+    let count = |r: &RunReport| {
+        (
+            fired_in(r, "e2e-durable-consumer", "log-trigger-1"),
+            fired_in(r, "e2e-durable-consumer", "log-trigger-2"),
+        )
+    };
+    let steps = [
+        Do::Post("e2e-durable-consumer/example1={}"),
+        Do::DeleteSensor("e2e-durable-consumer"),
+        Do::Apply("sensor-durable-consumer.yaml"),
+        Do::Post("e2e-durable-consumer/example2={}"),
+    ];
+    step_by_step(&files, &steps, &[(0, 1), (0, 1), (0, 1), (1, 1)], count);
+    // The consumer is durable: an event published while the Sensor is down reaches the new pod.
+    let down = [
+        Do::Post("e2e-durable-consumer/example1={}"),
+        Do::DeleteSensor("e2e-durable-consumer"),
+        Do::Post("e2e-durable-consumer/example2={}"),
+        Do::Apply("sensor-durable-consumer.yaml"),
+    ];
+    step_by_step(&files, &down, &[(0, 1), (0, 1), (0, 1), (1, 1)], count);
+}
+
+#[test]
+fn events_e2e_multiple_sensors() {
+    // TestMultipleSensors and TestMultipleSensorAtLeastOnceTrigger: sensor B starts after dep-1
+    // was published, so its new consumers (DeliverNew) never see it; dep-2 completes A only.
+    for (a, b, name_a, name_b, trigger) in [
+        (
+            "sensor-multi-sensor.yaml",
+            "sensor-multi-sensor-2.yaml",
+            "e2e-multi-sensor",
+            "e2e-multi-sensor-2",
+            "log-trigger-1",
+        ),
+        (
+            "sensor-multi-sensor-atleastonce.yaml",
+            "sensor-multi-sensor-2-atleastonce.yaml",
+            "e2e-multi-sensor-atleastonce",
+            "e2e-multi-sensor-2-atleastonce",
+            "log-trigger-1-atleastonce",
+        ),
+    ] {
+        let files = corpus_files(&["es-multi-sensor.yaml", a]);
+        let steps = [
+            Do::Post("e2e-multi-sensor/example1={}"),
+            Do::Apply(b),
+            Do::Post("e2e-multi-sensor/example2={}"),
+        ];
+        step_by_step(&files, &steps, &[(0, 0), (0, 0), (1, 0)], |r| {
+            (fired_in(r, name_a, trigger), fired_in(r, name_b, trigger))
+        });
+        // B does see what is published after it started: dep-3 alone fires both.
+        let mut more = steps.to_vec();
+        more.push(Do::Post("e2e-multi-sensor/example3={}"));
+        let r = play(&files, &more);
+        assert_eq!(
+            (fired_in(&r, name_a, trigger), fired_in(&r, name_b, trigger)),
+            (2, 1),
+            "{b}"
+        );
+    }
+}
+
+#[test]
+fn events_e2e_at_least_once_and_at_most_once() {
+    // TestAtLeastOnce: the http trigger fails and keeps retrying (100 steps from 500s), so the
+    // message stays un-acked; the replacement Sensor (same name, trigger and dependency) gets it
+    // again and its log trigger fires. TestAtMostOnce: the same without atLeastOnce — the
+    // message was acked before the trigger ran, so the replacement never fires.
+    for (fail, succeed, sensor, trigger, want) in [
+        (
+            "sensor-atleastonce-fail.yaml",
+            "sensor-atleastonce-succeed.yaml",
+            "e2e-atleastonce-sensor",
+            "trigger-atleastonce",
+            1,
+        ),
+        (
+            "sensor-atmostonce-fail.yaml",
+            "sensor-atmostonce-succeed.yaml",
+            "e2e-atmostonce-sensor",
+            "trigger-atmostonce",
+            0,
+        ),
+    ] {
+        let files = corpus_files(&["es-webhook.yaml", fail]);
+        let steps = [Do::Post("e2e-webhook/example={}"), Do::Apply(succeed)];
+        step_by_step(&files, &steps, &[(0, 1), (want, 1)], |r| {
+            let failed = r
+                .triggers
+                .iter()
+                .filter(|t| t.sensor == sensor && t.trigger == trigger && t.error.is_some())
+                .count();
+            (fired_in(r, sensor, trigger), failed)
+        });
+    }
+}
+
+#[test]
+fn events_e2e_trigger_spec_change() {
+    // TestTriggerSpecChange as the corpus has it: the Sensors' dependencies name EventSource
+    // `e2e-multi-event-webhook`, not the `e2e-trigger-spec-change` the test creates, so nothing
+    // reaches them: log-trigger-1 x0 at every step.
+    let steps = [
+        Do::Post("e2e-trigger-spec-change/example1={}"),
+        Do::Apply("sensor-trigger-spec-change-2.yaml"),
+        Do::Post("e2e-trigger-spec-change/example3={}"),
+    ];
+    let count = |r: &RunReport| fired_in(r, "e2e-trigger-spec-change", "log-trigger-1");
+    let files = corpus_files(&[
+        "es-trigger-spec-change.yaml",
+        "sensor-trigger-spec-change.yaml",
+    ]);
+    step_by_step(&files, &steps, &[0, 0, 0], count);
+    // With the dependencies pointed at the EventSource, the scenario tests what its name says:
+    // the condition changed to `test-dep-1 && test-dep-2`, so the saved dep-1 was purged and
+    // dep-3 then dep-2 fire nothing; with the spec unchanged, dep-2 completes the saved dep-1.
+    let fixed = |name: &str| {
+        corpus_file(name).replace("e2e-multi-event-webhook", "e2e-trigger-spec-change")
+    };
+    let files = vec![
+        (
+            "es-trigger-spec-change.yaml",
+            corpus_file("es-trigger-spec-change.yaml"),
+        ),
+        (
+            "sensor-trigger-spec-change.yaml",
+            fixed("sensor-trigger-spec-change.yaml"),
+        ),
+    ];
+    let changed = [
+        Do::Post("e2e-trigger-spec-change/example1={}"),
+        Do::ApplyText(
+            "sensor-trigger-spec-change-2.yaml",
+            fixed("sensor-trigger-spec-change-2.yaml"),
+        ),
+        Do::Post("e2e-trigger-spec-change/example3={}"),
+        Do::Post("e2e-trigger-spec-change/example2={}"),
+    ];
+    step_by_step(&files, &changed, &[0, 0, 0, 0], count);
+    let restarted_same = [
+        Do::Post("e2e-trigger-spec-change/example1={}"),
+        Do::DeleteSensor("e2e-trigger-spec-change"),
+        Do::ApplyText(
+            "sensor-trigger-spec-change.yaml",
+            fixed("sensor-trigger-spec-change.yaml"),
+        ),
+        Do::Post("e2e-trigger-spec-change/example2={}"),
+    ];
+    step_by_step(&files, &restarted_same, &[0, 0, 0, 1], count);
 }

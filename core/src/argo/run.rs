@@ -1,5 +1,8 @@
-//! One simulated cluster run: fire the given events (or submit the Workflows), let Sensors
-//! trigger, let the controller run every Workflow, all on one [`crate::sim::Queue`].
+//! One simulated cluster run: fire the given events (or submit the Workflows), or play a
+//! scripted session of [`Step`]s (events, `kubectl apply`/`delete` of Sensors and EventSources,
+//! Kubernetes objects created and deleted, time passing), let Sensors trigger through the
+//! EventBus ([`crate::argo::events::bus`]), let the controller run every Workflow, all on one
+//! [`crate::sim::Queue`].
 //!
 //! **Architecture Invariant:** a run is a pure function of the manifests and [`RunConfig`]; it
 //! stops at `until` simulated time or after `max_events` events, whichever comes first, and
@@ -10,13 +13,17 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::Value as Json;
 
+use serde_json::json;
+
+use super::events::bus::{self, Bus, ConsumerKey, Message};
+use super::events::resource::{self, Change, ResourceOp};
 use super::events::{self, filter, params, EventSpec};
-use super::model::events::{EventSource, Sensor};
+use super::model::events::{EventSource, Sensor, Trigger};
 use super::model::json::from_json;
-use super::model::{json::to_json, Kind, Manifests, Rbac};
+use super::model::{json::to_json, Kind, Manifest, Manifests, Rbac};
 use super::workflow::operator_timestamp;
 use super::workflow::{Library, Override, Submission, WorkflowRun};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, FileId};
 use crate::sim::{Millis, Queue, Rng, Trace};
 
 /// How to run.
@@ -27,9 +34,42 @@ pub struct RunConfig {
     pub until: Millis,
     /// Stop after handling this many events.
     pub max_events: usize,
-    /// Events to fire, one simulated second apart from 0; empty: submit every Workflow.
+    /// Events to fire, one simulated second apart from 0; with no events and no steps, every
+    /// Workflow is submitted instead.
     pub events: Vec<EventSpec>,
+    /// A scripted cluster session, played after `events`, one simulated second apart (a
+    /// [`Step::Wait`] lets its own duration pass). The cluster starts with every manifest except
+    /// those of the files an [`Step::Apply`] names.
+    pub steps: Vec<Step>,
     pub overrides: Vec<Override>,
+    /// The outside world for http triggers: `(url, error)` for URLs that cannot be reached
+    /// (the request fails with that error). Any other URL answers.
+    pub http_errors: Vec<(String, String)>,
+}
+
+/// One step of a scripted cluster session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    /// Fire an event at an EventSource (webhook request, calendar tick, message).
+    Fire(EventSpec),
+    /// `kubectl apply -f FILE`: create the Sensors and EventSources of that file, or replace
+    /// those of the same name (a changed Sensor restarts; an unchanged one is left alone).
+    Apply(FileId),
+    /// `kubectl delete sensor NAME`: its pod stops; its durable consumers and saved state stay on
+    /// the bus.
+    DeleteSensor(String),
+    /// `kubectl delete eventsource NAME`.
+    DeleteEventSource(String),
+    /// Create a Kubernetes object (`apiVersion`, `kind`, `metadata`, ...); the cluster sets its
+    /// `creationTimestamp` and `resourceVersion`. Resource EventSources see an ADD.
+    CreateObject(Json),
+    /// Replace an existing object (matched by apiVersion, kind, namespace and name): UPDATE.
+    UpdateObject(Json),
+    /// Delete the object with this apiVersion, kind, namespace and name: DELETE, with its
+    /// `deletionTimestamp` set.
+    DeleteObject(Json),
+    /// Let simulated time pass: calendar EventSources tick on their `interval`.
+    Wait(Millis),
 }
 
 impl Default for RunConfig {
@@ -39,7 +79,9 @@ impl Default for RunConfig {
             until: 24 * 3_600_000,
             max_events: 200_000,
             events: Vec::new(),
+            steps: Vec::new(),
             overrides: Vec::new(),
+            http_errors: Vec::new(),
         }
     }
 }
@@ -107,41 +149,145 @@ struct Cluster<'a> {
 }
 
 enum Sim {
-    Fire(usize),
+    Step(usize),
     Wake(usize),
+    /// A calendar EventSource's `interval` elapsed (for the generation of the source that
+    /// scheduled it: a replaced or deleted source stops ticking).
+    Tick {
+        source: String,
+        event: String,
+        generation: u64,
+    },
+    /// An `atLeastOnce` trigger finished retrying: the message is acked (and, for a trigger with
+    /// `&&`, its saved dependencies cleared) if the Sensor that received it still runs.
+    Ack {
+        incarnation: u64,
+        key: ConsumerKey,
+        seq: u64,
+        clear: bool,
+    },
+}
+
+/// A Sensor running in the cluster; each (re)start is a new incarnation (a new pod).
+struct RunningSensor {
+    sensor: Sensor,
+    spec: Json,
+    incarnation: u64,
+}
+
+struct RunningSource {
+    source: EventSource,
+    spec: Json,
+    started: Millis,
+    generation: u64,
+}
+
+/// A Kubernetes object in the simulated cluster.
+struct Object {
+    body: Json,
+    created: Millis,
+}
+
+/// The simulated cluster of one run.
+struct Session<'a> {
+    cluster: Cluster<'a>,
+    report: RunReport,
+    rng: Rng,
+    queue: Queue<Sim>,
+    bus: Bus,
+    sources: Vec<RunningSource>,
+    sensors: Vec<RunningSensor>,
+    objects: Vec<Object>,
+    steps: Vec<Step>,
+    /// Calendar sources tick only in a scripted session, and only up to its last step.
+    ticks_until: Option<Millis>,
+    generations: u64,
 }
 
 /// Runs the manifests.
 pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
     let library = Library::from_manifests(manifests);
     let rbac = Rbac::from_manifests(manifests);
-    let sources: Vec<EventSource> = manifests
-        .of_kind(Kind::EventSource)
-        .map(EventSource::from_manifest)
-        .collect();
-    let sensors: Vec<Sensor> = manifests
-        .of_kind(Kind::Sensor)
-        .map(Sensor::from_manifest)
-        .collect();
-    let mut report = RunReport {
-        events: Vec::new(),
-        triggers: Vec::new(),
-        workflows: Vec::new(),
-        diagnostics: Vec::new(),
-        trace: Trace::default(),
-    };
-    let mut rng = Rng::new(config.seed);
-    let mut queue: Queue<Sim> = Queue::new();
-    // Dependency state per sensor and trigger (as argo-events keeps it per trigger):
-    // trigger index → dependency name → the event that resolved it.
-    let mut state: Vec<Vec<HashMap<String, Json>>> = sensors
+    let steps: Vec<Step> = config
+        .events
         .iter()
-        .map(|s| vec![HashMap::new(); s.triggers.len()])
+        .cloned()
+        .map(Step::Fire)
+        .chain(config.steps.iter().cloned())
         .collect();
-    if config.events.is_empty() {
+    let mut times = Vec::with_capacity(steps.len());
+    let mut t: Millis = 0;
+    for s in &steps {
+        times.push(t);
+        t = t.saturating_add(match s {
+            Step::Wait(d) => *d,
+            _ => 1000,
+        });
+    }
+    let ticks_until = (!config.steps.is_empty()).then(|| match steps.last() {
+        Some(Step::Wait(_)) => t,
+        _ => times.last().copied().unwrap_or(0),
+    });
+    let mut s = Session {
+        cluster: Cluster {
+            manifests,
+            rbac: &rbac,
+            library: &library,
+            config,
+        },
+        report: RunReport {
+            events: Vec::new(),
+            triggers: Vec::new(),
+            workflows: Vec::new(),
+            diagnostics: Vec::new(),
+            trace: Trace::default(),
+        },
+        rng: Rng::new(config.seed),
+        queue: Queue::new(),
+        bus: Bus::default(),
+        sources: Vec::new(),
+        sensors: Vec::new(),
+        objects: Vec::new(),
+        steps,
+        ticks_until,
+        generations: 0,
+    };
+    // Files that a step applies later are not in the cluster at the start.
+    let deferred: Vec<FileId> = config
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Apply(f) => Some(*f),
+            _ => None,
+        })
+        .collect();
+    for m in manifests.of_kind(Kind::EventSource) {
+        if !deferred.contains(&m.file) {
+            s.apply_source(m, 0);
+        }
+    }
+    for m in manifests.of_kind(Kind::Sensor) {
+        if !deferred.contains(&m.file) {
+            s.apply_sensor(m, 0);
+        }
+    }
+    if s.steps.is_empty() {
+        s.submit_workflows();
+    } else {
+        for (i, at) in times.iter().enumerate() {
+            s.queue.schedule_at(*at, Sim::Step(i));
+        }
+    }
+    s.run_queue();
+    s.report
+}
+
+impl Session<'_> {
+    fn submit_workflows(&mut self) {
+        let manifests = self.cluster.manifests;
         for m in manifests.of_kind(Kind::Workflow) {
             let Some(spec) = m.spec() else {
-                report.diagnostics.push(
+                self.report.diagnostics.push(
                     Diagnostic::error("argo-workflow", "Workflow has no spec")
                         .with_span(m.root.span),
                 );
@@ -151,7 +297,7 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
                 format!(
                     "{}{}",
                     m.generate_name.clone().unwrap_or_default(),
-                    rng.string(b"bcdfghjklmnpqrstvwxz2456789", 5)
+                    self.rng.string(b"bcdfghjklmnpqrstvwxz2456789", 5)
                 )
             } else {
                 m.name.clone()
@@ -161,168 +307,672 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
                     name,
                     namespace: m.namespace_or_default().to_string(),
                     spec,
-                    library: &library,
-                    overrides: &config.overrides,
-                    seed: rng.next_u64(),
+                    library: self.cluster.library,
+                    overrides: &self.cluster.config.overrides,
+                    seed: self.rng.next_u64(),
                     task_results_forbidden: task_results_check(
                         manifests,
-                        &rbac,
+                        self.cluster.rbac,
                         m.namespace_or_default(),
                         spec,
                     ),
                 },
                 0,
             );
-            report.workflows.push(w);
-            queue.schedule_at(0, Sim::Wake(report.workflows.len() - 1));
-        }
-    } else {
-        for (i, _) in config.events.iter().enumerate() {
-            queue.schedule_at(i as Millis * 1000, Sim::Fire(i));
+            self.report.workflows.push(w);
+            self.queue
+                .schedule_at(0, Sim::Wake(self.report.workflows.len() - 1));
         }
     }
-    let mut handled = 0usize;
-    while let Some(at) = queue.peek_time() {
-        if at > config.until {
-            report.diagnostics.push(Diagnostic::warning(
-                "sim-until",
-                format!(
-                    "simulation stopped at {}s (--until); later events were not run",
-                    config.until / 1000
-                ),
-            ));
-            break;
-        }
-        handled += 1;
-        if handled > config.max_events {
-            report.diagnostics.push(Diagnostic::error(
-                "sim-limit",
-                format!(
-                    "simulation stopped after {} events; a workflow may loop forever",
-                    config.max_events
-                ),
-            ));
-            break;
-        }
-        let Some((now, ev)) = queue.pop() else { break };
-        match ev {
-            Sim::Wake(w) => {
-                let wf = &mut report.workflows[w];
-                wf.operate(now);
-                let mut wakes = std::mem::take(&mut wf.wakes);
-                wakes.sort_unstable();
-                wakes.dedup();
-                for t in wakes {
-                    if t >= now {
-                        queue.schedule_at(t, Sim::Wake(w));
+
+    fn run_queue(&mut self) {
+        let config = self.cluster.config;
+        let mut handled = 0usize;
+        while let Some(at) = self.queue.peek_time() {
+            if at > config.until {
+                self.report.diagnostics.push(Diagnostic::warning(
+                    "sim-until",
+                    format!(
+                        "simulation stopped at {}s (--until); later events were not run",
+                        config.until / 1000
+                    ),
+                ));
+                break;
+            }
+            handled += 1;
+            if handled > config.max_events {
+                self.report.diagnostics.push(Diagnostic::error(
+                    "sim-limit",
+                    format!(
+                        "simulation stopped after {} events; a workflow may loop forever",
+                        config.max_events
+                    ),
+                ));
+                break;
+            }
+            let Some((now, ev)) = self.queue.pop() else {
+                break;
+            };
+            match ev {
+                Sim::Wake(w) => {
+                    let wf = &mut self.report.workflows[w];
+                    wf.operate(now);
+                    let mut wakes = std::mem::take(&mut wf.wakes);
+                    wakes.sort_unstable();
+                    wakes.dedup();
+                    for t in wakes {
+                        if t >= now {
+                            self.queue.schedule_at(t, Sim::Wake(w));
+                        }
+                    }
+                }
+                Sim::Step(i) => {
+                    let step = self.steps[i].clone();
+                    self.step(step, now);
+                }
+                Sim::Tick {
+                    source,
+                    event,
+                    generation,
+                } => {
+                    let Some(rs) = self
+                        .sources
+                        .iter()
+                        .find(|s| s.source.name == source && s.generation == generation)
+                    else {
+                        continue;
+                    };
+                    let interval = calendar_interval(&rs.source, &event);
+                    self.fire(
+                        &EventSpec {
+                            event_source: source.clone(),
+                            event_name: event.clone(),
+                            source_type: Some("calendar".into()),
+                            ..EventSpec::default()
+                        },
+                        now,
+                    );
+                    if let (Some(iv), Some(end)) = (interval, self.ticks_until) {
+                        if now + iv <= end {
+                            self.queue.schedule_at(
+                                now + iv,
+                                Sim::Tick {
+                                    source,
+                                    event,
+                                    generation,
+                                },
+                            );
+                        }
+                    }
+                }
+                Sim::Ack {
+                    incarnation,
+                    key,
+                    seq,
+                    clear,
+                } => {
+                    if self.sensors.iter().any(|r| r.incarnation == incarnation) {
+                        self.bus.ack(&key, seq);
+                        if clear {
+                            self.bus.clear(&key.sensor, &key.trigger);
+                        }
                     }
                 }
             }
-            Sim::Fire(e) => {
-                let spec = &config.events[e];
-                let label = format!("{}/{}", spec.event_source, spec.event_name);
-                let id = format!(
-                    "{:032x}",
-                    u128::from(rng.next_u64()) << 64 | u128::from(rng.next_u64())
-                );
-                let fired = match events::fire(spec, &sources, &operator_timestamp(now), &id) {
-                    Ok(f) => f,
-                    Err(msg) => {
-                        report
-                            .diagnostics
-                            .push(Diagnostic::error("argo-event", msg));
-                        continue;
+        }
+    }
+
+    fn step(&mut self, step: Step, now: Millis) {
+        let manifests = self.cluster.manifests;
+        match step {
+            Step::Fire(spec) => self.fire(&spec, now),
+            Step::Wait(_) => {}
+            Step::Apply(file) => {
+                for m in manifests.items.iter().filter(|m| m.file == file) {
+                    match m.kind {
+                        Kind::EventSource => self.apply_source(m, now),
+                        Kind::Sensor => self.apply_sensor(m, now),
+                        _ => {}
                     }
-                };
-                report.events.push(EventReport {
-                    event: label,
-                    status: fired.response.0,
-                    response: fired.response.1.clone(),
-                    payload: fired.event.clone(),
-                    time: now,
+                }
+            }
+            Step::DeleteSensor(name) => {
+                let before = self.sensors.len();
+                self.sensors.retain(|r| r.sensor.name != name);
+                if self.sensors.len() == before {
+                    self.not_found("sensors.argoproj.io", &name);
+                }
+                self.report
+                    .trace
+                    .record(now, format!("sensor:{name}"), "deleted", "true");
+            }
+            Step::DeleteEventSource(name) => {
+                let before = self.sources.len();
+                self.sources.retain(|r| r.source.name != name);
+                if self.sources.len() == before {
+                    self.not_found("eventsources.argoproj.io", &name);
+                }
+            }
+            Step::CreateObject(mut body) => {
+                if let Some(meta) = body
+                    .as_object_mut()
+                    .map(|o| o.entry("metadata").or_insert_with(|| json!({})))
+                    .and_then(Json::as_object_mut)
+                {
+                    meta.entry("namespace").or_insert_with(|| json!("default"));
+                    meta.insert("creationTimestamp".into(), json!(operator_timestamp(now)));
+                    meta.insert(
+                        "resourceVersion".into(),
+                        json!(self.rng.below(1 << 30).to_string()),
+                    );
+                }
+                if let Some(i) = self.find_object(&body) {
+                    let name = object_name(&body);
+                    self.report.diagnostics.push(Diagnostic::error(
+                        "kube-apply",
+                        format!(
+                            "{} \"{name}\" already exists",
+                            plural_of(&self.objects[i].body)
+                        ),
+                    ));
+                    return;
+                }
+                self.objects.push(Object {
+                    body: body.clone(),
+                    created: now,
                 });
-                report.trace.record(
-                    now,
-                    format!("event:{}/{}", spec.event_source, spec.event_name),
-                    "response",
-                    fired.response.0.to_string(),
-                );
-                let Some(event) = fired.event else { continue };
-                let es_ns = sources
-                    .iter()
-                    .find(|s| s.name == spec.event_source)
-                    .map(|s| s.namespace.clone())
-                    .unwrap_or_default();
-                for (si, sensor) in sensors.iter().enumerate() {
-                    let bus_ok = manifests.of_kind(Kind::EventBus).any(|b| {
-                        b.name == sensor.event_bus_name
-                            && b.namespace_or_default() == sensor.namespace
-                    });
-                    let deps: Vec<_> = sensor
-                        .dependencies
-                        .iter()
-                        .filter(|d| {
-                            d.event_source_name == spec.event_source
-                                && d.event_name == spec.event_name
-                        })
-                        .collect();
-                    if deps.is_empty() {
-                        continue;
-                    }
-                    if !bus_ok {
-                        for t in &sensor.triggers {
-                            let msg = format!("the Sensor is not running: EventBus \"{}\" not found in namespace \"{}\"", sensor.event_bus_name, sensor.namespace);
-                            report
-                                .triggers
-                                .push(TriggerReport::failed(sensor, &t.name, now, msg));
+                self.resource_change(ResourceOp::Add, &body, None, now, now);
+            }
+            Step::UpdateObject(mut body) => {
+                let Some(i) = self.find_object(&body) else {
+                    self.not_found(&plural_of(&body), &object_name(&body));
+                    return;
+                };
+                let old = self.objects[i].body.clone();
+                if let (Some(meta), Some(old_meta)) = (
+                    body.get_mut("metadata").and_then(Json::as_object_mut),
+                    old.get("metadata"),
+                ) {
+                    for k in ["namespace", "creationTimestamp"] {
+                        if let Some(v) = old_meta.get(k) {
+                            meta.insert(k.into(), v.clone());
                         }
-                        continue;
                     }
-                    if es_ns != sensor.namespace {
-                        continue;
-                    }
-                    for d in deps {
-                        let ok = match &d.filters {
-                            Some(f) => filter::passes(f, &event).unwrap_or_else(|e| {
-                                report.diagnostics.push(Diagnostic::warning(
-                                    "argo-filter",
-                                    format!("sensor {} dependency {}: {e}", sensor.name, d.name),
-                                ));
-                                false
-                            }),
-                            None => true,
-                        };
-                        report.trace.record(
-                            now,
-                            format!("sensor:{}/{}", sensor.name, d.name),
-                            "filter",
-                            if ok { "passed" } else { "filtered out" },
+                    meta.insert(
+                        "resourceVersion".into(),
+                        json!(self.rng.below(1 << 30).to_string()),
+                    );
+                }
+                self.objects[i].body = body.clone();
+                self.resource_change(ResourceOp::Update, &body, Some(&old), now, now);
+            }
+            Step::DeleteObject(body) => {
+                let Some(i) = self.find_object(&body) else {
+                    self.not_found(&plural_of(&body), &object_name(&body));
+                    return;
+                };
+                let mut gone = self.objects.remove(i).body;
+                if let Some(meta) = gone.get_mut("metadata").and_then(Json::as_object_mut) {
+                    meta.insert("deletionTimestamp".into(), json!(operator_timestamp(now)));
+                }
+                self.resource_change(ResourceOp::Delete, &gone, None, now, now);
+            }
+        }
+    }
+
+    fn not_found(&mut self, resource: &str, name: &str) {
+        self.report.diagnostics.push(Diagnostic::error(
+            "kube-apply",
+            format!("Error from server (NotFound): {resource} \"{name}\" not found"),
+        ));
+    }
+
+    fn find_object(&self, body: &Json) -> Option<usize> {
+        let id = |o: &Json| {
+            (
+                o.get("apiVersion").cloned(),
+                o.get("kind").cloned(),
+                o.pointer("/metadata/namespace")
+                    .and_then(Json::as_str)
+                    .unwrap_or("default")
+                    .to_string(),
+                object_name(o),
+            )
+        };
+        let want = id(body);
+        self.objects.iter().position(|o| id(&o.body) == want)
+    }
+
+    /// `kubectl apply` of an EventSource: a new one starts now (its informers list what exists,
+    /// its calendars start ticking); an unchanged one is left alone; a changed one restarts.
+    fn apply_source(&mut self, m: &Manifest, now: Millis) {
+        let source = EventSource::from_manifest(m);
+        let spec = m.spec().map(to_json).unwrap_or(Json::Null);
+        if let Some(rs) = self.sources.iter().find(|r| r.source.name == source.name) {
+            if rs.spec == spec {
+                return;
+            }
+        }
+        self.sources.retain(|r| r.source.name != source.name);
+        self.generations += 1;
+        let generation = self.generations;
+        if let Some(end) = self.ticks_until {
+            for ev in &source.events {
+                if let Some(iv) = calendar_interval(&source, &ev.name) {
+                    if now + iv <= end {
+                        self.queue.schedule_at(
+                            now + iv,
+                            Sim::Tick {
+                                source: source.name.clone(),
+                                event: ev.name.clone(),
+                                generation,
+                            },
                         );
-                        if ok {
-                            for st in state[si].iter_mut() {
-                                st.insert(d.name.clone(), event.clone());
-                            }
-                        }
                     }
-                    fire_triggers(
-                        sensor,
-                        &mut state[si],
-                        &Cluster {
-                            manifests,
-                            rbac: &rbac,
-                            library: &library,
-                            config,
-                        },
+                }
+            }
+        }
+        self.sources.push(RunningSource {
+            source,
+            spec,
+            started: now,
+            generation,
+        });
+        // The informer's first list reports every existing object as added.
+        let existing: Vec<(Json, Millis)> = self
+            .objects
+            .iter()
+            .map(|o| (o.body.clone(), o.created))
+            .collect();
+        for (body, created) in existing {
+            self.resource_change_for(generation, ResourceOp::Add, &body, None, created, now);
+        }
+    }
+
+    /// `kubectl apply` of a Sensor: a new or changed Sensor (re)starts — a new pod that
+    /// reconciles the bus state with its spec and resumes its durable consumers.
+    fn apply_sensor(&mut self, m: &Manifest, now: Millis) {
+        let sensor = Sensor::from_manifest(m);
+        let spec = m.spec().map(to_json).unwrap_or(Json::Null);
+        if let Some(r) = self.sensors.iter().find(|r| r.sensor.name == sensor.name) {
+            if r.spec == spec {
+                return;
+            }
+        }
+        self.generations += 1;
+        let running = RunningSensor {
+            sensor: sensor.clone(),
+            spec,
+            incarnation: self.generations,
+        };
+        let si = match self
+            .sensors
+            .iter()
+            .position(|r| r.sensor.name == sensor.name)
+        {
+            Some(i) => {
+                self.sensors[i] = running;
+                i
+            }
+            None => {
+                self.sensors.push(running);
+                self.sensors.len() - 1
+            }
+        };
+        self.report
+            .trace
+            .record(now, format!("sensor:{}", sensor.name), "started", "true");
+        for (sub, seqs) in self.bus.start_sensor(&sensor) {
+            for seq in seqs {
+                let Some(msg) = self.bus.message(seq).cloned() else {
+                    continue;
+                };
+                let passed = self.filter_dependencies(si, &msg, now);
+                self.process(si, &sub.key, &msg, &passed, now);
+            }
+        }
+    }
+
+    /// Tells every resource EventSource about an object change.
+    fn resource_change(
+        &mut self,
+        op: ResourceOp,
+        body: &Json,
+        old: Option<&Json>,
+        event_time: Millis,
+        now: Millis,
+    ) {
+        let generations: Vec<u64> = self.sources.iter().map(|s| s.generation).collect();
+        for g in generations {
+            self.resource_change_for(g, op, body, old, event_time, now);
+        }
+    }
+
+    fn resource_change_for(
+        &mut self,
+        generation: u64,
+        op: ResourceOp,
+        body: &Json,
+        old: Option<&Json>,
+        event_time: Millis,
+        now: Millis,
+    ) {
+        let Some(rs) = self.sources.iter().find(|s| s.generation == generation) else {
+            return;
+        };
+        let change = Change {
+            op,
+            object: body,
+            old,
+            event_time,
+        };
+        let mut out = Vec::new();
+        for ev in rs
+            .source
+            .events
+            .iter()
+            .filter(|e| e.source_type == "resource")
+        {
+            if let Some(data) = resource::event_data(&ev.config, &change, rs.started) {
+                out.push((ev.name.clone(), data));
+            }
+        }
+        let es = rs.source.name.clone();
+        for (name, data) in out {
+            let id = self.event_id();
+            let event = json!({
+                "context": {
+                    "id": id, "source": es, "specversion": "1.0", "type": "resource",
+                    "subject": name, "time": operator_timestamp(now),
+                    "datacontenttype": "application/json",
+                },
+                "data": data,
+            });
+            self.report.events.push(EventReport {
+                event: format!("{es}/{name}"),
+                status: 200,
+                response: format!("{} {}", op.as_str(), object_name(body)),
+                payload: Some(event.clone()),
+                time: now,
+            });
+            self.publish(&es, &name, event, now);
+        }
+    }
+
+    fn event_id(&mut self) -> String {
+        format!(
+            "{:032x}",
+            u128::from(self.rng.next_u64()) << 64 | u128::from(self.rng.next_u64())
+        )
+    }
+
+    /// Fires an event at an EventSource as the outside world would, and publishes what it emits.
+    fn fire(&mut self, spec: &EventSpec, now: Millis) {
+        let label = format!("{}/{}", spec.event_source, spec.event_name);
+        let id = self.event_id();
+        let sources: Vec<EventSource> = self.sources.iter().map(|s| s.source.clone()).collect();
+        let fired = match events::fire(spec, &sources, &operator_timestamp(now), &id) {
+            Ok(f) => f,
+            Err(msg) => {
+                self.report
+                    .diagnostics
+                    .push(Diagnostic::error("argo-event", msg));
+                return;
+            }
+        };
+        self.report.events.push(EventReport {
+            event: label.clone(),
+            status: fired.response.0,
+            response: fired.response.1.clone(),
+            payload: fired.event.clone(),
+            time: now,
+        });
+        self.report.trace.record(
+            now,
+            format!("event:{label}"),
+            "response",
+            fired.response.0.to_string(),
+        );
+        if let Some(event) = fired.event {
+            self.publish(&spec.event_source, &spec.event_name, event, now);
+        }
+    }
+
+    /// Publishes an event on the bus and hands it to every running Sensor subscribed to it.
+    fn publish(&mut self, es_name: &str, ev_name: &str, event: Json, now: Millis) {
+        let seq = self.bus.publish(es_name, ev_name, event, now);
+        let Some(msg) = self.bus.message(seq).cloned() else {
+            return;
+        };
+        let es_ns = self
+            .sources
+            .iter()
+            .find(|s| s.source.name == es_name)
+            .map(|s| s.source.namespace.clone())
+            .unwrap_or_default();
+        for si in 0..self.sensors.len() {
+            let sensor = self.sensors[si].sensor.clone();
+            if !sensor
+                .dependencies
+                .iter()
+                .any(|d| d.event_source_name == es_name && d.event_name == ev_name)
+            {
+                continue;
+            }
+            let bus_ok = self.cluster.manifests.of_kind(Kind::EventBus).any(|b| {
+                b.name == sensor.event_bus_name && b.namespace_or_default() == sensor.namespace
+            });
+            if !bus_ok {
+                for t in &sensor.triggers {
+                    let msg = format!(
+                        "the Sensor is not running: EventBus \"{}\" not found in namespace \"{}\"",
+                        sensor.event_bus_name, sensor.namespace
+                    );
+                    self.report
+                        .triggers
+                        .push(TriggerReport::failed(&sensor, &t.name, now, msg));
+                }
+                continue;
+            }
+            if es_ns != sensor.namespace {
+                continue;
+            }
+            let passed = self.filter_dependencies(si, &msg, now);
+            for sub in bus::subscriptions(&sensor) {
+                if sub.event_source == es_name && sub.event_name == ev_name {
+                    self.bus.deliver(&sub.key, seq);
+                    self.process(si, &sub.key, &msg, &passed, now);
+                }
+            }
+        }
+    }
+
+    /// Applies the filters of the Sensor's dependencies on the message's subject, once per
+    /// message (each trigger then reads the verdicts).
+    fn filter_dependencies(
+        &mut self,
+        si: usize,
+        msg: &Message,
+        now: Millis,
+    ) -> HashMap<String, bool> {
+        let sensor = &self.sensors[si].sensor;
+        let mut out = HashMap::new();
+        for d in sensor
+            .dependencies
+            .iter()
+            .filter(|d| d.event_source_name == msg.event_source && d.event_name == msg.event_name)
+        {
+            let ok = match &d.filters {
+                Some(f) => filter::passes(f, &msg.event).unwrap_or_else(|e| {
+                    self.report.diagnostics.push(Diagnostic::warning(
+                        "argo-filter",
+                        format!("sensor {} dependency {}: {e}", sensor.name, d.name),
+                    ));
+                    false
+                }),
+                None => true,
+            };
+            self.report.trace.record(
+                now,
+                format!("sensor:{}/{}", sensor.name, d.name),
+                "filter",
+                if ok { "passed" } else { "filtered out" },
+            );
+            out.insert(d.name.clone(), ok);
+        }
+        out
+    }
+
+    /// One trigger connection processes one message, as argo-events' `processMsg` and
+    /// `processDependency` do (see [`bus`]), then acks it — or, for an `atLeastOnce` trigger
+    /// that failed and is still retrying, leaves it un-acked until the retries end.
+    fn process(
+        &mut self,
+        si: usize,
+        key: &ConsumerKey,
+        msg: &Message,
+        passed: &HashMap<String, bool>,
+        now: Millis,
+    ) {
+        let sensor = self.sensors[si].sensor.clone();
+        let incarnation = self.sensors[si].incarnation;
+        let Some(t) = sensor.triggers.iter().find(|t| t.name == key.trigger) else {
+            self.bus.ack(key, msg.seq);
+            return;
+        };
+        let expr = bus::expression(&sensor, t);
+        let requires_and = expr.contains('&');
+        let parsed = if requires_and {
+            match super::expr::Depends::parse(&expr) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    self.report.triggers.push(TriggerReport::failed(
+                        &sensor,
+                        &t.name,
                         now,
-                        &mut rng,
-                        &mut report,
-                        &mut queue,
+                        format!("invalid conditions: {e}"),
+                    ));
+                    self.bus.ack(key, msg.seq);
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let mut hold: Option<(Millis, bool)> = None;
+        let deps: Vec<_> = bus::trigger_dependencies(&sensor, t)
+            .into_iter()
+            .filter(|d| d.event_source_name == msg.event_source && d.event_name == msg.event_name)
+            .collect();
+        for d in deps {
+            if !passed.get(&d.name).copied().unwrap_or(false) {
+                continue;
+            }
+            let (events, clear) = match &parsed {
+                None => (HashMap::from([(d.name.clone(), msg.event.clone())]), false),
+                Some(p) => {
+                    let saved = self.bus.saved(&sensor.name, &t.name);
+                    if p.eval(&|dep, _| dep == d.name || saved.contains_key(dep)) {
+                        let mut events: HashMap<String, Json> = saved.into_iter().collect();
+                        events.insert(d.name.clone(), msg.event.clone());
+                        (events, true)
+                    } else {
+                        self.bus
+                            .save(&sensor.name, &t.name, &d.name, msg.event.clone());
+                        continue;
+                    }
+                }
+            };
+            let fired = self.execute(&sensor, t, &events, now);
+            let span = bus::retry_span(t.retry_strategy.as_ref());
+            if t.at_least_once && !fired && span > 0 {
+                let until = now.saturating_add(span);
+                hold = Some((hold.map_or(until, |(h, _)| h.max(until)), clear));
+            } else if clear {
+                self.bus.clear(&sensor.name, &t.name);
+            }
+        }
+        match hold {
+            Some((until, clear)) => {
+                self.report.trace.record(
+                    now,
+                    format!("trigger:{}/{}", sensor.name, t.name),
+                    "unacked",
+                    "retrying",
+                );
+                if until <= self.cluster.config.until {
+                    self.queue.schedule_at(
+                        until,
+                        Sim::Ack {
+                            incarnation,
+                            key: key.clone(),
+                            seq: msg.seq,
+                            clear,
+                        },
                     );
                 }
             }
+            None => self.bus.ack(key, msg.seq),
         }
     }
-    report
+
+    /// Runs one trigger with the events that resolved it; reports and returns whether it fired.
+    fn execute(
+        &mut self,
+        sensor: &Sensor,
+        t: &Trigger,
+        events: &HashMap<String, Json>,
+        now: Millis,
+    ) -> bool {
+        let mut tr = TriggerReport::new(sensor, &t.name, now);
+        match run_trigger(
+            sensor,
+            t,
+            events,
+            &self.cluster,
+            now,
+            &mut self.rng,
+            &mut self.report,
+            &mut self.queue,
+        ) {
+            Ok(wf) => {
+                tr.fired = true;
+                tr.workflow = wf;
+            }
+            Err(e) => tr.error = Some(e),
+        }
+        self.report.trace.record(
+            now,
+            format!("trigger:{}/{}", sensor.name, t.name),
+            "fired",
+            tr.fired.to_string(),
+        );
+        let fired = tr.fired;
+        self.report.triggers.push(tr);
+        fired
+    }
+}
+
+/// The `interval` of a calendar event, when it has one.
+fn calendar_interval(source: &EventSource, event: &str) -> Option<Millis> {
+    let ev = source
+        .events
+        .iter()
+        .find(|e| e.name == event && e.source_type == "calendar")?;
+    let iv = crate::sim::parse_duration(ev.config.get("interval")?.as_str()?)?;
+    (iv > 0).then_some(iv)
+}
+
+fn object_name(o: &Json) -> String {
+    o.pointer("/metadata/name")
+        .and_then(Json::as_str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn plural_of(o: &Json) -> String {
+    let kind = o.get("kind").and_then(Json::as_str).unwrap_or_default();
+    format!("{}s", kind.to_lowercase())
 }
 
 /// Whether the service account of a Workflow (its spec's, or its WorkflowTemplate's, else
@@ -361,63 +1011,10 @@ fn task_results_check(
     })
 }
 
-/// Fires every trigger whose conditions hold over its own dependency state, then resets that
-/// trigger's state (each trigger keeps its own, so one firing does not consume another's).
-#[allow(clippy::too_many_arguments)]
-fn fire_triggers(
-    sensor: &Sensor,
-    state: &mut [HashMap<String, Json>],
-    cluster: &Cluster<'_>,
-    now: Millis,
-    rng: &mut Rng,
-    report: &mut RunReport,
-    queue: &mut Queue<Sim>,
-) {
-    for (ti, t) in sensor.triggers.iter().enumerate() {
-        let Some(st) = state.get_mut(ti) else {
-            continue;
-        };
-        let holds = match &t.conditions {
-            Some(c) => match super::expr::Depends::parse(c) {
-                Ok(d) => d.eval(&|dep, _| st.contains_key(dep)),
-                Err(e) => {
-                    report.triggers.push(TriggerReport::failed(
-                        sensor,
-                        &t.name,
-                        now,
-                        format!("invalid conditions: {e}"),
-                    ));
-                    continue;
-                }
-            },
-            None => sensor.dependencies.iter().all(|d| st.contains_key(&d.name)),
-        };
-        if !holds {
-            continue;
-        }
-        let events = std::mem::take(st);
-        let mut tr = TriggerReport::new(sensor, &t.name, now);
-        match run_trigger(sensor, t, &events, cluster, now, rng, report, queue) {
-            Ok(wf) => {
-                tr.fired = true;
-                tr.workflow = wf;
-            }
-            Err(e) => tr.error = Some(e),
-        }
-        report.trace.record(
-            now,
-            format!("trigger:{}/{}", sensor.name, t.name),
-            "fired",
-            tr.fired.to_string(),
-        );
-        report.triggers.push(tr);
-    }
-}
-
 #[allow(clippy::too_many_arguments)]
 fn run_trigger(
     sensor: &Sensor,
-    t: &super::model::events::Trigger,
+    t: &Trigger,
     state: &HashMap<String, Json>,
     cluster: &Cluster<'_>,
     now: Millis,
@@ -427,6 +1024,18 @@ fn run_trigger(
 ) -> Result<Option<String>, String> {
     match t.kind.as_str() {
         "k8s" | "argoWorkflow" => {}
+        "http" => {
+            // Nothing is sent: the URL answers unless the run says it cannot be reached.
+            let url = t
+                .body
+                .get("url")
+                .and_then(|u| u.as_str())
+                .unwrap_or_default();
+            return match cluster.config.http_errors.iter().find(|(u, _)| u == url) {
+                Some((_, e)) => Err(e.clone()),
+                None => Ok(None),
+            };
+        }
         _ => return Ok(None),
     }
     let operation = t

@@ -84,6 +84,10 @@ pub struct Trigger {
     /// (applied to the trigger template itself).
     pub parameters: Vec<Node>,
     pub template_parameters: Vec<Node>,
+    /// `triggers[].atLeastOnce`: ack the bus message only after the trigger has run.
+    pub at_least_once: bool,
+    /// `triggers[].retryStrategy` (Argo Events' `Backoff`: steps, duration, factor, jitter).
+    pub retry_strategy: Option<Node>,
     pub span: Span,
 }
 
@@ -165,6 +169,11 @@ impl Sensor {
                         .and_then(Node::as_sequence)
                         .unwrap_or_default()
                         .to_vec(),
+                    at_least_once: t
+                        .get("atLeastOnce")
+                        .and_then(Node::as_str)
+                        .is_some_and(|v| v == "true"),
+                    retry_strategy: t.get("retryStrategy").cloned(),
                     span: t.span,
                 })
             })
