@@ -1319,11 +1319,7 @@ impl WorkflowRun {
             return;
         }
         self.mark(i, now, NodePhase::Running, "");
-        let daemon = self
-            .state
-            .resolved
-            .get(&i)
-            .is_some_and(|r| r.tmpl.daemon);
+        let daemon = self.state.resolved.get(&i).is_some_and(|r| r.tmpl.daemon);
         if daemon {
             self.nodes[i].daemoned = true;
             self.trace
@@ -1497,11 +1493,15 @@ impl WorkflowRun {
         let name = self.nodes[i].name.clone();
         // Finished groups are not walked again: their outputs are in the kept scope, and the
         // open group's steps are expanded once (its scope does not change while it runs).
-        let mut progress = self.state.steps_progress.remove(&i).unwrap_or_else(|| StepsProgress {
-            group: 0,
-            scope: r.scope.clone(),
-            expansions: None,
-        });
+        let mut progress = self
+            .state
+            .steps_progress
+            .remove(&i)
+            .unwrap_or_else(|| StepsProgress {
+                group: 0,
+                scope: r.scope.clone(),
+                expansions: None,
+            });
         for (gi, group) in groups.iter().enumerate().skip(progress.group) {
             let gname = format!("{name}[{gi}]");
             let g = match self.index.get(&gname) {
@@ -1523,12 +1523,8 @@ impl WorkflowRun {
             let StepsProgress {
                 scope, expansions, ..
             } = &mut progress;
-            let expansions = expansions.get_or_insert_with(|| {
-                group
-                    .iter()
-                    .map(|step| self.expand(step, scope))
-                    .collect()
-            });
+            let expansions = expansions
+                .get_or_insert_with(|| group.iter().map(|step| self.expand(step, scope)).collect());
             let mut all_done = true;
             let mut results: Vec<(usize, &Invocation)> = Vec::new();
             let mut running = 0usize;
@@ -1721,11 +1717,7 @@ impl WorkflowRun {
     /// The scope is borrowed mutably to add `steps.name`, `tasks.name` and `item…` while
     /// expanding (a DAG's scope holds every finished task's outputs: copying it per task would
     /// make a DAG quadratic); it is left as it was found.
-    fn expand(
-        &self,
-        raw: &Node,
-        scope: &mut Scope,
-    ) -> Result<Vec<(String, Invocation)>, String> {
+    fn expand(&self, raw: &Node, scope: &mut Scope) -> Result<Vec<(String, Invocation)>, String> {
         let name = raw
             .get("name")
             .and_then(Node::as_str)
@@ -1737,7 +1729,10 @@ impl WorkflowRun {
             saved.push((key.into(), old));
         }
         let own: Vec<String> = scope
-            .range::<str, _>((std::ops::Bound::Included("item"), std::ops::Bound::Unbounded))
+            .range::<str, _>((
+                std::ops::Bound::Included("item"),
+                std::ops::Bound::Unbounded,
+            ))
             .take_while(|(k, _)| k.starts_with("item"))
             .filter(|(k, _)| *k == "item" || k.starts_with("item."))
             .map(|(k, _)| k.clone())
@@ -1866,9 +1861,8 @@ impl WorkflowRun {
             };
             scope.insert("item".into(), json_text(item));
             item_keys.push("item".into());
-            let parsed = subst::replace_node(&body, scope, Strict::References).and_then(|sub| {
-                check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))
-            });
+            let parsed = subst::replace_node(&body, scope, Strict::References)
+                .and_then(|sub| check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new()))));
             match parsed {
                 Ok(mut inv) => {
                     let display = format!("{name}({idx}:{desc})");
@@ -2059,7 +2053,10 @@ impl WorkflowRun {
         else {
             return;
         };
-        let plan = match r.dag.get_or_init(|| DagPlan::new(&r.tmpl.body, &self.nodes[i].name)) {
+        let plan = match r
+            .dag
+            .get_or_init(|| DagPlan::new(&r.tmpl.body, &self.nodes[i].name))
+        {
             Ok(p) => p,
             Err(e) => {
                 let e = e.clone();
@@ -2070,11 +2067,15 @@ impl WorkflowRun {
         let n = plan.invs.len();
         // The scope of the tasks done so far grows as they finish (a done task's outputs never
         // change), so each advance adds only the newly done ones.
-        let mut progress = self.state.dag_scopes.remove(&i).unwrap_or_else(|| DagScope {
-            scope: r.scope.clone(),
-            scoped: vec![false; n],
-            linked: vec![false; n],
-        });
+        let mut progress = self
+            .state
+            .dag_scopes
+            .remove(&i)
+            .unwrap_or_else(|| DagScope {
+                scope: r.scope.clone(),
+                scoped: vec![false; n],
+                linked: vec![false; n],
+            });
         let node_of = |run: &WorkflowRun, k: usize| run.index.get(&plan.names[k]).copied();
         for _pass in 0..=n {
             let mut progressed = false;
@@ -2090,10 +2091,9 @@ impl WorkflowRun {
                 if self.nodes[c].node_type == "TaskGroup" {
                     let members = self.members(c);
                     self.add_aggregate(&key, &members, &mut progress.scope);
-                    progress.scope.insert(
-                        format!("{key}.status"),
-                        self.nodes[c].phase.as_str().into(),
-                    );
+                    progress
+                        .scope
+                        .insert(format!("{key}.status"), self.nodes[c].phase.as_str().into());
                 } else {
                     self.add_node_scope(&key, c, &mut progress.scope);
                 }
