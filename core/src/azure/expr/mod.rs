@@ -67,6 +67,16 @@ pub struct Names {
 }
 
 impl Names {
+    /// What tells two sets of names apart (a cache key with the expression text).
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{}|{}|{}",
+            u8::from(self.runtime),
+            u8::from(self.any_named_value),
+            self.named_values.join(",")
+        )
+    }
+
     /// Compile-time `${{ }}`: `parameters`, `variables` plus the given loop variables.
     pub fn compile_time(extra: impl IntoIterator<Item = String>) -> Self {
         let mut named_values = vec!["parameters".to_string(), "variables".to_string()];

@@ -136,6 +136,9 @@ pub struct Expander<'a> {
     /// Problems expansion recovered from (it went on to find more); the result is not used when
     /// there are any.
     pub errors: Vec<Diagnostic>,
+    /// Parsed expressions by their text and the named values they may use: a template's
+    /// `${{ }}` inside an `each` is parsed once, not once per item.
+    parsed: std::cell::RefCell<HashMap<(String, String), Rc<expr::Expr>>>,
 }
 
 /// Expansion stops after this many recovered errors, as Azure lists only the first ones.
@@ -148,6 +151,7 @@ impl<'a> Expander<'a> {
             sources: Sources::new(),
             repositories: Vec::new(),
             trees: HashMap::new(),
+            parsed: std::cell::RefCell::default(),
             files_loaded: 0,
             depth: 0,
             budget: input.limits.max_tokens,
@@ -519,8 +523,18 @@ impl<'a> Expander<'a> {
         scope: &Scope,
     ) -> R<Value> {
         let (text, off) = trim_expr(text, off);
-        let parsed = expr::parse(text, names)
-            .map_err(|e| self.expr_error(&e.full_message(text.trim()), tok, off + e.offset))?;
+        let key = (text.to_string(), names.fingerprint());
+        let cached = self.parsed.borrow().get(&key).cloned();
+        let parsed = match cached {
+            Some(p) => p,
+            None => {
+                let p = Rc::new(expr::parse(text, names).map_err(|e| {
+                    self.expr_error(&e.full_message(text.trim()), tok, off + e.offset)
+                })?);
+                self.parsed.borrow_mut().insert(key, p.clone());
+                p
+            }
+        };
         expr::eval(&parsed, scope)
             .map_err(|e| self.expr_error(&e.full_message(text.trim()), tok, off + e.offset))
     }
