@@ -24,6 +24,9 @@ pub struct SendRequest {
     /// Show the run as it was at this simulated time (ms); `None`: as it ended.
     #[serde(default)]
     pub at: Option<u64>,
+    /// The "N hidden nodes" placeholders of the drawn DAGs to show expanded.
+    #[serde(default)]
+    pub expanded: Vec<String>,
 }
 
 /// The curl-like form.
@@ -253,9 +256,13 @@ fn secs(ms: u64) -> f64 {
 
 /// A Workflow for the panel: its nodes as they ended, their phases at `at`, and its node tree as
 /// drawn at `at` (or as it ended).
-fn workflow_row(w: &WorkflowRun, at: Option<u64>) -> WorkflowRow {
+fn workflow_row(w: &WorkflowRun, at: Option<u64>, expanded: &[String]) -> WorkflowRow {
     use pipelab_core::argo::graph::{options, phases_at, workflow_graph};
-    let layout = pipelab_core::graph::layout(&workflow_graph(w, at), &options());
+    let options = pipelab_core::graph::Options {
+        expanded: expanded.iter().cloned().collect(),
+        ..options()
+    };
+    let layout = pipelab_core::graph::layout(&workflow_graph(w, at), &options);
     let phases = at.map(|t| phases_at(w, t));
     let end = w
         .nodes
@@ -370,7 +377,7 @@ pub fn send(request: &SendRequest) -> EventResult {
         workflows: report
             .workflows
             .iter()
-            .map(|w| workflow_row(w, request.at))
+            .map(|w| workflow_row(w, request.at, &request.expanded))
             .collect(),
         flow_svg: flow_svg(&ms, Some(&report)),
         problems: report

@@ -172,7 +172,8 @@ pub struct State {
     /// (ms; `None`: as the run ended).
     pub event_sent: Option<Rc<SendRequest>>,
     pub event_at: Option<u64>,
-    /// The pending request only replays the last Send at another time.
+    /// The pending request only replays the last Send (at another time, or drawn with other
+    /// fan-outs expanded).
     pub event_scrubbing: bool,
     /// The answer to the last Send: the cluster's result, or why the engine could not answer.
     pub event_result: Option<Rc<Result<EventResult, String>>>,
@@ -281,6 +282,10 @@ pub enum Action {
     /// Submits each `kind: Workflow` directly (no EventSource).
     SubmitWorkflows,
     /// Shows the last Send's run as it was at simulated time `at` (ms; `None`: as it ended).
+    /// Shows an "N hidden nodes" placeholder of a drawn DAG expanded, or collapses it again.
+    ToggleFanOut {
+        id: String,
+    },
     Scrub {
         at: Option<u64>,
     },
@@ -459,6 +464,30 @@ impl Reducible for State {
             Action::SetEventForm { form } => s.event_form = Some(form),
             Action::SendEvent => s.request_event(s.event_form.clone()),
             Action::SubmitWorkflows => s.request_event(None),
+            Action::ToggleFanOut { id } => {
+                let Some(sent) = s.event_sent.clone() else {
+                    return self;
+                };
+                let mut request = (*sent).clone();
+                match request.expanded.iter().position(|e| *e == id) {
+                    Some(i) => {
+                        request.expanded.remove(i);
+                    }
+                    None => request.expanded.push(id),
+                }
+                let request = Rc::new(request);
+                s.event_sent = Some(request.clone());
+                // The last frame stays on screen while the new drawing is computed.
+                s.event_scrubbing = true;
+                s.event_seq += 1;
+                s.event_request = Some((
+                    s.event_seq,
+                    Rc::new(SendRequest {
+                        at: s.event_at,
+                        ..(*request).clone()
+                    }),
+                ));
+            }
             Action::Scrub { at } => {
                 let Some(sent) = s.event_sent.clone() else {
                     return self;
@@ -561,6 +590,7 @@ impl State {
             files: self.files.clone(),
             form,
             at: None,
+            expanded: Vec::new(),
         });
         self.event_at = None;
         self.event_scrubbing = false;

@@ -1,7 +1,7 @@
 // The result panels in real headless Chromium: Azure's final YAML and a simulated run.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { suite, openPage, ready, screenshot } from './harness.mjs';
+import { suite, openPage, ready, screenshot, replaceText } from './harness.mjs';
 
 const env = suite();
 
@@ -199,6 +199,38 @@ test('azure-dynamic-multistage graph: build → dev → prod with the region dep
   assert.equal(parsed.error, false);
   assert.equal(parsed.root, 'svg');
   assert.ok(parsed.ids.includes('job:prod.deploy_wus'));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a fan-out over three children is collapsed as the Argo UI does; clicking "N hidden nodes" shows them', async () => {
+  const page = await openPage(env.browser);
+  await page.goto(`${env.url}#example/argo-events-ml-pipeline`);
+  await ready(page);
+  // The EventSource's file becomes a Workflow of its own: no webhook is left, so Submit runs it
+  // (as the example's service account, which may report task results).
+  await replaceText(page, [
+    'apiVersion: argoproj.io/v1alpha1', 'kind: Workflow', 'metadata:', '  name: fan-out',
+    '  namespace: argo-events', 'spec:', '  serviceAccountName: operate-workflow-sa', '  entrypoint: main', '  templates:', '  - name: main', '    steps:', '    - - name: echo',
+    '        template: echo', '        arguments:', '          parameters:', '          - name: m',
+    "            value: '{{item}}'", '        withItems: [a, b, c, d, e, f]', '  - name: echo',
+    '    inputs:', '      parameters:', '      - name: m', '    container:', '      image: alpine:3.20',
+    "      command: [echo, '{{inputs.parameters.m}}']", '',
+  ].join('\n'));
+  await page.click('[data-testid=panel-event-argo]');
+  await page.click('[data-testid=submit-workflow]');
+  await page.waitForSelector('[data-testid=workflow][data-phase=Succeeded]');
+  const labels = () => page.$$eval('[data-testid=workflow-graph] .pl-label', (els) => els.map((e) => e.textContent));
+  // The step group fans out to six pods: the first and last are drawn, the middle four hidden.
+  assert.ok((await labels()).includes('4 hidden nodes'), (await labels()).join(', '));
+  assert.ok((await labels()).includes('echo(0:a)') && (await labels()).includes('echo(5:f)'));
+  assert.ok(!(await labels()).includes('echo(2:c)'));
+  await page.click('[data-testid=workflow-graph] .pl-node:has(.pl-label:text-is("4 hidden nodes"))');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=workflow-graph] .pl-label')].some((e) => e.textContent === 'echo(2:c)'));
+  assert.ok(!(await labels()).includes('4 hidden nodes'));
+  await screenshot(page, '12d-event-argo-fan-out-expanded');
+  await page.click('[data-testid=collapse-fan-outs]');
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid=workflow-graph] .pl-label')].some((e) => e.textContent === '4 hidden nodes'));
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

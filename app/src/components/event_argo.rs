@@ -100,7 +100,11 @@ fn workflow_view(props: &WorkflowProps) -> Html {
     let w = &props.workflow;
     let scrubbed = props.scrubbed;
     let phase_of = |n: &NodeRow| -> String {
-        if scrubbed { n.phase_at.clone() } else { n.phase.clone() }
+        if scrubbed {
+            n.phase_at.clone()
+        } else {
+            n.phase.clone()
+        }
     };
     let rows = w.nodes.iter().map(|n| {
         let phase = phase_of(n);
@@ -128,14 +132,43 @@ fn workflow_view(props: &WorkflowProps) -> Html {
             </tr>
         }
     });
+    let state = use_context::<StateHandle>().expect("state context");
+    // A click on "N hidden nodes" expands that fan-out (as the Argo UI does); on a node, selects it.
     let on_graph_click = {
-        let selected = selected.clone();
-        Callback::from(move |e: MouseEvent| {
-            if let Some(id) = clicked_node(&e) {
-                selected.set(Some(id));
-            }
+        let (selected, state) = (selected.clone(), state.clone());
+        Callback::from(move |e: MouseEvent| match clicked_node(&e) {
+            Some(id) if id.contains(":hidden") => state.dispatch(Action::ToggleFanOut { id }),
+            Some(id) => selected.set(Some(id)),
+            None => {}
         })
     };
+    // This workflow's expanded placeholders (their ids start with the id of the fanning node).
+    let expanded: Vec<String> = state
+        .event_sent
+        .as_ref()
+        .map(|s| s.expanded.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|id| {
+            w.nodes
+                .iter()
+                .any(|n| id.starts_with(&format!("{}:hidden", n.id)))
+        })
+        .collect();
+    let collapse = (!expanded.is_empty()).then(|| {
+        let state = state.clone();
+        let n = expanded.len();
+        let onclick = Callback::from(move |_: MouseEvent| {
+            for id in &expanded {
+                state.dispatch(Action::ToggleFanOut { id: id.clone() });
+            }
+        });
+        html! {
+            <button class="collapse-fan-outs" data-testid="collapse-fan-outs" {onclick}>
+                { if n == 1 { "Collapse the expanded fan-out".to_string() } else { format!("Collapse {n} expanded fan-outs") } }
+            </button>
+        }
+    });
     let details = selected
         .as_deref()
         .and_then(|id| w.nodes.iter().find(|n| n.id == id))
@@ -159,6 +192,7 @@ fn workflow_view(props: &WorkflowProps) -> Html {
                 }
                 <span class={classes!("phase", phase_class(&w.phase))}>{ &w.phase }</span></h3>
             if !w.message.is_empty() { <p class="muted">{ &w.message }</p> }
+            { collapse.unwrap_or_default() }
             // core's SVG renderer escapes every label and attribute (its module invariant).
             <div class="workflow-graph" data-testid="workflow-graph" onclick={on_graph_click}
                 title="Click a node for its details">{ Html::from_html_unchecked(AttrValue::from(w.svg.clone())) }</div>
@@ -196,7 +230,10 @@ fn node_details(n: &NodeRow, w: &WorkflowRow, phase: &str, close: Callback<Mouse
     let ended = !matches!(phase, "" | "Pending" | "Running");
     let duration = n.finished.filter(|_| ended).map(|f| seconds(f - n.started));
     let attempts: Vec<&NodeRow> = if n.node_type == "Retry" {
-        n.children.iter().filter_map(|c| w.nodes.iter().find(|m| &m.id == c)).collect()
+        n.children
+            .iter()
+            .filter_map(|c| w.nodes.iter().find(|m| &m.id == c))
+            .collect()
     } else {
         Vec::new()
     };
@@ -207,12 +244,20 @@ fn node_details(n: &NodeRow, w: &WorkflowRow, phase: &str, close: Callback<Mouse
     if let Some(c) = n.exit_code {
         outputs.push(("exitCode".into(), c.to_string()));
     }
-    outputs.extend(n.output_artifacts.iter().map(|a| (a.clone(), "(artifact)".to_string())));
+    outputs.extend(
+        n.output_artifacts
+            .iter()
+            .map(|a| (a.clone(), "(artifact)".to_string())),
+    );
     let inputs: Vec<(String, String)> = n
         .inputs
         .iter()
         .cloned()
-        .chain(n.input_artifacts.iter().map(|a| (a.clone(), "(artifact)".to_string())))
+        .chain(
+            n.input_artifacts
+                .iter()
+                .map(|a| (a.clone(), "(artifact)".to_string())),
+        )
         .collect();
     html! {
         <aside class="node-details" data-testid="node-details" data-id={n.id.clone()}>

@@ -65,6 +65,7 @@ pub(super) fn draw(
                     .collect(),
                 Look {
                     kind: "hidden".into(),
+                    tooltip: format!("{} nodes hidden; click to show them", members.len()),
                     ..Look::default()
                 },
             ),
