@@ -1,89 +1,110 @@
-//! Our layered layout against the `rust-sugiyama` crate (0.4, default configuration) on the same
-//! generated graphs as `layout.rs`: pipeline-shaped and random DAGs of 500, 1,000 and 2,000
-//! nodes, each node with the same box size in both. Before measuring, it prints each graph's
-//! edge crossings in both drawings, counted the same way: every edge as the polyline that is
-//! drawn (ours: its route; rust-sugiyama returns node positions only, so a straight segment
-//! from source to target, as a renderer of its output would draw it) through
-//! `graph::count_crossings`.
+//! Our layered layout against the `rust-sugiyama` crate (a dev-dependency only, in its default
+//! [`Config`]) on the same generated graphs as `benches/layout.rs`: pipeline-shaped and random
+//! DAGs of 500, 1,000 and 2,000 nodes, with the same node sizes (rust-sugiyama takes
+//! `(width, height)` per vertex). Fan-out collapse is off on our side so every node is laid out.
 //!
-//! Run: `cargo bench -p pipelab-core --bench layout_vs_sugiyama -- --warm-up-time 1 --measurement-time 3`.
+//! Before measuring, each graph's size and the crossings of both drawings are printed, counted
+//! the same way by [`count_crossings`] (geometric, proper crossings only). Ours is counted over
+//! the routed edge polylines. rust-sugiyama returns only vertex centres (its dummy vertices are
+//! dropped from the result), so each of its edges is drawn as one straight segment from the
+//! bottom centre of the source's box to the top centre of the target's box, however many ranks it
+//! spans. It lays out each weakly connected component on its own, each starting at x = 0; the
+//! components are put side by side so that they do not overlap.
 //!
-//! Measured 2026-11-28 on this shared 2-core machine (medians; crossings counted as above):
+//! Not like for like: rust-sugiyama ignores groups (our pipeline graphs keep each stage's jobs
+//! contiguous in a stage box) and draws no edges; ours also routes edges and boxes. Its input is
+//! converted to `u32` ids outside the timed loop, while ours is timed from the `Graph` of
+//! string ids.
 //!
-//! | graph | ours | rust-sugiyama | ratio | crossings ours / rust-sugiyama |
-//! |---|---|---|---|---|
-//! | pipeline 500 | 1.52 ms | 16.7 ms | 11× | 106 / 683 |
-//! | random 500 | 1.78 ms | 28.1 ms | 16× | 2,243 / 2,001 |
-//! | pipeline 1,000 | 3.09 ms | 33.0 ms | 11× | 227 / 1,391 |
-//! | random 1,000 | 4.53 ms | 74.6 ms | 16× | 4,445 / 4,270 |
-//! | pipeline 2,000 | 6.55 ms | 86.4 ms | 13× | 470 / 2,648 |
-//! | random 2,000 | 23.5 ms | 237 ms | 10× | 10,922 / 9,261 |
-//!
-//! So: 10–16× faster, not the 100× the issue asked for (rust-sugiyama 0.4 is much faster than
-//! the crates measured when the issue was written); far fewer crossings on pipeline-shaped
-//! graphs (groups kept contiguous, YAML order as the seed), 4–18 % more on random DAGs, where
-//! its network-simplex ranking gives shorter edges than our longest path plus greedy balancing.
+//! Run: `cargo bench -p pipelab-core --bench layout_vs_sugiyama -- --warm-up-time 1
+//! --measurement-time 3`. rust-sugiyama is measured with 10 flat samples.
+//! Results and the measured table: ARCHITECTURE.md, "Layout against rust-sugiyama".
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use pipelab_core::graph::{count_crossings, layout, Graph, Options, Point};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode};
+use pipelab_core::graph::{count_crossings, layout, Graph, Options, PlacedNode, Point};
+use rust_sugiyama::configure::Config;
 
 #[path = "../tests/support/dags.rs"]
 mod dags;
 
-/// The graph as rust-sugiyama takes it: vertices `(id, (width, height))` and edges.
-type Input = (Vec<(u32, (f64, f64))>, Vec<(u32, u32)>);
+/// The graph as rust-sugiyama takes it: vertices `(index, (width, height))` and edges by index.
+struct Theirs {
+    vertices: Vec<(u32, (f64, f64))>,
+    edges: Vec<(u32, u32)>,
+}
 
-fn sugiyama_input(graph: &Graph) -> Input {
+fn theirs(graph: &Graph) -> Theirs {
     let index: HashMap<&str, u32> = graph
         .nodes
         .iter()
         .enumerate()
         .map(|(i, n)| (n.id.as_str(), i as u32))
         .collect();
-    let vertices = graph
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (i as u32, (n.width, n.height)))
-        .collect();
-    let edges = graph
+    Theirs {
+        vertices: graph
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as u32, (n.width, n.height)))
+            .collect(),
+        edges: graph
+            .edges
+            .iter()
+            .map(|e| (index[e.from.as_str()], index[e.to.as_str()]))
+            .collect(),
+    }
+}
+
+/// rust-sugiyama's result: per weakly connected component, `(vertex, (x, y))` centres, then
+/// its width and height.
+type Components = Vec<(Vec<(usize, (f64, f64))>, f64, f64)>;
+
+fn sugiyama(input: &Theirs) -> Components {
+    rust_sugiyama::from_vertices_and_edges(&input.vertices, &input.edges, &Config::default())
+}
+
+/// Straight polylines for rust-sugiyama's drawing, one per input edge, components side by side.
+fn their_polylines(input: &Theirs) -> Vec<[Point; 2]> {
+    let size = |v: usize| input.vertices[v].1;
+    let mut centre: Vec<Option<(f64, f64)>> = vec![None; input.vertices.len()];
+    let mut offset = 0.0;
+    for (component, _, _) in sugiyama(input) {
+        let left = component
+            .iter()
+            .map(|&(v, (x, _))| x - size(v).0 / 2.0)
+            .fold(f64::INFINITY, f64::min);
+        let right = component
+            .iter()
+            .map(|&(v, (x, _))| x + size(v).0 / 2.0)
+            .fold(f64::NEG_INFINITY, f64::max);
+        for &(v, (x, y)) in &component {
+            centre[v] = Some((x - left + offset, y));
+        }
+        offset += right - left + Config::default().vertex_spacing;
+    }
+    input
         .edges
         .iter()
-        .map(|e| (index[e.from.as_str()], index[e.to.as_str()]))
-        .collect();
-    (vertices, edges)
-}
-
-fn sugiyama(input: &Input) -> Vec<(Vec<(usize, (f64, f64))>, f64, f64)> {
-    rust_sugiyama::from_vertices_and_edges(
-        &input.0,
-        &input.1,
-        &rust_sugiyama::configure::Config::default(),
-    )
-}
-
-/// Edge crossings of rust-sugiyama's drawing: each edge a straight segment between the centres
-/// of its nodes. Its layout is per connected component (each from its own origin), and edges
-/// never join components, so segments are compared within one component only.
-fn sugiyama_crossings(input: &Input) -> u64 {
-    let mut total = 0;
-    for (positions, _, _) in sugiyama(input) {
-        let at: HashMap<u32, Point> = positions
-            .iter()
-            .map(|&(id, (x, y))| (id as u32, Point { x, y }))
-            .collect();
-        let lines: Vec<[Point; 2]> = input
-            .1
-            .iter()
-            .filter_map(|(a, b)| Some([*at.get(a)?, *at.get(b)?]))
-            .collect();
-        total += count_crossings(lines.iter().map(|l| l.as_slice()));
-    }
-    total
+        .map(|&(a, b)| {
+            let (a, b) = (a as usize, b as usize);
+            let (ax, ay) = centre[a].expect("rust-sugiyama placed every vertex");
+            let (bx, by) = centre[b].expect("rust-sugiyama placed every vertex");
+            [
+                Point {
+                    x: ax,
+                    y: ay + size(a).1 / 2.0,
+                },
+                Point {
+                    x: bx,
+                    y: by - size(b).1 / 2.0,
+                },
+            ]
+        })
+        .collect()
 }
 
 fn compare(c: &mut Criterion) {
@@ -91,40 +112,85 @@ fn compare(c: &mut Criterion) {
         fan_out_limit: None,
         ..Options::default()
     };
+    let mut graphs = Vec::new();
+    for n in [500, 1_000, 2_000] {
+        graphs.push(("pipeline", n, dags::pipeline(n / 20, 20, 7)));
+        graphs.push(("random", n, dags::random(n, 40, 0, 7)));
+    }
+    eprintln!("rust-sugiyama: default Config {:?}", Config::default());
+    let inputs: Vec<Theirs> = graphs.iter().map(|(_, _, g)| theirs(g)).collect();
+    for ((name, n, graph), input) in graphs.iter().zip(&inputs) {
+        let start = Instant::now();
+        let drawn = layout(graph, &options);
+        let ours_once = start.elapsed();
+        let ours = count_crossings(drawn.edges.iter().map(|e| e.points.as_slice()));
+        // Ours drawn the way rust-sugiyama's is: one straight segment per edge, box to box.
+        let boxes: HashMap<&str, &PlacedNode> =
+            drawn.nodes.iter().map(|p| (p.id.as_str(), p)).collect();
+        let straight: Vec<[Point; 2]> = graph
+            .edges
+            .iter()
+            .map(|e| {
+                let (a, b) = (boxes[e.from.as_str()], boxes[e.to.as_str()]);
+                [
+                    Point {
+                        x: a.x + a.width / 2.0,
+                        y: a.y + a.height,
+                    },
+                    Point {
+                        x: b.x + b.width / 2.0,
+                        y: b.y,
+                    },
+                ]
+            })
+            .collect();
+        let ours_straight = count_crossings(straight.iter().map(|l| l.as_slice()));
+        let ranks = drawn.nodes.iter().map(|p| p.rank + 1).max().unwrap_or(0);
+        let start = Instant::now();
+        let lines = their_polylines(input);
+        let theirs_once = start.elapsed();
+        let result = sugiyama(input);
+        let components = result.len();
+        let their_ranks = result
+            .iter()
+            .map(|(c, _, _)| {
+                let mut ys: Vec<f64> = c.iter().map(|&(_, (_, y))| y).collect();
+                ys.sort_by(f64::total_cmp);
+                ys.dedup();
+                ys.len()
+            })
+            .max()
+            .unwrap_or(0);
+        let theirs = count_crossings(lines.iter().map(|l| l.as_slice()));
+        eprintln!(
+            "{name}/{n}: {} nodes, {} edges; crossings ours {ours} (straight box to box \
+             {ours_straight}) vs rust-sugiyama {theirs}; ranks ours {ranks} vs rust-sugiyama \
+             {their_ranks} ({components} components); one run ours {ours_once:?}, \
+             rust-sugiyama {theirs_once:?}",
+            graph.nodes.len(),
+            graph.edges.len(),
+        );
+    }
+
     let mut group = c.benchmark_group("layout_compare");
-    group.sample_size(10);
-    group.warm_up_time(Duration::from_secs(1));
-    // `SIZES=2000` (comma-separated) measures only those sizes.
-    let sizes: Vec<usize> = std::env::var("SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![500, 1_000, 2_000]);
-    for n in sizes {
-        let graphs = [
-            ("pipeline", dags::pipeline(n / 20, 20, 7)),
-            ("random", dags::random(n, 40, 0, 7)),
-        ];
-        for (name, graph) in graphs {
-            let ours = layout(&graph, &options);
-            let input = sugiyama_input(&graph);
-            eprintln!(
-                "{name}/{n}: {} nodes, {} edges; crossings: ours {} (geometric), rust-sugiyama {} (geometric)",
-                graph.nodes.len(),
-                graph.edges.len(),
-                count_crossings(ours.edges.iter().map(|e| e.points.as_slice())),
-                sugiyama_crossings(&input),
-            );
-            group.bench_with_input(
-                BenchmarkId::new(format!("ours/{name}"), n),
-                &graph,
-                |b, g| b.iter(|| layout(black_box(g), &options)),
-            );
-            group.bench_with_input(
-                BenchmarkId::new(format!("rust-sugiyama/{name}"), n),
-                &input,
-                |b, input| b.iter(|| sugiyama(black_box(input))),
-            );
-        }
+    for (name, n, graph) in &graphs {
+        group.bench_with_input(
+            BenchmarkId::new(format!("ours/{name}"), n),
+            graph,
+            |b, g| b.iter(|| layout(black_box(g), &options)),
+        );
+    }
+    group
+        .sample_size(10)
+        .sampling_mode(SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(5));
+    for ((name, n, _), input) in graphs.iter().zip(&inputs) {
+        group.bench_with_input(
+            BenchmarkId::new(format!("rust-sugiyama/{name}"), n),
+            input,
+            |b, input| b.iter(|| sugiyama(black_box(input))),
+        );
     }
     group.finish();
 }

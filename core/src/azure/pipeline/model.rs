@@ -254,6 +254,42 @@ pub fn build_with(normalized: &Tok, sources: &Sources, library: &Library) -> Jso
     })
 }
 
+/// The legs a job runs as, with each leg's variables: one per `strategy.matrix` entry, or
+/// `parallel: N` copies (named `JOB 1` … `JOB N`); none for a plain or deployment job. A matrix
+/// given as a runtime expression (`$[ … ]`) is not known before the run: none either.
+pub(crate) fn job_legs(j: &Tok, name: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let Some(st) = j.get("strategy").filter(|_| j.get("deployment").is_none()) else {
+        return Vec::new();
+    };
+    match (st.get("matrix"), st.get("parallel")) {
+        (Some(m), _) => m
+            .as_mapping()
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|(k, v)| {
+                let vars = v
+                    .as_mapping()
+                    .unwrap_or(&[])
+                    .iter()
+                    .filter_map(|(vk, vv)| Some((vk.scalar_text()?, vv.scalar_text()?)))
+                    .collect();
+                Some((k.scalar_text()?, vars))
+            })
+            .collect(),
+        (None, Some(p)) => {
+            let n = p
+                .scalar_text()
+                .and_then(|t| t.trim().parse::<usize>().ok())
+                .unwrap_or(1)
+                .min(1000);
+            (1..=n)
+                .map(|i| (format!("{name} {i}"), Vec::new()))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn job(j: &Tok, sources: &Sources, stage_vars: &VarScope, library: &Library) -> Json {
     let mut vars = stage_vars.clone();
     vars.groups.clear();
@@ -284,27 +320,7 @@ fn job(j: &Tok, sources: &Sources, stage_vars: &VarScope, library: &Library) -> 
             .and_then(|(k, _)| k.scalar_text());
         json!({"kind": kind, "spec": to_json(s)})
     });
-    // A job with a matrix or parallel strategy runs once per leg.
-    let legs: Vec<String> = match j.get("strategy") {
-        Some(st) if !deployment => match (st.get("matrix"), st.get("parallel")) {
-            (Some(m), _) => m
-                .as_mapping()
-                .unwrap_or(&[])
-                .iter()
-                .filter_map(|(k, _)| k.scalar_text())
-                .collect(),
-            (None, Some(p)) => {
-                let n = p
-                    .scalar_text()
-                    .and_then(|t| t.trim().parse::<usize>().ok())
-                    .unwrap_or(1)
-                    .min(1000);
-                (1..=n).map(|i| format!("{name} {i}")).collect()
-            }
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    };
+    let legs: Vec<String> = job_legs(j, &name).into_iter().map(|(l, _)| l).collect();
     let mut steps = Vec::new();
     collect_steps(j, &mut steps, sources, None, &vars);
     json!({

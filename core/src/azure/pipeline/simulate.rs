@@ -8,7 +8,7 @@
 
 use serde_json::{json, Value as Json};
 
-use super::model::{depends_on, Library, VarScope};
+use super::model::{depends_on, job_legs, Library, VarScope};
 use crate::azure::expr::{self, Context, Names, Value};
 use crate::azure::template::{Tok, TokKind};
 
@@ -198,19 +198,47 @@ fn triggered(root: &Tok, trigger: &Trigger) -> (bool, String) {
     }
 }
 
+/// A finished job or stage as later conditions see it: its result and its output variables
+/// (`STEP.VAR` for a job, `LEG.STEP.VAR` for a matrix leg, `JOB.STEP.VAR` for a runOnce
+/// deployment; a stage's are its jobs' prefixed with `JOB.`).
+#[derive(Clone, Debug)]
+struct Done {
+    name: String,
+    outcome: Outcome,
+    outputs: Vec<(String, String)>,
+}
+
+impl Done {
+    fn new(name: &str, outcome: Outcome) -> Done {
+        Done {
+            name: name.to_string(),
+            outcome,
+            outputs: Vec::new(),
+        }
+    }
+}
+
 /// The context a condition is evaluated in.
 struct CondContext {
     variables: Vec<(String, String)>,
     /// Direct dependencies and their results.
-    dependencies: Vec<(String, Outcome)>,
-    /// For jobs: earlier stages' job results.
-    stage_dependencies: Vec<(String, Vec<(String, Outcome)>)>,
+    dependencies: Vec<Done>,
+    /// For jobs: earlier stages' jobs.
+    stage_dependencies: Vec<(String, Vec<Done>)>,
 }
 
-fn result_object(o: Outcome) -> Value {
+fn result_object(d: &Done) -> Value {
     Value::Object(vec![
-        ("result".into(), Value::str(o.word())),
-        ("outputs".into(), Value::Object(Vec::new())),
+        ("result".into(), Value::str(d.outcome.word())),
+        (
+            "outputs".into(),
+            Value::Object(
+                d.outputs
+                    .iter()
+                    .map(|(k, v)| (k.clone(), Value::str(v.clone())))
+                    .collect(),
+            ),
+        ),
     ])
 }
 
@@ -226,7 +254,7 @@ impl Context for CondContext {
             "dependencies" => Some(Value::Object(
                 self.dependencies
                     .iter()
-                    .map(|(k, o)| (k.clone(), result_object(*o)))
+                    .map(|d| (d.name.clone(), result_object(d)))
                     .collect(),
             )),
             "stagedependencies" => Some(Value::Object(
@@ -237,7 +265,7 @@ impl Context for CondContext {
                             s.clone(),
                             Value::Object(
                                 jobs.iter()
-                                    .map(|(j, o)| (j.clone(), result_object(*o)))
+                                    .map(|d| (d.name.clone(), result_object(d)))
                                     .collect(),
                             ),
                         )
@@ -250,14 +278,14 @@ impl Context for CondContext {
 
     fn status(&self, function: &str, deps: &[String]) -> Option<bool> {
         let chosen: Vec<Outcome> = if deps.is_empty() {
-            self.dependencies.iter().map(|(_, o)| *o).collect()
+            self.dependencies.iter().map(|d| d.outcome).collect()
         } else {
             deps.iter()
-                .filter_map(|d| {
+                .filter_map(|name| {
                     self.dependencies
                         .iter()
-                        .find(|(k, _)| k.eq_ignore_ascii_case(d))
-                        .map(|(_, o)| *o)
+                        .find(|d| d.name.eq_ignore_ascii_case(name))
+                        .map(|d| d.outcome)
                 })
                 .collect()
         };
@@ -290,7 +318,7 @@ fn evaluate(condition: Option<&Tok>, ctx: &CondContext) -> (bool, String) {
             let deps: Vec<String> = ctx
                 .dependencies
                 .iter()
-                .map(|(k, o)| format!("{k}={}", o.word()))
+                .map(|d| format!("{}={}", d.name, d.outcome.word()))
                 .collect();
             let why = if deps.is_empty() {
                 format!(
@@ -422,10 +450,48 @@ fn skipped_steps(steps: &[StepRef], why: &str) -> Vec<Json> {
         .collect()
 }
 
+/// A `##vso[task.setvariable variable=NAME;isOutput=true]VALUE` logging command in a script
+/// line: the variable's name, whether it is an output, and its value as written (a value that
+/// comes from the shell, `$X`, stays as written: Pipelab does not run the shell).
+fn set_variable(line: &str) -> Option<(String, bool, String)> {
+    const COMMAND: &str = "##vso[task.setvariable ";
+    let at = line.to_ascii_lowercase().find(COMMAND)?;
+    let rest = &line[at + COMMAND.len()..];
+    let (props, value) = rest.split_once(']')?;
+    let mut name = None;
+    let mut output = false;
+    for prop in props.split(';') {
+        let (k, v) = prop.split_once('=').unwrap_or((prop, ""));
+        match k.trim().to_ascii_lowercase().as_str() {
+            "variable" => name = Some(v.trim().to_string()),
+            "isoutput" => output = v.trim().eq_ignore_ascii_case("true"),
+            _ => {}
+        }
+    }
+    // `echo "##vso[…]value"`: the closing quote is the shell's, not the value's.
+    let quote = line[..at].chars().rev().find(|c| *c == '"' || *c == '\'');
+    let mut value = value.trim_end();
+    if let Some(q) = quote {
+        value = value.strip_suffix(q).unwrap_or(value);
+    }
+    Some((name.filter(|n| !n.is_empty())?, output, value.to_string()))
+}
+
+/// What a job's steps left for later steps and jobs: output variables (`STEP.VAR`).
+#[derive(Default)]
+struct StepsRun {
+    steps: Vec<Json>,
+    outputs: Vec<(String, String)>,
+}
+
 /// Runs a job's steps: the last step that runs under the default condition fails when the job
 /// is to fail; later steps see the job's status through `succeeded()`, `failed()`, `always()`.
-/// `on.success` / `on.failure` hooks run by the outcome of the others.
-fn run_steps(steps: &[StepRef], fails: bool, vars: &[(String, String)]) -> Vec<Json> {
+/// `on.success` / `on.failure` hooks run by the outcome of the others. A step that runs sets
+/// the variables its script's `##vso[task.setvariable]` commands set: later steps of the job
+/// see them (`variables.NAME`, `$(NAME)`; an output as `STEP.NAME`), later jobs see outputs.
+fn run_steps(steps: &[StepRef], fails: bool, vars: &[(String, String)]) -> StepsRun {
+    let mut vars = vars.to_vec();
+    let mut run = StepsRun::default();
     let is_outcome_hook = |s: &StepRef| s.hook.as_deref().is_some_and(|h| h.starts_with("on."));
     let failing = if fails {
         steps
@@ -435,7 +501,6 @@ fn run_steps(steps: &[StepRef], fails: bool, vars: &[(String, String)]) -> Vec<J
         None
     };
     let mut status = Outcome::Succeeded;
-    let mut out = Vec::new();
     for (i, s) in steps.iter().enumerate() {
         if let Some(h) = s.hook.as_deref().filter(|h| h.starts_with("on.")) {
             let wanted = if h == "on.success" {
@@ -444,17 +509,17 @@ fn run_steps(steps: &[StepRef], fails: bool, vars: &[(String, String)]) -> Vec<J
                 Outcome::Failed
             };
             if status != wanted {
-                out.push(json!({"name": step_name(s), "result": "Skipped", "reason": format!("The job did not end {}", if wanted == Outcome::Succeeded { "successfully" } else { "in failure" })}));
+                run.steps.push(json!({"name": step_name(s), "result": "Skipped", "reason": format!("The job did not end {}", if wanted == Outcome::Succeeded { "successfully" } else { "in failure" })}));
                 continue;
             }
         }
         let ctx = CondContext {
-            variables: vars.to_vec(),
-            dependencies: vec![("previous steps".into(), status)],
+            variables: vars.clone(),
+            dependencies: vec![Done::new("previous steps", status)],
             stage_dependencies: Vec::new(),
         };
         // The steps of an `on.success` / `on.failure` hook run once their hook was chosen.
-        let (run, why) = if is_outcome_hook(s) && s.step.get("condition").is_none() {
+        let (runs, why) = if is_outcome_hook(s) && s.step.get("condition").is_none() {
             (
                 true,
                 format!(
@@ -469,7 +534,7 @@ fn run_steps(steps: &[StepRef], fails: bool, vars: &[(String, String)]) -> Vec<J
         } else {
             evaluate(s.step.get("condition"), &ctx)
         };
-        let result = if !run {
+        let result = if !runs {
             Outcome::Skipped
         } else if Some(i) == failing {
             status = Outcome::Failed;
@@ -482,9 +547,37 @@ fn run_steps(steps: &[StepRef], fails: bool, vars: &[(String, String)]) -> Vec<J
         } else {
             why
         };
-        out.push(json!({"name": step_name(s), "result": result.word(), "reason": reason}));
+        let mut set = Vec::new();
+        if runs {
+            let script = s
+                .step
+                .get("inputs")
+                .and_then(|i| i.get("script"))
+                .and_then(Tok::scalar_text)
+                .unwrap_or_default();
+            let step = s.step.get("name").and_then(Tok::scalar_text);
+            for (name, output, value) in script.lines().filter_map(set_variable) {
+                let value = macros(&value, &vars);
+                set.push(json!({"name": name, "value": value, "isOutput": output}));
+                match (&step, output) {
+                    (Some(step), true) => {
+                        let key = format!("{step}.{name}");
+                        vars.push((key.clone(), value.clone()));
+                        run.outputs.push((key, value));
+                    }
+                    // An output of a step without a name cannot be referenced.
+                    (None, true) => {}
+                    (_, false) => vars.push((name, value)),
+                }
+            }
+        }
+        let mut step = json!({"name": step_name(s), "result": result.word(), "reason": reason});
+        if !set.is_empty() {
+            step["variables"] = Json::Array(set);
+        }
+        run.steps.push(step);
     }
-    out
+    run
 }
 
 /// Simulates a run of the normalised pipeline.
@@ -519,10 +612,16 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
         .get("stages")
         .and_then(Tok::as_sequence)
         .unwrap_or(&[]);
-    let mut results: Vec<(String, Outcome)> = Vec::new();
-    let mut job_results: Vec<(String, Vec<(String, Outcome)>)> = Vec::new();
+    let mut results: Vec<Done> = Vec::new();
+    let mut job_results: Vec<(String, Vec<Done>)> = Vec::new();
     let mut out = Vec::new();
     let mut previous: Option<String> = None;
+    let done_of = |list: &[Done], name: &str| -> Done {
+        list.iter()
+            .find(|d| d.name.eq_ignore_ascii_case(name))
+            .cloned()
+            .unwrap_or_else(|| Done::new(name, Outcome::Skipped))
+    };
     for st in stages {
         let name = st
             .get("stage")
@@ -534,22 +633,13 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
         static_variables(st.get("variables"), &spec.groups, &mut stage_vars);
         let ctx = CondContext {
             variables: stage_vars.clone(),
-            dependencies: deps
-                .iter()
-                .map(|d| {
-                    let o = results
-                        .iter()
-                        .find(|(n, _)| n.eq_ignore_ascii_case(d))
-                        .map_or(Outcome::Skipped, |(_, o)| *o);
-                    (d.clone(), o)
-                })
-                .collect(),
+            dependencies: deps.iter().map(|d| done_of(&results, d)).collect(),
             stage_dependencies: Vec::new(),
         };
         let (run, why) = evaluate(st.get("condition"), &ctx);
         let jobs = st.get("jobs").and_then(Tok::as_sequence).unwrap_or(&[]);
         let mut jobs_out = Vec::new();
-        let mut this_jobs: Vec<(String, Outcome)> = Vec::new();
+        let mut this_jobs: Vec<Done> = Vec::new();
         for j in jobs {
             let jname = j
                 .get("job")
@@ -557,71 +647,115 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
                 .and_then(Tok::scalar_text)
                 .unwrap_or_default();
             let job_steps = steps_of(j);
-            let (result, reason, steps) = if !run {
+            let legs = job_legs(j, &jname);
+            let mut job_out = json!({"name": jname});
+            let mut done = Done::new(&jname, Outcome::Skipped);
+            let reason = if !run {
                 let why = format!("Stage {name} was skipped");
-                (
-                    Outcome::Skipped,
-                    why.clone(),
-                    skipped_steps(&job_steps, &why),
-                )
+                job_out["steps"] = Json::Array(skipped_steps(&job_steps, &why));
+                why
             } else {
                 let jdeps = depends_on(j).unwrap_or_default();
                 let mut job_vars = stage_vars.clone();
                 static_variables(j.get("variables"), &spec.groups, &mut job_vars);
                 let jctx = CondContext {
                     variables: job_vars.clone(),
-                    dependencies: jdeps
-                        .iter()
-                        .map(|d| {
-                            let o = this_jobs
-                                .iter()
-                                .find(|(n, _)| n.eq_ignore_ascii_case(d))
-                                .map_or(Outcome::Skipped, |(_, o)| *o);
-                            (d.clone(), o)
-                        })
-                        .collect(),
+                    dependencies: jdeps.iter().map(|d| done_of(&this_jobs, d)).collect(),
                     stage_dependencies: job_results.clone(),
                 };
                 let (jrun, jwhy) = evaluate(j.get("condition"), &jctx);
                 if !jrun {
-                    let steps = skipped_steps(&job_steps, &format!("Job {jname} was skipped"));
-                    (Outcome::Skipped, jwhy, steps)
+                    job_out["steps"] = Json::Array(skipped_steps(
+                        &job_steps,
+                        &format!("Job {jname} was skipped"),
+                    ));
+                    jwhy
                 } else {
                     let key = format!("{name}.{jname}");
                     let fails = spec.failing.iter().any(|f| {
                         f.eq_ignore_ascii_case(&key)
                             || (name == "__default" && f.eq_ignore_ascii_case(&jname))
                     });
-                    let steps = run_steps(&job_steps, fails, &job_vars);
-                    if fails {
-                        (
-                            Outcome::Failed,
-                            "Failed as requested (--fail)".to_string(),
-                            steps,
-                        )
+                    done.outcome = if fails {
+                        Outcome::Failed
                     } else {
-                        (Outcome::Succeeded, jwhy, steps)
+                        Outcome::Succeeded
+                    };
+                    if legs.is_empty() {
+                        let ran = run_steps(&job_steps, fails, &job_vars);
+                        // A runOnce deployment's outputs are named after the job.
+                        let prefix = j.get("deployment").map(|_| format!("{jname}."));
+                        done.outputs = ran
+                            .outputs
+                            .into_iter()
+                            .map(|(k, v)| (format!("{}{k}", prefix.as_deref().unwrap_or("")), v))
+                            .collect();
+                        job_out["steps"] = Json::Array(ran.steps);
+                    } else {
+                        // Each leg runs the steps with its own variables; outputs are named
+                        // after the leg.
+                        let mut legs_out = Vec::new();
+                        for (leg, leg_vars) in &legs {
+                            let mut v = job_vars.clone();
+                            v.extend(leg_vars.iter().cloned());
+                            let ran = run_steps(&job_steps, fails, &v);
+                            done.outputs.extend(
+                                ran.outputs
+                                    .into_iter()
+                                    .map(|(k, v)| (format!("{leg}.{k}"), v)),
+                            );
+                            legs_out.push(json!({
+                                "name": leg,
+                                "result": done.outcome.word(),
+                                "steps": ran.steps,
+                            }));
+                        }
+                        job_out["legs"] = Json::Array(legs_out);
+                        job_out["steps"] = Json::Array(Vec::new());
+                    }
+                    if fails {
+                        "Failed as requested (--fail)".to_string()
+                    } else {
+                        jwhy
                     }
                 }
             };
-            this_jobs.push((jname.clone(), result));
-            jobs_out.push(json!({
-                "name": jname,
-                "result": result.word(),
-                "reason": reason,
-                "steps": steps,
-            }));
+            job_out["result"] = json!(done.outcome.word());
+            job_out["reason"] = json!(reason);
+            if !done.outputs.is_empty() {
+                job_out["outputs"] = Json::Object(
+                    done.outputs
+                        .iter()
+                        .map(|(k, v)| (k.clone(), json!(v)))
+                        .collect(),
+                );
+            }
+            this_jobs.push(done);
+            jobs_out.push(job_out);
         }
         let stage_result = if !run {
             Outcome::Skipped
-        } else if this_jobs.iter().any(|(_, o)| *o == Outcome::Failed) {
+        } else if this_jobs.iter().any(|d| d.outcome == Outcome::Failed) {
             Outcome::Failed
-        } else if !this_jobs.is_empty() && this_jobs.iter().all(|(_, o)| *o == Outcome::Skipped) {
+        } else if !this_jobs.is_empty() && this_jobs.iter().all(|d| d.outcome == Outcome::Skipped) {
             Outcome::Skipped
         } else {
             Outcome::Succeeded
         };
-        results.push((name.clone(), stage_result));
+        // A stage's outputs, for `dependencies.STAGE.outputs['JOB.STEP.VAR']`.
+        let outputs = this_jobs
+            .iter()
+            .flat_map(|d| {
+                d.outputs
+                    .iter()
+                    .map(move |(k, v)| (format!("{}.{k}", d.name), v.clone()))
+            })
+            .collect();
+        results.push(Done {
+            name: name.clone(),
+            outcome: stage_result,
+            outputs,
+        });
         job_results.push((name.clone(), this_jobs));
         out.push(
             json!({"name": name, "result": stage_result.word(), "reason": why, "jobs": jobs_out}),
@@ -772,6 +906,85 @@ mod tests {
                 "on.failure/CmdLine@2: rollback=Succeeded"
             ]
         );
+    }
+
+    #[test]
+    fn output_variables_reach_later_jobs_and_stages_and_matrix_legs_are_named() {
+        // Azure's docs: `dependencies.J.outputs['STEP.VAR']` in the stage,
+        // `stageDependencies.S.J.outputs['STEP.VAR']` and `dependencies.S.outputs['J.STEP.VAR']`
+        // after it; a matrix leg's outputs are `LEG.STEP.VAR`, a runOnce deployment's
+        // `JOB.STEP.VAR`. A step sees earlier steps' variables.
+        let yaml = r###"stages:
+- stage: A
+  jobs:
+  - job: build
+    strategy:
+      matrix:
+        linux: {os: ubuntu}
+        windows: {os: windows}
+    steps:
+    - bash: echo "##vso[task.setvariable variable=image;isOutput=true]$(os)-image"
+      name: pick
+  - deployment: ship
+    environment: prod
+    strategy:
+      runOnce:
+        deploy:
+          steps:
+          - script: echo "##vso[task.setvariable variable=url;isOutput=true]https://x"
+            name: out
+  - job: linuxOnly
+    dependsOn: build
+    condition: eq(dependencies.build.outputs['linux.pick.image'], 'ubuntu-image')
+    steps:
+    - script: echo '##vso[task.setvariable variable=color]blue'
+    - script: echo blue
+      condition: eq(variables.color, 'blue')
+    - script: echo red
+      condition: eq(variables.color, 'red')
+  - job: never
+    dependsOn: ship
+    condition: eq(dependencies.ship.outputs['ship.out.url'], 'https://y')
+    steps:
+    - script: x
+- stage: B
+  condition: eq(dependencies.A.outputs['build.windows.pick.image'], 'windows-image')
+  jobs:
+  - job: b
+    condition: eq(stageDependencies.A.ship.outputs['ship.out.url'], 'https://x')
+    steps:
+    - script: x
+"###;
+        let r = run(yaml, "manual", &[]);
+        let job = |s: usize, j: usize| &r["stages"][s]["jobs"][j];
+        assert_eq!(job(0, 0)["outputs"]["windows.pick.image"], "windows-image");
+        assert_eq!(job(0, 0)["legs"][1]["name"], "windows");
+        assert_eq!(job(0, 1)["outputs"]["ship.out.url"], "https://x");
+        assert_eq!(job(0, 2)["result"], "Succeeded");
+        let steps: Vec<&str> = job(0, 2)["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["result"].as_str().unwrap())
+            .collect();
+        assert_eq!(steps, ["Succeeded", "Succeeded", "Skipped"]);
+        assert_eq!(job(0, 3)["result"], "Skipped");
+        assert_eq!(r["stages"][1]["result"], "Succeeded");
+        assert_eq!(job(1, 0)["result"], "Succeeded");
+    }
+
+    #[test]
+    fn set_variable_commands_parse_as_the_agent_reads_them() {
+        assert_eq!(
+            set_variable(r###"echo "##vso[task.setvariable variable=a;isOutput=true]x y""###),
+            Some(("a".into(), true, "x y".into()))
+        );
+        assert_eq!(
+            set_variable("Write-Host '##vso[task.setvariable variable=b;issecret=false]v'"),
+            Some(("b".into(), false, "v".into()))
+        );
+        assert_eq!(set_variable("echo ##vso[task.setvariable]v"), None);
+        assert_eq!(set_variable("echo hello"), None);
     }
 
     #[test]
