@@ -523,18 +523,7 @@ impl<'a> Expander<'a> {
         scope: &Scope,
     ) -> R<Value> {
         let (text, off) = trim_expr(text, off);
-        let key = (text.to_string(), names.fingerprint());
-        let cached = self.parsed.borrow().get(&key).cloned();
-        let parsed = match cached {
-            Some(p) => p,
-            None => {
-                let p = Rc::new(expr::parse(text, names).map_err(|e| {
-                    self.expr_error(&e.full_message(text.trim()), tok, off + e.offset)
-                })?);
-                self.parsed.borrow_mut().insert(key, p.clone());
-                p
-            }
-        };
+        let parsed = self.parse_cached(text, off, tok, names)?;
         expr::eval(&parsed, scope)
             .map_err(|e| self.expr_error(&e.full_message(text.trim()), tok, off + e.offset))
     }
@@ -543,9 +532,22 @@ impl<'a> Expander<'a> {
     /// syntax errors there).
     fn check_expr(&self, text: &str, off: usize, tok: &Tok, names: &Names) -> R<()> {
         let (text, off) = trim_expr(text, off);
-        expr::parse(text, names)
-            .map(|_| ())
-            .map_err(|e| self.expr_error(&e.full_message(text.trim()), tok, off + e.offset))
+        self.parse_cached(text, off, tok, names).map(|_| ())
+    }
+
+    /// Parses an expression once per text and set of named values (errors are not kept: they
+    /// are reported where they occur).
+    fn parse_cached(&self, text: &str, off: usize, tok: &Tok, names: &Names) -> R<Rc<expr::Expr>> {
+        let key = (text.to_string(), names.fingerprint());
+        if let Some(p) = self.parsed.borrow().get(&key) {
+            return Ok(p.clone());
+        }
+        let p = Rc::new(
+            expr::parse(text, names)
+                .map_err(|e| self.expr_error(&e.full_message(text.trim()), tok, off + e.offset))?,
+        );
+        self.parsed.borrow_mut().insert(key, p.clone());
+        Ok(p)
     }
 
     /// An error at offset `off` of the string value of `tok`, located in the file.
@@ -692,7 +694,10 @@ impl<'a> Expander<'a> {
     fn validate(&self, tok: &Tok, names: &Names) -> R<()> {
         let mut names = names.clone();
         names.any_named_value = true;
-        let names = &names;
+        self.validate_in(tok, &names)
+    }
+
+    fn validate_in(&self, tok: &Tok, names: &Names) -> R<()> {
         if !tok.raw {
             return Ok(());
         }
@@ -708,22 +713,24 @@ impl<'a> Expander<'a> {
                 }
                 Ok(())
             }
-            TokKind::Sequence(items) => items.iter().try_for_each(|i| self.validate(i, names)),
+            TokKind::Sequence(items) => items.iter().try_for_each(|i| self.validate_in(i, names)),
             TokKind::Mapping(entries) => {
                 for (k, v) in entries {
-                    let mut inner = names.clone();
                     match self.directive(k)? {
                         Some(Directive::If(e, off) | Directive::ElseIf(e, off)) => {
                             self.check_expr(&e, off, k, names)?
                         }
                         Some(Directive::Each { var, expr, offset }) => {
                             self.check_expr(&expr, offset, k, names)?;
+                            let mut inner = names.clone();
                             inner.named_values.push(var);
+                            self.validate_in(v, &inner)?;
+                            continue;
                         }
                         Some(_) => {}
-                        None => self.validate(k, names)?,
+                        None => self.validate_in(k, names)?,
                     }
-                    self.validate(v, &inner)?;
+                    self.validate_in(v, names)?;
                 }
                 Ok(())
             }
