@@ -205,6 +205,35 @@ test('dark mode follows the system and the toggle overrides it', async () => {
   assert.equal(await page.getAttribute('html', 'data-theme'), 'light');
   await page.click('[data-testid=theme-toggle]'); // light → system (dark)
   assert.equal(await page.getAttribute('html', 'data-theme'), 'dark');
+  // The pictures in dark mode: a Send's DAG and node details, and Azure's stage graph. Node
+  // labels must contrast with their boxes (the SVG's light palette is restyled by the page).
+  await page.click('[data-testid=panel-event-argo]');
+  await page.click('[data-testid=send-event]');
+  await page.waitForSelector('[data-testid=workflow][data-phase=Succeeded]');
+  await page.click('[data-testid=node][data-name="train-model"]');
+  await page.waitForSelector('[data-testid=node-details]');
+  const contrast = (sel) => page.$eval(sel, (label) => {
+    const lum = (c) => {
+      const [r, g, b] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map(Number).map((v) => {
+        const s = v / 255;
+        return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+      });
+      return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    };
+    const box = label.closest('.pl-node').querySelector('.pl-box');
+    const [a, b] = [lum(getComputedStyle(label).fill), lum(getComputedStyle(box).fill)];
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  });
+  const ratio = await contrast('[data-testid=workflow-graph] .pl-node .pl-label');
+  assert.ok(ratio >= 4.5, `DAG label contrast ${ratio.toFixed(2)} < 4.5`);
+  await screenshot(page, '09b-dark-event');
+  await page.goto(`${env.url}#example/azure-dynamic-multistage`);
+  await ready(page);
+  await page.click('[data-testid=panel-graph-azure]');
+  await page.waitForSelector('.graph-canvas .pl-node');
+  const stageRatio = await contrast('.graph-canvas .pl-node .pl-label');
+  assert.ok(stageRatio >= 4.5, `stage label contrast ${stageRatio.toFixed(2)} < 4.5`);
+  await screenshot(page, '09c-dark-graph');
   await page.context().close();
 });
 
