@@ -2,7 +2,8 @@
 //! reorder each rank against its fixed neighbour; the ordering with the fewest counted crossings
 //! wins; after each sweep, one pass of adjacent swaps removes crossings the barycenters left.
 //! Members of one group stay contiguous within a rank: a group moves as one block, placed by
-//! the mean barycenter of its members.
+//! the mean barycenter of its members. Finally each rank is stably sorted by connected
+//! component, so separate components sit side by side and never cross each other's edges.
 //!
 //! **Architecture Invariant:** at most `max_sweeps` sweeps, each `O(E log V)`; every sort breaks
 //! ties by the current position, so the result depends only on the input.
@@ -15,6 +16,51 @@ pub(super) struct Ordered {
     /// Per rank: layered nodes from left to right (top to bottom when transposed).
     pub layers: Vec<Vec<usize>>,
     pub crossings: u64,
+}
+
+/// Each layered node's component: nodes joined by edges or by a group share one, numbered in
+/// YAML order of their first node.
+fn components(l: &Layered) -> Vec<usize> {
+    let total = l.rank.len();
+    let mut parent: Vec<usize> = (0..total).collect();
+    fn find(parent: &mut [usize], mut v: usize) -> usize {
+        while parent[v] != v {
+            parent[v] = parent[parent[v]];
+            v = parent[v];
+        }
+        v
+    }
+    fn union(parent: &mut [usize], a: usize, b: usize) {
+        let (ra, rb) = (find(parent, a), find(parent, b));
+        if ra != rb {
+            parent[ra.max(rb)] = ra.min(rb);
+        }
+    }
+    for v in 0..total {
+        for &w in &l.down[v] {
+            union(&mut parent, v, w);
+        }
+    }
+    let mut first_of_group: BTreeMap<usize, usize> = BTreeMap::new();
+    for v in 0..total {
+        if let Some(g) = l.group[v] {
+            let first = *first_of_group.entry(g).or_insert(v);
+            union(&mut parent, first, v);
+        }
+    }
+    let mut least: BTreeMap<usize, (u64, usize, usize)> = BTreeMap::new();
+    for v in 0..total {
+        let root = find(&mut parent, v);
+        let k = least.entry(root).or_insert(l.key[v]);
+        *k = (*k).min(l.key[v]);
+    }
+    let mut roots: Vec<(usize, (u64, usize, usize))> = least.into_iter().collect();
+    roots.sort_by_key(|&(root, key)| (key, root));
+    let mut number = vec![0usize; total];
+    for (i, (root, _)) in roots.iter().enumerate() {
+        number[*root] = i;
+    }
+    (0..total).map(|v| number[find(&mut parent, v)]).collect()
 }
 
 pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
@@ -61,6 +107,18 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
             stale += 1;
         }
     }
+    // Components side by side: a stable sort by component keeps every component's own order
+    // (so its crossings) and removes the crossings between components.
+    let comp = components(l);
+    for layer in &mut best {
+        layer.sort_by_key(|&v| comp[v]);
+    }
+    for layer in &best {
+        for (i, &v) in layer.iter().enumerate() {
+            pos[v] = i;
+        }
+    }
+    let best_crossings = best_crossings.min(count(&best, &pos, &l.down));
     Ordered {
         layers: best,
         crossings: best_crossings,
