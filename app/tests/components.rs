@@ -694,7 +694,8 @@ fn scrubbing_replays_the_last_send_at_that_time() {
     assert!(state.event_scrubbing);
     let (_, request) = state.event_request.clone().expect("a replay is queued");
     assert_eq!(request.at, Some(500));
-    let result = sent(&answer(state));
+    let state = answer(state);
+    let result = sent(&state);
     let phase_at = |name: &str| {
         result.workflows[0]
             .nodes
@@ -702,11 +703,23 @@ fn scrubbing_replays_the_last_send_at_that_time() {
             .find(|n| n.display_name == name)
             .map(|n| n.phase_at.clone())
     };
-    assert_eq!(phase_at("train-model").as_deref(), Some("Running"));
+    // A pod is Pending until its containers start (1–2 s after its creation).
+    assert_eq!(phase_at("train-model").as_deref(), Some("Pending"));
     assert_eq!(
         phase_at("evaluate-model").as_deref(),
         Some(""),
         "not created yet at 0.5 s"
     );
     assert_eq!(result.workflows[0].phase, "Running");
+    // Every change is a moment of the timeline, the pod's start included.
+    assert!(result.workflows[0].moments.len() >= 5);
+    // Expanding a fan-out replays the same Send with the placeholder listed.
+    let state = answer(state.reduce(Action::Scrub { at: None }));
+    assert!(state.event_request.is_none());
+    let state = state.reduce(Action::ToggleFanOut {
+        id: "x:hidden".into(),
+    });
+    let (_, request) = state.event_request.clone().expect("a replay is queued");
+    assert_eq!(request.expanded, ["x:hidden"]);
+    assert!(state.event_scrubbing, "the last frame stays while it is drawn");
 }
