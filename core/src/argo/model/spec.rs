@@ -23,6 +23,10 @@ pub struct WorkflowSpec {
     pub hooks: Vec<Hook>,
     pub shutdown: Option<String>,
     pub suspend: bool,
+    /// `synchronization` (mutexes and semaphores the whole workflow holds while it runs).
+    pub synchronization: Option<Node>,
+    /// `priority`: the order in which workflows waiting for the same lock acquire it.
+    pub priority: i64,
     /// Names of `volumes` and `volumeClaimTemplates`.
     pub volumes: Vec<String>,
 }
@@ -106,6 +110,10 @@ impl WorkflowSpec {
             hooks: spec.get("hooks").map(Hook::parse_all).unwrap_or_default(),
             shutdown: text(spec, "shutdown"),
             suspend: flag(spec, "suspend"),
+            synchronization: spec.get("synchronization").cloned(),
+            priority: text(spec, "priority")
+                .and_then(|p| p.trim().parse().ok())
+                .unwrap_or(0),
             volumes: names(Some(spec), "volumes")
                 .into_iter()
                 .chain(
