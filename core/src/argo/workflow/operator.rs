@@ -2102,6 +2102,9 @@ impl WorkflowRun {
                     if p.failed_or_error() && !continues_on(inv, p) {
                         let msg = format!("child '{}' failed", self.nodes[c].id);
                         self.mark(g, now, NodePhase::Failed, &msg);
+                        // killDaemonedChildren: a finished steps node stops its daemons,
+                        // whatever its phase.
+                        self.kill_daemons(i, now);
                         self.mark(i, now, NodePhase::Failed, &msg);
                         return;
                     }
@@ -2109,6 +2112,7 @@ impl WorkflowRun {
                 self.mark(g, now, NodePhase::Succeeded, "");
             } else if self.nodes[g].phase.failed_or_error() {
                 let msg = self.nodes[g].message.clone();
+                self.kill_daemons(i, now);
                 self.mark(i, now, NodePhase::Failed, &msg);
                 return;
             }
@@ -2889,8 +2893,17 @@ impl WorkflowRun {
                 }
             }
         }
-        // Every created task must be fulfilled too (running pods finish before the DAG does).
+        // Every created task must be fulfilled too (running pods finish before the DAG does),
+        // and so must its exit handler (a node of the DAG's boundary: assessDAGPhase waits
+        // for it).
         if (0..n).any(|k| node_of(k).is_some_and(|c| !self.done(c))) {
+            return None;
+        }
+        if (0..n).any(|k| {
+            self.index
+                .get(&format!("{}.onExit", plan.names[k]))
+                .is_some_and(|&e| !self.done(e))
+        }) {
             return None;
         }
         let mut result = NodePhase::Succeeded;

@@ -299,9 +299,13 @@ mod tests {
         assert_eq!(l.try_acquire("c", &[sem.clone()], 0, 2), Acquire::Waiting(
             "Waiting for argo/ConfigMap/cm/k lock. Lock status: 2/2".into()
         ));
-        assert!(matches!(l.try_acquire("d", &[sem.clone()], 5, 3), Acquire::Waiting(_)));
-        l.release("b");
+        // A higher priority goes before b and c in the queue, and a slot is free.
         assert_eq!(l.try_acquire("d", &[sem.clone()], 5, 3), Acquire::Acquired);
+        assert_eq!(
+            l.try_acquire("c", &[sem.clone()], 0, 2),
+            Acquire::Waiting("Waiting for argo/ConfigMap/cm/k lock. Lock status: 1/2".into())
+        );
+        l.release("b");
         assert_eq!(l.try_acquire("c", &[sem], 0, 2), Acquire::Acquired);
     }
 
