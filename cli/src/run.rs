@@ -48,7 +48,8 @@ fn parse_action(text: &str) -> Result<(u64, WorkflowAction, Option<String>), Str
     };
     let at = parse_duration(time)
         .ok_or_else(|| format!("invalid --action '{text}': invalid time '{time}'"))?;
-    let action = WorkflowAction::parse(action).map_err(|e| format!("invalid --action '{text}': {e}"))?;
+    let action =
+        WorkflowAction::parse(action).map_err(|e| format!("invalid --action '{text}': {e}"))?;
     let workflow = parts.next().filter(|w| !w.is_empty()).map(str::to_string);
     Ok((at, action, workflow))
 }

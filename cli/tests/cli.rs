@@ -425,7 +425,10 @@ fn a_closed_pipe_ends_the_output_quietly() {
 
 #[test]
 fn run_acts_on_workflows_at_simulated_times() {
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/run/sleepy.yaml");
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/run/sleepy.yaml"
+    );
     let workflow = |args: &[&str]| {
         let mut all = vec!["run", file];
         all.extend_from_slice(args);
@@ -470,7 +473,10 @@ fn run_acts_on_workflows_at_simulated_times() {
     // Bad input is a usage error, never a panic.
     let (code, _, err) = pipelab(&["run", file, "--action", "5s:explode"]);
     assert_eq!(code, 2);
-    assert!(err.contains("invalid --action '5s:explode': unknown action"), "{err}");
+    assert!(
+        err.contains("invalid --action '5s:explode': unknown action"),
+        "{err}"
+    );
     let (code, _, err) = pipelab(&["run", file, "--action", "soon:stop"]);
     assert_eq!(code, 2);
     assert!(err.contains("invalid time 'soon'"), "{err}");

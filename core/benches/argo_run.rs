@@ -69,7 +69,12 @@ fn simulate(case: &Case) -> RunReport {
     let mut docs = Vec::new();
     for (name, text) in &case.files {
         let id = sources.add(name.as_str(), text.clone());
-        docs.extend(yaml::load(id, text).documents.into_iter().map(|d| (id, d.root)));
+        docs.extend(
+            yaml::load(id, text)
+                .documents
+                .into_iter()
+                .map(|d| (id, d.root)),
+        );
     }
     let manifests = Manifests::from_documents(docs.iter().map(|(i, n)| (*i, n)), &mut diags);
     let config = RunConfig {

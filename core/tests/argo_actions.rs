@@ -95,7 +95,10 @@ fn no_errors(r: &RunReport) -> Result<(), String> {
     }
 }
 
-fn node<'a>(w: &'a WorkflowRun, display: &str) -> Result<&'a pipelab_core::argo::workflow::NodeStatus, String> {
+fn node<'a>(
+    w: &'a WorkflowRun,
+    display: &str,
+) -> Result<&'a pipelab_core::argo::workflow::NodeStatus, String> {
     w.node_by_display(display)
         .ok_or_else(|| format!("no node {display}"))
 }
@@ -141,7 +144,11 @@ fn stopped(strategy: &'static str, after: Option<u64>) -> Scenario {
             let w = first(r)?;
             let want = format!("Stopped with strategy '{strategy}'");
             if w.phase.as_str() != "Failed" || w.message != want {
-                return Err(format!("workflow {} ({}), want Failed ({want})", w.phase.as_str(), w.message));
+                return Err(format!(
+                    "workflow {} ({}), want Failed ({want})",
+                    w.phase.as_str(),
+                    w.message
+                ));
             }
             Ok(())
         }),
@@ -165,7 +172,12 @@ fn dry_run() -> Scenario {
 }
 
 fn resubmitted(delete_after: bool) -> Scenario {
-    let mut steps = vec![Step::Submit, wait(30), act(WorkflowAction::Resubmit), wait(30)];
+    let mut steps = vec![
+        Step::Submit,
+        wait(30),
+        act(WorkflowAction::Resubmit),
+        wait(30),
+    ];
     if delete_after {
         steps.push(act(WorkflowAction::Delete));
     }
@@ -186,7 +198,11 @@ fn resubmitted(delete_after: bool) -> Scenario {
             if b.started_at != at || a.phase.as_str() != "Failed" || b.phase.as_str() != "Failed" {
                 return Err(format!(
                     "{} {} / {} {} at {}",
-                    a.name, a.phase.as_str(), b.name, b.phase.as_str(), b.started_at
+                    a.name,
+                    a.phase.as_str(),
+                    b.name,
+                    b.phase.as_str(),
+                    b.started_at
                 ));
             }
             if delete_after != b.deleted_at.is_some() {
@@ -242,7 +258,8 @@ fn scenario(test: &str) -> Option<Scenario> {
     Some(match name {
         // Submit, wait, resubmit, then `argo delete` the resubmitted workflow.
         "TestWorkflowDeleteResubmitted" => resubmitted(true),
-        "TestWorkflowResubmit" | "TestWorkflowResubmitByLabelSelector"
+        "TestWorkflowResubmit"
+        | "TestWorkflowResubmitByLabelSelector"
         | "TestWorkflowResubmitByFieldSelector" => resubmitted(false),
         "TestWorkflowStop" | "TestWorkflowStopBySelector" | "TestWorkflowStopByFieldSelector" => {
             stopped("Stop", None)
@@ -317,7 +334,11 @@ fn scenario(test: &str) -> Option<Scenario> {
                     no_errors(r)?;
                     let w = first(r)?;
                     // The selected node ran again (and its dependents); dag1-step1 was kept.
-                    for (d, rerun) in [("dag3-step1", true), ("dag3-step3", true), ("dag1-step1", false)] {
+                    for (d, rerun) in [
+                        ("dag3-step1", true),
+                        ("dag3-step3", true),
+                        ("dag1-step1", false),
+                    ] {
                         if (node(w, d)?.started_at >= at) != rerun {
                             return Err(format!("{d} started at {}", node(w, d)?.started_at));
                         }
@@ -363,7 +384,12 @@ fn scenario(test: &str) -> Option<Scenario> {
         // Wait for the main node to succeed (the exit handler sleeps), terminate: the exit
         // handler's pod is stopped, its steps fail, the workflow fails.
         "TestTerminateWorkflowWhileOnExitHandlerRunning" => Scenario {
-            steps: vec![Step::Submit, wait(10), act(WorkflowAction::Terminate), wait(10)],
+            steps: vec![
+                Step::Submit,
+                wait(10),
+                act(WorkflowAction::Terminate),
+                wait(10),
+            ],
             phase_seen_only: false,
             probe: Some((
                 9_500,
@@ -380,7 +406,8 @@ fn scenario(test: &str) -> Option<Scenario> {
                 no_errors(r)?;
                 let w = first(r)?;
                 for n in &w.nodes {
-                    if matches!(n.node_type, "Steps" | "StepGroup") && n.phase != NodePhase::Failed {
+                    if matches!(n.node_type, "Steps" | "StepGroup") && n.phase != NodePhase::Failed
+                    {
                         return Err(format!("{} is {}", n.name, n.phase.as_str()));
                     }
                 }
@@ -402,7 +429,11 @@ fn scenario(test: &str) -> Option<Scenario> {
                 if w.trace.entries.iter().any(|e| e.time > 500) {
                     return Err("the deleted workflow went on".into());
                 }
-                if !w.nodes.iter().any(|n| n.node_type == "Pod" && n.phase == NodePhase::Pending) {
+                if !w
+                    .nodes
+                    .iter()
+                    .any(|n| n.node_type == "Pod" && n.phase == NodePhase::Pending)
+                {
                     return Err("no pending pod".into());
                 }
                 Ok(())
@@ -421,9 +452,14 @@ fn scenario(test: &str) -> Option<Scenario> {
                 2_000,
                 Box::new(|r| {
                     let w = r.workflows.get(1).ok_or("one workflow")?;
-                    let want = "Waiting for default/ConfigMap/my-config/workflow lock. Lock status: 0/1";
+                    let want =
+                        "Waiting for default/ConfigMap/my-config/workflow lock. Lock status: 0/1";
                     if w.phase.as_str() != "Pending" || w.message != want {
-                        return Err(format!("second workflow {} ({})", w.phase.as_str(), w.message));
+                        return Err(format!(
+                            "second workflow {} ({})",
+                            w.phase.as_str(),
+                            w.message
+                        ));
                     }
                     Ok(())
                 }),
@@ -451,9 +487,18 @@ fn scenario(test: &str) -> Option<Scenario> {
                 3_000,
                 Box::new(|r| {
                     let w = first(r)?;
-                    let want = "Waiting for default/ConfigMap/my-config/template lock. Lock status: 0/1";
-                    if w.phase.as_str() != "Running" || !w.nodes.iter().any(|n| n.message == want && n.phase == NodePhase::Pending) {
-                        return Err(format!("no node waiting for the semaphore ({})", w.phase.as_str()));
+                    let want =
+                        "Waiting for default/ConfigMap/my-config/template lock. Lock status: 0/1";
+                    if w.phase.as_str() != "Running"
+                        || !w
+                            .nodes
+                            .iter()
+                            .any(|n| n.message == want && n.phase == NodePhase::Pending)
+                    {
+                        return Err(format!(
+                            "no node waiting for the semaphore ({})",
+                            w.phase.as_str()
+                        ));
                     }
                     Ok(())
                 }),
@@ -461,7 +506,9 @@ fn scenario(test: &str) -> Option<Scenario> {
             check: Box::new(|r| {
                 no_errors(r)?;
                 let w = first(r)?;
-                if w.phase.as_str() != "Succeeded" || overlap(w, "sleep(0:hello)", "sleep(1:goodbye)")? {
+                if w.phase.as_str() != "Succeeded"
+                    || overlap(w, "sleep(0:hello)", "sleep(1:goodbye)")?
+                {
                     return Err(format!("{} or the two items overlapped", w.phase.as_str()));
                 }
                 Ok(())
@@ -501,7 +548,9 @@ fn scenario(test: &str) -> Option<Scenario> {
                 Ok(())
             }),
         },
-        "TestStopBehavior" | "TestTerminateBehavior" | "TestStopBehaviorWithDaemon"
+        "TestStopBehavior"
+        | "TestTerminateBehavior"
+        | "TestStopBehaviorWithDaemon"
         | "TestDoNotCreatePodsUnderStopBehavior" => {
             let terminate = name == "TestTerminateBehavior";
             let no_b = name == "TestDoNotCreatePodsUnderStopBehavior";
@@ -541,7 +590,10 @@ fn scenario(test: &str) -> Option<Scenario> {
             Box::new(no_errors),
         ),
         "TestArgsValueParamsOverrideInputParamsValueFrom" => configmap_run(
-            vec![config_map("cmref-parameters", &[("cmref-key", "input-value")])],
+            vec![config_map(
+                "cmref-parameters",
+                &[("cmref-key", "input-value")],
+            )],
             root_input("arg-value"),
         ),
         "TestArgsValueFromParamsOverrideInputParamsValueFrom" => configmap_run(
@@ -552,7 +604,10 @@ fn scenario(test: &str) -> Option<Scenario> {
             root_input("arg-value"),
         ),
         "TestArgsValueFromParamsOverrideInputParamsValue" => configmap_run(
-            vec![config_map("cmref-parameters", &[("cmref-key", "arg-value")])],
+            vec![config_map(
+                "cmref-parameters",
+                &[("cmref-key", "arg-value")],
+            )],
             root_input("arg-value"),
         ),
         _ => return None,
@@ -608,12 +663,17 @@ fn check_phase(w: &WorkflowRun, want: &str, seen_only: bool) -> Result<(), Strin
     for item in want.split('|') {
         let p = item.trim_end_matches("(wait)");
         if !rest.any(|h| *h == p) {
-            return Err(format!("workflow never {p} after the previous phase: {history:?}"));
+            return Err(format!(
+                "workflow never {p} after the previous phase: {history:?}"
+            ));
         }
     }
     let last = want.rsplit('|').next().unwrap_or(want);
     if !seen_only && !last.ends_with("(wait)") && phase != last {
-        return Err(format!("workflow phase {phase} ({}), want {last}", w.message));
+        return Err(format!(
+            "workflow phase {phase} ({}), want {last}",
+            w.message
+        ));
     }
     Ok(())
 }
@@ -633,7 +693,11 @@ fn check_nodes(w: &WorkflowRun, nodes: &str) -> Result<(), String> {
         };
         let n = node(w, &display)?;
         if n.phase.as_str() != want {
-            return Err(format!("node {display} is {} ({}), want {want}", n.phase.as_str(), n.message));
+            return Err(format!(
+                "node {display} is {} ({}), want {want}",
+                n.phase.as_str(),
+                n.message
+            ));
         }
     }
     Ok(())
@@ -651,7 +715,13 @@ fn check_row(file: &str, test: &str, phase: &str, nodes: &str) -> Result<(), Str
         ..RunConfig::default()
     };
     if let Some((at, probe)) = &sc.probe {
-        let early = run(&ms, &RunConfig { until: *at, ..config.clone() });
+        let early = run(
+            &ms,
+            &RunConfig {
+                until: *at,
+                ..config.clone()
+            },
+        );
         probe(&early).map_err(|e| format!("at {}s: {e}", *at as f64 / 1000.0))?;
     }
     let report = run(&ms, &config);
@@ -675,7 +745,9 @@ fn expected_tsv_action_rows() {
         total += 1;
         match check_row(cols[0], cols[2], cols[4], cols[5]) {
             Ok(()) => passed += 1,
-            Err(reason) => failures.push(format!("{} {} [{}]: {reason}", cols[2], cols[0], cols[6])),
+            Err(reason) => {
+                failures.push(format!("{} {} [{}]: {reason}", cols[2], cols[0], cols[6]))
+            }
         }
     }
     for f in &failures {
@@ -683,7 +755,10 @@ fn expected_tsv_action_rows() {
     }
     println!("expected.tsv action rows: {passed}/{total} pass");
     assert_eq!(total, 32, "the corpus changed");
-    assert!(passed >= PINNED_PASSING, "only {passed} rows pass, pinned {PINNED_PASSING}");
+    assert!(
+        passed >= PINNED_PASSING,
+        "only {passed} rows pass, pinned {PINNED_PASSING}"
+    );
 }
 
 /// Sessions whose actions the server refuses are diagnostics, never panics.
@@ -692,22 +767,46 @@ fn refused_actions_are_diagnostics() {
     let docs = load("e2e/smoke/basic.yaml").unwrap();
     let ms = Manifests::from_documents(docs.iter().map(|d| (FileId(0), d)), &mut Vec::new());
     let cases: Vec<(Vec<Step>, &str)> = vec![
-        (vec![Step::Submit, retry()], "workflow must be Failed/Error to retry"),
-        (vec![Step::Submit, wait(60), act(WorkflowAction::Stop)], "cannot shutdown a completed workflow"),
+        (
+            vec![Step::Submit, retry()],
+            "workflow must be Failed/Error to retry",
+        ),
+        (
+            vec![Step::Submit, wait(60), act(WorkflowAction::Stop)],
+            "cannot shutdown a completed workflow",
+        ),
         (vec![act(WorkflowAction::Resume)], "\"@latest\" not found"),
         (
-            vec![Step::Submit, act(WorkflowAction::Terminate), wait(5), retry_successful("bogus==x")],
+            vec![
+                Step::Submit,
+                act(WorkflowAction::Terminate),
+                wait(5),
+                retry_successful("bogus==x"),
+            ],
             "invalid node field selector",
         ),
         (
-            vec![Step::Submit, act(WorkflowAction::Delete), act(WorkflowAction::Stop)],
+            vec![
+                Step::Submit,
+                act(WorkflowAction::Delete),
+                act(WorkflowAction::Stop),
+            ],
             "not found",
         ),
     ];
     for (steps, want) in cases {
-        let report = run(&ms, &RunConfig { steps: steps.clone(), ..RunConfig::default() });
+        let report = run(
+            &ms,
+            &RunConfig {
+                steps: steps.clone(),
+                ..RunConfig::default()
+            },
+        );
         assert!(
-            report.diagnostics.iter().any(|d| d.is_error() && d.message.contains(want)),
+            report
+                .diagnostics
+                .iter()
+                .any(|d| d.is_error() && d.message.contains(want)),
             "{steps:?}: {:?}",
             report.diagnostics
         );
@@ -730,14 +829,23 @@ fn suspend_and_resume() {
         act(WorkflowAction::Resume),
         wait(30),
     ];
-    let report = run(&ms, &RunConfig { steps, ..RunConfig::default() });
+    let report = run(
+        &ms,
+        &RunConfig {
+            steps,
+            ..RunConfig::default()
+        },
+    );
     let w = &report.workflows[0];
     assert_eq!(w.phase.as_str(), "Succeeded", "{}", w.message);
     // While suspended the first pod ran to its end, but the second step was not created.
     let outer2 = w.node_by_display("steps-outer-step2").unwrap();
     assert!(outer2.started_at >= 30_500, "{}", outer2.started_at);
     let at = phases_at(w, 20_000);
-    assert_eq!(at.get(w.node_by_display("steps-outer-step1").unwrap().id.as_str()), Some(&"Succeeded"));
+    assert_eq!(
+        at.get(w.node_by_display("steps-outer-step1").unwrap().id.as_str()),
+        Some(&"Succeeded")
+    );
     let approve = w.node_by_display("steps-inner-step2").unwrap();
     assert_eq!(approve.finished_at, Some(60_500));
 }
@@ -749,7 +857,13 @@ fn retry_keeps_the_timeline_consistent() {
     let docs = load("e2e/testdata/retry-omit.yaml").unwrap();
     let ms = Manifests::from_documents(docs.iter().map(|d| (FileId(0), d)), &mut Vec::new());
     let steps = vec![Step::Submit, wait(30), retry(), wait(30)];
-    let report = run(&ms, &RunConfig { steps, ..RunConfig::default() });
+    let report = run(
+        &ms,
+        &RunConfig {
+            steps,
+            ..RunConfig::default()
+        },
+    );
     let w = &report.workflows[0];
     let f = w.node_by_display("F").unwrap();
     assert_eq!(phases_at(w, 29_000).get(f.id.as_str()), Some(&"Failed"));

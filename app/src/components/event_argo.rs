@@ -100,7 +100,11 @@ fn workflow_view(props: &WorkflowProps) -> Html {
     let w = &props.workflow;
     let scrubbed = props.scrubbed;
     let phase_of = |n: &NodeRow| -> String {
-        if scrubbed { n.phase_at.clone() } else { n.phase.clone() }
+        if scrubbed {
+            n.phase_at.clone()
+        } else {
+            n.phase.clone()
+        }
     };
     let rows = w.nodes.iter().map(|n| {
         let phase = phase_of(n);
@@ -196,7 +200,10 @@ fn node_details(n: &NodeRow, w: &WorkflowRow, phase: &str, close: Callback<Mouse
     let ended = !matches!(phase, "" | "Pending" | "Running");
     let duration = n.finished.filter(|_| ended).map(|f| seconds(f - n.started));
     let attempts: Vec<&NodeRow> = if n.node_type == "Retry" {
-        n.children.iter().filter_map(|c| w.nodes.iter().find(|m| &m.id == c)).collect()
+        n.children
+            .iter()
+            .filter_map(|c| w.nodes.iter().find(|m| &m.id == c))
+            .collect()
     } else {
         Vec::new()
     };
@@ -207,12 +214,20 @@ fn node_details(n: &NodeRow, w: &WorkflowRow, phase: &str, close: Callback<Mouse
     if let Some(c) = n.exit_code {
         outputs.push(("exitCode".into(), c.to_string()));
     }
-    outputs.extend(n.output_artifacts.iter().map(|a| (a.clone(), "(artifact)".to_string())));
+    outputs.extend(
+        n.output_artifacts
+            .iter()
+            .map(|a| (a.clone(), "(artifact)".to_string())),
+    );
     let inputs: Vec<(String, String)> = n
         .inputs
         .iter()
         .cloned()
-        .chain(n.input_artifacts.iter().map(|a| (a.clone(), "(artifact)".to_string())))
+        .chain(
+            n.input_artifacts
+                .iter()
+                .map(|a| (a.clone(), "(artifact)".to_string())),
+        )
         .collect();
     html! {
         <aside class="node-details" data-testid="node-details" data-id={n.id.clone()}>

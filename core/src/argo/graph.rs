@@ -295,7 +295,10 @@ mod tests {
                 .unwrap()
         };
         let created = workflow_graph(wf, Some(train.started_at));
-        assert_eq!(by_label(&created, "train-model").as_deref(), Some("Pending"));
+        assert_eq!(
+            by_label(&created, "train-model").as_deref(),
+            Some("Pending")
+        );
         let during = workflow_graph(wf, Some(running_at(&train.id)));
         assert_eq!(by_label(&during, "evaluate-model"), None);
         assert_eq!(by_label(&during, "train-model").as_deref(), Some("Running"));

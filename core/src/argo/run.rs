@@ -534,12 +534,8 @@ impl Session<'_> {
         let spec = old.source_spec().clone();
         let namespace = old.namespace.clone();
         let manifest = old.manifest.clone();
-        let forbidden = task_results_check(
-            self.cluster.manifests,
-            self.cluster.rbac,
-            &namespace,
-            &spec,
-        );
+        let forbidden =
+            task_results_check(self.cluster.manifests, self.cluster.rbac, &namespace, &spec);
         let mut run = WorkflowRun::new(
             Submission {
                 name,

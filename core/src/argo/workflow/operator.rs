@@ -271,12 +271,15 @@ impl DagPlan {
     }
 }
 
+/// One step of a group, expanded: its loop's `(node name, invocation)`s, or why it failed.
+type Expansion = Result<Vec<(String, Invocation)>, String>;
+
 /// How far a steps template has run: its first unfinished group, the scope its steps see (the
 /// template's own plus the finished groups' outputs) and that group's expanded steps.
 struct StepsProgress {
     group: usize,
     scope: Scope,
-    expansions: Option<Vec<Result<Vec<(String, Invocation)>, String>>>,
+    expansions: Option<Vec<Expansion>>,
 }
 
 /// The scope a DAG's next tasks see: the DAG's own, plus each done task's outputs.
@@ -527,10 +530,7 @@ impl WorkflowRun {
 
     fn act_inner(&mut self, now: Millis, action: &WorkflowAction) -> Result<(), String> {
         if self.deleted_at.is_some() {
-            return Err(format!(
-                "workflows.argoproj.io \"{}\" not found",
-                self.name
-            ));
+            return Err(format!("workflows.argoproj.io \"{}\" not found", self.name));
         }
         match action {
             WorkflowAction::Stop | WorkflowAction::Terminate => {
@@ -560,7 +560,8 @@ impl WorkflowRun {
                 // util.ResumeWorkflow: clear spec.suspend and mark running suspend nodes
                 // Succeeded.
                 self.state.spec.suspend = false;
-                self.trace.record(now, self.name.clone(), "suspend", "false");
+                self.trace
+                    .record(now, self.name.clone(), "suspend", "false");
                 for i in 0..self.nodes.len() {
                     if self.nodes[i].node_type == "Suspend" && !self.nodes[i].phase.fulfilled() {
                         self.complete_suspend(i, now);
@@ -618,9 +619,7 @@ impl WorkflowRun {
             .keys()
             .chain(self.state.lock_waiting.iter())
             .copied()
-            .chain(
-                (0..self.nodes.len()).filter(|&i| self.nodes[i].node_type == "Suspend"),
-            )
+            .chain((0..self.nodes.len()).filter(|&i| self.nodes[i].node_type == "Suspend"))
             .collect();
         targets.sort_unstable();
         targets.dedup();
@@ -1348,7 +1347,8 @@ impl WorkflowRun {
                 if self.phase == WorkflowPhase::Pending {
                     self.phase = WorkflowPhase::Running;
                     self.message.clear();
-                    self.trace.record(now, self.name.clone(), "phase", "Running");
+                    self.trace
+                        .record(now, self.name.clone(), "phase", "Running");
                 }
                 true
             }
@@ -1356,7 +1356,8 @@ impl WorkflowRun {
                 if self.phase != WorkflowPhase::Pending || self.message != m {
                     self.phase = WorkflowPhase::Pending;
                     self.message = m;
-                    self.trace.record(now, self.name.clone(), "phase", "Pending");
+                    self.trace
+                        .record(now, self.name.clone(), "phase", "Pending");
                 }
                 false
             }
@@ -1796,11 +1797,7 @@ impl WorkflowRun {
             return;
         }
         self.mark(i, now, NodePhase::Running, "");
-        let daemon = self
-            .state
-            .resolved
-            .get(&i)
-            .is_some_and(|r| r.tmpl.daemon);
+        let daemon = self.state.resolved.get(&i).is_some_and(|r| r.tmpl.daemon);
         if daemon {
             self.nodes[i].daemoned = true;
             self.trace
@@ -1974,11 +1971,15 @@ impl WorkflowRun {
         let name = self.nodes[i].name.clone();
         // Finished groups are not walked again: their outputs are in the kept scope, and the
         // open group's steps are expanded once (its scope does not change while it runs).
-        let mut progress = self.state.steps_progress.remove(&i).unwrap_or_else(|| StepsProgress {
-            group: 0,
-            scope: r.scope.clone(),
-            expansions: None,
-        });
+        let mut progress = self
+            .state
+            .steps_progress
+            .remove(&i)
+            .unwrap_or_else(|| StepsProgress {
+                group: 0,
+                scope: r.scope.clone(),
+                expansions: None,
+            });
         for (gi, group) in groups.iter().enumerate().skip(progress.group) {
             let gname = format!("{name}[{gi}]");
             let g = match self.index.get(&gname) {
@@ -2000,12 +2001,8 @@ impl WorkflowRun {
             let StepsProgress {
                 scope, expansions, ..
             } = &mut progress;
-            let expansions = expansions.get_or_insert_with(|| {
-                group
-                    .iter()
-                    .map(|step| self.expand(step, scope))
-                    .collect()
-            });
+            let expansions = expansions
+                .get_or_insert_with(|| group.iter().map(|step| self.expand(step, scope)).collect());
             let mut all_done = true;
             let mut results: Vec<(usize, &Invocation)> = Vec::new();
             let mut running = 0usize;
@@ -2211,11 +2208,7 @@ impl WorkflowRun {
     /// The scope is borrowed mutably to add `steps.name`, `tasks.name` and `item…` while
     /// expanding (a DAG's scope holds every finished task's outputs: copying it per task would
     /// make a DAG quadratic); it is left as it was found.
-    fn expand(
-        &self,
-        raw: &Node,
-        scope: &mut Scope,
-    ) -> Result<Vec<(String, Invocation)>, String> {
+    fn expand(&self, raw: &Node, scope: &mut Scope) -> Result<Vec<(String, Invocation)>, String> {
         let name = raw
             .get("name")
             .and_then(Node::as_str)
@@ -2227,7 +2220,10 @@ impl WorkflowRun {
             saved.push((key.into(), old));
         }
         let own: Vec<String> = scope
-            .range::<str, _>((std::ops::Bound::Included("item"), std::ops::Bound::Unbounded))
+            .range::<str, _>((
+                std::ops::Bound::Included("item"),
+                std::ops::Bound::Unbounded,
+            ))
             .take_while(|(k, _)| k.starts_with("item"))
             .filter(|(k, _)| *k == "item" || k.starts_with("item."))
             .map(|(k, _)| k.clone())
@@ -2356,9 +2352,8 @@ impl WorkflowRun {
             };
             scope.insert("item".into(), json_text(item));
             item_keys.push("item".into());
-            let parsed = subst::replace_node(&body, scope, Strict::References).and_then(|sub| {
-                check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))
-            });
+            let parsed = subst::replace_node(&body, scope, Strict::References)
+                .and_then(|sub| check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new()))));
             match parsed {
                 Ok(mut inv) => {
                     let display = format!("{name}({idx}:{desc})");
@@ -2549,7 +2544,10 @@ impl WorkflowRun {
         else {
             return;
         };
-        let plan = match r.dag.get_or_init(|| DagPlan::new(&r.tmpl.body, &self.nodes[i].name)) {
+        let plan = match r
+            .dag
+            .get_or_init(|| DagPlan::new(&r.tmpl.body, &self.nodes[i].name))
+        {
             Ok(p) => p,
             Err(e) => {
                 let e = e.clone();
@@ -2560,11 +2558,15 @@ impl WorkflowRun {
         let n = plan.invs.len();
         // The scope of the tasks done so far grows as they finish (a done task's outputs never
         // change), so each advance adds only the newly done ones.
-        let mut progress = self.state.dag_scopes.remove(&i).unwrap_or_else(|| DagScope {
-            scope: r.scope.clone(),
-            scoped: vec![false; n],
-            linked: vec![false; n],
-        });
+        let mut progress = self
+            .state
+            .dag_scopes
+            .remove(&i)
+            .unwrap_or_else(|| DagScope {
+                scope: r.scope.clone(),
+                scoped: vec![false; n],
+                linked: vec![false; n],
+            });
         let node_of = |run: &WorkflowRun, k: usize| run.index.get(&plan.names[k]).copied();
         for _pass in 0..=n {
             let mut progressed = false;
@@ -2580,10 +2582,9 @@ impl WorkflowRun {
                 if self.nodes[c].node_type == "TaskGroup" {
                     let members = self.members(c);
                     self.add_aggregate(&key, &members, &mut progress.scope);
-                    progress.scope.insert(
-                        format!("{key}.status"),
-                        self.nodes[c].phase.as_str().into(),
-                    );
+                    progress
+                        .scope
+                        .insert(format!("{key}.status"), self.nodes[c].phase.as_str().into());
                 } else {
                     self.add_node_scope(&key, c, &mut progress.scope);
                 }
@@ -2593,6 +2594,8 @@ impl WorkflowRun {
             let mut running = (0..n)
                 .filter(|&k| node_of(self, k).is_some_and(|c| !self.done(c)))
                 .count();
+            // `k` indexes the plan's tasks, names and dependencies alike.
+            #[allow(clippy::needless_range_loop)]
             for k in 0..n {
                 if !plan.needed[k] {
                     continue;
@@ -3090,10 +3093,15 @@ fn parse_field_selector(text: &str) -> Result<Vec<(String, bool, String)>, Strin
         } else if let Some((f, v)) = part.split_once('=') {
             (f, false, v)
         } else {
-            return Err(format!("invalid selector: '{part}'; can't understand '{part}'"));
+            return Err(format!(
+                "invalid selector: '{part}'; can't understand '{part}'"
+            ));
         };
         let field = field.trim();
-        if !matches!(field, "name" | "displayName" | "templateName" | "phase" | "id") {
+        if !matches!(
+            field,
+            "name" | "displayName" | "templateName" | "phase" | "id"
+        ) {
             return Err(format!(
                 "invalid node field selector: '{field}' is not a field Pipelab can select \
                  on (name, displayName, templateName, phase, id)"

@@ -197,16 +197,15 @@ impl Locks {
         let Some((cm, key)) = &r.semaphore else {
             return Ok(1);
         };
-        let data = self
-            .config_maps
-            .get(cm)
-            .ok_or_else(|| format!("failed to get semaphore limit: configmaps \"{cm}\" not found"))?;
+        let data = self.config_maps.get(cm).ok_or_else(|| {
+            format!("failed to get semaphore limit: configmaps \"{cm}\" not found")
+        })?;
         let v = data.get(key).ok_or_else(|| {
             format!("failed to get semaphore limit: key '{key}' not found in ConfigMap '{cm}'")
         })?;
-        v.trim()
-            .parse::<usize>()
-            .map_err(|_| format!("failed to get semaphore limit: invalid limit '{v}' in ConfigMap '{cm}'"))
+        v.trim().parse::<usize>().map_err(|_| {
+            format!("failed to get semaphore limit: invalid limit '{v}' in ConfigMap '{cm}'")
+        })
     }
 
     /// Releases every lock `holder` holds and drops it from every queue.
@@ -288,25 +287,29 @@ mod tests {
             "cm".into(),
             BTreeMap::from([("k".to_string(), "2".to_string())]),
         );
-        let sem = LockRef {
+        let sem = [LockRef {
             key: "argo/ConfigMap/cm/k".into(),
             semaphore: Some(("cm".into(), "k".into())),
-        };
-        let both = [mutex("x"), sem.clone()];
+        }];
+        let both = [mutex("x"), sem[0].clone()];
         assert_eq!(l.try_acquire("a", &[mutex("x")], 0, 0), Acquire::Acquired);
         // b cannot take x, so it does not take the semaphore either.
-        assert!(matches!(l.try_acquire("b", &both, 0, 1), Acquire::Waiting(_)));
-        assert_eq!(l.try_acquire("c", &[sem.clone()], 0, 2), Acquire::Waiting(
-            "Waiting for argo/ConfigMap/cm/k lock. Lock status: 2/2".into()
+        assert!(matches!(
+            l.try_acquire("b", &both, 0, 1),
+            Acquire::Waiting(_)
         ));
-        // A higher priority goes before b and c in the queue, and a slot is free.
-        assert_eq!(l.try_acquire("d", &[sem.clone()], 5, 3), Acquire::Acquired);
         assert_eq!(
-            l.try_acquire("c", &[sem.clone()], 0, 2),
+            l.try_acquire("c", &sem, 0, 2),
+            Acquire::Waiting("Waiting for argo/ConfigMap/cm/k lock. Lock status: 2/2".into())
+        );
+        // A higher priority goes before b and c in the queue, and a slot is free.
+        assert_eq!(l.try_acquire("d", &sem, 5, 3), Acquire::Acquired);
+        assert_eq!(
+            l.try_acquire("c", &sem, 0, 2),
             Acquire::Waiting("Waiting for argo/ConfigMap/cm/k lock. Lock status: 1/2".into())
         );
         l.release("b");
-        assert_eq!(l.try_acquire("c", &[sem], 0, 2), Acquire::Acquired);
+        assert_eq!(l.try_acquire("c", &sem, 0, 2), Acquire::Acquired);
     }
 
     #[test]
@@ -316,6 +319,9 @@ mod tests {
             key: "argo/ConfigMap/nope/k".into(),
             semaphore: Some(("nope".into(), "k".into())),
         };
-        assert!(matches!(l.try_acquire("a", &[sem], 0, 0), Acquire::Failed(_)));
+        assert!(matches!(
+            l.try_acquire("a", &[sem], 0, 0),
+            Acquire::Failed(_)
+        ));
     }
 }
