@@ -873,3 +873,71 @@ fn retry_keeps_the_timeline_consistent() {
     assert_eq!(w.phase.as_str(), "Failed");
     assert_eq!(w.nodes.iter().filter(|n| n.display_name == "F").count(), 1);
 }
+
+/// A workflow waiting for a mutex can be stopped; the one holding it is not disturbed, and a
+/// third one waiting behind takes the mutex when the first is done.
+#[test]
+fn a_workflow_waiting_for_a_mutex_can_be_stopped() {
+    let text = r#"
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  generateName: m-
+spec:
+  entrypoint: main
+  synchronization:
+    mutex:
+      name: only-one
+  templates:
+    - name: main
+      container:
+        image: alpine
+        command: [sleep, "10"]
+"#;
+    let docs: Vec<Node> = yaml::load(FileId(0), text)
+        .documents
+        .into_iter()
+        .map(|d| d.root)
+        .collect();
+    let ms = Manifests::from_documents(docs.iter().map(|d| (FileId(0), d)), &mut Vec::new());
+    let second = |r: &RunReport| r.workflows[1].name.clone();
+    let plain = run(
+        &ms,
+        &RunConfig {
+            steps: vec![Step::Submit, Step::Submit, Step::Submit],
+            ..RunConfig::default()
+        },
+    );
+    let name = second(&plain);
+    let steps = vec![
+        Step::Submit,
+        Step::Submit,
+        Step::Submit,
+        wait(2),
+        Step::Workflow {
+            action: WorkflowAction::Stop,
+            workflow: Some(name.clone()),
+        },
+        wait(60),
+    ];
+    let report = run(&ms, &RunConfig { steps, ..RunConfig::default() });
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    let [a, b, c] = &report.workflows[..] else {
+        panic!("three workflows")
+    };
+    assert_eq!(b.name, name);
+    assert_eq!(
+        (a.phase.as_str(), b.phase.as_str(), c.phase.as_str()),
+        ("Succeeded", "Failed", "Succeeded")
+    );
+    assert_eq!(b.message, "Stopped with strategy 'Stop'");
+    assert!(b.nodes.is_empty());
+    // The third waited for the first, not for the stopped second.
+    assert_eq!(c.nodes[0].started_at, a.finished_at.unwrap());
+    // In the plain run the third waits for both.
+    let [a, b, c] = &plain.workflows[..] else {
+        panic!("three workflows")
+    };
+    assert!(a.finished_at < b.finished_at);
+    assert_eq!(c.nodes[0].started_at, b.finished_at.unwrap());
+}

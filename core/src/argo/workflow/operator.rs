@@ -822,6 +822,16 @@ impl WorkflowRun {
             return;
         }
         if !self.workflow_locks_held(now) {
+            // A workflow still waiting for its locks when it is shut down never runs.
+            if let Some(s) = self.shutdown_strategy() {
+                let (ns, name) = (self.namespace.clone(), self.name.clone());
+                self.state.locks.release_workflow(&ns, &name);
+                self.finish(
+                    now,
+                    WorkflowPhase::Failed,
+                    format!("Stopped with strategy '{s}'"),
+                );
+            }
             return;
         }
         let entry = self.state.spec.entrypoint.clone().unwrap_or_default();
