@@ -452,6 +452,8 @@ pub struct Template {
     pub hooks: Vec<Hook>,
     /// Names of the volumes the template's containers mount.
     pub volume_mounts: Vec<String>,
+    /// `(volume, mountPath)` of the `container`'s or `script`'s mounts.
+    pub mount_paths: Vec<(String, String)>,
     /// Names of the template's own `volumes`.
     pub volumes: Vec<String>,
     /// `metadata.annotations` (Pipelab's behaviour overrides live under `pipelab.dev/`).
@@ -621,6 +623,12 @@ impl Template {
                         .iter()
                         .flat_map(|c| names(Some(c), "volumeMounts")),
                 )
+                .collect(),
+            mount_paths: ["container", "script"]
+                .iter()
+                .filter_map(|k| node.get(k)?.get("volumeMounts")?.as_sequence())
+                .flatten()
+                .filter_map(|m| Some((text(m, "name")?, text(m, "mountPath")?)))
                 .collect(),
             volumes: names(Some(node), "volumes"),
             annotations: node

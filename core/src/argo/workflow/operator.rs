@@ -332,6 +332,10 @@ pub(super) struct State {
     node_locks: HashSet<usize>,
     /// Whether the workflow holds its `spec.synchronization` locks.
     wf_locked: bool,
+    /// The files on the workflow's volumes (`volumes`, `volumeClaimTemplates`), by volume and
+    /// path under the mount: what a pod writes under a mount, later pods mounting the volume
+    /// read (a PVC outlives its pods, and a failed workflow's PVC outlives the workflow).
+    volume_files: HashMap<String, BTreeMap<String, String>>,
     /// Children of nodes a retry deleted to re-create, by node name: the kept children are
     /// given back to the new node.
     retained_children: HashMap<String, Vec<String>>,
@@ -466,6 +470,7 @@ impl WorkflowRun {
                 node_locks: HashSet::new(),
                 wf_locked: false,
                 retained_children: HashMap::new(),
+                volume_files: HashMap::new(),
             },
             index: HashMap::new(),
             by_id: HashMap::new(),
@@ -1011,6 +1016,19 @@ impl WorkflowRun {
                     "workflow shutdown with strategy: Terminate",
                 );
             }
+        }
+        // volumeClaimGC: PVCs are deleted when the workflow succeeds (the default,
+        // OnWorkflowSuccess) or whenever it completes (OnWorkflowCompletion); a retry then
+        // starts on fresh volumes.
+        let gc = self
+            .state
+            .source
+            .get("volumeClaimGC")
+            .and_then(|g| g.get("strategy"))
+            .and_then(Node::as_str)
+            .unwrap_or("OnWorkflowSuccess");
+        if gc == "OnWorkflowCompletion" || phase == WorkflowPhase::Succeeded {
+            self.state.volume_files.clear();
         }
         self.phase = phase;
         self.message = message;
@@ -1684,26 +1702,32 @@ impl WorkflowRun {
         };
         let tmpl = &r.tmpl;
         let seed = self.state.seed ^ fnv64(&self.nodes[i].name);
+        let mut files = r.files.clone();
+        for (vol, path) in self.workflow_mounts(tmpl) {
+            for (rel, content) in self.state.volume_files.get(&vol).into_iter().flatten() {
+                files.insert(format!("{path}/{rel}"), content.clone());
+            }
+        }
         let mut b = match &tmpl.body {
             TemplateBody::Container {
                 command,
                 args,
                 image,
-            } => container::simulate(image, command, args, None, &r.files, seed),
+            } => container::simulate(image, command, args, None, &files, seed),
             TemplateBody::Script {
                 command,
                 args,
                 source,
                 image,
             } if source.trim().is_empty() => {
-                container::simulate(image, command, args, None, &r.files, seed)
+                container::simulate(image, command, args, None, &files, seed)
             }
             TemplateBody::Script {
                 command,
                 source,
                 image,
                 ..
-            } => container::simulate(image, command, &[], Some(source), &r.files, seed),
+            } => container::simulate(image, command, &[], Some(source), &files, seed),
             TemplateBody::ContainerSet { containers } => {
                 let mut all = Behaviour {
                     recognised: true,
@@ -1964,9 +1988,29 @@ impl WorkflowRun {
                 None => {}
             }
         }
+        // What the pod left on the workflow's volumes stays there.
+        for (vol, path) in self.workflow_mounts(&r.tmpl) {
+            let prefix = format!("{path}/");
+            let kept = self.state.volume_files.entry(vol).or_default();
+            for (p, content) in &b.files {
+                if let Some(rel) = p.strip_prefix(&prefix) {
+                    kept.insert(rel.to_string(), content.clone());
+                }
+            }
+        }
         self.nodes[i].logs = b.stdout.lines().map(str::to_string).collect();
         self.nodes[i].outputs = outputs;
         self.mark(i, now, phase, &message);
+    }
+
+    /// The template's mounts of the workflow's own volumes (not the template's pod-local
+    /// ones), as `(volume, mountPath without a trailing /)`.
+    fn workflow_mounts(&self, tmpl: &Template) -> Vec<(String, String)> {
+        tmpl.mount_paths
+            .iter()
+            .filter(|(v, _)| self.state.spec.volumes.contains(v) && !tmpl.volumes.contains(v))
+            .map(|(v, p)| (v.clone(), p.trim_end_matches('/').to_string()))
+            .collect()
     }
 
     // ----- steps -----
