@@ -956,3 +956,63 @@ spec:
     assert!(a.finished_at < b.finished_at);
     assert_eq!(c.nodes[0].started_at, b.finished_at.unwrap());
 }
+
+/// A retried Retry node starts its attempts over: the failed attempts are deleted and run
+/// again under the same names; a succeeded sibling is kept.
+#[test]
+fn retry_restarts_the_attempts_of_a_retry_node() {
+    let text = r#"
+apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: flaky
+spec:
+  entrypoint: main
+  templates:
+    - name: main
+      dag:
+        tasks:
+          - name: ok
+            template: ok
+          - name: bad
+            template: bad
+    - name: ok
+      container:
+        image: alpine
+        command: [echo, fine]
+    - name: bad
+      retryStrategy:
+        limit: 1
+      container:
+        image: alpine
+        command: [sh, -c, "exit 3"]
+"#;
+    let docs: Vec<Node> = yaml::load(FileId(0), text)
+        .documents
+        .into_iter()
+        .map(|d| d.root)
+        .collect();
+    let ms = Manifests::from_documents(docs.iter().map(|d| (FileId(0), d)), &mut Vec::new());
+    let steps = vec![Step::Submit, wait(30), retry(), wait(30)];
+    let report = run(
+        &ms,
+        &RunConfig {
+            steps,
+            ..RunConfig::default()
+        },
+    );
+    assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+    let w = &report.workflows[0];
+    assert_eq!(w.phase.as_str(), "Failed");
+    let names: Vec<&str> = w.nodes.iter().map(|n| n.display_name.as_str()).collect();
+    assert_eq!(names.len(), 5, "{names:?}");
+    for d in ["bad(0)", "bad(1)"] {
+        let n = w.node_by_display(d).unwrap();
+        assert!(n.started_at >= 30_000, "{d} {}", n.started_at);
+        assert_eq!(n.phase, NodePhase::Failed);
+    }
+    assert!(w.node_by_display("ok").unwrap().started_at < 30_000);
+    let root = w.node("flaky").unwrap();
+    assert_eq!(root.children.len(), 2, "{:?}", root.children);
+    assert_eq!(w.node_by_display("bad").unwrap().children.len(), 2);
+}

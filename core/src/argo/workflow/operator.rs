@@ -685,6 +685,15 @@ impl WorkflowRun {
                 stack.push(i);
             }
         }
+        // Exit handlers and hooks by the node they belong to (`X.onExit`, `X.hooks.NAME`).
+        let mut hooks_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, n) in self.nodes.iter().enumerate() {
+            for marker in [".onExit", ".hooks."] {
+                if let Some(p) = n.name.rfind(marker) {
+                    hooks_of.entry(&n.name[..p]).or_default().push(k);
+                }
+            }
+        }
         while let Some(i) = stack.pop() {
             if delete[i] {
                 continue;
@@ -697,29 +706,33 @@ impl WorkflowRun {
                     .filter_map(|id| self.by_id.get(id).copied()),
             );
             // Its exit handler and hooks go with it.
-            let own = format!("{}.", self.nodes[i].name);
             stack.extend(
-                (0..self.nodes.len())
-                    .filter(|&k| self.nodes[k].name.starts_with(&own) && !delete[k]),
+                hooks_of
+                    .get(self.nodes[i].name.as_str())
+                    .into_iter()
+                    .flatten(),
             );
         }
-        // Reset the containers of what is deleted (their names are prefixes of its name), and
-        // every container that did not succeed.
-        let mut reset = vec![false; self.nodes.len()];
+        // Reset the containers of what is deleted (their names are prefixes of its name, up
+        // to a `.`, `[` or `(`), and every container that did not succeed.
+        let mut reset: Vec<bool> = self
+            .nodes
+            .iter()
+            .map(|n| is_container(n) && n.phase != NodePhase::Succeeded)
+            .collect();
         for (i, n) in self.nodes.iter().enumerate() {
-            if !is_container(n) {
+            if !delete[i] {
                 continue;
             }
-            let contains_deleted = |k: usize| {
-                let d = &self.nodes[k].name;
-                d.len() > n.name.len()
-                    && d.starts_with(&n.name)
-                    && matches!(d.as_bytes()[n.name.len()], b'.' | b'[' | b'(')
-            };
-            if n.phase != NodePhase::Succeeded
-                || (0..self.nodes.len()).any(|k| delete[k] && contains_deleted(k))
-            {
-                reset[i] = true;
+            for (p, b) in n.name.bytes().enumerate() {
+                if !matches!(b, b'.' | b'[' | b'(') {
+                    continue;
+                }
+                if let Some(&k) = self.index.get(&n.name[..p]) {
+                    if is_container(&self.nodes[k]) {
+                        reset[k] = true;
+                    }
+                }
             }
         }
         let removed: HashSet<String> = self
