@@ -6,7 +6,8 @@ use std::process::ExitCode;
 
 use pipelab_core::argo::events::EventSpec;
 use pipelab_core::argo::model::{lint, Manifests};
-use pipelab_core::argo::run::{run, RunConfig, RunReport};
+use pipelab_core::argo::run::{run, RunConfig, RunReport, Step};
+use pipelab_core::argo::workflow::WorkflowAction;
 use pipelab_core::diag::{Diagnostic, Sources};
 use pipelab_core::sim::parse_duration;
 use pipelab_core::yaml;
@@ -28,6 +29,56 @@ pub struct SimArgs {
     /// Stop at this simulated time (`90s`, `10m`, `2h`).
     #[arg(long, default_value = "24h")]
     pub until: String,
+    /// Act on a Workflow at a simulated time, as `argo ACTION WORKFLOW` would:
+    /// `TIME:ACTION[:WORKFLOW]` with ACTION one of stop, terminate, suspend, resume, retry,
+    /// retry-successful=SELECTOR (`--restart-successful --node-field-selector SELECTOR`),
+    /// resubmit, delete; without WORKFLOW, the one created last (`@latest`). Repeatable; an
+    /// action before the last event's second happens right after it.
+    #[arg(long = "action")]
+    pub actions: Vec<String>,
+}
+
+/// Parses `--action TIME:ACTION[:WORKFLOW]`.
+fn parse_action(text: &str) -> Result<(u64, WorkflowAction, Option<String>), String> {
+    let mut parts = text.splitn(3, ':');
+    let (Some(time), Some(action)) = (parts.next(), parts.next()) else {
+        return Err(format!(
+            "invalid --action '{text}': expected TIME:ACTION[:WORKFLOW]"
+        ));
+    };
+    let at = parse_duration(time)
+        .ok_or_else(|| format!("invalid --action '{text}': invalid time '{time}'"))?;
+    let action =
+        WorkflowAction::parse(action).map_err(|e| format!("invalid --action '{text}': {e}"))?;
+    let workflow = parts.next().filter(|w| !w.is_empty()).map(str::to_string);
+    Ok((at, action, workflow))
+}
+
+/// The scripted session of the `--action`s: the Workflows are submitted (unless events create
+/// them), then each action happens at its time.
+fn action_steps(actions: &[String], events: usize) -> Result<Vec<Step>, String> {
+    if actions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut parsed = actions
+        .iter()
+        .map(|a| parse_action(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    parsed.sort_by_key(|(at, _, _)| *at);
+    let mut steps = Vec::new();
+    if events == 0 {
+        steps.push(Step::Submit);
+    }
+    // Events are fired one second apart from 0; the session's steps follow them.
+    let mut now = events as u64 * 1000;
+    for (at, action, workflow) in parsed {
+        if at > now {
+            steps.push(Step::Wait(at - now));
+            now = at;
+        }
+        steps.push(Step::Workflow { action, workflow });
+    }
+    Ok(steps)
 }
 
 /// The arguments of `pipelab run`.
@@ -72,10 +123,12 @@ pub fn simulate(paths: &[PathBuf], sim: &SimArgs) -> Result<Simulated, String> {
     let manifests =
         Manifests::from_documents(docs.iter().map(|(id, n)| (*id, n)), &mut diagnostics);
     lint::lint(&manifests, &mut diagnostics);
+    let steps = action_steps(&sim.actions, events.len())?;
     let config = RunConfig {
         seed: sim.seed,
         until,
         events,
+        steps,
         ..RunConfig::default()
     };
     let report = run(&manifests, &config);
@@ -148,8 +201,12 @@ pub fn to_json(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources
                     })
                 })
                 .collect();
-            json!({"name": w.name, "namespace": w.namespace, "phase": w.phase.as_str(), "message": w.message,
-                   "startedAt": secs(w.started_at), "finishedAt": w.finished_at.map(secs), "nodes": nodes})
+            let mut v = json!({"name": w.name, "namespace": w.namespace, "phase": w.phase.as_str(), "message": w.message,
+                   "startedAt": secs(w.started_at), "finishedAt": w.finished_at.map(secs), "nodes": nodes});
+            if let Some(t) = w.deleted_at {
+                v["deletedAt"] = secs(t);
+            }
+            v
         })
         .collect();
     let triggers: Vec<Value> = report

@@ -422,3 +422,62 @@ fn a_closed_pipe_ends_the_output_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn run_acts_on_workflows_at_simulated_times() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/run/sleepy.yaml"
+    );
+    let workflow = |args: &[&str]| {
+        let mut all = vec!["run", file];
+        all.extend_from_slice(args);
+        let (code, out, err) = pipelab(&all);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+        v
+    };
+    // Stop: the sleeping pod is stopped, the exit handler still runs.
+    let v = workflow(&["--action", "5s:stop"]);
+    let wf = &v["workflows"][0];
+    assert_eq!(wf["phase"], "Failed");
+    assert_eq!(wf["message"], "Stopped with strategy 'Stop'");
+    let node = |name: &str| {
+        wf["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["displayName"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(node("nap")["phase"], "Failed");
+    assert_eq!(node("nap")["finishedAt"], 5);
+    assert_eq!(node("sleepy.onExit")["phase"], "Succeeded");
+    assert!(node("done").is_null());
+    // Terminate, then retry: the stopped step runs again and the workflow succeeds.
+    let v = workflow(&["--action", "20s:retry", "--action", "5s:terminate:sleepy"]);
+    let wf = &v["workflows"][0];
+    assert_eq!(wf["phase"], "Succeeded", "{wf}");
+    // Resubmit makes a second workflow, `sleepy-` plus five characters.
+    let v = workflow(&["--action", "1m30s:resubmit"]);
+    let second = v["workflows"][1]["name"].as_str().unwrap();
+    assert_eq!(second.len(), "sleepy-".len() + 5, "{second}");
+    assert_eq!(v["workflows"][1]["startedAt"], 90);
+    // An action the server refuses is a diagnostic.
+    let v = workflow(&["--action", "5s:stop:nope"]);
+    assert!(v["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("\"nope\" not found"));
+    // Bad input is a usage error, never a panic.
+    let (code, _, err) = pipelab(&["run", file, "--action", "5s:explode"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("invalid --action '5s:explode': unknown action"),
+        "{err}"
+    );
+    let (code, _, err) = pipelab(&["run", file, "--action", "soon:stop"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("invalid time 'soon'"), "{err}");
+}

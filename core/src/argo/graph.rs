@@ -20,7 +20,12 @@ use crate::sim::Millis;
 pub fn phases_at(run: &WorkflowRun, time: Millis) -> BTreeMap<&str, &str> {
     let mut phases = BTreeMap::new();
     for e in run.trace.until(time).filter(|e| e.what == "phase") {
-        phases.insert(e.subject.as_str(), e.value.as_str());
+        // A retry deletes nodes from the status (a reset node comes back under its id).
+        if e.value == "Deleted" {
+            phases.remove(e.subject.as_str());
+        } else {
+            phases.insert(e.subject.as_str(), e.value.as_str());
+        }
     }
     phases
 }

@@ -22,7 +22,8 @@ use super::model::events::{EventSource, Sensor, Trigger};
 use super::model::json::from_json;
 use super::model::{json::to_json, Kind, Manifest, Manifests, Rbac};
 use super::workflow::operator_timestamp;
-use super::workflow::{Library, Override, Submission, WorkflowRun};
+use super::workflow::sync::Locks;
+use super::workflow::{Library, Override, Submission, WorkflowAction, WorkflowRun};
 use crate::diag::{Diagnostic, FileId};
 use crate::sim::{Millis, Queue, Rng, Trace};
 
@@ -38,7 +39,8 @@ pub struct RunConfig {
     /// Workflow is submitted instead.
     pub events: Vec<EventSpec>,
     /// A scripted cluster session, played after `events`, one simulated second apart (a
-    /// [`Step::Wait`] lets its own duration pass). The cluster starts with every manifest except
+    /// [`Step::Wait`] lets its own duration pass; [`Step::Submit`] and [`Step::Workflow`] take
+    /// no time). The cluster starts with every manifest except
     /// those of the files an [`Step::Apply`] names.
     pub steps: Vec<Step>,
     pub overrides: Vec<Override>,
@@ -70,6 +72,17 @@ pub enum Step {
     DeleteObject(Json),
     /// Let simulated time pass: calendar EventSources tick on their `interval`.
     Wait(Millis),
+    /// `argo submit` of every `kind: Workflow` of the workspace (what a run without events
+    /// and steps does at 0). Takes no simulated time.
+    Submit,
+    /// An action on a Workflow (`argo stop NAME`, `argo retry NAME`, ...): `workflow` names it,
+    /// `None` is `@latest` (the one created last). Takes no simulated time; the controller
+    /// reacts at the same instant. A refused action (e.g. retrying a running workflow) is an
+    /// error diagnostic with the server's message.
+    Workflow {
+        action: WorkflowAction,
+        workflow: Option<String>,
+    },
 }
 
 impl Default for RunConfig {
@@ -144,7 +157,8 @@ pub struct RunReport {
 struct Cluster<'a> {
     manifests: &'a Manifests,
     rbac: &'a Rbac,
-    library: &'a Library,
+    /// WorkflowTemplates and ConfigMaps (a ConfigMap created by a step is added).
+    library: Library,
     config: &'a RunConfig,
 }
 
@@ -202,6 +216,8 @@ struct Session<'a> {
     /// Calendar sources tick only in a scripted session, and only up to its last step.
     ticks_until: Option<Millis>,
     generations: u64,
+    /// Mutexes and semaphores shared by the run's workflows.
+    locks: Locks,
 }
 
 /// Runs the manifests.
@@ -221,6 +237,7 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
         times.push(t);
         t = t.saturating_add(match s {
             Step::Wait(d) => *d,
+            Step::Submit | Step::Workflow { .. } => 0,
             _ => 1000,
         });
     }
@@ -232,7 +249,7 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
         cluster: Cluster {
             manifests,
             rbac: &rbac,
-            library: &library,
+            library: library.clone(),
             config,
         },
         report: RunReport {
@@ -251,6 +268,7 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
         steps,
         ticks_until,
         generations: 0,
+        locks: Locks::with_config_maps(library.config_maps.clone()),
     };
     // Files that a step applies later are not in the cluster at the start.
     let deferred: Vec<FileId> = config
@@ -284,6 +302,10 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
 
 impl Session<'_> {
     fn submit_workflows(&mut self) {
+        self.submit_workflows_at(0);
+    }
+
+    fn submit_workflows_at(&mut self, now: Millis) {
         let manifests = self.cluster.manifests;
         for m in manifests.of_kind(Kind::Workflow) {
             let Some(spec) = m.spec() else {
@@ -307,7 +329,7 @@ impl Session<'_> {
                     name,
                     namespace: m.namespace_or_default().to_string(),
                     spec,
-                    library: self.cluster.library,
+                    library: &self.cluster.library,
                     overrides: &self.cluster.config.overrides,
                     seed: self.rng.next_u64(),
                     task_results_forbidden: task_results_check(
@@ -316,12 +338,13 @@ impl Session<'_> {
                         m.namespace_or_default(),
                         spec,
                     ),
+                    generate_name: m.generate_name.clone().filter(|_| m.name.is_empty()),
                 },
-                0,
+                now,
             );
             self.report.workflows.push(w);
             self.queue
-                .schedule_at(0, Sim::Wake(self.report.workflows.len() - 1));
+                .schedule_at(now, Sim::Wake(self.report.workflows.len() - 1));
         }
     }
 
@@ -354,18 +377,7 @@ impl Session<'_> {
                 break;
             };
             match ev {
-                Sim::Wake(w) => {
-                    let wf = &mut self.report.workflows[w];
-                    wf.operate(now);
-                    let mut wakes = std::mem::take(&mut wf.wakes);
-                    wakes.sort_unstable();
-                    wakes.dedup();
-                    for t in wakes {
-                        if t >= now {
-                            self.queue.schedule_at(t, Sim::Wake(w));
-                        }
-                    }
-                }
+                Sim::Wake(w) => self.wake(w, now),
                 Sim::Step(i) => {
                     let step = self.steps[i].clone();
                     self.step(step, now);
@@ -422,11 +434,165 @@ impl Session<'_> {
         }
     }
 
+    /// Operates workflow `w` at `now`, schedules its wakes, and frees what it held once done
+    /// (waiting workflows are then woken at the same instant).
+    fn wake(&mut self, w: usize, now: Millis) {
+        let wf = &mut self.report.workflows[w];
+        if wf.deleted_at.is_some() {
+            return;
+        }
+        wf.operate_with(now, &mut self.locks);
+        let mut wakes = std::mem::take(&mut wf.wakes);
+        wakes.sort_unstable();
+        wakes.dedup();
+        for t in wakes {
+            if t >= now {
+                self.queue.schedule_at(t, Sim::Wake(w));
+            }
+        }
+        if wf.is_done() {
+            let (ns, name) = (wf.namespace.clone(), wf.name.clone());
+            self.locks.release_workflow(&ns, &name);
+        }
+        self.wake_waiters(w, now);
+    }
+
+    /// After a lock was released, every other unfinished workflow tries again now.
+    fn wake_waiters(&mut self, except: usize, now: Millis) {
+        if !self.locks.take_released() {
+            return;
+        }
+        for (k, other) in self.report.workflows.iter().enumerate() {
+            if k != except && !other.is_done() && other.deleted_at.is_none() {
+                self.queue.schedule_at(now, Sim::Wake(k));
+            }
+        }
+    }
+
+    /// `argo stop|terminate|suspend|resume|retry|resubmit|delete`.
+    fn act(&mut self, action: &WorkflowAction, target: Option<&str>, now: Millis) {
+        let found = match target {
+            Some(name) => self
+                .report
+                .workflows
+                .iter()
+                .rposition(|w| w.name == name && w.deleted_at.is_none()),
+            None => self
+                .report
+                .workflows
+                .iter()
+                .rposition(|w| w.deleted_at.is_none()),
+        };
+        let Some(w) = found else {
+            let what = target.unwrap_or("@latest");
+            self.report.diagnostics.push(Diagnostic::error(
+                "argo-action",
+                format!(
+                    "argo {}: workflows.argoproj.io \"{what}\" not found",
+                    action.as_str()
+                ),
+            ));
+            return;
+        };
+        if *action == WorkflowAction::Resubmit {
+            self.resubmit(w, now);
+            return;
+        }
+        let wf = &mut self.report.workflows[w];
+        match wf.act(now, action, &mut self.locks) {
+            Ok(()) => {
+                if *action == WorkflowAction::Delete {
+                    let (ns, name) = (wf.namespace.clone(), wf.name.clone());
+                    self.locks.release_workflow(&ns, &name);
+                    self.wake_waiters(w, now);
+                } else {
+                    self.queue.schedule_at(now, Sim::Wake(w));
+                }
+            }
+            Err(e) => {
+                let name = wf.name.clone();
+                self.report.diagnostics.push(Diagnostic::error(
+                    "argo-action",
+                    format!("argo {} {name}: {e}", action.as_str()),
+                ));
+            }
+        }
+    }
+
+    /// `argo resubmit`: util.FormulateResubmitWorkflow — a new Workflow with the same spec,
+    /// named from the original's `generateName`, else `<name>-`, plus five random characters.
+    fn resubmit(&mut self, w: usize, now: Millis) {
+        let old = &self.report.workflows[w];
+        let generate = old
+            .generate_name
+            .clone()
+            .unwrap_or_else(|| format!("{}-", old.name));
+        let name = format!(
+            "{generate}{}",
+            self.rng.string(b"bcdfghjklmnpqrstvwxz2456789", 5)
+        );
+        let spec = old.source_spec().clone();
+        let namespace = old.namespace.clone();
+        let manifest = old.manifest.clone();
+        let forbidden =
+            task_results_check(self.cluster.manifests, self.cluster.rbac, &namespace, &spec);
+        let mut run = WorkflowRun::new(
+            Submission {
+                name,
+                namespace,
+                spec: &spec,
+                library: &self.cluster.library,
+                overrides: &self.cluster.config.overrides,
+                seed: self.rng.next_u64(),
+                task_results_forbidden: forbidden,
+                generate_name: Some(generate),
+            },
+            now,
+        );
+        run.manifest = manifest;
+        self.report.workflows.push(run);
+        self.queue
+            .schedule_at(now, Sim::Wake(self.report.workflows.len() - 1));
+    }
+
+    /// A ConfigMap created, changed or deleted by a step: parameters (`configMapKeyRef`) of
+    /// workflows created later and semaphore limits see it.
+    fn config_map_changed(&mut self, body: &Json, deleted: bool) {
+        if body.get("kind").and_then(Json::as_str) != Some("ConfigMap") {
+            return;
+        }
+        let name = object_name(body);
+        if deleted {
+            self.cluster.library.config_maps.remove(&name);
+            self.locks.remove_config_map(&name);
+            return;
+        }
+        let data: std::collections::BTreeMap<String, String> = body
+            .get("data")
+            .and_then(Json::as_object)
+            .map(|o| {
+                o.iter()
+                    .map(|(k, v)| {
+                        let v = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+                        (k.clone(), v)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        self.cluster
+            .library
+            .config_maps
+            .insert(name.clone(), data.clone());
+        self.locks.set_config_map(&name, data);
+    }
+
     fn step(&mut self, step: Step, now: Millis) {
         let manifests = self.cluster.manifests;
         match step {
             Step::Fire(spec) => self.fire(&spec, now),
             Step::Wait(_) => {}
+            Step::Submit => self.submit_workflows_at(now),
+            Step::Workflow { action, workflow } => self.act(&action, workflow.as_deref(), now),
             Step::Apply(file) => {
                 for m in manifests.items.iter().filter(|m| m.file == file) {
                     match m.kind {
@@ -481,6 +647,8 @@ impl Session<'_> {
                     body: body.clone(),
                     created: now,
                 });
+                self.config_map_changed(&body, false);
+                self.wake_waiters(usize::MAX, now);
                 self.resource_change(ResourceOp::Add, &body, None, now, now);
             }
             Step::UpdateObject(mut body) => {
@@ -504,6 +672,8 @@ impl Session<'_> {
                     );
                 }
                 self.objects[i].body = body.clone();
+                self.config_map_changed(&body, false);
+                self.wake_waiters(usize::MAX, now);
                 self.resource_change(ResourceOp::Update, &body, Some(&old), now, now);
             }
             Step::DeleteObject(body) => {
@@ -512,6 +682,7 @@ impl Session<'_> {
                     return;
                 };
                 let mut gone = self.objects.remove(i).body;
+                self.config_map_changed(&gone, true);
                 if let Some(meta) = gone.get_mut("metadata").and_then(Json::as_object_mut) {
                     meta.insert("deletionTimestamp".into(), json!(operator_timestamp(now)));
                 }
@@ -1153,10 +1324,15 @@ fn run_trigger(
             name: name.clone(),
             namespace,
             spec: &spec_node,
-            library: cluster.library,
+            library: &cluster.library,
             overrides: &config.overrides,
             seed: rng.next_u64(),
             task_results_forbidden,
+            generate_name: doc
+                .pointer("/metadata/generateName")
+                .and_then(Json::as_str)
+                .filter(|_| doc.pointer("/metadata/name").is_none())
+                .map(str::to_string),
         },
         now,
     );

@@ -14,10 +14,6 @@ use super::{Kind, Manifests};
 /// Template fields Pipelab reads but does not simulate, and what it does instead.
 const NOT_SIMULATED: &[(&str, &str)] = &[
     (
-        "synchronization",
-        "mutexes and semaphores are not simulated; the template runs as if it held the lock",
-    ),
-    (
         "memoize",
         "memoization is not simulated; the template always runs",
     ),

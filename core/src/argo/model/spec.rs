@@ -23,6 +23,10 @@ pub struct WorkflowSpec {
     pub hooks: Vec<Hook>,
     pub shutdown: Option<String>,
     pub suspend: bool,
+    /// `synchronization` (mutexes and semaphores the whole workflow holds while it runs).
+    pub synchronization: Option<Node>,
+    /// `priority`: the order in which workflows waiting for the same lock acquire it.
+    pub priority: i64,
     /// Names of `volumes` and `volumeClaimTemplates`.
     pub volumes: Vec<String>,
 }
@@ -106,6 +110,10 @@ impl WorkflowSpec {
             hooks: spec.get("hooks").map(Hook::parse_all).unwrap_or_default(),
             shutdown: text(spec, "shutdown"),
             suspend: flag(spec, "suspend"),
+            synchronization: spec.get("synchronization").cloned(),
+            priority: text(spec, "priority")
+                .and_then(|p| p.trim().parse().ok())
+                .unwrap_or(0),
             volumes: names(Some(spec), "volumes")
                 .into_iter()
                 .chain(
@@ -444,6 +452,8 @@ pub struct Template {
     pub hooks: Vec<Hook>,
     /// Names of the volumes the template's containers mount.
     pub volume_mounts: Vec<String>,
+    /// `(volume, mountPath)` of the `container`'s or `script`'s mounts.
+    pub mount_paths: Vec<(String, String)>,
     /// Names of the template's own `volumes`.
     pub volumes: Vec<String>,
     /// `metadata.annotations` (Pipelab's behaviour overrides live under `pipelab.dev/`).
@@ -613,6 +623,12 @@ impl Template {
                         .iter()
                         .flat_map(|c| names(Some(c), "volumeMounts")),
                 )
+                .collect(),
+            mount_paths: ["container", "script"]
+                .iter()
+                .filter_map(|k| node.get(k)?.get("volumeMounts")?.as_sequence())
+                .flatten()
+                .filter_map(|m| Some((text(m, "name")?, text(m, "mountPath")?)))
                 .collect(),
             volumes: names(Some(node), "volumes"),
             annotations: node

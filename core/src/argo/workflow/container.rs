@@ -243,6 +243,12 @@ impl Machine {
                         _ => None,
                     },
                     ["-z", a] => Some(a.is_empty()),
+                    // A file with content: only files this container wrote or found on a
+                    // volume are known.
+                    ["-s", a] if self.files.get(*a).is_some_and(|c| c != UNKNOWN_CONTENT) => {
+                        Some(self.files.get(*a).is_some_and(|c| !c.is_empty()))
+                    }
+                    ["-s", _] if !self.files.values().any(|v| v == UNKNOWN_CONTENT) => Some(false),
                     ["-n", a] => Some(!a.is_empty()),
                     // Only files this container wrote are known; others come from artifacts
                     // whose content is not simulated.
@@ -1127,6 +1133,21 @@ mod tests {
         );
         assert!(!b.recognised);
         assert_eq!(b.exit_code, 0);
+    }
+
+    #[test]
+    fn shell_tests_files_with_content() {
+        let script =
+            "if [ -s /v/f ]\nthen\n  echo again\n  exit 0\nelse\n  echo x > /v/f\n  exit 1\nfi";
+        let run = |files: &BTreeMap<String, String>| {
+            simulate("alpine", &s(&["sh", "-c"]), &s(&[script]), None, files, 1)
+        };
+        let first = run(&BTreeMap::new());
+        assert_eq!((first.exit_code, first.recognised), (1, true));
+        let second = run(&first.files);
+        assert_eq!((second.exit_code, second.stdout.as_str()), (0, "again\n"));
+        let empty = BTreeMap::from([("/v/f".to_string(), String::new())]);
+        assert_eq!(run(&empty).exit_code, 1);
     }
 
     #[test]

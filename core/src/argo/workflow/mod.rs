@@ -11,6 +11,7 @@
 pub mod container;
 mod operator;
 pub mod subst;
+pub mod sync;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -162,6 +163,10 @@ pub struct WorkflowRun {
     /// The resource a Sensor trigger created this run from (its parameters applied), as it would
     /// be sent to the API server; `None` for a Workflow submitted directly.
     pub manifest: Option<serde_json::Value>,
+    /// `metadata.generateName` the workflow was created with (a resubmit uses it again).
+    pub generate_name: Option<String>,
+    /// When `kubectl delete` / `argo delete` removed the workflow: it is no longer operated.
+    pub deleted_at: Option<Millis>,
     state: operator::State,
     index: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
@@ -180,6 +185,80 @@ pub struct Submission<'a> {
     /// Set when the workflow's service account may not create `workflowtaskresults`: the
     /// executor's message, with which every pod then ends in Error.
     pub task_results_forbidden: Option<String>,
+    /// `metadata.generateName`, if the name was generated.
+    pub generate_name: Option<String>,
+}
+
+/// What a user does to a Workflow from the CLI or the UI (`argo stop`, `argo retry`, ...), as
+/// the Argo server does it: by patching the Workflow (`spec.shutdown`, `spec.suspend`, its
+/// status for a retry) or creating a new one (resubmit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorkflowAction {
+    /// `argo stop`: `spec.shutdown: Stop` — running pods are stopped, no new pods are created,
+    /// but exit handlers run.
+    Stop,
+    /// `argo terminate`: `spec.shutdown: Terminate` — as Stop, and exit handlers do not run.
+    Terminate,
+    /// `argo suspend`: `spec.suspend: true` — running pods finish, no new nodes are created.
+    Suspend,
+    /// `argo resume`: clears `spec.suspend` and completes running suspend-template nodes.
+    Resume,
+    /// `argo retry [--restart-successful --node-field-selector S]`: failed nodes (and the nodes
+    /// under and after them) are deleted and run again; succeeded nodes are kept unless
+    /// selected.
+    Retry {
+        restart_successful: bool,
+        node_field_selector: Option<String>,
+    },
+    /// `argo resubmit`: a new Workflow from the same spec.
+    Resubmit,
+    /// `argo delete`.
+    Delete,
+}
+
+impl WorkflowAction {
+    /// Parses an action as the CLI names it: `stop`, `terminate`, `suspend`, `resume`,
+    /// `retry`, `retry-successful=SELECTOR` (`--restart-successful --node-field-selector`),
+    /// `resubmit`, `delete`.
+    pub fn parse(text: &str) -> Result<WorkflowAction, String> {
+        Ok(match text {
+            "stop" => WorkflowAction::Stop,
+            "terminate" => WorkflowAction::Terminate,
+            "suspend" => WorkflowAction::Suspend,
+            "resume" => WorkflowAction::Resume,
+            "retry" => WorkflowAction::Retry {
+                restart_successful: false,
+                node_field_selector: None,
+            },
+            "resubmit" => WorkflowAction::Resubmit,
+            "delete" => WorkflowAction::Delete,
+            other => match other.strip_prefix("retry-successful=") {
+                Some(sel) => WorkflowAction::Retry {
+                    restart_successful: true,
+                    node_field_selector: Some(sel.to_string()),
+                },
+                None => {
+                    return Err(format!(
+                        "unknown action '{other}' (expected stop, terminate, suspend, resume, \
+                         retry, retry-successful=SELECTOR, resubmit or delete)"
+                    ))
+                }
+            },
+        })
+    }
+
+    /// The verb, as `argo` prints it ("workflow X stopped").
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            WorkflowAction::Stop => "stop",
+            WorkflowAction::Terminate => "terminate",
+            WorkflowAction::Suspend => "suspend",
+            WorkflowAction::Resume => "resume",
+            WorkflowAction::Retry { .. } => "retry",
+            WorkflowAction::Resubmit => "resubmit",
+            WorkflowAction::Delete => "delete",
+        }
+    }
 }
 
 impl WorkflowRun {

@@ -7,9 +7,10 @@ use serde_json::Value as Json;
 
 use super::container::{self, Behaviour};
 use super::subst::{self, Scope, Strict};
+use super::sync::{lock_refs, Acquire, Locks};
 use super::{
-    node_id, Inputs, NamedValue, NodePhase, NodeStatus, Outputs, Submission, WorkflowPhase,
-    WorkflowRun,
+    node_id, Inputs, NamedValue, NodePhase, NodeStatus, Outputs, Submission, WorkflowAction,
+    WorkflowPhase, WorkflowRun,
 };
 use crate::argo::expr::{self, Depends, Dialect};
 use crate::argo::model::json::{json_text, to_json};
@@ -270,12 +271,15 @@ impl DagPlan {
     }
 }
 
+/// One step of a group, expanded: its loop's `(node name, invocation)`s, or why it failed.
+type Expansion = Result<Vec<(String, Invocation)>, String>;
+
 /// How far a steps template has run: its first unfinished group, the scope its steps see (the
 /// template's own plus the finished groups' outputs) and that group's expanded steps.
 struct StepsProgress {
     group: usize,
     scope: Scope,
-    expansions: Option<Vec<Result<Vec<(String, Invocation)>, String>>>,
+    expansions: Option<Vec<Expansion>>,
 }
 
 /// The scope a DAG's next tasks see: the DAG's own, plus each done task's outputs.
@@ -318,6 +322,23 @@ pub(super) struct State {
     seed: u64,
     task_results_forbidden: Option<String>,
     depth: usize,
+    /// The Workflow's `spec` as submitted (for `resubmit`).
+    source: Node,
+    /// The run's lock table while the workflow is operated or acted on (swapped in and out).
+    locks: Locks,
+    /// Nodes created but waiting for their template's locks (Pending, not started).
+    lock_waiting: HashSet<usize>,
+    /// Nodes holding their template's locks (released when the node is fulfilled).
+    node_locks: HashSet<usize>,
+    /// Whether the workflow holds its `spec.synchronization` locks.
+    wf_locked: bool,
+    /// The files on the workflow's volumes (`volumes`, `volumeClaimTemplates`), by volume and
+    /// path under the mount: what a pod writes under a mount, later pods mounting the volume
+    /// read (a PVC outlives its pods, and a failed workflow's PVC outlives the workflow).
+    volume_files: HashMap<String, BTreeMap<String, String>>,
+    /// Children of nodes a retry deleted to re-create, by node name: the kept children are
+    /// given back to the new node.
+    retained_children: HashMap<String, Vec<String>>,
 }
 
 fn fnv64(s: &str) -> u64 {
@@ -423,6 +444,8 @@ impl WorkflowRun {
             trace: Trace::default(),
             wakes: Vec::new(),
             manifest: None,
+            generate_name: sub.generate_name.clone(),
+            deleted_at: None,
             service_account,
             state: State {
                 spec,
@@ -441,6 +464,13 @@ impl WorkflowRun {
                 seed: sub.seed,
                 task_results_forbidden: sub.task_results_forbidden.clone(),
                 depth: 0,
+                source: sub.spec.clone(),
+                locks: Locks::default(),
+                lock_waiting: HashSet::new(),
+                node_locks: HashSet::new(),
+                wf_locked: false,
+                retained_children: HashMap::new(),
+                volume_files: HashMap::new(),
             },
             index: HashMap::new(),
             by_id: HashMap::new(),
@@ -475,6 +505,303 @@ impl WorkflowRun {
         }
     }
 
+    /// [`WorkflowRun::operate`] with the run's lock table (mutexes and semaphores shared by
+    /// every workflow of the run).
+    pub fn operate_with(&mut self, now: Millis, locks: &mut Locks) {
+        std::mem::swap(&mut self.state.locks, locks);
+        self.operate(now);
+        std::mem::swap(&mut self.state.locks, locks);
+    }
+
+    /// Applies a user's action at `now` (see [`WorkflowAction`]); the controller acts on it the
+    /// next time it operates the workflow. An action the Argo server refuses is an `Err` with
+    /// its message. [`WorkflowAction::Resubmit`] creates another workflow: the run does it.
+    pub fn act(
+        &mut self,
+        now: Millis,
+        action: &WorkflowAction,
+        locks: &mut Locks,
+    ) -> Result<(), String> {
+        std::mem::swap(&mut self.state.locks, locks);
+        let out = self.act_inner(now, action);
+        std::mem::swap(&mut self.state.locks, locks);
+        out
+    }
+
+    /// The Workflow's `spec` as it was submitted.
+    pub fn source_spec(&self) -> &Node {
+        &self.state.source
+    }
+
+    fn act_inner(&mut self, now: Millis, action: &WorkflowAction) -> Result<(), String> {
+        if self.deleted_at.is_some() {
+            return Err(format!("workflows.argoproj.io \"{}\" not found", self.name));
+        }
+        match action {
+            WorkflowAction::Stop | WorkflowAction::Terminate => {
+                // util.go patchShutdownStrategy: only a running workflow can be shut down.
+                if self.is_done() {
+                    return Err("cannot shutdown a completed workflow".into());
+                }
+                let s = if *action == WorkflowAction::Stop {
+                    "Stop"
+                } else {
+                    "Terminate"
+                };
+                self.state.spec.shutdown = Some(s.into());
+                self.trace.record(now, self.name.clone(), "shutdown", s);
+            }
+            WorkflowAction::Suspend => {
+                if self.is_done() {
+                    return Err("cannot suspend completed workflows".into());
+                }
+                self.state.spec.suspend = true;
+                self.trace.record(now, self.name.clone(), "suspend", "true");
+            }
+            WorkflowAction::Resume => {
+                if self.is_done() {
+                    return Err("cannot resume completed workflows".into());
+                }
+                // util.ResumeWorkflow: clear spec.suspend and mark running suspend nodes
+                // Succeeded.
+                self.state.spec.suspend = false;
+                self.trace
+                    .record(now, self.name.clone(), "suspend", "false");
+                for i in 0..self.nodes.len() {
+                    if self.nodes[i].node_type == "Suspend" && !self.nodes[i].phase.fulfilled() {
+                        self.complete_suspend(i, now);
+                    }
+                }
+            }
+            WorkflowAction::Retry {
+                restart_successful,
+                node_field_selector,
+            } => self.retry(now, *restart_successful, node_field_selector.as_deref())?,
+            WorkflowAction::Delete => {
+                self.state.pods.clear();
+                self.deleted_at = Some(now);
+                self.trace.record(now, self.name.clone(), "deleted", "true");
+            }
+            WorkflowAction::Resubmit => {
+                return Err("resubmit creates a new workflow: the run does it".into())
+            }
+        }
+        Ok(())
+    }
+
+    /// `spec.shutdown`, when it names a strategy Argo knows.
+    fn shutdown_strategy(&self) -> Option<&'static str> {
+        match self.state.spec.shutdown.as_deref() {
+            Some("Stop") => Some("Stop"),
+            Some("Terminate") => Some("Terminate"),
+            _ => None,
+        }
+    }
+
+    /// Argo's `ShutdownStrategy.ShouldExecute(isOnExitPod)`: with no shutdown everything runs;
+    /// Stop lets exit handlers run; Terminate nothing.
+    fn should_execute(&self, on_exit: bool) -> bool {
+        match self.shutdown_strategy() {
+            None => true,
+            Some("Stop") => on_exit,
+            Some(_) => false,
+        }
+    }
+
+    /// Whether node `i` is an exit handler or runs under one (pods labelled `onExit`).
+    fn in_exit_handler(&self, i: usize) -> bool {
+        self.nodes[i].name.contains(".onExit")
+    }
+
+    /// Applies `spec.shutdown` to what runs: pods (Pending or Running, except daemons, which
+    /// Argo counts as fulfilled), suspend nodes and nodes waiting for a lock end Failed with
+    /// "Stopped with strategy '<S>'", unless the strategy lets them run (Stop, exit handlers).
+    fn stop_nodes(&mut self, now: Millis, strategy: &str) {
+        let msg = format!("Stopped with strategy '{strategy}'");
+        let mut targets: Vec<usize> = self
+            .state
+            .pods
+            .keys()
+            .chain(self.state.lock_waiting.iter())
+            .copied()
+            .chain((0..self.nodes.len()).filter(|&i| self.nodes[i].node_type == "Suspend"))
+            .collect();
+        targets.sort_unstable();
+        targets.dedup();
+        for i in targets {
+            let n = &self.nodes[i];
+            if n.phase.fulfilled() || (n.daemoned && n.phase == NodePhase::Running) {
+                continue;
+            }
+            if self.should_execute(self.in_exit_handler(i)) {
+                continue;
+            }
+            self.state.pods.remove(&i);
+            self.state.suspend_until.remove(&i);
+            self.mark(i, now, NodePhase::Failed, &msg);
+        }
+    }
+
+    /// Argo's `FormulateRetryWorkflow`: the failed, errored, skipped and omitted pods (and
+    /// suspend nodes), the nodes under and after them (DAG dependents are their children),
+    /// the workflow's exit handler and, with `restart_successful`, the nodes the selector picks
+    /// (with theirs) are deleted; the DAG, steps, retry and loop nodes that contain them are
+    /// reset (here: deleted and created again, keeping their other children); succeeded nodes
+    /// are kept and not run again. The workflow is Running again and `spec.shutdown` cleared.
+    fn retry(
+        &mut self,
+        now: Millis,
+        restart_successful: bool,
+        selector: Option<&str>,
+    ) -> Result<(), String> {
+        if !matches!(self.phase, WorkflowPhase::Failed | WorkflowPhase::Error) {
+            return Err("workflow must be Failed/Error to retry".into());
+        }
+        let selector = match selector.filter(|_| restart_successful) {
+            Some(s) => Some(parse_field_selector(s)?),
+            None => None,
+        };
+        const CONTAINERS: &[&str] = &["DAG", "Steps", "StepGroup", "Retry", "TaskGroup"];
+        let is_container = |n: &NodeStatus| CONTAINERS.contains(&n.node_type);
+        let exit_prefix = format!("{}.onExit", self.name);
+        let mut delete = vec![false; self.nodes.len()];
+        let mut stack = Vec::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            let failed_leaf = !is_container(n) && n.phase != NodePhase::Succeeded;
+            let selected = selector.as_ref().is_some_and(|sel| {
+                sel.iter().all(|(field, negate, want)| {
+                    let have = match field.as_str() {
+                        "name" => n.name.as_str(),
+                        "displayName" => n.display_name.as_str(),
+                        "templateName" => n.template_name.as_str(),
+                        "phase" => n.phase.as_str(),
+                        "id" => n.id.as_str(),
+                        _ => "",
+                    };
+                    (have == want) != *negate
+                })
+            });
+            if failed_leaf || selected || n.name.starts_with(&exit_prefix) {
+                stack.push(i);
+            }
+        }
+        // Exit handlers and hooks by the node they belong to (`X.onExit`, `X.hooks.NAME`).
+        let mut hooks_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (k, n) in self.nodes.iter().enumerate() {
+            for marker in [".onExit", ".hooks."] {
+                if let Some(p) = n.name.rfind(marker) {
+                    hooks_of.entry(&n.name[..p]).or_default().push(k);
+                }
+            }
+        }
+        while let Some(i) = stack.pop() {
+            if delete[i] {
+                continue;
+            }
+            delete[i] = true;
+            stack.extend(
+                self.nodes[i]
+                    .children
+                    .iter()
+                    .filter_map(|id| self.by_id.get(id).copied()),
+            );
+            // Its exit handler and hooks go with it.
+            stack.extend(
+                hooks_of
+                    .get(self.nodes[i].name.as_str())
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        // Reset the containers of what is deleted (their names are prefixes of its name, up
+        // to a `.`, `[` or `(`), and every container that did not succeed.
+        let mut reset: Vec<bool> = self
+            .nodes
+            .iter()
+            .map(|n| is_container(n) && n.phase != NodePhase::Succeeded)
+            .collect();
+        for (i, n) in self.nodes.iter().enumerate() {
+            if !delete[i] {
+                continue;
+            }
+            for (p, b) in n.name.bytes().enumerate() {
+                if !matches!(b, b'.' | b'[' | b'(') {
+                    continue;
+                }
+                if let Some(&k) = self.index.get(&n.name[..p]) {
+                    if is_container(&self.nodes[k]) {
+                        reset[k] = true;
+                    }
+                }
+            }
+        }
+        let removed: HashSet<String> = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| delete[*i] || reset[*i])
+            .map(|(_, n)| n.id.clone())
+            .collect();
+        if removed.is_empty() {
+            return Err("workflow has no node to retry".into());
+        }
+        let old = std::mem::take(&mut self.nodes);
+        self.state.retained_children.clear();
+        for (i, mut n) in old.into_iter().enumerate() {
+            n.children.retain(|c| !removed.contains(c));
+            if reset[i] {
+                self.state
+                    .retained_children
+                    .insert(n.name.clone(), n.children.clone());
+            }
+            if delete[i] || reset[i] {
+                // The node is gone from the status (a reset node comes back under the same
+                // id): the trace says so, so the timeline does not show it after this instant.
+                self.trace.record(now, n.id.clone(), "phase", "Deleted");
+                continue;
+            }
+            self.nodes.push(n);
+        }
+        self.index = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.name.clone(), i))
+            .collect();
+        self.by_id = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.clone(), i))
+            .collect();
+        let st = &mut self.state;
+        st.pods.clear();
+        st.resolved.clear();
+        st.dag_scopes.clear();
+        st.steps_progress.clear();
+        st.suspend_until.clear();
+        st.lock_waiting.clear();
+        st.node_locks.clear();
+        st.wf_locked = false;
+        st.fired_hooks.retain(|h| self.index.contains_key(h));
+        st.spec.shutdown = None;
+        st.deadline = st
+            .spec
+            .active_deadline_seconds
+            .map(|s| now.saturating_add(s * 1000));
+        if let Some(d) = st.deadline {
+            self.wakes.push(d);
+        }
+        st.globals
+            .insert("workflow.status".into(), "Running".into());
+        self.phase = WorkflowPhase::Running;
+        self.message.clear();
+        self.finished_at = None;
+        self.trace
+            .record(now, self.name.clone(), "phase", "Running");
+        Ok(())
+    }
+
     fn operate_once(&mut self, now: Millis) {
         if self.state.overflow {
             self.finish(
@@ -499,6 +826,31 @@ impl WorkflowRun {
                 );
                 return;
             }
+        }
+        if let Some(strategy) = self.shutdown_strategy() {
+            self.stop_nodes(now, strategy);
+        } else if self.state.spec.suspend {
+            // Argo's operator returns early for a suspended workflow: pods still run to their
+            // end, but nothing new is created and no parent is assessed.
+            let mut pods: Vec<usize> = self.state.pods.keys().copied().collect();
+            pods.sort_unstable();
+            for i in pods {
+                self.advance_pod(i, now);
+            }
+            return;
+        }
+        if !self.workflow_locks_held(now) {
+            // A workflow still waiting for its locks when it is shut down never runs.
+            if let Some(s) = self.shutdown_strategy() {
+                let (ns, name) = (self.namespace.clone(), self.name.clone());
+                self.state.locks.release_workflow(&ns, &name);
+                self.finish(
+                    now,
+                    WorkflowPhase::Failed,
+                    format!("Stopped with strategy '{s}'"),
+                );
+            }
+            return;
         }
         let entry = self.state.spec.entrypoint.clone().unwrap_or_default();
         let name = self.name.clone();
@@ -562,6 +914,11 @@ impl WorkflowRun {
                 Some(c)
             });
         let mut exit_node = None;
+        // Under a shutdown an exit handler starts only if the strategy lets exit handlers
+        // run (Stop); one already started is still advanced.
+        let exit = exit.filter(|_| {
+            self.should_execute(true) || self.index.contains_key(&format!("{name}.onExit"))
+        });
         if let Some(call) = exit {
             let en = format!("{name}.onExit");
             let Some(e) = self.execute(now, &en, &en, call, None, &Scope::new()) else {
@@ -575,7 +932,10 @@ impl WorkflowRun {
         if !self.run_workflow_hooks(now, true) {
             return;
         }
-        let msg = self.nodes[root].message.clone();
+        let msg = match self.shutdown_strategy() {
+            Some(s) if root_phase.failed_or_error() => format!("Stopped with strategy '{s}'"),
+            _ => self.nodes[root].message.clone(),
+        };
         match root_phase {
             NodePhase::Failed => self.finish(now, WorkflowPhase::Failed, msg),
             NodePhase::Error => self.finish(now, WorkflowPhase::Error, msg),
@@ -670,6 +1030,19 @@ impl WorkflowRun {
                 );
             }
         }
+        // volumeClaimGC: PVCs are deleted when the workflow succeeds (the default,
+        // OnWorkflowSuccess) or whenever it completes (OnWorkflowCompletion); a retry then
+        // starts on fresh volumes.
+        let gc = self
+            .state
+            .source
+            .get("volumeClaimGC")
+            .and_then(|g| g.get("strategy"))
+            .and_then(Node::as_str)
+            .unwrap_or("OnWorkflowSuccess");
+        if gc == "OnWorkflowCompletion" || phase == WorkflowPhase::Succeeded {
+            self.state.volume_files.clear();
+        }
         self.phase = phase;
         self.message = message;
         self.finished_at = Some(now);
@@ -710,13 +1083,19 @@ impl WorkflowRun {
             inputs: Inputs::default(),
             outputs: Outputs::default(),
             template_name: template_name.to_string(),
-            children: Vec::new(),
+            children: self
+                .state
+                .retained_children
+                .remove(name)
+                .unwrap_or_default(),
             daemoned: false,
         });
         self.index.insert(name.to_string(), i);
         self.by_id.insert(id.clone(), i);
         if let Some(p) = parent {
-            self.nodes[p].children.push(id.clone());
+            if !self.nodes[p].children.contains(&id) {
+                self.nodes[p].children.push(id.clone());
+            }
         }
         self.trace.record(now, id, "phase", phase.as_str());
         self.state.changed = true;
@@ -736,6 +1115,11 @@ impl WorkflowRun {
             self.state.resolved.remove(&i);
             self.state.dag_scopes.remove(&i);
             self.state.steps_progress.remove(&i);
+            self.state.lock_waiting.remove(&i);
+            if self.state.node_locks.remove(&i) {
+                let holder = format!("{}/{}/{}", self.namespace, self.name, n.id);
+                self.state.locks.release(&holder);
+            }
         }
         self.trace
             .record(now, n.id.clone(), "phase", phase.as_str());
@@ -898,12 +1282,21 @@ impl WorkflowRun {
                 .collect(),
         };
         self.state.resolved.insert(i, Rc::new(resolved));
+        if self.template_locks_block(i, now) {
+            return Some(i);
+        }
+        self.begin(i, now);
+        Some(i)
+    }
+
+    /// Starts a created node: its pod, its suspend timer, then advances it.
+    fn begin(&mut self, i: usize, now: Millis) {
         let ty = self.nodes[i].node_type;
         if ty == "Pod" || ty == "HTTP" {
             self.start_pod(i, now);
         } else if ty == "Suspend" {
             let Some(r) = self.state.resolved.get(&i).cloned() else {
-                return Some(i);
+                return;
             };
             let until = match &r.tmpl.body {
                 TemplateBody::Suspend { duration: Some(d) } => parse_duration(d).map(|d| now + d),
@@ -915,30 +1308,140 @@ impl WorkflowRun {
             self.state.suspend_until.insert(i, until);
         }
         self.advance(i, now);
-        Some(i)
+    }
+
+    /// Argo's template-level `synchronization`: whether node `i` must wait (Pending, with the
+    /// lock's message) for its template's locks; takes them when it may. A Retry node's
+    /// attempts take the locks, not the Retry node.
+    fn template_locks_block(&mut self, i: usize, now: Millis) -> bool {
+        let Some(r) = self.state.resolved.get(&i).cloned() else {
+            return false;
+        };
+        let Some(sync) = &r.tmpl.synchronization else {
+            return false;
+        };
+        if self.nodes[i].node_type == "Retry" || self.nodes[i].phase.fulfilled() {
+            return false;
+        }
+        let refs = lock_refs(sync, &self.namespace);
+        if refs.is_empty() {
+            return false;
+        }
+        let holder = format!("{}/{}/{}", self.namespace, self.name, self.nodes[i].id);
+        let created = self.nodes[i].started_at;
+        let priority = self.state.spec.priority;
+        match self
+            .state
+            .locks
+            .try_acquire(&holder, &refs, priority, created)
+        {
+            Acquire::Acquired => {
+                self.state.lock_waiting.remove(&i);
+                self.state.node_locks.insert(i);
+                let phase = if self.nodes[i].node_type == "Pod" {
+                    NodePhase::Pending
+                } else {
+                    NodePhase::Running
+                };
+                self.mark(i, now, phase, "");
+                false
+            }
+            Acquire::Waiting(m) => {
+                self.state.lock_waiting.insert(i);
+                self.mark(i, now, NodePhase::Pending, &m);
+                true
+            }
+            Acquire::Failed(m) => {
+                self.state.lock_waiting.remove(&i);
+                self.mark(i, now, NodePhase::Error, &m);
+                true
+            }
+        }
+    }
+
+    /// Argo's workflow-level `synchronization`: the workflow waits (Pending, with the lock's
+    /// message) until it holds its locks; true when it may run.
+    fn workflow_locks_held(&mut self, now: Millis) -> bool {
+        if self.state.wf_locked {
+            return true;
+        }
+        let refs = self
+            .state
+            .spec
+            .synchronization
+            .as_ref()
+            .map(|s| lock_refs(s, &self.namespace))
+            .unwrap_or_default();
+        if refs.is_empty() {
+            self.state.wf_locked = true;
+            return true;
+        }
+        let holder = format!("{}/{}", self.namespace, self.name);
+        let (priority, created) = (self.state.spec.priority, self.started_at);
+        match self
+            .state
+            .locks
+            .try_acquire(&holder, &refs, priority, created)
+        {
+            Acquire::Acquired => {
+                self.state.wf_locked = true;
+                if self.phase == WorkflowPhase::Pending {
+                    self.phase = WorkflowPhase::Running;
+                    self.message.clear();
+                    self.trace
+                        .record(now, self.name.clone(), "phase", "Running");
+                }
+                true
+            }
+            Acquire::Waiting(m) => {
+                if self.phase != WorkflowPhase::Pending || self.message != m {
+                    self.phase = WorkflowPhase::Pending;
+                    self.message = m;
+                    self.trace
+                        .record(now, self.name.clone(), "phase", "Pending");
+                }
+                false
+            }
+            Acquire::Failed(m) => {
+                self.finish(now, WorkflowPhase::Error, m);
+                false
+            }
+        }
+    }
+
+    /// A suspend node completes: its outputs take their defaults (`argo resume`, or its
+    /// `duration` elapsed).
+    fn complete_suspend(&mut self, i: usize, now: Millis) {
+        if let Some(r) = self.state.resolved.get(&i).cloned() {
+            for p in &r.tmpl.outputs.parameters {
+                let v = p
+                    .value_from
+                    .as_ref()
+                    .and_then(|v| v.default.clone())
+                    .or_else(|| p.value.clone());
+                if let Some(v) = v {
+                    self.nodes[i].outputs.parameters.insert(p.name.clone(), v);
+                }
+            }
+        }
+        self.state.suspend_until.remove(&i);
+        self.mark(i, now, NodePhase::Succeeded, "");
     }
 
     fn advance(&mut self, i: usize, now: Millis) {
+        if self.state.lock_waiting.contains(&i) {
+            if !self.template_locks_block(i, now) {
+                self.begin(i, now);
+            }
+            return;
+        }
         match self.nodes[i].node_type {
             "Retry" => self.advance_retry(i, now),
             "Pod" | "HTTP" => self.advance_pod(i, now),
             "Suspend" => {
                 if let Some(Some(u)) = self.state.suspend_until.get(&i) {
                     if now >= *u {
-                        let Some(r) = self.state.resolved.get(&i).cloned() else {
-                            return;
-                        };
-                        for p in &r.tmpl.outputs.parameters {
-                            let v = p
-                                .value_from
-                                .as_ref()
-                                .and_then(|v| v.default.clone())
-                                .or_else(|| p.value.clone());
-                            if let Some(v) = v {
-                                self.nodes[i].outputs.parameters.insert(p.name.clone(), v);
-                            }
-                        }
-                        self.mark(i, now, NodePhase::Succeeded, "");
+                        self.complete_suspend(i, now);
                     }
                 }
             }
@@ -1130,6 +1633,14 @@ impl WorkflowRun {
             self.mark(i, now, lp, "");
             return;
         }
+        if let Some(s) = self.shutdown_strategy() {
+            if !self.should_execute(self.in_exit_handler(i)) {
+                // processNodeRetries: no new attempt while shutting down.
+                let msg = format!("Stopped with strategy '{s}'");
+                self.mark(i, now, NodePhase::Failed, &msg);
+                return;
+            }
+        }
         let retry = match rs.retry_policy.as_str() {
             "Always" => true,
             "OnError" => lp == NodePhase::Error,
@@ -1191,31 +1702,45 @@ impl WorkflowRun {
     // ----- pods -----
 
     fn start_pod(&mut self, i: usize, now: Millis) {
+        if let Some(s) = self.shutdown_strategy() {
+            if !self.should_execute(self.in_exit_handler(i)) {
+                // createWorkflowPod: "Do not create pods if we are shutting down".
+                let msg = format!("workflow shutdown with strategy: {s}");
+                self.mark(i, now, NodePhase::Failed, &msg);
+                return;
+            }
+        }
         let Some(r) = self.state.resolved.get(&i).cloned() else {
             return;
         };
         let tmpl = &r.tmpl;
         let seed = self.state.seed ^ fnv64(&self.nodes[i].name);
+        let mut files = r.files.clone();
+        for (vol, path) in self.workflow_mounts(tmpl) {
+            for (rel, content) in self.state.volume_files.get(&vol).into_iter().flatten() {
+                files.insert(format!("{path}/{rel}"), content.clone());
+            }
+        }
         let mut b = match &tmpl.body {
             TemplateBody::Container {
                 command,
                 args,
                 image,
-            } => container::simulate(image, command, args, None, &r.files, seed),
+            } => container::simulate(image, command, args, None, &files, seed),
             TemplateBody::Script {
                 command,
                 args,
                 source,
                 image,
             } if source.trim().is_empty() => {
-                container::simulate(image, command, args, None, &r.files, seed)
+                container::simulate(image, command, args, None, &files, seed)
             }
             TemplateBody::Script {
                 command,
                 source,
                 image,
                 ..
-            } => container::simulate(image, command, &[], Some(source), &r.files, seed),
+            } => container::simulate(image, command, &[], Some(source), &files, seed),
             TemplateBody::ContainerSet { containers } => {
                 let mut all = Behaviour {
                     recognised: true,
@@ -1476,9 +2001,29 @@ impl WorkflowRun {
                 None => {}
             }
         }
+        // What the pod left on the workflow's volumes stays there.
+        for (vol, path) in self.workflow_mounts(&r.tmpl) {
+            let prefix = format!("{path}/");
+            let kept = self.state.volume_files.entry(vol).or_default();
+            for (p, content) in &b.files {
+                if let Some(rel) = p.strip_prefix(&prefix) {
+                    kept.insert(rel.to_string(), content.clone());
+                }
+            }
+        }
         self.nodes[i].logs = b.stdout.lines().map(str::to_string).collect();
         self.nodes[i].outputs = outputs;
         self.mark(i, now, phase, &message);
+    }
+
+    /// The template's mounts of the workflow's own volumes (not the template's pod-local
+    /// ones), as `(volume, mountPath without a trailing /)`.
+    fn workflow_mounts(&self, tmpl: &Template) -> Vec<(String, String)> {
+        tmpl.mount_paths
+            .iter()
+            .filter(|(v, _)| self.state.spec.volumes.contains(v) && !tmpl.volumes.contains(v))
+            .map(|(v, p)| (v.clone(), p.trim_end_matches('/').to_string()))
+            .collect()
     }
 
     // ----- steps -----
@@ -1621,6 +2166,9 @@ impl WorkflowRun {
                     if p.failed_or_error() && !continues_on(inv, p) {
                         let msg = format!("child '{}' failed", self.nodes[c].id);
                         self.mark(g, now, NodePhase::Failed, &msg);
+                        // killDaemonedChildren: a finished steps node stops its daemons,
+                        // whatever its phase.
+                        self.kill_daemons(i, now);
                         self.mark(i, now, NodePhase::Failed, &msg);
                         return;
                     }
@@ -1628,6 +2176,7 @@ impl WorkflowRun {
                 self.mark(g, now, NodePhase::Succeeded, "");
             } else if self.nodes[g].phase.failed_or_error() {
                 let msg = self.nodes[g].message.clone();
+                self.kill_daemons(i, now);
                 self.mark(i, now, NodePhase::Failed, &msg);
                 return;
             }
@@ -1647,11 +2196,14 @@ impl WorkflowRun {
             return true;
         }
         let mut calls = Vec::new();
+        let mut exit_display = None;
         if let Some(t) = &inv.on_exit {
-            calls.push((
-                format!("{}.onExit", self.nodes[c].name),
-                Call::named(t, Arguments::default()),
-            ));
+            let n = format!("{}.onExit", self.nodes[c].name);
+            // Under a shutdown a new exit handler starts only with Stop (ShouldExecute(true)).
+            if self.should_execute(true) || self.index.contains_key(&n) {
+                exit_display = Some((n.clone(), format!("{}.onExit", self.nodes[c].display_name)));
+                calls.push((n, Call::named(t, Arguments::default())));
+            }
         }
         for h in &inv.hooks {
             let node_name = format!("{}.hooks.{}", self.nodes[c].name, h.name);
@@ -1704,7 +2256,13 @@ impl WorkflowRun {
                 format!("tasks.{d}.status"),
                 self.nodes[c].phase.as_str().into(),
             );
-            if let Some(h) = self.execute(now, &n, &n, call, None, &extra) {
+            // The exit handler of a task shows as `TASK.onExit`, its name relative to the
+            // task's boundary (Argo's initializeNode).
+            let display = match &exit_display {
+                Some((en, d)) if *en == n => d.clone(),
+                _ => n.clone(),
+            };
+            if let Some(h) = self.execute(now, &n, &display, call, None, &extra) {
                 done &= self.nodes[h].phase.fulfilled();
             }
         }
@@ -2103,6 +2661,8 @@ impl WorkflowRun {
             let mut running = (0..n)
                 .filter(|&k| node_of(self, k).is_some_and(|c| !self.done(c)))
                 .count();
+            // `k` indexes the plan's tasks, names and dependencies alike.
+            #[allow(clippy::needless_range_loop)]
             for k in 0..n {
                 if !plan.needed[k] {
                     continue;
@@ -2403,8 +2963,17 @@ impl WorkflowRun {
                 }
             }
         }
-        // Every created task must be fulfilled too (running pods finish before the DAG does).
+        // Every created task must be fulfilled too (running pods finish before the DAG does),
+        // and so must its exit handler (a node of the DAG's boundary: assessDAGPhase waits
+        // for it).
         if (0..n).any(|k| node_of(k).is_some_and(|c| !self.done(c))) {
+            return None;
+        }
+        if (0..n).any(|k| {
+            self.index
+                .get(&format!("{}.onExit", plan.names[k]))
+                .is_some_and(|&e| !self.done(e))
+        }) {
             return None;
         }
         let mut result = NodePhase::Succeeded;
@@ -2578,6 +3147,41 @@ fn find_template<'a>(spec: &'a Node, name: &str) -> Option<&'a Node> {
 
 /// A workflow's spec over a WorkflowTemplate's: the workflow's own fields win, arguments are
 /// merged by name.
+/// A Kubernetes field selector as `argo retry --node-field-selector` takes it:
+/// `field=value`, `field==value` or `field!=value`, comma-separated (all must hold), on
+/// `name`, `displayName`, `templateName`, `phase` or `id`.
+fn parse_field_selector(text: &str) -> Result<Vec<(String, bool, String)>, String> {
+    let mut out = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (field, negate, value) = if let Some((f, v)) = part.split_once("!=") {
+            (f, true, v)
+        } else if let Some((f, v)) = part.split_once("==") {
+            (f, false, v)
+        } else if let Some((f, v)) = part.split_once('=') {
+            (f, false, v)
+        } else {
+            return Err(format!(
+                "invalid selector: '{part}'; can't understand '{part}'"
+            ));
+        };
+        let field = field.trim();
+        if !matches!(
+            field,
+            "name" | "displayName" | "templateName" | "phase" | "id"
+        ) {
+            return Err(format!(
+                "invalid node field selector: '{field}' is not a field Pipelab can select \
+                 on (name, displayName, templateName, phase, id)"
+            ));
+        }
+        out.push((field.to_string(), negate, value.trim().to_string()));
+    }
+    if out.is_empty() {
+        return Err("empty node field selector".into());
+    }
+    Ok(out)
+}
+
 fn merge_specs(mut wf: WorkflowSpec, base: WorkflowSpec) -> WorkflowSpec {
     let mut params = base.arguments.parameters.clone();
     for p in wf.arguments.parameters.drain(..) {
@@ -2609,6 +3213,7 @@ fn merge_specs(mut wf: WorkflowSpec, base: WorkflowSpec) -> WorkflowSpec {
     wf.parallelism = wf.parallelism.or(base.parallelism);
     wf.volumes.extend(base.volumes);
     wf.active_deadline_seconds = wf.active_deadline_seconds.or(base.active_deadline_seconds);
+    wf.synchronization = wf.synchronization.or(base.synchronization);
     if wf.hooks.is_empty() {
         wf.hooks = base.hooks;
     }
