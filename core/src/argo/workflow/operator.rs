@@ -289,6 +289,8 @@ struct DagScope {
     scoped: Vec<bool>,
     /// Which tasks are linked as children of all their dependencies.
     linked: Vec<bool>,
+    /// Each task's node, once looked up: `Some(None)` while it does not exist.
+    nodes: Vec<Option<Option<usize>>>,
 }
 
 /// The time from a pod's creation to its containers running: one or two whole seconds, seeded
@@ -339,6 +341,8 @@ pub(super) struct State {
     /// Children of nodes a retry deleted to re-create, by node name: the kept children are
     /// given back to the new node.
     retained_children: HashMap<String, Vec<String>>,
+    /// Whether a retry has reset nodes (their ids come back).
+    retried: bool,
 }
 
 fn fnv64(s: &str) -> u64 {
@@ -470,6 +474,7 @@ impl WorkflowRun {
                 node_locks: HashSet::new(),
                 wf_locked: false,
                 retained_children: HashMap::new(),
+                retried: false,
                 volume_files: HashMap::new(),
             },
             index: HashMap::new(),
@@ -747,6 +752,7 @@ impl WorkflowRun {
         }
         let old = std::mem::take(&mut self.nodes);
         self.state.retained_children.clear();
+        self.state.retried = true;
         for (i, mut n) in old.into_iter().enumerate() {
             n.children.retain(|c| !removed.contains(c));
             if reset[i] {
@@ -1093,7 +1099,9 @@ impl WorkflowRun {
         self.index.insert(name.to_string(), i);
         self.by_id.insert(id.clone(), i);
         if let Some(p) = parent {
-            if !self.nodes[p].children.contains(&id) {
+            // After a retry a parent may list a re-created node already; otherwise ids are
+            // new (a wide fan-out must not pay a search per child).
+            if !self.state.retried || !self.nodes[p].children.contains(&id) {
                 self.nodes[p].children.push(id.clone());
             }
         }
@@ -2633,8 +2641,30 @@ impl WorkflowRun {
                 scope: r.scope.clone(),
                 scoped: vec![false; n],
                 linked: vec![false; n],
+                nodes: vec![None; n],
             });
-        let node_of = |run: &WorkflowRun, k: usize| run.index.get(&plan.names[k]).copied();
+        // Each task's node: looked up by name once, then remembered (a DAG of a thousand tasks
+        // is advanced at every pod start and end; hashing every name each time is quadratic).
+        // Nodes of tasks are only created below, which records them.
+        let cache: Vec<std::cell::Cell<Option<Option<usize>>>> = progress
+            .nodes
+            .iter()
+            .map(|x| std::cell::Cell::new(*x))
+            .collect();
+        let node_of = |run: &WorkflowRun, k: usize| match cache[k].get() {
+            Some(known) => known,
+            None => {
+                let found = run.index.get(&plan.names[k]).copied();
+                cache[k].set(Some(found));
+                found
+            }
+        };
+        let created = |k: usize, c: Option<usize>| {
+            if c.is_some() {
+                cache[k].set(Some(c));
+            }
+            c
+        };
         for _pass in 0..=n {
             let mut progressed = false;
             for k in 0..n {
@@ -2741,7 +2771,7 @@ impl WorkflowRun {
                     .unwrap_or(i);
                 let task = &plan.invs[k].name;
                 if !ok {
-                    if let Some(c) = self.create(
+                    if let Some(c) = created(k, self.create(
                         now,
                         name,
                         task,
@@ -2750,7 +2780,7 @@ impl WorkflowRun {
                         "omitted: depends condition not met",
                         Some(parent),
                         "",
-                    ) {
+                    )) {
                         self.skip_defaults(c, &plan.invs[k], &r.base);
                     }
                     progressed = true;
@@ -2764,7 +2794,7 @@ impl WorkflowRun {
                 let expansion = match self.expand(&tasks[k], scope) {
                     Ok(x) => x,
                     Err(e) => {
-                        self.create(
+                        created(k, self.create(
                             now,
                             name,
                             task,
@@ -2773,7 +2803,7 @@ impl WorkflowRun {
                             &e,
                             Some(parent),
                             "",
-                        );
+                        ));
                         progressed = true;
                         continue;
                     }
@@ -2782,7 +2812,7 @@ impl WorkflowRun {
                     || tasks[k].get("withParam").is_some()
                     || tasks[k].get("withSequence").is_some();
                 if looped && expansion.is_empty() {
-                    self.create(
+                    created(k, self.create(
                         now,
                         name,
                         task,
@@ -2791,12 +2821,12 @@ impl WorkflowRun {
                         "Skipped, empty params",
                         Some(parent),
                         "",
-                    );
+                    ));
                     progressed = true;
                     continue;
                 }
                 if looped {
-                    let Some(g) = self.create(
+                    let Some(g) = created(k, self.create(
                         now,
                         name,
                         task,
@@ -2805,7 +2835,7 @@ impl WorkflowRun {
                         "",
                         Some(parent),
                         "",
-                    ) else {
+                    )) else {
                         return;
                     };
                     self.advance_task_group(g, &plan.invs[k], &r, scope, now);
@@ -2820,7 +2850,7 @@ impl WorkflowRun {
                     match expr::eval_when(w) {
                         Ok(true) => {}
                         Ok(false) => {
-                            if let Some(c) = self.create(
+                            if let Some(c) = created(k, self.create(
                                 now,
                                 name,
                                 &display,
@@ -2829,14 +2859,14 @@ impl WorkflowRun {
                                 &format!("when '{w}' evaluated false"),
                                 Some(parent),
                                 "",
-                            ) {
+                            )) {
                                 self.skip_defaults(c, &inv, &r.base);
                             }
                             progressed = true;
                             continue;
                         }
                         Err(e) => {
-                            self.create(
+                            created(k, self.create(
                                 now,
                                 name,
                                 &display,
@@ -2845,22 +2875,24 @@ impl WorkflowRun {
                                 &e,
                                 Some(parent),
                                 "",
-                            );
+                            ));
                             progressed = true;
                             continue;
                         }
                     }
                 }
-                if self
-                    .execute(
+                if created(
+                    k,
+                    self.execute(
                         now,
                         name,
                         &display,
                         Call::of(&inv, &r.base),
                         Some(parent),
                         &Scope::new(),
-                    )
-                    .is_none()
+                    ),
+                )
+                .is_none()
                 {
                     return;
                 }
@@ -2894,7 +2926,8 @@ impl WorkflowRun {
                 .skip(1)
                 .all(|&d| node_of(self, d).is_some());
         }
-        let outcome = self.assess_dag(plan, *fail_fast);
+        progress.nodes = cache.iter().map(std::cell::Cell::get).collect();
+        let outcome = self.assess_dag(plan, *fail_fast, &progress.nodes);
         match outcome {
             None => {
                 self.state.dag_scopes.insert(i, progress);
@@ -2927,9 +2960,17 @@ impl WorkflowRun {
     /// Assesses a DAG's phase as Argo's `assessDAGPhase` does: walks the branches from the root
     /// tasks, carrying the last completed phase down to omitted and skipped tasks. `None` while
     /// the DAG still runs.
-    fn assess_dag(&self, plan: &DagPlan, fail_fast: bool) -> Option<NodePhase> {
+    fn assess_dag(
+        &self,
+        plan: &DagPlan,
+        fail_fast: bool,
+        known: &[Option<Option<usize>>],
+    ) -> Option<NodePhase> {
         let n = plan.invs.len();
-        let node_of = |k: usize| self.index.get(&plan.names[k]).copied();
+        let node_of = |k: usize| match known.get(k) {
+            Some(Some(found)) => *found,
+            _ => self.index.get(&plan.names[k]).copied(),
+        };
         let mut target_phase: HashMap<usize, NodePhase> = HashMap::new();
         let mut queue: std::collections::VecDeque<(usize, NodePhase)> = (0..n)
             .filter(|&k| plan.needed[k] && plan.dep_idx[k].is_empty())
