@@ -28,13 +28,8 @@ pub fn use_engine_job<Req, Res>(
         if let Some((seq, request)) = job {
             let json = serde_json::to_string(&*request)
                 .map_err(|e| format!("The request could not be written: {e}."));
-            let finish = Box::new(move |answer: Result<serde_json::Value, String>| {
-                let result = answer.and_then(|v| {
-                    serde_json::from_value::<Res>(v).map_err(|e| {
-                        format!("The simulation engine answered something unreadable: {e}.")
-                    })
-                });
-                answered(seq, result)
+            let finish = Box::new(move |answer: Result<String, String>| {
+                answered(seq, answer.and_then(|text| engine::decode::<Res>(&text)))
             });
             spawn_job(state, json, function, finish);
         }
@@ -47,7 +42,7 @@ fn spawn_job(
     state: StateHandle,
     json: Result<String, String>,
     function: &'static str,
-    finish: Box<dyn FnOnce(Result<serde_json::Value, String>) -> Action>,
+    finish: Box<dyn FnOnce(Result<String, String>) -> Action>,
 ) {
     wasm_bindgen_futures::spawn_local(async move {
         let answer = match json {
