@@ -721,5 +721,8 @@ fn scrubbing_replays_the_last_send_at_that_time() {
     });
     let (_, request) = state.event_request.clone().expect("a replay is queued");
     assert_eq!(request.expanded, ["x:hidden"]);
-    assert!(state.event_scrubbing, "the last frame stays while it is drawn");
+    assert!(
+        state.event_scrubbing,
+        "the last frame stays while it is drawn"
+    );
 }

@@ -110,9 +110,7 @@ struct Answer<T> {
 pub fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
     match serde_json::from_str::<Answer<T>>(text) {
         Ok(Answer { ok: Some(v), .. }) => Ok(v),
-        Ok(Answer {
-            error: Some(e), ..
-        }) => Err(e),
+        Ok(Answer { error: Some(e), .. }) => Err(e),
         Ok(_) => Err("The simulation engine answered without a result.".into()),
         Err(e) => Err(format!(
             "The simulation engine answered something unreadable: {e}."

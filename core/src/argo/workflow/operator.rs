@@ -280,6 +280,8 @@ struct StepsProgress {
     group: usize,
     scope: Scope,
     expansions: Option<Vec<Expansion>>,
+    /// The open group's nodes, per step and expansion, once created.
+    nodes: Vec<Vec<Option<usize>>>,
 }
 
 /// The scope a DAG's next tasks see: the DAG's own, plus each done task's outputs.
@@ -1203,6 +1205,16 @@ impl WorkflowRun {
         out
     }
 
+    /// Advances an existing node as `execute` does (within the recursion bound).
+    fn advance_existing(&mut self, i: usize, now: Millis) {
+        if self.state.depth >= MAX_DEPTH || self.nodes[i].phase.fulfilled() {
+            return;
+        }
+        self.state.depth += 1;
+        self.advance(i, now);
+        self.state.depth -= 1;
+    }
+
     fn execute_inner(
         &mut self,
         now: Millis,
@@ -2054,6 +2066,7 @@ impl WorkflowRun {
                 group: 0,
                 scope: r.scope.clone(),
                 expansions: None,
+                nodes: Vec::new(),
             });
         for (gi, group) in groups.iter().enumerate().skip(progress.group) {
             let gname = format!("{name}[{gi}]");
@@ -2074,14 +2087,25 @@ impl WorkflowRun {
                 },
             };
             let StepsProgress {
-                scope, expansions, ..
+                scope,
+                expansions,
+                nodes,
+                ..
             } = &mut progress;
             let expansions = expansions
                 .get_or_insert_with(|| group.iter().map(|step| self.expand(step, scope)).collect());
+            // Each expanded step's node, once it exists (a fan-out of thousands is walked at
+            // every pod start and end: no name to format and look up each time).
+            if nodes.len() != expansions.len() {
+                *nodes = expansions
+                    .iter()
+                    .map(|e| vec![None; e.as_ref().map_or(0, Vec::len)])
+                    .collect();
+            }
             let mut all_done = true;
             let mut results: Vec<(usize, &Invocation)> = Vec::new();
             let mut running = 0usize;
-            for (step, expansion) in group.iter().zip(expansions.iter()) {
+            for (si, (step, expansion)) in group.iter().zip(expansions.iter()).enumerate() {
                 let expansion = match expansion {
                     Ok(x) => x,
                     Err(e) => {
@@ -2107,7 +2131,18 @@ impl WorkflowRun {
                     }
                     continue;
                 }
-                for (display, inv) in expansion {
+                for (ei, (display, inv)) in expansion.iter().enumerate() {
+                    if let Some(c) = nodes[si][ei] {
+                        self.advance_existing(c, now);
+                        if !self.done(c) {
+                            all_done = false;
+                            running += 1;
+                        } else if !self.run_exit_handlers(c, inv, &r.base, now) {
+                            all_done = false;
+                        }
+                        results.push((c, inv));
+                        continue;
+                    }
                     let cname = format!("{gname}.{display}");
                     let exists = self.index.contains_key(&cname);
                     if !exists {
@@ -2126,6 +2161,7 @@ impl WorkflowRun {
                                         "",
                                     ) {
                                         self.skip_defaults(c, inv, &r.base);
+                                        nodes[si][ei] = Some(c);
                                         results.push((c, inv));
                                     }
                                     continue;
@@ -2154,6 +2190,7 @@ impl WorkflowRun {
                     ) else {
                         return;
                     };
+                    nodes[si][ei] = Some(c);
                     if !self.done(c) {
                         all_done = false;
                         running += 1;
@@ -2191,6 +2228,7 @@ impl WorkflowRun {
             self.add_results_to_scope("steps", &results, scope);
             drop(results);
             progress.expansions = None;
+            progress.nodes.clear();
             progress.group = gi + 1;
         }
         self.set_template_outputs(i, &r, &progress.scope);
@@ -2771,16 +2809,19 @@ impl WorkflowRun {
                     .unwrap_or(i);
                 let task = &plan.invs[k].name;
                 if !ok {
-                    if let Some(c) = created(k, self.create(
-                        now,
-                        name,
-                        task,
-                        "Skipped",
-                        NodePhase::Omitted,
-                        "omitted: depends condition not met",
-                        Some(parent),
-                        "",
-                    )) {
+                    if let Some(c) = created(
+                        k,
+                        self.create(
+                            now,
+                            name,
+                            task,
+                            "Skipped",
+                            NodePhase::Omitted,
+                            "omitted: depends condition not met",
+                            Some(parent),
+                            "",
+                        ),
+                    ) {
                         self.skip_defaults(c, &plan.invs[k], &r.base);
                     }
                     progressed = true;
@@ -2794,16 +2835,19 @@ impl WorkflowRun {
                 let expansion = match self.expand(&tasks[k], scope) {
                     Ok(x) => x,
                     Err(e) => {
-                        created(k, self.create(
-                            now,
-                            name,
-                            task,
-                            "Skipped",
-                            NodePhase::Error,
-                            &e,
-                            Some(parent),
-                            "",
-                        ));
+                        created(
+                            k,
+                            self.create(
+                                now,
+                                name,
+                                task,
+                                "Skipped",
+                                NodePhase::Error,
+                                &e,
+                                Some(parent),
+                                "",
+                            ),
+                        );
                         progressed = true;
                         continue;
                     }
@@ -2812,30 +2856,36 @@ impl WorkflowRun {
                     || tasks[k].get("withParam").is_some()
                     || tasks[k].get("withSequence").is_some();
                 if looped && expansion.is_empty() {
-                    created(k, self.create(
-                        now,
-                        name,
-                        task,
-                        "Skipped",
-                        NodePhase::Skipped,
-                        "Skipped, empty params",
-                        Some(parent),
-                        "",
-                    ));
+                    created(
+                        k,
+                        self.create(
+                            now,
+                            name,
+                            task,
+                            "Skipped",
+                            NodePhase::Skipped,
+                            "Skipped, empty params",
+                            Some(parent),
+                            "",
+                        ),
+                    );
                     progressed = true;
                     continue;
                 }
                 if looped {
-                    let Some(g) = created(k, self.create(
-                        now,
-                        name,
-                        task,
-                        "TaskGroup",
-                        NodePhase::Running,
-                        "",
-                        Some(parent),
-                        "",
-                    )) else {
+                    let Some(g) = created(
+                        k,
+                        self.create(
+                            now,
+                            name,
+                            task,
+                            "TaskGroup",
+                            NodePhase::Running,
+                            "",
+                            Some(parent),
+                            "",
+                        ),
+                    ) else {
                         return;
                     };
                     self.advance_task_group(g, &plan.invs[k], &r, scope, now);
@@ -2850,32 +2900,38 @@ impl WorkflowRun {
                     match expr::eval_when(w) {
                         Ok(true) => {}
                         Ok(false) => {
-                            if let Some(c) = created(k, self.create(
-                                now,
-                                name,
-                                &display,
-                                "Skipped",
-                                NodePhase::Skipped,
-                                &format!("when '{w}' evaluated false"),
-                                Some(parent),
-                                "",
-                            )) {
+                            if let Some(c) = created(
+                                k,
+                                self.create(
+                                    now,
+                                    name,
+                                    &display,
+                                    "Skipped",
+                                    NodePhase::Skipped,
+                                    &format!("when '{w}' evaluated false"),
+                                    Some(parent),
+                                    "",
+                                ),
+                            ) {
                                 self.skip_defaults(c, &inv, &r.base);
                             }
                             progressed = true;
                             continue;
                         }
                         Err(e) => {
-                            created(k, self.create(
-                                now,
-                                name,
-                                &display,
-                                "Skipped",
-                                NodePhase::Error,
-                                &e,
-                                Some(parent),
-                                "",
-                            ));
+                            created(
+                                k,
+                                self.create(
+                                    now,
+                                    name,
+                                    &display,
+                                    "Skipped",
+                                    NodePhase::Error,
+                                    &e,
+                                    Some(parent),
+                                    "",
+                                ),
+                            );
                             progressed = true;
                             continue;
                         }
