@@ -807,3 +807,52 @@ fn events_e2e_trigger_spec_change() {
     ];
     step_by_step(&files, &restarted_same, &[0, 0, 0, 1], count);
 }
+
+/// `memoize`, as Argo's TestStepLevelMemoize and the memoize-simple example: the second step
+/// with the same key is a cache hit (Succeeded at once, `memoizationStatus.hit`, the first
+/// one's outputs); a ConfigMap entry of the workspace is used while it is younger than
+/// `maxAge` (the simulated clock starts at 2025-01-01T00:00:00Z).
+#[test]
+fn memoize_hits_the_cache_within_max_age() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo");
+    let steps = std::fs::read_to_string(
+        root.join("e2e-inline/functional_test__TestStepLevelMemoize.yaml"),
+    )
+    .unwrap();
+    let (report, _, _) = simulate(&[("steps.yaml", steps)], &[]);
+    let wf = &report.workflows[0];
+    assert_eq!(wf.phase.as_str(), "Succeeded");
+    let first = wf.node_by_display("hello1").unwrap();
+    let second = wf.node_by_display("hello2a").unwrap();
+    assert!(!first.memoization_status.as_ref().unwrap().hit);
+    let hit = second.memoization_status.as_ref().unwrap();
+    assert!(hit.hit);
+    assert_eq!(
+        (hit.key.as_str(), hit.cache_name.as_str()),
+        ("hello1", "my-config-memo-step")
+    );
+    assert_eq!(second.outputs, first.outputs);
+    assert_eq!(second.started_at, second.finished_at.unwrap());
+    assert!(second.children.is_empty(), "a hit runs nothing");
+
+    let simple = std::fs::read_to_string(root.join("workflows/memoize-simple.yaml")).unwrap();
+    let cache = |stamp: &str| {
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cache-config\ndata:\n  cache-key: '{{\"nodeID\":\"memoized-hdckj\",\"outputs\":{{\"parameters\":[{{\"name\":\"hello\",\"value\":\"different world\"}}],\"exitCode\":\"0\"}},\"creationTimestamp\":\"{stamp}\"}}'\n"
+        )
+    };
+    let hello = |stamp: &str| {
+        let (report, _, _) = simulate(
+            &[("wf.yaml", simple.clone()), ("cm.yaml", cache(stamp))],
+            &[],
+        );
+        let n = &report.workflows[0].nodes[0];
+        (
+            n.outputs.parameters["hello"].clone(),
+            n.memoization_status.as_ref().unwrap().hit,
+        )
+    };
+    // Fresh (5 s before the run started, maxAge 10s): the cached value; stale: it runs.
+    assert_eq!(hello("2024-12-31T23:59:55Z"), ("different world".into(), true));
+    assert_eq!(hello("2021-10-12T15:14:04Z"), ("world".into(), false));
+}

@@ -14,10 +14,6 @@ use super::{Kind, Manifests};
 /// Template fields Pipelab reads but does not simulate, and what it does instead.
 const NOT_SIMULATED: &[(&str, &str)] = &[
     (
-        "memoize",
-        "memoization is not simulated; the template always runs",
-    ),
-    (
         "resource",
         "the manifest is not applied; the step succeeds after 1s",
     ),

@@ -112,6 +112,15 @@ impl Inputs {
     }
 }
 
+/// A memoized node's `memoizationStatus`: whether its outputs came from the cache.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MemoizationStatus {
+    pub hit: bool,
+    pub key: String,
+    #[serde(rename = "cacheName")]
+    pub cache_name: String,
+}
+
 /// `{name, value}`, as Argo lists parameters.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NamedValue {
@@ -137,6 +146,8 @@ pub struct NodeStatus {
     pub logs: Vec<String>,
     #[serde(skip_serializing_if = "Inputs::is_empty")]
     pub inputs: Inputs,
+    #[serde(rename = "memoizationStatus", skip_serializing_if = "Option::is_none")]
+    pub memoization_status: Option<MemoizationStatus>,
     pub outputs: Outputs,
     #[serde(rename = "templateName")]
     pub template_name: String,

@@ -9,8 +9,8 @@ use super::container::{self, Behaviour};
 use super::subst::{self, Scope, Strict};
 use super::sync::{lock_refs, Acquire, Locks};
 use super::{
-    node_id, Inputs, NamedValue, NodePhase, NodeStatus, Outputs, Submission, WorkflowAction,
-    WorkflowPhase, WorkflowRun,
+    node_id, Inputs, MemoizationStatus, NamedValue, NodePhase, NodeStatus, Outputs, Submission,
+    WorkflowAction, WorkflowPhase, WorkflowRun,
 };
 use crate::argo::expr::{self, Depends, Dialect};
 use crate::argo::model::json::{json_text, to_json};
@@ -317,6 +317,11 @@ pub(super) struct State {
     pods: HashMap<usize, Pod>,
     resolved: HashMap<usize, Rc<Resolved>>,
     dag_scopes: HashMap<usize, DagScope>,
+    /// Memoization caches: (cache, key) → outputs and when they were saved (simulated ms,
+    /// negative for entries a ConfigMap of the workspace dates before the run).
+    memo: HashMap<(String, String), (Outputs, i64)>,
+    /// Memoized nodes still running: where their outputs go.
+    memo_pending: HashMap<usize, MemoRef>,
     steps_progress: HashMap<usize, StepsProgress>,
     fired_hooks: HashSet<String>,
     deadline: Option<Millis>,
@@ -461,6 +466,8 @@ impl WorkflowRun {
                 pods: HashMap::new(),
                 resolved: HashMap::new(),
                 dag_scopes: HashMap::new(),
+                memo: HashMap::new(),
+                memo_pending: HashMap::new(),
                 steps_progress: HashMap::new(),
                 fired_hooks: HashSet::new(),
                 deadline,
@@ -787,6 +794,7 @@ impl WorkflowRun {
         st.resolved.clear();
         st.dag_scopes.clear();
         st.steps_progress.clear();
+        st.memo_pending.clear();
         st.suspend_until.clear();
         st.lock_waiting.clear();
         st.node_locks.clear();
@@ -1089,6 +1097,7 @@ impl WorkflowRun {
             finished_at: phase.fulfilled().then_some(now),
             logs: Vec::new(),
             inputs: Inputs::default(),
+            memoization_status: None,
             outputs: Outputs::default(),
             template_name: template_name.to_string(),
             children: self
@@ -1121,6 +1130,15 @@ impl WorkflowRun {
         n.message = message.to_string();
         if phase.fulfilled() {
             n.finished_at = Some(now);
+            // A memoized node that succeeded saves its outputs under its key.
+            if let Some(m) = self.state.memo_pending.remove(&i) {
+                if phase == NodePhase::Succeeded {
+                    let outputs = n.outputs.clone();
+                    self.state
+                        .memo
+                        .insert((m.cache, m.key), (outputs, now as i64));
+                }
+            }
             // A fulfilled node is never advanced again: free its resolved template and scope.
             self.state.resolved.remove(&i);
             self.state.dag_scopes.remove(&i);
@@ -1205,6 +1223,50 @@ impl WorkflowRun {
         out
     }
 
+    /// The cached outputs for a memoized template, if its cache has a fresh entry for the key:
+    /// one saved earlier in this run, else one in a ConfigMap of the workspace (Argo's entry
+    /// format: `{"nodeID", "outputs": {"parameters": [...], "exitCode"}, "creationTimestamp"}`).
+    fn memo_hit(&self, m: &MemoRef, now: Millis) -> Option<Outputs> {
+        let fresh = |at: i64| m.max_age.is_none_or(|a| now as i64 - at <= a as i64);
+        if let Some((outputs, at)) = self.state.memo.get(&(m.cache.clone(), m.key.clone())) {
+            return fresh(*at).then(|| outputs.clone());
+        }
+        let text = self.state.library.config_maps.get(&m.cache)?.get(&m.key)?;
+        let entry: Json = serde_json::from_str(text).ok()?;
+        let at = entry
+            .get("creationTimestamp")
+            .and_then(Json::as_str)
+            .and_then(sim_time_of)?;
+        if !fresh(at) {
+            return None;
+        }
+        let mut outputs = Outputs::default();
+        let out = entry.get("outputs")?;
+        for p in out
+            .get("parameters")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let (Some(n), Some(v)) = (
+                p.get("name").and_then(Json::as_str),
+                p.get("value").and_then(Json::as_str),
+            ) {
+                outputs.parameters.insert(n.to_string(), v.to_string());
+            }
+        }
+        outputs.result = out.get("result").and_then(Json::as_str).map(str::to_string);
+        outputs.exit_code = out
+            .get("exitCode")
+            .and_then(|c| {
+                c.as_str()
+                    .map(str::to_string)
+                    .or_else(|| Some(c.to_string()))
+            })
+            .and_then(|c| c.parse().ok());
+        Some(outputs)
+    }
+
     /// Advances an existing node as `execute` does (within the recursion bound).
     fn advance_existing(&mut self, i: usize, now: Millis) {
         if self.state.depth >= MAX_DEPTH || self.nodes[i].phase.fulfilled() {
@@ -1248,6 +1310,31 @@ impl WorkflowRun {
             }
         };
         let tname = resolved.tmpl.name.clone();
+        // `memoize`: a fresh entry of its cache for its key is the node's outputs, and the
+        // node is Succeeded at once without running (Argo's memoization hit).
+        let memo = resolved.tmpl.memoize.as_ref().and_then(memo_ref);
+        if let Some(m) = &memo {
+            if let Some(outputs) = self.memo_hit(m, now) {
+                let ty = resolved.tmpl.node_type();
+                let i = self.create(
+                    now,
+                    name,
+                    display,
+                    ty,
+                    NodePhase::Succeeded,
+                    "",
+                    parent,
+                    &tname,
+                )?;
+                self.nodes[i].outputs = outputs;
+                self.nodes[i].memoization_status = Some(MemoizationStatus {
+                    hit: true,
+                    key: m.key.clone(),
+                    cache_name: m.cache.clone(),
+                });
+                return Some(i);
+            }
+        }
         let i = if resolved.tmpl.retry_strategy.is_some() && !call.retry_child {
             self.create(
                 now,
@@ -1301,6 +1388,14 @@ impl WorkflowRun {
                 .map(|a| a.name.clone())
                 .collect(),
         };
+        if let Some(m) = memo {
+            self.nodes[i].memoization_status = Some(MemoizationStatus {
+                hit: false,
+                key: m.key.clone(),
+                cache_name: m.cache.clone(),
+            });
+            self.state.memo_pending.insert(i, m);
+        }
         self.state.resolved.insert(i, Rc::new(resolved));
         if self.template_locks_block(i, now) {
             return Some(i);
@@ -3228,6 +3323,56 @@ impl WorkflowRun {
             .find(|t| t.get("name").and_then(Node::as_str) == Some(name))
             .cloned()
     }
+}
+
+/// A template's `memoize`: its cache (ConfigMap name), key (already substituted) and maxAge.
+#[derive(Clone, Debug)]
+struct MemoRef {
+    cache: String,
+    key: String,
+    max_age: Option<Millis>,
+}
+
+fn memo_ref(memoize: &Node) -> Option<MemoRef> {
+    let key = memoize.get("key").and_then(Node::as_str)?.to_string();
+    let cache = memoize
+        .get("cache")
+        .and_then(|c| c.get("configMap"))
+        .and_then(|c| c.get("name"))
+        .and_then(Node::as_str)?
+        .to_string();
+    let max_age = memoize
+        .get("maxAge")
+        .and_then(Node::as_str)
+        .and_then(parse_duration);
+    Some(MemoRef {
+        cache,
+        key,
+        max_age,
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` as milliseconds from the simulation's start (2025-01-01T00:00:00Z,
+/// see [`timestamp`]); negative before it.
+fn sim_time_of(stamp: &str) -> Option<i64> {
+    let b = stamp.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| stamp.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // Days from 1970-01-01 (Howard Hinnant's days_from_civil).
+    let days = |y: i64, m: i64, d: i64| {
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    };
+    let secs = (days(y, mo, d) - days(2025, 1, 1)) * 86_400 + h * 3600 + mi * 60 + s;
+    Some(secs * 1000)
 }
 
 fn continues_on(inv: &Invocation, phase: NodePhase) -> bool {
