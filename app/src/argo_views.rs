@@ -103,6 +103,8 @@ pub struct NodeRow {
     pub output_artifacts: Vec<String>,
     /// The ids of the node's children (a Retry node's attempts, a group's members).
     pub children: Vec<String>,
+    /// For a memoized template: whether its outputs came from the cache, and under which key.
+    pub memoization: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -326,6 +328,22 @@ fn workflow_row(w: &WorkflowRun, at: Option<u64>, expanded: &[String]) -> Workfl
                 exit_code: n.outputs.exit_code,
                 output_artifacts: n.outputs.artifacts.keys().cloned().collect(),
                 children: n.children.clone(),
+                memoization: n
+                    .memoization_status
+                    .as_ref()
+                    .map(|m| {
+                        format!(
+                            "{} — key '{}' in ConfigMap {}",
+                            if m.hit {
+                                "cache hit"
+                            } else {
+                                "cache miss (outputs saved)"
+                            },
+                            m.key,
+                            m.cache_name
+                        )
+                    })
+                    .unwrap_or_default(),
             })
             .collect(),
     }

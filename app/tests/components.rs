@@ -587,6 +587,29 @@ fn a_lone_workflow_is_submitted_directly() {
     assert_eq!(result.workflows[0].phase, "Succeeded");
 }
 
+#[wasm_bindgen_test]
+fn node_details_say_whether_a_memoized_step_hit_the_cache() {
+    let yaml = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: memo\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    steps:\n    - - {name: a, template: m}\n    - - {name: b, template: m}\n  - name: m\n    memoize:\n      key: same\n      cache: {configMap: {name: memo-cache}}\n    container: {image: alpine, command: [echo, hi]}\n";
+    let state = Rc::new(State::default())
+        .reduce(Action::Edit { text: yaml.into() })
+        .reduce(Action::Analyze)
+        .reduce(Action::SetPanel {
+            panel: Panel::EventArgo,
+        });
+    let state = answer(answer_targets(state).reduce(Action::SubmitWorkflows));
+    let result = sent(&state);
+    let memo = |name: &str| {
+        result.workflows[0]
+            .nodes
+            .iter()
+            .find(|n| n.display_name == name)
+            .map(|n| n.memoization.clone())
+            .unwrap_or_default()
+    };
+    assert!(memo("a").starts_with("cache miss"), "{}", memo("a"));
+    assert_eq!(memo("b"), "cache hit — key 'same' in ConfigMap memo-cache");
+}
+
 const PARAMETERISED: &str = "parameters:
 - name: deploy
   type: boolean

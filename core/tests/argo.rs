@@ -815,10 +815,9 @@ fn events_e2e_trigger_spec_change() {
 #[test]
 fn memoize_hits_the_cache_within_max_age() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo");
-    let steps = std::fs::read_to_string(
-        root.join("e2e-inline/functional_test__TestStepLevelMemoize.yaml"),
-    )
-    .unwrap();
+    let steps =
+        std::fs::read_to_string(root.join("e2e-inline/functional_test__TestStepLevelMemoize.yaml"))
+            .unwrap();
     let (report, _, _) = simulate(&[("steps.yaml", steps)], &[]);
     let wf = &report.workflows[0];
     assert_eq!(wf.phase.as_str(), "Succeeded");
@@ -853,6 +852,9 @@ fn memoize_hits_the_cache_within_max_age() {
         )
     };
     // Fresh (5 s before the run started, maxAge 10s): the cached value; stale: it runs.
-    assert_eq!(hello("2024-12-31T23:59:55Z"), ("different world".into(), true));
+    assert_eq!(
+        hello("2024-12-31T23:59:55Z"),
+        ("different world".into(), true)
+    );
     assert_eq!(hello("2021-10-12T15:14:04Z"), ("world".into(), false));
 }

@@ -274,6 +274,7 @@ fn node_details(n: &NodeRow, w: &WorkflowRow, phase: &str, close: Callback<Mouse
                 <tr><th>{ "Started" }</th><td>{ seconds(n.started) }</td></tr>
                 if ended { <tr><th>{ "Finished" }</th><td>{ n.finished.map(seconds).unwrap_or_default() }</td></tr> }
                 if let Some(d) = duration { <tr><th>{ "Duration" }</th><td data-testid="node-duration">{ d }</td></tr> }
+                if !n.memoization.is_empty() { <tr><th>{ "Memoization" }</th><td data-testid="node-memoization">{ &n.memoization }</td></tr> }
             </table>
             { pairs("Inputs", "node-inputs", &inputs) }
             if ended { { pairs("Outputs", "node-outputs", &outputs) } }
