@@ -2227,65 +2227,60 @@ impl WorkflowRun {
                     continue;
                 }
                 for (ei, (display, inv)) in expansion.iter().enumerate() {
-                    if let Some(c) = nodes[si][ei] {
+                    let c = if let Some(c) = nodes[si][ei] {
                         self.advance_existing(c, now);
-                        if !self.done(c) {
-                            all_done = false;
-                            running += 1;
-                        } else if !self.run_exit_handlers(c, inv, &r.base, now) {
-                            all_done = false;
-                        }
-                        results.push((c, inv));
-                        continue;
-                    }
-                    let cname = format!("{gname}.{display}");
-                    let exists = self.index.contains_key(&cname);
-                    if !exists {
-                        if let Some(w) = &inv.when {
-                            match expr::eval_when(w) {
-                                Ok(true) => {}
-                                Ok(false) => {
-                                    if let Some(c) = self.create(
-                                        now,
-                                        &cname,
-                                        display,
-                                        "Skipped",
-                                        NodePhase::Skipped,
-                                        &format!("when '{w}' evaluated false"),
-                                        Some(g),
-                                        "",
-                                    ) {
-                                        self.skip_defaults(c, inv, &r.base);
-                                        nodes[si][ei] = Some(c);
-                                        results.push((c, inv));
+                        c
+                    } else {
+                        let cname = format!("{gname}.{display}");
+                        let exists = self.index.contains_key(&cname);
+                        if !exists {
+                            if let Some(w) = &inv.when {
+                                match expr::eval_when(w) {
+                                    Ok(true) => {}
+                                    Ok(false) => {
+                                        if let Some(c) = self.create(
+                                            now,
+                                            &cname,
+                                            display,
+                                            "Skipped",
+                                            NodePhase::Skipped,
+                                            &format!("when '{w}' evaluated false"),
+                                            Some(g),
+                                            "",
+                                        ) {
+                                            self.skip_defaults(c, inv, &r.base);
+                                            nodes[si][ei] = Some(c);
+                                            results.push((c, inv));
+                                        }
+                                        continue;
                                     }
-                                    continue;
-                                }
-                                Err(e) => {
-                                    self.mark(g, now, NodePhase::Error, &e);
-                                    self.mark(i, now, NodePhase::Failed, &e);
-                                    return;
+                                    Err(e) => {
+                                        self.mark(g, now, NodePhase::Error, &e);
+                                        self.mark(i, now, NodePhase::Failed, &e);
+                                        return;
+                                    }
                                 }
                             }
+                            if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
+                                || self.at_workflow_parallelism()
+                            {
+                                all_done = false;
+                                continue;
+                            }
                         }
-                        if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
-                            || self.at_workflow_parallelism()
-                        {
-                            all_done = false;
-                            continue;
-                        }
-                    }
-                    let Some(c) = self.execute(
-                        now,
-                        &cname,
-                        display,
-                        Call::of(inv, &r.base),
-                        Some(g),
-                        &Scope::new(),
-                    ) else {
-                        return;
+                        let Some(c) = self.execute(
+                            now,
+                            &cname,
+                            display,
+                            Call::of(inv, &r.base),
+                            Some(g),
+                            &Scope::new(),
+                        ) else {
+                            return;
+                        };
+                        nodes[si][ei] = Some(c);
+                        c
                     };
-                    nodes[si][ei] = Some(c);
                     if !self.done(c) {
                         all_done = false;
                         running += 1;
