@@ -858,3 +858,96 @@ fn memoize_hits_the_cache_within_max_age() {
     );
     assert_eq!(hello("2021-10-12T15:14:04Z"), ("world".into(), false));
 }
+
+/// An argoWorkflow trigger's operations other than submit act on the Workflow its resource
+/// names (argo-events runs `argo OPERATION NAME` as the Sensor's service account): a POST
+/// terminates a running Workflow, another resubmits it.
+#[test]
+fn argo_workflow_triggers_terminate_and_resubmit_the_named_workflow() {
+    let sensor = |operation: &str| {
+        format!(
+            "apiVersion: argoproj.io/v1alpha1
+kind: Sensor
+metadata:
+  name: ops
+spec:
+  dependencies:
+  - name: dep
+    eventSourceName: hooks
+    eventName: ops
+  triggers:
+  - template:
+      name: {operation}-it
+      argoWorkflow:
+        operation: {operation}
+        source:
+          resource:
+            apiVersion: argoproj.io/v1alpha1
+            kind: Workflow
+            metadata:
+              name: placeholder
+        parameters:
+        - src: {{dependencyName: dep, dataKey: body.name}}
+          dest: metadata.name
+"
+        )
+    };
+    let files = |operation: &str| {
+        vec![
+            ("eventbus.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: EventBus\nmetadata:\n  name: default\nspec:\n  jetstream: {}\n".to_string()),
+            ("es.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: EventSource\nmetadata:\n  name: hooks\nspec:\n  webhook:\n    ops:\n      port: \"12000\"\n      endpoint: /ops\n      method: POST\n".to_string()),
+            ("sensor.yaml", sensor(operation)),
+            // The Sensor's service account may create and update Workflows (`argo resubmit`
+            // creates, the other operations update).
+            ("rbac.yaml", "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: ops\n  namespace: default\nrules:\n- apiGroups: [argoproj.io]\n  resources: [workflows]\n  verbs: [create, update]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata:\n  name: ops\n  namespace: default\nroleRef:\n  apiGroup: rbac.authorization.k8s.io\n  kind: Role\n  name: ops\nsubjects:\n- kind: ServiceAccount\n  name: default\n  namespace: default\n".to_string()),
+            ("wf.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: long-job\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    container:\n      image: alpine\n      command: [sh, -c, 'sleep 60']\n".to_string()),
+        ]
+    };
+    let play_ops = |operation: &str, body: &str| {
+        let mut sources = Sources::new();
+        let mut diags = Vec::new();
+        let mut docs = Vec::new();
+        for (name, text) in files(operation) {
+            let id = sources.add(name, text.clone());
+            docs.extend(
+                yaml::load(id, &text)
+                    .documents
+                    .into_iter()
+                    .map(|d| (id, d.root)),
+            );
+        }
+        let ms = Manifests::from_documents(docs.iter().map(|(i, n)| (*i, n)), &mut diags);
+        run(
+            &ms,
+            &RunConfig {
+                steps: vec![
+                    Step::Submit,
+                    Step::Wait(5_000),
+                    Step::Fire(EventSpec::parse(&format!("hooks/ops={body}")).unwrap()),
+                ],
+                ..RunConfig::default()
+            },
+        )
+    };
+    let report = play_ops("terminate", r#"{"name":"long-job"}"#);
+    let t = &report.triggers[0];
+    assert!(t.fired, "{:?}", t.error);
+    assert_eq!(t.workflow.as_deref(), Some("long-job"));
+    let wf = &report.workflows[0];
+    assert_eq!(wf.phase.as_str(), "Failed");
+    assert_eq!(wf.message, "Stopped with strategy 'Terminate'");
+
+    // A name that does not exist: the trigger fails as the argo CLI would.
+    let report = play_ops("terminate", r#"{"name":"nope"}"#);
+    assert!(!report.triggers[0].fired);
+    assert!(report.triggers[0]
+        .error
+        .as_deref()
+        .unwrap()
+        .contains("\"nope\" not found"));
+
+    let report = play_ops("resubmit", r#"{"name":"long-job"}"#);
+    assert!(report.triggers[0].fired);
+    assert_eq!(report.workflows.len(), 2);
+    assert!(report.workflows[1].name.starts_with("long-job-"));
+}

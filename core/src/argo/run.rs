@@ -469,8 +469,24 @@ impl Session<'_> {
         }
     }
 
-    /// `argo stop|terminate|suspend|resume|retry|resubmit|delete`.
+    /// `argo stop|terminate|suspend|resume|retry|resubmit|delete` from a scripted step: a
+    /// refusal is a diagnostic.
     fn act(&mut self, action: &WorkflowAction, target: Option<&str>, now: Millis) {
+        if let Err(e) = self.try_act(action, target, now) {
+            self.report
+                .diagnostics
+                .push(Diagnostic::error("argo-action", e));
+        }
+    }
+
+    /// An action on the named Workflow (or the last one created); `Err` with the server's
+    /// answer when it cannot be done.
+    fn try_act(
+        &mut self,
+        action: &WorkflowAction,
+        target: Option<&str>,
+        now: Millis,
+    ) -> Result<(), String> {
         let found = match target {
             Some(name) => self
                 .report
@@ -485,18 +501,14 @@ impl Session<'_> {
         };
         let Some(w) = found else {
             let what = target.unwrap_or("@latest");
-            self.report.diagnostics.push(Diagnostic::error(
-                "argo-action",
-                format!(
-                    "argo {}: workflows.argoproj.io \"{what}\" not found",
-                    action.as_str()
-                ),
+            return Err(format!(
+                "argo {}: workflows.argoproj.io \"{what}\" not found",
+                action.as_str()
             ));
-            return;
         };
         if *action == WorkflowAction::Resubmit {
             self.resubmit(w, now);
-            return;
+            return Ok(());
         }
         let wf = &mut self.report.workflows[w];
         match wf.act(now, action, &mut self.locks) {
@@ -508,14 +520,9 @@ impl Session<'_> {
                 } else {
                     self.queue.schedule_at(now, Sim::Wake(w));
                 }
+                Ok(())
             }
-            Err(e) => {
-                let name = wf.name.clone();
-                self.report.diagnostics.push(Diagnostic::error(
-                    "argo-action",
-                    format!("argo {} {name}: {e}", action.as_str()),
-                ));
-            }
+            Err(e) => Err(format!("argo {} {}: {e}", action.as_str(), wf.name)),
         }
     }
 
@@ -1106,10 +1113,19 @@ impl Session<'_> {
             &mut self.report,
             &mut self.queue,
         ) {
-            Ok(wf) => {
+            Ok(Triggered::Created(wf)) => {
                 tr.fired = true;
                 tr.workflow = wf;
             }
+            // An argoWorkflow trigger's other operations act on the named Workflow, as the
+            // `argo` CLI the Sensor runs would.
+            Ok(Triggered::Act(action, name)) => match self.try_act(&action, Some(&name), now) {
+                Ok(()) => {
+                    tr.fired = true;
+                    tr.workflow = Some(name);
+                }
+                Err(e) => tr.error = Some(e),
+            },
             Err(e) => tr.error = Some(e),
         }
         self.report.trace.record(
@@ -1192,7 +1208,7 @@ fn run_trigger(
     rng: &mut Rng,
     report: &mut RunReport,
     queue: &mut Queue<Sim>,
-) -> Result<Option<String>, String> {
+) -> Result<Triggered, String> {
     match t.kind.as_str() {
         "k8s" | "argoWorkflow" => {}
         "http" => {
@@ -1204,10 +1220,10 @@ fn run_trigger(
                 .unwrap_or_default();
             return match cluster.config.http_errors.iter().find(|(u, _)| u == url) {
                 Some((_, e)) => Err(e.clone()),
-                None => Ok(None),
+                None => Ok(Triggered::Created(None)),
             };
         }
-        _ => return Ok(None),
+        _ => return Ok(Triggered::Created(None)),
     }
     let operation = t
         .body
@@ -1271,9 +1287,11 @@ fn run_trigger(
         .service_account_name
         .clone()
         .unwrap_or_else(|| "default".into());
+    // argoWorkflow's other operations run `argo OPERATION NAME` as the Sensor's service
+    // account: resubmit creates a Workflow, the others update the one named.
     let verb = match operation.as_str() {
-        "submit" | "create" => "create",
-        "update" => "update",
+        "submit" | "create" | "resubmit" => "create",
+        "update" | "retry" | "resume" | "suspend" | "terminate" | "stop" => "update",
         "patch" => "patch",
         "delete" => "delete",
         other => other,
@@ -1295,13 +1313,20 @@ fn run_trigger(
         ));
     }
     if t.kind == "argoWorkflow" && operation != "submit" {
-        return Err(format!(
-            "argoWorkflow operation '{operation}' is not simulated; nothing was done"
-        ));
+        let action = WorkflowAction::parse(&operation)
+            .map_err(|_| format!("unknown operation '{operation}' of an argoWorkflow trigger"))?;
+        let name = doc
+            .pointer("/metadata/name")
+            .and_then(Json::as_str)
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| {
+                format!("the workflow to {operation} needs metadata.name (set it with a parameter)")
+            })?;
+        return Ok(Triggered::Act(action, name.to_string()));
     }
     if kind != "Workflow" || verb != "create" {
         // Other resources and verbs are recorded, not applied.
-        return Ok(None);
+        return Ok(Triggered::Created(None));
     }
     let name = match doc.pointer("/metadata/name").and_then(Json::as_str) {
         Some(n) if !n.is_empty() => n.to_string(),
@@ -1339,5 +1364,13 @@ fn run_trigger(
     w.manifest = Some(doc);
     report.workflows.push(w);
     queue.schedule_at(now, Sim::Wake(report.workflows.len() - 1));
-    Ok(Some(name))
+    Ok(Triggered::Created(Some(name)))
+}
+
+/// What a trigger that fired did.
+enum Triggered {
+    /// Created (or recorded) a resource; the Workflow's name when it created one.
+    Created(Option<String>),
+    /// An argoWorkflow operation other than submit, for the named Workflow.
+    Act(WorkflowAction, String),
 }
