@@ -442,6 +442,23 @@ pub fn lint_events(ms: &Manifests, out: &mut Vec<Diagnostic>) {
         }
         for t in seq(spec, "triggers") {
             warn_unknown(&t, TRIGGER, "Sensor trigger", out);
+            // Read but not simulated: say what happens instead.
+            for (key, instead) in [
+                (
+                    "rateLimit",
+                    "rateLimit is not simulated; the trigger runs as soon as its conditions hold",
+                ),
+                (
+                    "dlqTrigger",
+                    "dlqTrigger is not simulated; a failed trigger is only reported",
+                ),
+            ] {
+                if let Some(e) = t.entry(key) {
+                    out.push(
+                        Diagnostic::warning("argo-events-lint", instead).with_span(e.key.span),
+                    );
+                }
+            }
             let Some(tmpl) = t.get("template") else {
                 out.push(
                     Diagnostic::error("argo-events-lint", "trigger has no template")
