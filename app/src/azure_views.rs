@@ -152,6 +152,10 @@ pub struct JobRun {
     pub reason: String,
     pub condition: Option<String>,
     pub source: Option<SourceRef>,
+    /// A matrix or parallel job's legs, by name.
+    pub legs: Vec<String>,
+    /// The output variables its steps set, as `NAME = VALUE` (`STEP.VAR`, `LEG.STEP.VAR`).
+    pub outputs: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -417,6 +421,20 @@ pub fn run(files: &[File], entry: &str, inputs: &RunInputs) -> RunView {
                     key: format!("{name}.{jname}"),
                     result: str_of(j, "result"),
                     reason: str_of(j, "reason"),
+                    legs: j
+                        .get("legs")
+                        .and_then(Json::as_array)
+                        .unwrap_or(&empty)
+                        .iter()
+                        .map(|l| str_of(l, "name"))
+                        .collect(),
+                    outputs: j
+                        .get("outputs")
+                        .and_then(Json::as_object)
+                        .into_iter()
+                        .flatten()
+                        .map(|(k, v)| format!("{k} = {}", v.as_str().unwrap_or_default()))
+                        .collect(),
                     condition: j_model
                         .and_then(|m| m.get("condition"))
                         .and_then(Json::as_str)

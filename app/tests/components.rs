@@ -333,6 +333,27 @@ fn example_state(id: &str) -> Rc<State> {
 }
 
 #[wasm_bindgen_test]
+fn the_run_lists_matrix_legs_and_output_variables() {
+    let yaml = "jobs:\n- job: build\n  strategy:\n    matrix:\n      linux: {os: ubuntu}\n      mac: {os: macos}\n  steps:\n  - bash: echo \"##vso[task.setvariable variable=image;isOutput=true]$(os)-img\"\n    name: pick\n";
+    let state = Rc::new(State::default())
+        .reduce(Action::Edit { text: yaml.into() })
+        .reduce(Action::Analyze)
+        .reduce(Action::SetPanel {
+            panel: Panel::RunAzure,
+        });
+    let run = answer_run(state).run.clone().expect("run computed");
+    let job = &run.stages[0].jobs[0];
+    assert_eq!(job.legs, ["linux", "mac"]);
+    assert_eq!(
+        job.outputs,
+        [
+            "linux.pick.image = ubuntu-img",
+            "mac.pick.image = macos-img"
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
 fn every_panel_name_round_trips_through_links() {
     for panel in [
         Panel::Documents,

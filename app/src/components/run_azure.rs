@@ -185,6 +185,15 @@ pub fn run_azure() -> Html {
                     onclick={toggle} role="button" tabindex="0">
                     <span class="name"><button class="link" onclick={reveal(&state, j.source)} title="Show in the editor">{ &j.name }</button></span>
                     <span class="result">{ &j.result }{ if failing { " (made to fail)" } else { "" } }</span>
+                    if !j.legs.is_empty() {
+                        <span class="legs muted" data-testid="legs">{ format!("{} legs: {}", j.legs.len(), j.legs.join(", ")) }</span>
+                    }
+                    if !j.outputs.is_empty() {
+                        <details class="outputs" data-testid="outputs" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
+                            <summary>{ format!("{} output variable{}", j.outputs.len(), if j.outputs.len() == 1 { "" } else { "s" }) }</summary>
+                            <ul>{ for j.outputs.iter().map(|o| html! { <li><code>{ o }</code></li> }) }</ul>
+                        </details>
+                    }
                     if skipped {
                         <details class="why" onclick={Callback::from(|e: MouseEvent| e.stop_propagation())}>
                             <summary>{ "Why" }</summary>
