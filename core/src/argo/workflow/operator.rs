@@ -317,6 +317,8 @@ pub(super) struct State {
     pods: HashMap<usize, Pod>,
     resolved: HashMap<usize, Rc<Resolved>>,
     dag_scopes: HashMap<usize, DagScope>,
+    /// Templates as written, parsed once each (their declarations: inputs, outputs).
+    parsed_templates: std::cell::RefCell<HashMap<String, Rc<Template>>>,
     /// Memoization caches: (cache, key) → outputs and when they were saved (simulated ms,
     /// negative for entries a ConfigMap of the workspace dates before the run).
     memo: HashMap<(String, String), (Outputs, i64)>,
@@ -466,6 +468,7 @@ impl WorkflowRun {
                 pods: HashMap::new(),
                 resolved: HashMap::new(),
                 dag_scopes: HashMap::new(),
+                parsed_templates: std::cell::RefCell::default(),
                 memo: HashMap::new(),
                 memo_pending: HashMap::new(),
                 steps_progress: HashMap::new(),
@@ -1568,8 +1571,11 @@ impl WorkflowRun {
 
     /// Finds the template of a call and processes its inputs.
     fn resolve(&self, call: &Call, extra: &Scope) -> Result<Resolved, String> {
-        let (raw, base) = if let Some(inline) = &call.inline {
-            (inline.clone(), call.base.clone())
+        // The template as written (borrowed, not copied) and, except for inline templates, a
+        // key under which its parse is kept: a loop resolves the same template per item.
+        let (raw, base, key): (&Node, Base, Option<String>) = if let Some(inline) = &call.inline
+        {
+            (inline, call.base.clone(), None)
         } else if let Some(r) = &call.template_ref {
             let spec = if r.cluster_scope {
                 self.state.library.cluster_workflow_templates.get(&r.name)
@@ -1590,31 +1596,50 @@ impl WorkflowRun {
                 )
             })?;
             (
-                t.clone(),
+                t,
                 Base::Ref {
                     cluster: r.cluster_scope,
                     name: r.name.clone(),
                 },
+                Some(format!("{kind}/{}/{}", r.name, r.template)),
             )
         } else {
             let name = call.template.clone().unwrap_or_default();
             let found = match &call.base {
-                Base::Own => self.state.spec.template(&name).cloned(),
+                Base::Own => self.state.spec.template(&name),
                 Base::Ref { cluster, name: wft } => {
                     let lib = if *cluster {
                         &self.state.library.cluster_workflow_templates
                     } else {
                         &self.state.library.workflow_templates
                     };
-                    lib.get(wft).and_then(|s| find_template(s, &name)).cloned()
+                    lib.get(wft).and_then(|s| find_template(s, &name))
                 }
             };
+            let key = format!("{:?}/{name}", call.base);
             (
                 found.ok_or_else(|| format!("template name '{name}' undefined"))?,
                 call.base.clone(),
+                Some(key),
             )
         };
-        let parsed = Template::parse(&raw, &mut Vec::new());
+        let parsed = match key {
+            Some(key) => {
+                let cached = self.state.parsed_templates.borrow().get(&key).cloned();
+                match cached {
+                    Some(t) => t,
+                    None => {
+                        let t = Rc::new(Template::parse(raw, &mut Vec::new()));
+                        self.state
+                            .parsed_templates
+                            .borrow_mut()
+                            .insert(key, t.clone());
+                        t
+                    }
+                }
+            }
+            None => Rc::new(Template::parse(raw, &mut Vec::new())),
+        };
         let mut scope = self.state.globals.clone();
         scope.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
         let mut list = Vec::new();
