@@ -281,11 +281,12 @@ pub enum Action {
     SendEvent,
     /// Submits each `kind: Workflow` directly (no EventSource).
     SubmitWorkflows,
-    /// Shows the last Send's run as it was at simulated time `at` (ms; `None`: as it ended).
-    /// Shows an "N hidden nodes" placeholder of a drawn DAG expanded, or collapses it again.
-    ToggleFanOut {
-        id: String,
+    /// Shows each of these "N hidden nodes" placeholders of the drawn DAGs expanded, or
+    /// collapses it again (one replay for them all).
+    ToggleFanOuts {
+        ids: Vec<String>,
     },
+    /// Shows the last Send's run as it was at simulated time `at` (ms; `None`: as it ended).
     Scrub {
         at: Option<u64>,
     },
@@ -464,43 +465,24 @@ impl Reducible for State {
             Action::SetEventForm { form } => s.event_form = Some(form),
             Action::SendEvent => s.request_event(s.event_form.clone()),
             Action::SubmitWorkflows => s.request_event(None),
-            Action::ToggleFanOut { id } => {
+            Action::ToggleFanOuts { ids } => {
                 let Some(sent) = s.event_sent.clone() else {
                     return self;
                 };
                 let mut request = (*sent).clone();
-                match request.expanded.iter().position(|e| *e == id) {
-                    Some(i) => {
-                        request.expanded.remove(i);
+                for id in ids {
+                    match request.expanded.iter().position(|e| *e == id) {
+                        Some(i) => {
+                            request.expanded.remove(i);
+                        }
+                        None => request.expanded.push(id),
                     }
-                    None => request.expanded.push(id),
                 }
-                let request = Rc::new(request);
-                s.event_sent = Some(request.clone());
-                // The last frame stays on screen while the new drawing is computed.
-                s.event_scrubbing = true;
-                s.event_seq += 1;
-                s.event_request = Some((
-                    s.event_seq,
-                    Rc::new(SendRequest {
-                        at: s.event_at,
-                        ..(*request).clone()
-                    }),
-                ));
+                s.event_sent = Some(Rc::new(request));
+                let at = s.event_at;
+                s.replay(at);
             }
-            Action::Scrub { at } => {
-                let Some(sent) = s.event_sent.clone() else {
-                    return self;
-                };
-                s.event_at = at;
-                s.event_scrubbing = true;
-                s.event_seq += 1;
-                let request = SendRequest {
-                    at,
-                    ..(*sent).clone()
-                };
-                s.event_request = Some((s.event_seq, Rc::new(request)));
-            }
+            Action::Scrub { at } => s.replay(at),
             Action::RunAnswered { seq, result } => {
                 if seq != s.run_seq {
                     return self;
@@ -581,6 +563,22 @@ impl State {
         self.graph_stale = true;
         self.graph_request = None;
         self.graph_seq += 1;
+    }
+
+    /// Queues the last Send again, shown at simulated time `at`; the last frame stays on
+    /// screen while the engine answers.
+    fn replay(&mut self, at: Option<u64>) {
+        let Some(sent) = self.event_sent.clone() else {
+            return;
+        };
+        self.event_at = at;
+        self.event_scrubbing = true;
+        self.event_seq += 1;
+        let request = SendRequest {
+            at,
+            ..(*sent).clone()
+        };
+        self.event_request = Some((self.event_seq, Rc::new(request)));
     }
 
     /// Queues a Send (or, without a form, a direct submission) for the engine module.

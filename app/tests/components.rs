@@ -760,8 +760,8 @@ fn scrubbing_replays_the_last_send_at_that_time() {
     // Expanding a fan-out replays the same Send with the placeholder listed.
     let state = answer(state.reduce(Action::Scrub { at: None }));
     assert!(state.event_request.is_none());
-    let state = state.reduce(Action::ToggleFanOut {
-        id: "x:hidden".into(),
+    let state = state.reduce(Action::ToggleFanOuts {
+        ids: vec!["x:hidden".into()],
     });
     let (_, request) = state.event_request.clone().expect("a replay is queued");
     assert_eq!(request.expanded, ["x:hidden"]);

@@ -137,7 +137,9 @@ fn workflow_view(props: &WorkflowProps) -> Html {
     let on_graph_click = {
         let (selected, state) = (selected.clone(), state.clone());
         Callback::from(move |e: MouseEvent| match clicked_node(&e) {
-            Some(id) if id.contains(":hidden") => state.dispatch(Action::ToggleFanOut { id }),
+            Some(id) if id.contains(":hidden") => {
+                state.dispatch(Action::ToggleFanOuts { ids: vec![id] })
+            }
             Some(id) => selected.set(Some(id)),
             None => {}
         })
@@ -159,9 +161,9 @@ fn workflow_view(props: &WorkflowProps) -> Html {
         let state = state.clone();
         let n = expanded.len();
         let onclick = Callback::from(move |_: MouseEvent| {
-            for id in &expanded {
-                state.dispatch(Action::ToggleFanOut { id: id.clone() });
-            }
+            state.dispatch(Action::ToggleFanOuts {
+                ids: expanded.clone(),
+            })
         });
         html! {
             <button class="collapse-fan-outs" data-testid="collapse-fan-outs" {onclick}>
