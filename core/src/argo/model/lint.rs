@@ -28,6 +28,35 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
     ),
 ];
 
+/// Trigger fields Pipelab reads but does not simulate, and what it does instead.
+const TRIGGER_NOT_SIMULATED: &[(&str, &str)] = &[
+    (
+        "rateLimit",
+        "not simulated; the trigger runs as soon as its conditions hold",
+    ),
+    (
+        "dlqTrigger",
+        "not simulated; a failed trigger is only reported",
+    ),
+];
+
+/// A warning at each key of `node` that `table` lists: `PREFIXkey: what happens instead`.
+fn warn_not_simulated(
+    node: &Node,
+    table: &[(&str, &str)],
+    prefix: &str,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (key, what) in table {
+        if let Some(e) = node.entry(key) {
+            out.push(
+                Diagnostic::warning("argo-not-simulated", format!("{prefix}{key}: {what}"))
+                    .with_span(e.key.span),
+            );
+        }
+    }
+}
+
 /// Lints every Workflow, WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow.
 pub fn lint(ms: &Manifests, out: &mut Vec<Diagnostic>) {
     lint_events(ms, out);
@@ -98,17 +127,7 @@ pub fn lint(ms: &Manifests, out: &mut Vec<Diagnostic>) {
 
 fn lint_template(node: &Node, spec: &WorkflowSpec, ms: &Manifests, out: &mut Vec<Diagnostic>) {
     let t = Template::parse(node, out);
-    for (key, what) in NOT_SIMULATED {
-        if let Some(e) = node.entry(key) {
-            out.push(
-                Diagnostic::warning(
-                    "argo-not-simulated",
-                    format!("templates.{}.{key}: {what}", t.name),
-                )
-                .with_span(e.key.span),
-            );
-        }
-    }
+    warn_not_simulated(node, NOT_SIMULATED, &format!("templates.{}.", t.name), out);
     if matches!(t.body, TemplateBody::Missing) {
         out.push(Diagnostic::error("argo-lint", format!("templates.{} template type unspecified. choose one of: container, containerSet, dag, data, http, plugin, resource, script, steps, suspend", t.name)).with_span(node.span));
     }
@@ -442,23 +461,7 @@ pub fn lint_events(ms: &Manifests, out: &mut Vec<Diagnostic>) {
         }
         for t in seq(spec, "triggers") {
             warn_unknown(&t, TRIGGER, "Sensor trigger", out);
-            // Read but not simulated: say what happens instead.
-            for (key, instead) in [
-                (
-                    "rateLimit",
-                    "rateLimit is not simulated; the trigger runs as soon as its conditions hold",
-                ),
-                (
-                    "dlqTrigger",
-                    "dlqTrigger is not simulated; a failed trigger is only reported",
-                ),
-            ] {
-                if let Some(e) = t.entry(key) {
-                    out.push(
-                        Diagnostic::warning("argo-events-lint", instead).with_span(e.key.span),
-                    );
-                }
-            }
+            warn_not_simulated(&t, TRIGGER_NOT_SIMULATED, "", out);
             let Some(tmpl) = t.get("template") else {
                 out.push(
                     Diagnostic::error("argo-events-lint", "trigger has no template")

@@ -111,9 +111,7 @@ pub fn to_pretty_json(v: &Json) -> String {
 /// `__built-in-schema.yml (Line: 40, Col: 11): 'variables' is already defined` (as users quote
 /// it; runner.server emulates it the same way, fixture `extends-variables-error`).
 pub fn azure_message(d: &Diagnostic, sources: &Sources) -> String {
-    if d.code == crate::azure::template::EXTENDS_DUPLICATE
-        && d.message == "'variables' is already defined"
-    {
+    if d.code == crate::azure::template::EXTENDS_VARIABLES {
         return format!("__built-in-schema.yml (Line: 40, Col: 11): {}", d.message);
     }
     match d.span().and_then(|s| Some((s, sources.get(s.file)?))) {

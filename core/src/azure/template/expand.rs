@@ -1063,6 +1063,9 @@ fn push_unique(out: &mut Vec<(Tok, Tok)>, k: Tok, v: Tok) -> R<()> {
 
 /// The diagnostic code of a key that both an `extends` pipeline and its template set.
 pub const EXTENDS_DUPLICATE: &str = "azure-extends-duplicate";
+/// The same for `variables`, which Azure reports at its built-in schema's line (see
+/// [`crate::azure::pipeline::azure_message`]).
+pub const EXTENDS_VARIABLES: &str = "azure-extends-variables";
 
 /// Merges one top-level key of an `extends` pipeline or of its template. A key may come from
 /// one of them only; Azure checks this against its built-in schema, so its message names that
@@ -1079,13 +1082,20 @@ fn push_extended(out: &mut Vec<(Tok, Tok)>, k: Tok, v: Tok, from_template: bool)
             (k.span, first.span)
         };
         return Err(Box::new(
-            Diagnostic::error(EXTENDS_DUPLICATE, format!("'{text}' is already defined"))
-                .with_span(pipeline_key)
-                .with_label(template_key, "also defined by the extended template")
-                .with_note(format!(
-                    "a pipeline that uses `extends` may set '{text}' itself or leave it to the \
+            Diagnostic::error(
+                if text == "variables" {
+                    EXTENDS_VARIABLES
+                } else {
+                    EXTENDS_DUPLICATE
+                },
+                format!("'{text}' is already defined"),
+            )
+            .with_span(pipeline_key)
+            .with_label(template_key, "also defined by the extended template")
+            .with_note(format!(
+                "a pipeline that uses `extends` may set '{text}' itself or leave it to the \
                      template, not both"
-                )),
+            )),
         ));
     }
     out.push((k, v));
