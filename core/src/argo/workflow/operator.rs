@@ -317,6 +317,8 @@ pub(super) struct State {
     pods: NodeMap<Pod>,
     resolved: NodeMap<Rc<Resolved>>,
     dag_scopes: NodeMap<DagScope>,
+    /// A running task group's expanded items.
+    group_expansions: NodeMap<Rc<Vec<(String, Invocation)>>>,
     /// Templates as written, parsed once each (their declarations: inputs, outputs).
     parsed_templates: std::cell::RefCell<HashMap<String, Rc<Template>>>,
     /// Memoization caches: (cache, key) → outputs and when they were saved (simulated ms,
@@ -367,9 +369,7 @@ impl std::hash::Hasher for IndexHasher {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
+        self.0 = fnv1a(self.0, bytes);
     }
     fn write_usize(&mut self, n: usize) {
         self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -377,9 +377,14 @@ impl std::hash::Hasher for IndexHasher {
 }
 
 fn fnv64(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    fnv1a(0xcbf2_9ce4_8422_2325, s.as_bytes())
+}
+
+/// FNV-1a over `bytes`, from `h`.
+fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
 }
 
 impl WorkflowRun {
@@ -490,6 +495,7 @@ impl WorkflowRun {
                 pods: NodeMap::default(),
                 resolved: NodeMap::default(),
                 dag_scopes: NodeMap::default(),
+                group_expansions: NodeMap::default(),
                 parsed_templates: std::cell::RefCell::default(),
                 memo: HashMap::new(),
                 memo_pending: NodeMap::default(),
@@ -818,6 +824,7 @@ impl WorkflowRun {
         st.pods.clear();
         st.resolved.clear();
         st.dag_scopes.clear();
+        st.group_expansions.clear();
         st.steps_progress.clear();
         st.memo_pending.clear();
         st.suspend_until.clear();
@@ -1167,6 +1174,7 @@ impl WorkflowRun {
             // A fulfilled node is never advanced again: free its resolved template and scope.
             self.state.resolved.remove(&i);
             self.state.dag_scopes.remove(&i);
+            self.state.group_expansions.remove(&i);
             self.state.steps_progress.remove(&i);
             self.state.lock_waiting.remove(&i);
             if self.state.node_locks.remove(&i) {
@@ -1177,6 +1185,12 @@ impl WorkflowRun {
         self.trace
             .record(now, n.id.clone(), "phase", phase.as_str());
         self.state.changed = true;
+    }
+
+    /// Whether a new child of a steps, DAG or loop node waits: the template's `parallelism`
+    /// children run already (`running`), or the workflow's pods do.
+    fn at_parallelism(&self, tmpl: &Template, running: usize) -> bool {
+        tmpl.parallelism.is_some_and(|p| running as u64 >= p) || self.at_workflow_parallelism()
     }
 
     /// Whether `spec.parallelism` pods are already running (new nodes wait).
@@ -2307,9 +2321,7 @@ impl WorkflowRun {
                                     }
                                 }
                             }
-                            if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
-                                || self.at_workflow_parallelism()
-                            {
+                            if self.at_parallelism(&r.tmpl, running) {
                                 all_done = false;
                                 continue;
                             }
@@ -2963,9 +2975,7 @@ impl WorkflowRun {
                     progressed = true;
                     continue;
                 }
-                if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
-                    || self.at_workflow_parallelism()
-                {
+                if self.at_parallelism(&r.tmpl, running) {
                     continue;
                 }
                 let expansion = match self.expand(&tasks[k], scope) {
@@ -3250,14 +3260,25 @@ impl WorkflowRun {
         scope: &mut Scope,
         now: Millis,
     ) {
-        let Some(k_raw) = self.task_raw(r, &inv.name) else {
-            return;
-        };
-        let expansion = match self.expand(&k_raw, scope) {
-            Ok(x) => x,
-            Err(e) => {
-                self.mark(g, now, NodePhase::Error, &e);
-                return;
+        // The loop's items are expanded once: the scope they read (the task's dependencies)
+        // does not change while the group runs.
+        let expansion = match self.state.group_expansions.get(&g) {
+            Some(x) => x.clone(),
+            None => {
+                let Some(k_raw) = self.task_raw(r, &inv.name) else {
+                    return;
+                };
+                match self.expand(&k_raw, scope) {
+                    Ok(x) => {
+                        let x = Rc::new(x);
+                        self.state.group_expansions.insert(g, x.clone());
+                        x
+                    }
+                    Err(e) => {
+                        self.mark(g, now, NodePhase::Error, &e);
+                        return;
+                    }
+                }
             }
         };
         let dag_name = self.nodes[g]
@@ -3268,7 +3289,7 @@ impl WorkflowRun {
         let mut all_done = true;
         let mut kids = Vec::new();
         let mut running = 0usize;
-        for (display, child) in expansion {
+        for (display, child) in expansion.iter() {
             let cname = format!("{dag_name}.{display}");
             if !self.index.contains_key(&cname) {
                 if let Some(w) = &child.when {
@@ -3278,14 +3299,14 @@ impl WorkflowRun {
                             if let Some(c) = self.create(
                                 now,
                                 &cname,
-                                &display,
+                                display,
                                 "Skipped",
                                 NodePhase::Skipped,
                                 &format!("when '{w}' evaluated false"),
                                 Some(g),
                                 "",
                             ) {
-                                kids.push((c, child));
+                                kids.push(c);
                             }
                             continue;
                         }
@@ -3293,22 +3314,20 @@ impl WorkflowRun {
                             if let Some(c) = self.create(
                                 now,
                                 &cname,
-                                &display,
+                                display,
                                 "Skipped",
                                 NodePhase::Error,
                                 &e,
                                 Some(g),
                                 "",
                             ) {
-                                kids.push((c, child));
+                                kids.push(c);
                             }
                             continue;
                         }
                     }
                 }
-                if r.tmpl.parallelism.is_some_and(|p| running as u64 >= p)
-                    || self.at_workflow_parallelism()
-                {
+                if self.at_parallelism(&r.tmpl, running) {
                     all_done = false;
                     continue;
                 }
@@ -3316,8 +3335,8 @@ impl WorkflowRun {
             let Some(c) = self.execute(
                 now,
                 &cname,
-                &display,
-                Call::of(&child, &r.base),
+                display,
+                Call::of(child, &r.base),
                 Some(g),
                 &Scope::new(),
             ) else {
@@ -3327,7 +3346,7 @@ impl WorkflowRun {
                 all_done = false;
                 running += 1;
             }
-            kids.push((c, child));
+            kids.push(c);
         }
         if !all_done {
             return;
@@ -3335,7 +3354,7 @@ impl WorkflowRun {
         // As Argo: the group takes the phase of its last failed child, else Succeeded.
         let failed = kids
             .iter()
-            .map(|(c, _)| self.nodes[*c].phase)
+            .map(|&c| self.nodes[c].phase)
             .rfind(|p| p.failed_or_error());
         self.mark(g, now, failed.unwrap_or(NodePhase::Succeeded), "");
     }
