@@ -16,6 +16,8 @@ use pipelab_core::argo::run::{run, RunConfig, RunReport};
 use pipelab_core::diag::Sources;
 use pipelab_core::{examples, yaml};
 
+// Shared with the layout benches; this one draws only random DAGs.
+#[allow(dead_code)]
 #[path = "../tests/support/dags.rs"]
 mod dags;
 

@@ -1295,14 +1295,12 @@ impl WorkflowRun {
             }
         }
         outputs.result = out.get("result").and_then(Json::as_str).map(str::to_string);
-        outputs.exit_code = out
-            .get("exitCode")
-            .and_then(|c| {
-                c.as_str()
-                    .map(str::to_string)
-                    .or_else(|| Some(c.to_string()))
-            })
-            .and_then(|c| c.parse().ok());
+        // Argo writes the exit code as a string; a number is read too.
+        outputs.exit_code = match out.get("exitCode") {
+            Some(Json::String(c)) => c.parse().ok(),
+            Some(c) => c.as_i64().and_then(|c| i32::try_from(c).ok()),
+            None => None,
+        };
         Some(outputs)
     }
 
@@ -1739,7 +1737,7 @@ impl WorkflowRun {
             }
         }
         scope.insert("retries".into(), call.attempt.to_string());
-        let sub = subst::replace_node(&raw, &scope, Strict::No)?;
+        let sub = subst::replace_node(raw, &scope, Strict::No)?;
         let mut tmpl = Template::parse(&sub, &mut Vec::new());
         // `spec.retryStrategy` is the default of every template.
         if tmpl.retry_strategy.is_none() {

@@ -1051,14 +1051,18 @@ fn iterate(coll: &Value, at: &Tok) -> R<Vec<Value>> {
 
 fn push_unique(out: &mut Vec<(Tok, Tok)>, k: Tok, v: Tok) -> R<()> {
     let text = k.scalar_text().unwrap_or_default();
-    if out
-        .iter()
-        .any(|(e, _)| e.scalar_text().is_some_and(|t| t == text))
-    {
+    if defined(out, &text).is_some() {
         return Err(error(format!("'{text}' is already defined"), k.span));
     }
     out.push((k, v));
     Ok(())
+}
+
+/// The key of `out` whose text is `text`, if any.
+fn defined<'a>(out: &'a [(Tok, Tok)], text: &str) -> Option<&'a Tok> {
+    out.iter()
+        .map(|(e, _)| e)
+        .find(|e| e.scalar_text().is_some_and(|t| t == text))
 }
 
 /// The diagnostic code of a key that both an `extends` pipeline and its template set.
@@ -1072,10 +1076,7 @@ pub const EXTENDS_VARIABLES: &str = "azure-extends-variables";
 /// file (see [`crate::azure::pipeline::azure_message`]); ours points at both keys.
 fn push_extended(out: &mut Vec<(Tok, Tok)>, k: Tok, v: Tok, from_template: bool) -> R<()> {
     let text = k.scalar_text().unwrap_or_default();
-    if let Some((first, _)) = out
-        .iter()
-        .find(|(e, _)| e.scalar_text().is_some_and(|t| t == text))
-    {
+    if let Some(first) = defined(out, &text) {
         let (pipeline_key, template_key) = if from_template {
             (first.span, k.span)
         } else {

@@ -16,7 +16,7 @@ pub mod token;
 
 use std::rc::Rc;
 
-pub use expand::{Repository, EXTENDS_DUPLICATE, EXTENDS_VARIABLES};
+pub use expand::{Repository, EXTENDS_VARIABLES};
 pub use token::{Tok, TokKind};
 
 use crate::azure::expr::DateTime;
