@@ -11,6 +11,7 @@ pub mod events;
 pub mod json;
 pub mod lint;
 pub mod spec;
+pub mod texts;
 
 use crate::diag::{Diagnostic, FileId, Span};
 use crate::yaml::Node;

@@ -2,7 +2,7 @@
 //! read from YAML nodes (after substitution, when the controller reads them).
 
 use crate::diag::{Diagnostic, Span};
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
 
 use super::json::to_json;
 use super::warn_unknown;
@@ -354,6 +354,18 @@ const INVOCATION_FIELDS: &[&str] = &[
 
 impl Invocation {
     pub fn parse(node: &Node, diags: &mut Vec<Diagnostic>) -> Invocation {
+        Invocation::from_node(node.clone(), diags)
+    }
+
+    /// Parses a task or step that is no longer needed as a node (it becomes `raw`): a loop's
+    /// substituted item is parsed without another copy.
+    pub fn from_node(node: Node, diags: &mut Vec<Diagnostic>) -> Invocation {
+        let mut inv = Invocation::read(&node, diags);
+        inv.raw = node;
+        inv
+    }
+
+    fn read(node: &Node, diags: &mut Vec<Diagnostic>) -> Invocation {
         warn_unknown(node, INVOCATION_FIELDS, "task or step", diags);
         let continue_on = node.get("continueOn");
         Invocation {
@@ -379,7 +391,12 @@ impl Invocation {
             on_exit: text(node, "onExit"),
             hooks: node.get("hooks").map(Hook::parse_all).unwrap_or_default(),
             span: node.span,
-            raw: node.clone(),
+            // Set by `from_node` (an empty mapping allocates nothing).
+            raw: Node {
+                value: Value::Mapping(Vec::new()),
+                span: node.span,
+                tag: None,
+            },
         }
     }
 }

@@ -14,6 +14,7 @@ use super::{
 };
 use crate::argo::expr::{self, Depends, Dialect};
 use crate::argo::model::json::{json_text, to_json};
+use crate::argo::model::texts;
 use crate::argo::model::spec::{
     Arguments, Invocation, Parameter, TemplateBody, TemplateRef, WorkflowSpec,
 };
@@ -167,9 +168,26 @@ impl Call {
     }
 }
 
+/// A template as written, parsed once, and whether its parse can be substituted in place of
+/// its YAML (`texts::verbatim`).
+struct Parsed {
+    tmpl: Template,
+    verbatim: bool,
+}
+
+impl Parsed {
+    fn new(raw: &Node) -> Parsed {
+        let tmpl = Template::parse(raw, &mut Vec::new());
+        let verbatim = texts::verbatim(raw, &tmpl);
+        Parsed { tmpl, verbatim }
+    }
+}
+
 struct Resolved {
     tmpl: Template,
     base: Base,
+    /// The template's own variables (inputs, paths, `retries`, the caller's extras); the
+    /// workflow's globals are under them (`scope_of`).
     scope: Scope,
     call: Call,
     files: BTreeMap<String, String>,
@@ -320,7 +338,7 @@ pub(super) struct State {
     /// A running task group's expanded items.
     group_expansions: NodeMap<Rc<Vec<(String, Invocation)>>>,
     /// Templates as written, parsed once each (their declarations: inputs, outputs).
-    parsed_templates: std::cell::RefCell<HashMap<String, Rc<Template>>>,
+    parsed_templates: std::cell::RefCell<HashMap<String, Rc<Parsed>>>,
     /// Memoization caches: (cache, key) → outputs and when they were saved (simulated ms,
     /// negative for entries a ConfigMap of the workspace dates before the run).
     memo: HashMap<(String, String), (Outputs, i64)>,
@@ -1603,6 +1621,13 @@ impl WorkflowRun {
         }
     }
 
+    /// Every variable a resolved template sees: its own over the workflow's globals.
+    fn scope_of(&self, r: &Resolved) -> Scope {
+        let mut scope = self.state.globals.clone();
+        scope.extend(r.scope.iter().map(|(k, v)| (k.clone(), v.clone())));
+        scope
+    }
+
     /// Finds the template of a call and processes its inputs.
     fn resolve(&self, call: &Call, extra: &Scope) -> Result<Resolved, String> {
         // The template as written (borrowed, not copied) and, except for inline templates, a
@@ -1656,13 +1681,13 @@ impl WorkflowRun {
                 Some(key),
             )
         };
-        let parsed = match key {
+        let cached = match key {
             Some(key) => {
                 let cached = self.state.parsed_templates.borrow().get(&key).cloned();
                 match cached {
                     Some(t) => t,
                     None => {
-                        let t = Rc::new(Template::parse(raw, &mut Vec::new()));
+                        let t = Rc::new(Parsed::new(raw));
                         self.state
                             .parsed_templates
                             .borrow_mut()
@@ -1671,11 +1696,13 @@ impl WorkflowRun {
                     }
                 }
             }
-            None => Rc::new(Template::parse(raw, &mut Vec::new())),
+            None => Rc::new(Parsed::new(raw)),
         };
-        let mut scope = self.state.globals.clone();
-        scope.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let mut list = Vec::new();
+        let parsed = &cached.tmpl;
+        // The template's own variables; the workflow's are looked up under them, not copied.
+        let mut scope = extra.clone();
+        let globals = &self.state.globals;
+        let mut list = Vec::with_capacity(parsed.inputs.parameters.len());
         for p in &parsed.inputs.parameters {
             let arg = call.arguments.parameters.iter().find(|a| a.name == p.name);
             let value = arg
@@ -1691,17 +1718,25 @@ impl WorkflowRun {
                 return Err(format!("inputs.parameters.{} was not supplied", p.name));
             };
             // Values may refer to earlier inputs (`{{= ... inputs.parameters.a ...}}`).
-            let value = subst::replace(&value, &scope, Strict::No).unwrap_or(value);
+            let vars = subst::Layered {
+                own: &scope,
+                under: globals,
+            };
+            let value = subst::replace(&value, &vars, Strict::No).unwrap_or(value);
             if !p.enum_values.is_empty() && !p.enum_values.contains(&value) {
                 return Err(format!(
                     "value '{value}' is not one of the allowed values of inputs.parameters.{}: {:?}",
                     p.name, p.enum_values
                 ));
             }
-            list.push(serde_json::json!({"name": p.name, "value": value}));
+            list.push(NamedValue {
+                name: p.name.clone(),
+                value: value.clone(),
+            });
             scope.insert(format!("inputs.parameters.{}", p.name), value);
         }
-        scope.insert("inputs.parameters".into(), Json::Array(list).to_string());
+        let list = serde_json::to_string(&list).unwrap_or_default();
+        scope.insert("inputs.parameters".into(), list);
         let mut files = BTreeMap::new();
         for a in &parsed.inputs.artifacts {
             if let Some(path) = &a.path {
@@ -1737,8 +1772,18 @@ impl WorkflowRun {
             }
         }
         scope.insert("retries".into(), call.attempt.to_string());
-        let sub = subst::replace_node(raw, &scope, Strict::No)?;
-        let mut tmpl = Template::parse(&sub, &mut Vec::new());
+        let vars = subst::Layered {
+            own: &scope,
+            under: globals,
+        };
+        let mut tmpl = if cached.verbatim {
+            let mut tmpl = parsed.clone();
+            subst::replace_texts(&mut tmpl, &vars, Strict::No)?;
+            tmpl
+        } else {
+            let sub = subst::replace_node(raw, &vars, Strict::No)?;
+            Template::parse(&sub, &mut Vec::new())
+        };
         // `spec.retryStrategy` is the default of every template.
         if tmpl.retry_strategy.is_none() {
             tmpl.retry_strategy = self.state.spec.retry_strategy.clone();
@@ -1826,7 +1871,7 @@ impl WorkflowRun {
             return;
         }
         if let Some(e) = &rs.expression {
-            let mut vars = subst::expr_vars(&r.scope);
+            let mut vars = subst::expr_vars(&self.scope_of(&r));
             let ln = &self.nodes[last];
             vars.insert("lastRetry".into(), serde_json::json!({
                 "exitCode": ln.outputs.exit_code.map_or("-1".to_string(), |c| c.to_string()),
@@ -2094,11 +2139,7 @@ impl WorkflowRun {
             .map(|o| o.parameters)
             .unwrap_or_default();
         // Output expressions see the template's scope and the result (rare: built on demand).
-        let scope = || {
-            let mut scope = r.scope.clone();
-            scope.insert("outputs.result".into(), stdout.clone());
-            scope
-        };
+        let mut scope: Option<Scope> = None;
         for p in &r.tmpl.outputs.parameters {
             let vf = p.value_from.as_ref();
             let value = if let Some(v) = override_params.get(&p.name) {
@@ -2116,7 +2157,12 @@ impl WorkflowRun {
                     .or_else(|| vf.and_then(|v| v.default.clone()))
                     .or_else(|| (!b.recognised).then(String::new))
             } else if let Some(e) = vf.and_then(|v| v.expression.as_ref()) {
-                subst::eval_expression(e, &scope()).ok().flatten()
+                let scope = scope.get_or_insert_with(|| {
+                    let mut scope = self.scope_of(&r);
+                    scope.insert("outputs.result".into(), stdout.clone());
+                    scope
+                });
+                subst::eval_expression(e, scope).ok().flatten()
             } else if let Some(jp) = vf.and_then(|v| v.json_path.as_ref()) {
                 expr::jsonpath(&Json::String(stdout.clone()), jp)
                     .ok()
@@ -2217,7 +2263,7 @@ impl WorkflowRun {
             .remove(&i)
             .unwrap_or_else(|| StepsProgress {
                 group: 0,
-                scope: r.scope.clone(),
+                scope: self.scope_of(&r),
                 expansions: None,
                 nodes: Vec::new(),
             });
@@ -2576,7 +2622,7 @@ impl WorkflowRun {
             let sub = subst::replace_node(&without_hooks(raw), scope, Strict::References)?;
             return Ok(vec![(
                 name,
-                check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new())))?,
+                check_when(with_hooks(Invocation::from_node(sub, &mut Vec::new())))?,
             )]);
         };
         if items.len() > MAX_NODES {
@@ -2586,6 +2632,14 @@ impl WorkflowRun {
             ));
         }
         let body = without_hooks(&strip(raw));
+        // Parsed once; each item substitutes the parse when it holds the tags verbatim.
+        let mut body_parsed = Invocation::parse(&body, &mut Vec::new());
+        let verbatim = texts::verbatim(&body, &body_parsed);
+        body_parsed.raw = Node {
+            value: Value::Mapping(Vec::new()),
+            span: body.span,
+            tag: None,
+        };
         let mut out = Vec::with_capacity(items.len());
         let mut item_keys: Vec<String> = Vec::new();
         let mut result = Ok(());
@@ -2611,8 +2665,21 @@ impl WorkflowRun {
             };
             scope.insert("item".into(), json_text(item));
             item_keys.push("item".into());
-            let parsed = subst::replace_node(&body, scope, Strict::References)
-                .and_then(|sub| check_when(with_hooks(Invocation::parse(&sub, &mut Vec::new()))));
+            let by_node = |scope: &Scope| {
+                subst::replace_node(&body, scope, Strict::References)
+                    .map(|sub| Invocation::from_node(sub, &mut Vec::new()))
+            };
+            let inv = if verbatim {
+                let mut inv = body_parsed.clone();
+                match subst::replace_texts(&mut inv, scope, Strict::References) {
+                    Ok(()) => Ok(inv),
+                    // The error as the document's order meets it.
+                    Err(_) => by_node(scope),
+                }
+            } else {
+                by_node(scope)
+            };
+            let parsed = inv.and_then(|inv| check_when(with_hooks(inv)));
             match parsed {
                 Ok(mut inv) => {
                     let display = format!("{name}({idx}:{desc})");
@@ -2822,7 +2889,7 @@ impl WorkflowRun {
             .dag_scopes
             .remove(&i)
             .unwrap_or_else(|| DagScope {
-                scope: r.scope.clone(),
+                scope: self.scope_of(&r),
                 scoped: vec![false; n],
                 linked: vec![false; n],
                 nodes: vec![None; n],

@@ -1,15 +1,51 @@
 //! `{{...}}` substitution: simple tags (`{{inputs.parameters.x}}`) and expression tags
 //! (`{{=expr}}`), over strings and YAML nodes.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as Json};
 
 use crate::argo::expr::{self, Dialect};
+use crate::argo::model::texts::{TextVisitor, Texts};
 use crate::yaml::{Node, Value};
 
 /// Variables in scope: name → text, as Argo's `template.Replace` sees them.
 pub type Scope = BTreeMap<String, String>;
+
+/// Where tags are looked up: a scope, or a template's own variables over the workflow's
+/// (`Layered`, so that resolving a template does not copy the workflow's variables).
+pub trait Vars {
+    fn var(&self, name: &str) -> Option<&str>;
+    /// Every variable, for expression tags (merged on demand).
+    fn all(&self) -> Cow<'_, Scope>;
+}
+
+impl Vars for Scope {
+    fn var(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+    fn all(&self) -> Cow<'_, Scope> {
+        Cow::Borrowed(self)
+    }
+}
+
+/// `own` variables over `under` ones: a name in both is `own`'s.
+pub struct Layered<'a> {
+    pub own: &'a Scope,
+    pub under: &'a Scope,
+}
+
+impl Vars for Layered<'_> {
+    fn var(&self, name: &str) -> Option<&str> {
+        self.own.var(name).or_else(|| self.under.var(name))
+    }
+    fn all(&self) -> Cow<'_, Scope> {
+        let mut all = self.under.clone();
+        all.extend(self.own.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Cow::Owned(all)
+    }
+}
 
 /// Stands for an output of a skipped or omitted node that has no value.
 pub const SKIPPED_OUTPUT: &str = "\u{0}";
@@ -24,7 +60,7 @@ pub enum Strict {
 }
 
 /// Replaces the tags of `text`. Unresolved tags stay in place unless `strict` says otherwise.
-pub fn replace(text: &str, scope: &Scope, strict: Strict) -> Result<String, String> {
+pub fn replace<V: Vars + ?Sized>(text: &str, scope: &V, strict: Strict) -> Result<String, String> {
     if !text.contains("{{") {
         return Ok(text.to_string());
     }
@@ -40,13 +76,13 @@ pub fn replace(text: &str, scope: &Scope, strict: Strict) -> Result<String, Stri
         let inner = &after[..end];
         let tag = inner.trim();
         if let Some(e) = tag.strip_prefix('=') {
-            match eval_expression(e, scope) {
+            match eval_expression(e, &scope.all()) {
                 Ok(Some(v)) => out.push_str(&v),
                 Ok(None) => out.push_str(&rest[start..start + 2 + end + 2]),
                 // As Argo with unresolved tags allowed: a failing expression stays as written.
                 Err(_) => out.push_str(&rest[start..start + 2 + end + 2]),
             }
-        } else if let Some(v) = scope.get(tag) {
+        } else if let Some(v) = scope.var(tag) {
             out.push_str(v);
         } else {
             let must = tag.starts_with("steps.")
@@ -59,7 +95,7 @@ pub fn replace(text: &str, scope: &Scope, strict: Strict) -> Result<String, Stri
                 // the input's default applies.
                 let skipped = tag
                     .find(".outputs.")
-                    .is_some_and(|i| scope.contains_key(&format!("{}.skipped", &tag[..i])));
+                    .is_some_and(|i| scope.var(&format!("{}.skipped", &tag[..i])).is_some());
                 if skipped {
                     out.push_str(SKIPPED_OUTPUT);
                     out.push_str(tag);
@@ -148,15 +184,19 @@ pub fn expr_vars(scope: &Scope) -> Map<String, Json> {
 }
 
 /// Substitutes every scalar (keys too) of a node tree.
-pub fn replace_node(node: &Node, scope: &Scope, strict: Strict) -> Result<Node, String> {
+pub fn replace_node<V: Vars + ?Sized>(
+    node: &Node,
+    scope: &V,
+    strict: Strict,
+) -> Result<Node, String> {
     let mut out = node.clone();
     replace_in_place(&mut out, scope, strict, 0)?;
     Ok(out)
 }
 
-fn replace_in_place(
+fn replace_in_place<V: Vars + ?Sized>(
     node: &mut Node,
-    scope: &Scope,
+    scope: &V,
     strict: Strict,
     depth: usize,
 ) -> Result<(), String> {
@@ -181,6 +221,46 @@ fn replace_in_place(
         }
     }
     Ok(())
+}
+
+/// Substitutes the text fields of a parse that holds its node's tags verbatim
+/// ([`verbatim`](crate::argo::model::texts::verbatim)): the same as substituting the node and
+/// parsing it again, without the copy. An error is the first met in field order; callers that
+/// report it redo the node's way, whose order is the document's.
+pub fn replace_texts<T: Texts + ?Sized, V: Vars + ?Sized>(
+    parsed: &mut T,
+    scope: &V,
+    strict: Strict,
+) -> Result<(), String> {
+    struct Substitute<'a, V: ?Sized> {
+        scope: &'a V,
+        strict: Strict,
+        error: Option<String>,
+    }
+    impl<V: Vars + ?Sized> TextVisitor for Substitute<'_, V> {
+        fn text(&mut self, text: &mut String) {
+            if self.error.is_none() && text.contains("{{") {
+                match replace(text, self.scope, self.strict) {
+                    Ok(t) => *text = t,
+                    Err(e) => self.error = Some(e),
+                }
+            }
+        }
+        fn node(&mut self, node: &mut Node) {
+            if self.error.is_none() {
+                if let Err(e) = replace_in_place(node, self.scope, self.strict, 0) {
+                    self.error = Some(e);
+                }
+            }
+        }
+    }
+    let mut v = Substitute {
+        scope,
+        strict,
+        error: None,
+    };
+    parsed.visit_texts(&mut v);
+    v.error.map_or(Ok(()), Err)
 }
 
 /// Every tag name used in `text` (simple tags only).
