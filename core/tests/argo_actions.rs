@@ -646,7 +646,7 @@ fn load(file: &str) -> Result<Vec<Node>, String> {
 fn phase_history(w: &WorkflowRun) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
     for e in &w.trace.entries {
-        if e.subject == w.name && e.what == "phase" && out.last() != Some(&e.value.as_str()) {
+        if e.subject == w.name && e.what == "phase" && out.last() != Some(&&*e.value) {
             out.push(&e.value);
         }
     }

@@ -97,9 +97,9 @@ fn a_substituted_parse_is_the_parse_of_the_substituted_yaml() {
                     }
                     tagged += 1;
                     let fast = if is_template {
-                        verbatim(node, &Template::parse(node, &mut Vec::new()))
+                        verbatim(node, &mut Template::parse(node, &mut Vec::new()))
                     } else {
-                        verbatim(node, &Invocation::parse(node, &mut Vec::new()))
+                        verbatim(node, &mut Invocation::parse(node, &mut Vec::new()))
                     };
                     if !fast {
                         continue;
@@ -144,15 +144,15 @@ fn a_substituted_parse_is_the_parse_of_the_substituted_yaml() {
 fn tags_read_as_numbers_or_copied_are_not_verbatim() {
     let doc = |text: &str| yaml::load(FileId(0), text).documents.remove(0).root;
     let number = doc("name: a\nparallelism: '{{inputs.parameters.n}}'\nsteps: []\n");
-    assert!(!verbatim(&number, &Template::parse(&number, &mut Vec::new())));
+    assert!(!verbatim(&number, &mut Template::parse(&number, &mut Vec::new())));
     let copied = doc(
         "name: a\ncontainer:\n  image: x\n  volumeMounts:\n  - name: '{{inputs.parameters.v}}'\n    mountPath: /m\n",
     );
-    assert!(!verbatim(&copied, &Template::parse(&copied, &mut Vec::new())));
+    assert!(!verbatim(&copied, &mut Template::parse(&copied, &mut Vec::new())));
     let plain = doc("name: a\ncontainer:\n  image: x\n  args: ['{{inputs.parameters.v}}']\n");
-    assert!(verbatim(&plain, &Template::parse(&plain, &mut Vec::new())));
+    assert!(verbatim(&plain, &mut Template::parse(&plain, &mut Vec::new())));
     let flag = doc("name: s\ntemplate: t\ncontinueOn:\n  failed: '{{item}}'\n");
-    assert!(!verbatim(&flag, &Invocation::parse(&flag, &mut Vec::new())));
+    assert!(!verbatim(&flag, &mut Invocation::parse(&flag, &mut Vec::new())));
     let json = doc("name: s\ntemplate: t\narguments:\n  parameters:\n  - name: p\n    value: {a: '{{item}}'}\n");
-    assert!(!verbatim(&json, &Invocation::parse(&json, &mut Vec::new())));
+    assert!(!verbatim(&json, &mut Invocation::parse(&json, &mut Vec::new())));
 }

@@ -24,7 +24,7 @@ pub fn phases_at(run: &WorkflowRun, time: Millis) -> BTreeMap<&str, &str> {
         if e.value == "Deleted" {
             phases.remove(e.subject.as_str());
         } else {
-            phases.insert(e.subject.as_str(), e.value.as_str());
+            phases.insert(e.subject.as_str(), &*e.value);
         }
     }
     phases

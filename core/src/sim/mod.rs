@@ -6,6 +6,7 @@
 //! order they were scheduled (`(time, seq)` ordering), so a run is a pure function of its inputs
 //! and its seed.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -144,8 +145,9 @@ impl Rng {
 pub struct TraceEntry {
     pub time: Millis,
     pub subject: String,
-    pub what: String,
-    pub value: String,
+    pub what: &'static str,
+    /// Mostly a fixed word (a phase): not allocated for each of a fan-out's thousands of nodes.
+    pub value: Cow<'static, str>,
 }
 
 /// Every state change of a run, in order, so a UI can scrub through time.
@@ -159,13 +161,13 @@ impl Trace {
         &mut self,
         time: Millis,
         subject: impl Into<String>,
-        what: impl Into<String>,
-        value: impl Into<String>,
+        what: &'static str,
+        value: impl Into<Cow<'static, str>>,
     ) {
         self.entries.push(TraceEntry {
             time,
             subject: subject.into(),
-            what: what.into(),
+            what,
             value: value.into(),
         });
     }

@@ -13,7 +13,7 @@ mod operator;
 pub mod subst;
 pub mod sync;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -179,8 +179,8 @@ pub struct WorkflowRun {
     /// When `kubectl delete` / `argo delete` removed the workflow: it is no longer operated.
     pub deleted_at: Option<Millis>,
     state: operator::State,
-    index: HashMap<String, usize>,
-    by_id: HashMap<String, usize>,
+    index: operator::NameMap<usize>,
+    by_id: operator::NameMap<usize>,
 }
 
 /// How a workflow is created.
@@ -299,5 +299,25 @@ pub fn node_id(workflow: &str, node_name: &str) -> String {
         h ^= u32::from(b);
         h = h.wrapping_mul(0x0100_0193);
     }
-    format!("{workflow}-{h}")
+    let mut id = String::with_capacity(workflow.len() + 11);
+    id.push_str(workflow);
+    id.push('-');
+    push_decimal(&mut id, u64::from(h));
+    id
+}
+
+/// Appends `n` in decimal: what `format!` does, without its machinery (node names and ids are
+/// built for each of a fan-out's thousands of nodes).
+pub(crate) fn push_decimal(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut k = digits.len();
+    loop {
+        k -= 1;
+        digits[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(digits[k..].iter().map(|&d| char::from(d)));
 }

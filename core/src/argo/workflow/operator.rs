@@ -177,8 +177,8 @@ struct Parsed {
 
 impl Parsed {
     fn new(raw: &Node) -> Parsed {
-        let tmpl = Template::parse(raw, &mut Vec::new());
-        let verbatim = texts::verbatim(raw, &tmpl);
+        let mut tmpl = Template::parse(raw, &mut Vec::new());
+        let verbatim = texts::verbatim(raw, &mut tmpl);
         Parsed { tmpl, verbatim }
     }
 }
@@ -378,24 +378,33 @@ pub(super) struct State {
 /// enough, and the default SipHash showed in profiles of wide fan-outs.
 type NodeMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<IndexHasher>>;
 
-/// Hashes a `usize` by one multiplication (Fibonacci hashing); only for [`NodeMap`].
+/// A map keyed by node name or id: FNV-1a over a few dozen bytes is cheaper than SipHash, and
+/// the names are the workflow's own (no untrusted keys to flood a bucket with).
+pub(super) type NameMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<IndexHasher>>;
+
+/// Hashes a `usize` by one multiplication (Fibonacci hashing) and bytes by FNV-1a; only for
+/// [`NodeMap`] and [`NameMap`].
 #[derive(Default)]
-struct IndexHasher(u64);
+pub(super) struct IndexHasher(u64);
 
 impl std::hash::Hasher for IndexHasher {
     fn finish(&self) -> u64 {
         self.0
     }
     fn write(&mut self, bytes: &[u8]) {
-        self.0 = fnv1a(self.0, bytes);
+        // FNV's offset basis to start from, not the default 0.
+        let h = if self.0 == 0 { FNV_OFFSET } else { self.0 };
+        self.0 = fnv1a(h, bytes);
     }
     fn write_usize(&mut self, n: usize) {
         self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
 fn fnv64(s: &str) -> u64 {
-    fnv1a(0xcbf2_9ce4_8422_2325, s.as_bytes())
+    fnv1a(FNV_OFFSET, s.as_bytes())
 }
 
 /// FNV-1a over `bytes`, from `h`.
@@ -535,8 +544,8 @@ impl WorkflowRun {
                 retried: false,
                 volume_files: HashMap::new(),
             },
-            index: HashMap::new(),
-            by_id: HashMap::new(),
+            index: NameMap::default(),
+            by_id: NameMap::default(),
         };
         run.trace.record(now, run.name.clone(), "phase", "Running");
         if let Some(d) = deadline {
@@ -1430,7 +1439,7 @@ impl WorkflowRun {
                     name: p.name.clone(),
                     value: resolved
                         .scope
-                        .get(&format!("inputs.parameters.{}", p.name))
+                        .get(&["inputs.parameters.", &p.name].concat())
                         .cloned()
                         .unwrap_or_default(),
                 })
@@ -1733,7 +1742,7 @@ impl WorkflowRun {
                 name: p.name.clone(),
                 value: value.clone(),
             });
-            scope.insert(format!("inputs.parameters.{}", p.name), value);
+            scope.insert(["inputs.parameters.", &p.name].concat(), value);
         }
         let list = serde_json::to_string(&list).unwrap_or_default();
         scope.insert("inputs.parameters".into(), list);
@@ -2335,7 +2344,7 @@ impl WorkflowRun {
                         self.advance_existing(c, now);
                         c
                     } else {
-                        let cname = format!("{gname}.{display}");
+                        let cname = [gname.as_str(), ".", display.as_str()].concat();
                         let exists = self.index.contains_key(&cname);
                         if !exists {
                             if let Some(w) = &inv.when {
@@ -2634,7 +2643,7 @@ impl WorkflowRun {
         let body = without_hooks(&strip(raw));
         // Parsed once; each item substitutes the parse when it holds the tags verbatim.
         let mut body_parsed = Invocation::parse(&body, &mut Vec::new());
-        let verbatim = texts::verbatim(&body, &body_parsed);
+        let verbatim = texts::verbatim(&body, &mut body_parsed);
         body_parsed.raw = Node {
             value: Value::Mapping(Vec::new()),
             span: body.span,
@@ -2682,7 +2691,13 @@ impl WorkflowRun {
             let parsed = inv.and_then(|inv| check_when(with_hooks(inv)));
             match parsed {
                 Ok(mut inv) => {
-                    let display = format!("{name}({idx}:{desc})");
+                    let mut display = String::with_capacity(name.len() + desc.len() + 8);
+                    display.push_str(&name);
+                    display.push('(');
+                    super::push_decimal(&mut display, idx as u64);
+                    display.push(':');
+                    display.push_str(&desc);
+                    display.push(')');
                     inv.name = display.clone();
                     out.push((display, inv));
                 }

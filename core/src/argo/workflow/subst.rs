@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value as Json};
 
 use crate::argo::expr::{self, Dialect};
-use crate::argo::model::texts::{TextVisitor, Texts};
+use crate::argo::model::texts::{find_pair, has_tags, TextVisitor, Texts};
 use crate::yaml::{Node, Value};
 
 /// Variables in scope: name → text, as Argo's `template.Replace` sees them.
@@ -61,15 +61,15 @@ pub enum Strict {
 
 /// Replaces the tags of `text`. Unresolved tags stay in place unless `strict` says otherwise.
 pub fn replace<V: Vars + ?Sized>(text: &str, scope: &V, strict: Strict) -> Result<String, String> {
-    if !text.contains("{{") {
+    if !has_tags(text) {
         return Ok(text.to_string());
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some(start) = rest.find("{{") {
+    while let Some(start) = find_pair(rest, b"{{") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
+        let Some(end) = find_pair(after, b"}}") else {
             out.push_str(&rest[start..]);
             return Ok(out);
         };
@@ -205,7 +205,7 @@ fn replace_in_place<V: Vars + ?Sized>(
     }
     match &mut node.value {
         Value::Scalar(s) => {
-            if s.text.contains("{{") {
+            if has_tags(&s.text) {
                 s.text = replace(&s.text, scope, strict)?;
             }
         }
@@ -239,7 +239,7 @@ pub fn replace_texts<T: Texts + ?Sized, V: Vars + ?Sized>(
     }
     impl<V: Vars + ?Sized> TextVisitor for Substitute<'_, V> {
         fn text(&mut self, text: &mut String) {
-            if self.error.is_none() && text.contains("{{") {
+            if self.error.is_none() && has_tags(text) {
                 match replace(text, self.scope, self.strict) {
                     Ok(t) => *text = t,
                     Err(e) => self.error = Some(e),
