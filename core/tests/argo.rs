@@ -964,37 +964,3 @@ spec:
     assert_eq!(report.workflows.len(), 2);
     assert!(report.workflows[1].name.starts_with("long-job-"));
 }
-
-/// Trigger fields Pipelab reads but does not simulate are warnings at their key, saying what
-/// happens instead.
-#[test]
-fn unsimulated_trigger_fields_are_warnings_at_their_key() {
-    let sensor = "apiVersion: argoproj.io/v1alpha1
-kind: Sensor
-metadata:
-  name: s
-spec:
-  dependencies:
-  - {name: d, eventSourceName: es, eventName: e}
-  triggers:
-  - template:
-      name: t
-      log: {}
-    rateLimit: {unit: Second, requestsPerUnit: 1}
-    dlqTrigger:
-      template: {name: dlq, log: {}}
-";
-    let (_, diags, sources) = simulate(&[("sensor.yaml", sensor.to_string())], &[]);
-    let lines: Vec<String> = diags
-        .iter()
-        .map(|d| render_short(d, &sources))
-        .filter(|l| l.contains("not simulated"))
-        .collect();
-    assert_eq!(
-        lines,
-        [
-            "sensor.yaml:12:5: warning: rateLimit: not simulated; the trigger runs as soon as its conditions hold",
-            "sensor.yaml:13:5: warning: dlqTrigger: not simulated; a failed trigger is only reported",
-        ]
-    );
-}
