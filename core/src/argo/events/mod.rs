@@ -36,6 +36,17 @@ pub struct EventSpec {
 }
 
 impl EventSpec {
+    /// Parses `TIME:SPEC` (`pipelab run --fire`): a simulated instant (`0s`, `1.5s`, `2m`) and
+    /// an event as [`EventSpec::parse`] reads it.
+    pub fn parse_timed(text: &str) -> Result<(crate::sim::Millis, EventSpec), String> {
+        let Some((time, spec)) = text.split_once(':') else {
+            return Err(format!("'{text}' must be TIME:EVENTSOURCE/EVENTNAME=JSON"));
+        };
+        let at = crate::sim::parse_duration(time)
+            .ok_or_else(|| format!("'{text}': invalid time '{time}'"))?;
+        Ok((at, EventSpec::parse(spec)?))
+    }
+
     /// Parses `EVENTSOURCE/EVENTNAME=JSON[@header:Name=Value...]`, `TYPE:EVENTSOURCE/EVENTNAME[=BODY]`.
     pub fn parse(spec: &str) -> Result<EventSpec, String> {
         let (target, rest) = match spec.split_once('=') {
