@@ -40,10 +40,10 @@ impl EventSpec {
     /// an event as [`EventSpec::parse`] reads it.
     pub fn parse_timed(text: &str) -> Result<(crate::sim::Millis, EventSpec), String> {
         let Some((time, spec)) = text.split_once(':') else {
-            return Err(format!("'{text}' must be TIME:EVENTSOURCE/EVENTNAME=JSON"));
+            return Err("expected TIME:EVENTSOURCE/EVENTNAME=JSON".into());
         };
-        let at = crate::sim::parse_duration(time)
-            .ok_or_else(|| format!("'{text}': invalid time '{time}'"))?;
+        let at =
+            crate::sim::parse_duration(time).ok_or_else(|| format!("invalid time '{time}'"))?;
         Ok((at, EventSpec::parse(spec)?))
     }
 
