@@ -40,8 +40,8 @@ pub struct RunConfig {
     /// Workflow is submitted instead.
     pub events: Vec<EventSpec>,
     /// A scripted cluster session, played after `events`, one simulated second apart (a
-    /// [`Step::Wait`] lets its own duration pass; [`Step::Submit`] and [`Step::Workflow`] take
-    /// no time). The cluster starts with every manifest except
+    /// [`Step::Wait`] lets its own duration pass; [`Step::Submit`], [`Step::Workflow`] and
+    /// [`Step::FireNow`] take no time). The cluster starts with every manifest except
     /// those of the files an [`Step::Apply`] names.
     pub steps: Vec<Step>,
     pub overrides: Vec<Override>,
@@ -1311,19 +1311,21 @@ impl Session<'_> {
         } = action;
         let subject = format!("trigger:{}/{}", sensor.name, t.name);
         loop {
-            match stage {
+            let (next, at) = match stage {
                 Stage::Start => {
                     let at = self.take(sensor, incarnation, &t.name, now);
+                    if at > now {
+                        self.report.trace.record(
+                            now,
+                            subject.clone(),
+                            "rateLimited",
+                            format!("until {at}ms"),
+                        );
+                    }
                     if !t.at_least_once {
                         // `triggerActions` runs the trigger in a goroutine and returns nil:
                         // no retries, no dlqTrigger, the message goes on at once.
                         if at > now {
-                            self.report.trace.record(
-                                now,
-                                subject,
-                                "rateLimited",
-                                format!("until {}ms", at),
-                            );
                             self.queue.schedule_at(
                                 at,
                                 Sim::Deferred {
@@ -1337,20 +1339,7 @@ impl Session<'_> {
                         }
                         return None;
                     }
-                    if at > now {
-                        self.report.trace.record(
-                            now,
-                            subject,
-                            "rateLimited",
-                            format!("until {}ms", at),
-                        );
-                        return Some(Action {
-                            events,
-                            stage: Stage::Attempt,
-                            at: at,
-                        });
-                    }
-                    stage = Stage::Attempt;
+                    (Stage::Attempt, at)
                 }
                 Stage::Attempt => {
                     if self.execute(sensor, t, &events, now, None) {
@@ -1361,41 +1350,37 @@ impl Session<'_> {
                     if end > now {
                         self.report
                             .trace
-                            .record(now, subject, "unacked", "retrying");
-                        return Some(Action {
-                            events,
-                            stage: Stage::Exhausted,
-                            at: end,
-                        });
+                            .record(now, subject.clone(), "unacked", "retrying");
                     }
-                    stage = Stage::Exhausted;
+                    (Stage::Exhausted, end)
                 }
                 Stage::Exhausted => {
                     let dlq = t.dlq_trigger.as_deref()?;
-                    let at = self.take(sensor, incarnation, &dlq.name, now);
-                    if at > now {
-                        return Some(Action {
-                            events,
-                            stage: Stage::DlqAttempt,
-                            at: at,
-                        });
-                    }
-                    stage = Stage::DlqAttempt;
+                    (
+                        Stage::DlqAttempt,
+                        self.take(sensor, incarnation, &dlq.name, now),
+                    )
                 }
                 Stage::DlqAttempt => {
                     let dlq = t.dlq_trigger.as_deref()?;
                     if self.execute(sensor, dlq, &events, now, Some(&t.name)) {
                         return None;
                     }
-                    let end = self.retries_end(sensor, incarnation, dlq, &dlq.name, now);
-                    return (end > now).then_some(Action {
-                        events,
-                        stage: Stage::Done,
-                        at: end,
-                    });
+                    (
+                        Stage::Done,
+                        self.retries_end(sensor, incarnation, dlq, &dlq.name, now),
+                    )
                 }
                 Stage::Done => return None,
+            };
+            if at > now {
+                return Some(Action {
+                    events,
+                    stage: next,
+                    at,
+                });
             }
+            stage = next;
         }
     }
 
