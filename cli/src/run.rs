@@ -20,9 +20,16 @@ use crate::{files, output};
 pub struct SimArgs {
     /// An event to fire: `EVENTSOURCE/EVENTNAME=JSON` (a webhook body), optionally followed by
     /// `@header:Name=Value`, or `calendar:EVENTSOURCE/EVENTNAME`. Repeat to fire several, one
-    /// simulated second apart. Without any, each `kind: Workflow` is submitted directly.
+    /// simulated second apart. Without any (and without --fire), each `kind: Workflow` is
+    /// submitted directly.
     #[arg(long = "event")]
     pub events: Vec<String>,
+    /// An event to fire at a simulated time: `TIME:SPEC`, SPEC as for --event (e.g.
+    /// `0s:webhook/build={"commit":"a1"}`). Repeatable; events with the same TIME arrive
+    /// together, in the order given (before any --action at that time); a TIME before the last
+    /// --event's second is right after it.
+    #[arg(long = "fire")]
+    pub fires: Vec<String>,
     /// Seed of the simulation's random numbers (generated names, ...).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -54,29 +61,35 @@ fn parse_action(text: &str) -> Result<(u64, WorkflowAction, Option<String>), Str
     Ok((at, action, workflow))
 }
 
-/// The scripted session of the `--action`s: the Workflows are submitted (unless events create
-/// them), then each action happens at its time.
-fn action_steps(actions: &[String], events: usize) -> Result<Vec<Step>, String> {
-    if actions.is_empty() {
+/// The scripted session of the `--fire`s and `--action`s after the `--event`s (one second
+/// apart from 0): each at its time, events before actions at the same time. Without any
+/// event, the Workflows are submitted first.
+fn session_steps(fires: &[String], actions: &[String], events: usize) -> Result<Vec<Step>, String> {
+    if fires.is_empty() && actions.is_empty() {
         return Ok(Vec::new());
     }
-    let mut parsed = actions
-        .iter()
-        .map(|a| parse_action(a))
-        .collect::<Result<Vec<_>, _>>()?;
-    parsed.sort_by_key(|(at, _, _)| *at);
+    let mut timed = Vec::new();
+    for f in fires {
+        let (at, spec) =
+            EventSpec::parse_timed(f).map_err(|e| format!("invalid --fire '{f}': {e}"))?;
+        timed.push((at, 0, Step::FireNow(spec)));
+    }
+    for a in actions {
+        let (at, action, workflow) = parse_action(a)?;
+        timed.push((at, 1, Step::Workflow { action, workflow }));
+    }
+    timed.sort_by_key(|(at, order, _)| (*at, *order));
     let mut steps = Vec::new();
-    if events == 0 {
+    if events == 0 && fires.is_empty() {
         steps.push(Step::Submit);
     }
-    // Events are fired one second apart from 0; the session's steps follow them.
     let mut now = events as u64 * 1000;
-    for (at, action, workflow) in parsed {
+    for (at, _, step) in timed {
         if at > now {
             steps.push(Step::Wait(at - now));
             now = at;
         }
-        steps.push(Step::Workflow { action, workflow });
+        steps.push(step);
     }
     Ok(steps)
 }
@@ -123,7 +136,7 @@ pub fn simulate(paths: &[PathBuf], sim: &SimArgs) -> Result<Simulated, String> {
     let manifests =
         Manifests::from_documents(docs.iter().map(|(id, n)| (*id, n)), &mut diagnostics);
     lint::lint(&manifests, &mut diagnostics);
-    let steps = action_steps(&sim.actions, events.len())?;
+    let steps = session_steps(&sim.fires, &sim.actions, events.len())?;
     let config = RunConfig {
         seed: sim.seed,
         until,
@@ -220,6 +233,9 @@ pub fn to_json(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources
             if let Some(w) = &t.workflow {
                 v["workflow"] = json!(w);
             }
+            if let Some(m) = &t.dlq_of {
+                v["dlqOf"] = json!(m);
+            }
             v
         })
         .collect();
@@ -249,9 +265,14 @@ fn to_text(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources) ->
     }
     for t in &report.triggers {
         out.push_str(&format!(
-            "trigger {}/{}: {}{}\n",
+            "trigger {}/{}{} at {}s: {}{}\n",
             t.sensor,
             t.trigger,
+            t.dlq_of
+                .as_ref()
+                .map(|m| format!(" (dlqTrigger of {m})"))
+                .unwrap_or_default(),
+            secs(t.time),
             if t.fired { "fired" } else { "not fired" },
             t.error
                 .as_ref()

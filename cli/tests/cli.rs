@@ -481,3 +481,120 @@ fn run_acts_on_workflows_at_simulated_times() {
     assert_eq!(code, 2);
     assert!(err.contains("invalid time 'soon'"), "{err}");
 }
+
+#[test]
+fn run_fires_events_at_simulated_times() {
+    let limited = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/fixtures/argo/trigger_rate_limit.yaml"
+    );
+    let run = |args: &[&str]| {
+        let mut all = vec!["run", limited];
+        all.extend_from_slice(args);
+        let (code, out, err) = pipelab(&all);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).expect("json")
+    };
+    let times = |v: &serde_json::Value, key: &str, field: &str| -> Vec<serde_json::Value> {
+        v[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t[field].clone())
+            .collect()
+    };
+    // Five pushes at one instant into a trigger limited to 2 per second: the Workflows are
+    // created 0.5 s apart, in the order fired.
+    let push = |at: &str, commit: &str| format!("{at}:webhook/build={{\"commit\":\"{commit}\"}}");
+    let fires: Vec<String> = ["a", "b", "c", "d", "e"]
+        .iter()
+        .map(|c| push("0s", c))
+        .collect();
+    let mut args = Vec::new();
+    for f in &fires {
+        args.extend(["--fire", f.as_str()]);
+    }
+    let v = run(&args);
+    assert_eq!(times(&v, "events", "time"), [0, 0, 0, 0, 0]);
+    assert_eq!(
+        times(&v, "triggers", "time"),
+        [
+            serde_json::json!(0),
+            serde_json::json!(0.5),
+            serde_json::json!(1),
+            serde_json::json!(1.5),
+            serde_json::json!(2)
+        ]
+    );
+    assert_eq!(
+        times(&v, "workflows", "startedAt"),
+        times(&v, "triggers", "time")
+    );
+    // --fire times are absolute, given in any order; --event fires first, one second apart.
+    let (late, early) = (push("10s", "late"), push("1m", "later"));
+    let v = run(&[
+        "--fire",
+        &early,
+        "--event",
+        r#"webhook/build={"commit":"first"}"#,
+        "--fire",
+        &late,
+    ]);
+    assert_eq!(times(&v, "events", "time"), [0, 10, 60]);
+    // An action at the same time as a fire acts on the Workflow that fire created.
+    let v = run(&["--fire", &push("5s", "x"), "--action", "5s:stop"]);
+    assert_eq!(v["workflows"][0]["startedAt"], 5);
+    assert_eq!(v["workflows"][0]["message"], "Stopped with strategy 'Stop'");
+    // The text format says when each trigger ran.
+    let (code, text, _) = pipelab(&[
+        "run", limited, "--fire", &fires[0], "--fire", &fires[1], "--format", "text",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        text.contains("trigger builds/build at 0.5s: fired"),
+        "{text}"
+    );
+    // Bad input is a usage error, never a panic.
+    for (bad, want) in [
+        (
+            "soon:webhook/build={}",
+            "invalid --fire 'soon:webhook/build={}': invalid time 'soon'",
+        ),
+        (
+            "5s",
+            "invalid --fire '5s': expected TIME:EVENTSOURCE/EVENTNAME=JSON",
+        ),
+        (
+            "5s:nonsense",
+            "invalid --fire '5s:nonsense': event 'nonsense' must be",
+        ),
+    ] {
+        let (code, _, err) = pipelab(&["run", limited, "--fire", bad]);
+        assert_eq!(code, 2, "{bad}");
+        assert!(err.contains(want), "{bad}: {err}");
+    }
+}
+
+#[test]
+fn run_reports_the_dlq_trigger() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../core/tests/fixtures/argo/err_trigger_dlq.yaml"
+    );
+    let (code, out, err) = pipelab(&["run", file, "--fire", r#"0s:webhook/build={}"#]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let triggers = v["triggers"].as_array().unwrap();
+    assert_eq!(triggers.len(), 2, "{v}");
+    assert_eq!(triggers[0]["trigger"], "build");
+    assert_eq!(triggers[0]["fired"], false);
+    assert!(triggers[0].get("dlqOf").is_none());
+    assert_eq!(triggers[1]["trigger"], "dead-letter");
+    assert_eq!(triggers[1]["dlqOf"], "build");
+    assert_eq!(triggers[1]["fired"], true);
+    assert_eq!(triggers[1]["time"], 3);
+    assert!(v["workflows"][0]["name"]
+        .as_str()
+        .unwrap()
+        .starts_with("dead-letter-"));
+}

@@ -1,7 +1,8 @@
 //! Argo simulation tests: the source post's scenario end to end (and its RBAC failure), the
 //! webhook server's answers, and fixture files in `fixtures/argo/` (one behaviour each; leading
-//! `# event: SPEC` comments fire events, otherwise Workflows are submitted) snapshotted as the
-//! phase table and the diagnostics. `err_` fixtures must report an error or a failed trigger.
+//! `# event: SPEC` comments fire events one second apart, `# fire: TIME:SPEC` comments fire them
+//! at those instants, otherwise Workflows are submitted) snapshotted as the phase table and the
+//! diagnostics. `err_` fixtures must report an error or a failed trigger.
 
 use std::fmt::Write;
 
@@ -14,6 +15,34 @@ use pipelab_core::examples;
 use pipelab_core::yaml;
 
 fn simulate(files: &[(&str, String)], events: &[&str]) -> (RunReport, Vec<Diagnostic>, Sources) {
+    simulate_steps(files, events, Vec::new())
+}
+
+/// `pipelab run --fire TIME:SPEC...`: the events fired at their instants (in order when they
+/// share one).
+fn fired_at(fires: &[&str]) -> Vec<Step> {
+    let mut timed: Vec<_> = fires
+        .iter()
+        .map(|f| EventSpec::parse_timed(f).unwrap())
+        .collect();
+    timed.sort_by_key(|(at, _)| *at);
+    let mut steps = Vec::new();
+    let mut now = 0;
+    for (at, spec) in timed {
+        if at > now {
+            steps.push(Step::Wait(at - now));
+            now = at;
+        }
+        steps.push(Step::FireNow(spec));
+    }
+    steps
+}
+
+fn simulate_steps(
+    files: &[(&str, String)],
+    events: &[&str],
+    steps: Vec<Step>,
+) -> (RunReport, Vec<Diagnostic>, Sources) {
     let mut sources = Sources::new();
     let mut diags = Vec::new();
     let mut docs = Vec::new();
@@ -30,6 +59,7 @@ fn simulate(files: &[(&str, String)], events: &[&str]) -> (RunReport, Vec<Diagno
             .iter()
             .map(|e| EventSpec::parse(e).unwrap())
             .collect(),
+        steps,
         ..RunConfig::default()
     };
     let report = run(&ms, &config);
@@ -168,9 +198,14 @@ fn table(report: &RunReport, diags: &[Diagnostic], sources: &Sources) -> String 
     for t in &report.triggers {
         writeln!(
             out,
-            "trigger {}/{} fired={} {}",
+            "trigger {}/{}{} at {}s fired={} {}",
             t.sensor,
             t.trigger,
+            t.dlq_of
+                .as_ref()
+                .map(|m| format!(" (dlqTrigger of {m})"))
+                .unwrap_or_default(),
+            t.time as f64 / 1000.0,
             t.fired,
             t.error.clone().unwrap_or_default()
         )
@@ -228,8 +263,13 @@ fn fixtures() {
             .lines()
             .filter_map(|l| l.strip_prefix("# event: "))
             .collect();
+        let fires: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("# fire: "))
+            .collect();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let (report, diags, sources) = simulate(&[(name.as_str(), text.clone())], &events);
+        let (report, diags, sources) =
+            simulate_steps(&[(name.as_str(), text.clone())], &events, fired_at(&fires));
         let failed = diags.iter().any(|d| d.is_error())
             || report.triggers.iter().any(|t| !t.fired)
             || report
@@ -963,38 +1003,4 @@ spec:
     assert!(report.triggers[0].fired);
     assert_eq!(report.workflows.len(), 2);
     assert!(report.workflows[1].name.starts_with("long-job-"));
-}
-
-/// Trigger fields Pipelab reads but does not simulate are warnings at their key, saying what
-/// happens instead.
-#[test]
-fn unsimulated_trigger_fields_are_warnings_at_their_key() {
-    let sensor = "apiVersion: argoproj.io/v1alpha1
-kind: Sensor
-metadata:
-  name: s
-spec:
-  dependencies:
-  - {name: d, eventSourceName: es, eventName: e}
-  triggers:
-  - template:
-      name: t
-      log: {}
-    rateLimit: {unit: Second, requestsPerUnit: 1}
-    dlqTrigger:
-      template: {name: dlq, log: {}}
-";
-    let (_, diags, sources) = simulate(&[("sensor.yaml", sensor.to_string())], &[]);
-    let lines: Vec<String> = diags
-        .iter()
-        .map(|d| render_short(d, &sources))
-        .filter(|l| l.contains("not simulated"))
-        .collect();
-    assert_eq!(
-        lines,
-        [
-            "sensor.yaml:12:5: warning: rateLimit: not simulated; the trigger runs as soon as its conditions hold",
-            "sensor.yaml:13:5: warning: dlqTrigger: not simulated; a failed trigger is only reported",
-        ]
-    );
 }

@@ -8,7 +8,7 @@
 //! stops at `until` simulated time or after `max_events` events, whichever comes first, and
 //! says so in a diagnostic.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -16,6 +16,7 @@ use serde_json::Value as Json;
 use serde_json::json;
 
 use super::events::bus::{self, Bus, ConsumerKey, Message};
+use super::events::ratelimit::Limiter;
 use super::events::resource::{self, Change, ResourceOp};
 use super::events::{self, filter, params, EventSpec};
 use super::model::events::{EventSource, Sensor, Trigger};
@@ -39,8 +40,8 @@ pub struct RunConfig {
     /// Workflow is submitted instead.
     pub events: Vec<EventSpec>,
     /// A scripted cluster session, played after `events`, one simulated second apart (a
-    /// [`Step::Wait`] lets its own duration pass; [`Step::Submit`] and [`Step::Workflow`] take
-    /// no time). The cluster starts with every manifest except
+    /// [`Step::Wait`] lets its own duration pass; [`Step::Submit`], [`Step::Workflow`] and
+    /// [`Step::FireNow`] take no time). The cluster starts with every manifest except
     /// those of the files an [`Step::Apply`] names.
     pub steps: Vec<Step>,
     pub overrides: Vec<Override>,
@@ -54,6 +55,9 @@ pub struct RunConfig {
 pub enum Step {
     /// Fire an event at an EventSource (webhook request, calendar tick, message).
     Fire(EventSpec),
+    /// Fire an event and go on at the same instant (`pipelab run --fire`): events fired
+    /// together reach the EventSource in order, at one simulated instant.
+    FireNow(EventSpec),
     /// `kubectl apply -f FILE`: create the Sensors and EventSources of that file, or replace
     /// those of the same name (a changed Sensor restarts; an unchanged one is left alone).
     Apply(FileId),
@@ -110,6 +114,9 @@ pub struct TriggerReport {
     /// The name of the Workflow it created, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workflow: Option<String>,
+    /// For a `dlqTrigger`: the trigger whose attempts all failed.
+    #[serde(rename = "dlqOf", skip_serializing_if = "Option::is_none")]
+    pub dlq_of: Option<String>,
     pub time: Millis,
 }
 
@@ -121,6 +128,7 @@ impl TriggerReport {
             fired: false,
             error: None,
             workflow: None,
+            dlq_of: None,
             time,
         }
     }
@@ -172,14 +180,72 @@ enum Sim {
         event: String,
         generation: u64,
     },
-    /// An `atLeastOnce` trigger finished retrying: the message is acked (and, for a trigger with
-    /// `&&`, its saved dependencies cleared) if the Sensor that received it still runs.
-    Ack {
+    /// A trigger of a Sensor pod goes on with its message: a rate-limit wait, or the retries of
+    /// an `atLeastOnce` trigger, are over (see [`Lane`]).
+    Lane {
         incarnation: u64,
-        key: ConsumerKey,
-        seq: u64,
-        clear: bool,
+        trigger: String,
     },
+    /// The goroutine of a trigger without `atLeastOnce` is past its rate-limit wait: the trigger
+    /// runs, if its Sensor pod still does.
+    Deferred {
+        incarnation: u64,
+        trigger: String,
+        events: HashMap<String, Json>,
+    },
+}
+
+/// A trigger of a running Sensor pod, as argo-events' `listenEvents` runs it: its rate
+/// limiter ([`Limiter`], keyed by the trigger's name), and its messages, handled one after
+/// another on one goroutine (`processMsgs`). An `atLeastOnce` trigger's action blocks that
+/// goroutine — the rate-limit wait, every attempt, the sleeps between them and the
+/// `dlqTrigger` — so later messages wait and the message is acked only when it is over; any
+/// other trigger's action runs in a goroutine of its own and the message is acked at once.
+#[derive(Default)]
+struct Lane {
+    limiter: Option<Limiter>,
+    handling: Option<Handling>,
+    waiting: VecDeque<Waiting>,
+}
+
+/// A message delivered to a trigger that is busy with an earlier one.
+struct Waiting {
+    key: ConsumerKey,
+    msg: Message,
+    passed: HashMap<String, bool>,
+}
+
+/// The message a trigger is handling (`processMsg`): its dependencies one after another
+/// (`processDependency`), and the action under way.
+struct Handling {
+    key: ConsumerKey,
+    msg: Message,
+    passed: HashMap<String, bool>,
+    dependencies: VecDeque<String>,
+    action: Option<Action>,
+}
+
+/// An `atLeastOnce` trigger's action (`actionFunc`) that waits, with the events that resolved
+/// it.
+struct Action {
+    events: HashMap<String, Json>,
+    stage: Stage,
+    /// When it goes on (a message delivered meanwhile does not hurry it).
+    at: Millis,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Stage {
+    /// Not started: ask the rate limiter.
+    Start,
+    /// The rate limiter let the first attempt go.
+    Attempt,
+    /// Every attempt failed, the last one now: the `dlqTrigger`, if any.
+    Exhausted,
+    /// The `dlqTrigger`'s rate-limit wait is over.
+    DlqAttempt,
+    /// The `dlqTrigger`'s retries are over.
+    Done,
 }
 
 /// A Sensor running in the cluster; each (re)start is a new incarnation (a new pod).
@@ -218,6 +284,8 @@ struct Session<'a> {
     generations: u64,
     /// Mutexes and semaphores shared by the run's workflows.
     locks: Locks,
+    /// The triggers of the running Sensor pods, by (incarnation, trigger name).
+    lanes: BTreeMap<(u64, String), Lane>,
 }
 
 /// Runs the manifests.
@@ -237,7 +305,7 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
         times.push(t);
         t = t.saturating_add(match s {
             Step::Wait(d) => *d,
-            Step::Submit | Step::Workflow { .. } => 0,
+            Step::Submit | Step::Workflow { .. } | Step::FireNow(_) => 0,
             _ => 1000,
         });
     }
@@ -269,6 +337,7 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
         ticks_until,
         generations: 0,
         locks: Locks::with_config_maps(library.config_maps.clone()),
+        lanes: BTreeMap::new(),
     };
     // Files that a step applies later are not in the cluster at the start.
     let deferred: Vec<FileId> = config
@@ -417,17 +486,25 @@ impl Session<'_> {
                         }
                     }
                 }
-                Sim::Ack {
+                Sim::Lane {
                     incarnation,
-                    key,
-                    seq,
-                    clear,
+                    trigger,
+                } => self.drive(&(incarnation, trigger), now),
+                Sim::Deferred {
+                    incarnation,
+                    trigger,
+                    events,
                 } => {
-                    if self.sensors.iter().any(|r| r.incarnation == incarnation) {
-                        self.bus.ack(&key, seq);
-                        if clear {
-                            self.bus.clear(&key.sensor, &key.trigger);
-                        }
+                    let Some(sensor) = self
+                        .sensors
+                        .iter()
+                        .find(|r| r.incarnation == incarnation)
+                        .map(|r| r.sensor.clone())
+                    else {
+                        continue;
+                    };
+                    if let Some(t) = sensor.triggers.iter().find(|t| t.name == trigger) {
+                        self.execute(&sensor, t, &events, now, None);
                     }
                 }
             }
@@ -596,7 +673,7 @@ impl Session<'_> {
     fn step(&mut self, step: Step, now: Millis) {
         let manifests = self.cluster.manifests;
         match step {
-            Step::Fire(spec) => self.fire(&spec, now),
+            Step::Fire(spec) | Step::FireNow(spec) => self.fire(&spec, now),
             Step::Wait(_) => {}
             Step::Submit => self.submit_workflows_at(now),
             Step::Workflow { action, workflow } => self.act(&action, workflow.as_deref(), now),
@@ -615,6 +692,7 @@ impl Session<'_> {
                 if self.sensors.len() == before {
                     self.not_found("sensors.argoproj.io", &name);
                 }
+                self.drop_stopped_lanes();
                 self.report
                     .trace
                     .record(now, format!("sensor:{name}"), "deleted", "true");
@@ -696,6 +774,13 @@ impl Session<'_> {
                 self.resource_change(ResourceOp::Delete, &gone, None, now, now);
             }
         }
+    }
+
+    /// Forgets the lanes of Sensor pods that stopped (their goroutines ended with the pod).
+    fn drop_stopped_lanes(&mut self) {
+        let sensors = &self.sensors;
+        self.lanes
+            .retain(|(incarnation, _), _| sensors.iter().any(|r| r.incarnation == *incarnation));
     }
 
     fn not_found(&mut self, resource: &str, name: &str) {
@@ -797,6 +882,11 @@ impl Session<'_> {
                 self.sensors.len() - 1
             }
         };
+        self.drop_stopped_lanes();
+        if sensor.startup_error().is_some() {
+            // Refused by the controller or crashed: it never subscribes.
+            return;
+        }
         self.report
             .trace
             .record(now, format!("sensor:{}", sensor.name), "started", "true");
@@ -940,12 +1030,17 @@ impl Session<'_> {
             let bus_ok = self.cluster.manifests.of_kind(Kind::EventBus).any(|b| {
                 b.name == sensor.event_bus_name && b.namespace_or_default() == sensor.namespace
             });
-            if !bus_ok {
+            let not_running = if bus_ok {
+                sensor.startup_error()
+            } else {
+                Some(format!(
+                    "EventBus \"{}\" not found in namespace \"{}\"",
+                    sensor.event_bus_name, sensor.namespace
+                ))
+            };
+            if let Some(why) = not_running {
                 for t in &sensor.triggers {
-                    let msg = format!(
-                        "the Sensor is not running: EventBus \"{}\" not found in namespace \"{}\"",
-                        sensor.event_bus_name, sensor.namespace
-                    );
+                    let msg = format!("the Sensor is not running: {why}");
                     self.report
                         .triggers
                         .push(TriggerReport::failed(&sensor, &t.name, now, msg));
@@ -1001,9 +1096,9 @@ impl Session<'_> {
         out
     }
 
-    /// One trigger connection processes one message, as argo-events' `processMsg` and
-    /// `processDependency` do (see [`bus`]), then acks it — or, for an `atLeastOnce` trigger
-    /// that failed and is still retrying, leaves it un-acked until the retries end.
+    /// A trigger connection receives one message: it is handled as argo-events'
+    /// `processMsg` and `processDependency` do (see [`bus`]) once the trigger's earlier
+    /// messages are done ([`Lane`]).
     fn process(
         &mut self,
         si: usize,
@@ -1014,83 +1109,278 @@ impl Session<'_> {
     ) {
         let sensor = self.sensors[si].sensor.clone();
         let incarnation = self.sensors[si].incarnation;
-        let Some(t) = sensor.triggers.iter().find(|t| t.name == key.trigger) else {
+        let Some(lane) = self.lane(&sensor, incarnation, &key.trigger) else {
             self.bus.ack(key, msg.seq);
+            return;
+        };
+        lane.waiting.push_back(Waiting {
+            key: key.clone(),
+            msg: msg.clone(),
+            passed: passed.clone(),
+        });
+        self.drive(&(incarnation, key.trigger.clone()), now);
+    }
+
+    /// The lane of trigger `name` of a Sensor pod, created with the trigger's rate limiter on
+    /// first use; `None` when the Sensor has no such trigger.
+    fn lane(&mut self, sensor: &Sensor, incarnation: u64, name: &str) -> Option<&mut Lane> {
+        let t = sensor.triggers.iter().find(|t| t.name == name)?;
+        Some(
+            self.lanes
+                .entry((incarnation, name.to_string()))
+                .or_insert_with(|| Lane {
+                    limiter: t
+                        .rate_limit
+                        .as_ref()
+                        .and_then(|r| r.requests_per_unit.and_then(|n| Limiter::new(n, r.per()))),
+                    ..Lane::default()
+                }),
+        )
+    }
+
+    /// `Take()` on the rate limiter of trigger `name` of a Sensor pod (none: go on at once).
+    fn take(&mut self, sensor: &Sensor, incarnation: u64, name: &str, at: Millis) -> Millis {
+        match self
+            .lane(sensor, incarnation, name)
+            .and_then(|l| l.limiter.as_mut())
+        {
+            Some(l) => l.take(at),
+            None => at,
+        }
+    }
+
+    /// The instant after the retries of a trigger whose attempt at `at` failed: `Take()`
+    /// before each attempt, on the limiter of trigger `name`.
+    fn retries_end(
+        &mut self,
+        sensor: &Sensor,
+        incarnation: u64,
+        t: &Trigger,
+        name: &str,
+        at: Millis,
+    ) -> Millis {
+        bus::retry_sleeps(t.retry_strategy.as_ref())
+            .into_iter()
+            .fold(at, |at, sleep| {
+                self.take(sensor, incarnation, name, at.saturating_add(sleep))
+            })
+    }
+
+    /// Runs a trigger's lane as far as it goes at `now`: the action under way, the rest of its
+    /// message's dependencies, then the messages waiting. A lane whose Sensor pod is gone is
+    /// dropped; its un-acked messages stay on the bus for the next pod.
+    fn drive(&mut self, id: &(u64, String), now: Millis) {
+        let Some(sensor) = self
+            .sensors
+            .iter()
+            .find(|r| r.incarnation == id.0)
+            .map(|r| r.sensor.clone())
+        else {
+            self.lanes.remove(id);
+            return;
+        };
+        let Some(t) = sensor.triggers.iter().find(|t| t.name == id.1) else {
+            self.lanes.remove(id);
             return;
         };
         let expr = bus::expression(&sensor, t);
         let requires_and = expr.contains('&');
-        let parsed = if requires_and {
-            match super::expr::Depends::parse(&expr) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    self.report.triggers.push(TriggerReport::failed(
-                        &sensor,
-                        &t.name,
-                        now,
-                        format!("invalid conditions: {e}"),
-                    ));
-                    self.bus.ack(key, msg.seq);
-                    return;
-                }
+        loop {
+            let Some(lane) = self.lanes.get_mut(id) else {
+                return;
+            };
+            if lane
+                .handling
+                .as_ref()
+                .and_then(|h| h.action.as_ref())
+                .is_some_and(|a| a.at > now)
+            {
+                return;
             }
-        } else {
-            None
-        };
-        let mut hold: Option<(Millis, bool)> = None;
-        let deps: Vec<_> = bus::trigger_dependencies(&sensor, t)
-            .into_iter()
-            .filter(|d| d.event_source_name == msg.event_source && d.event_name == msg.event_name)
-            .collect();
-        for d in deps {
-            if !passed.get(&d.name).copied().unwrap_or(false) {
-                continue;
-            }
-            let (events, clear) = match &parsed {
-                None => (HashMap::from([(d.name.clone(), msg.event.clone())]), false),
-                Some(p) => {
-                    let saved = self.bus.saved(&sensor.name, &t.name);
-                    if p.eval(&|dep, _| dep == d.name || saved.contains_key(dep)) {
-                        let mut events: HashMap<String, Json> = saved.into_iter().collect();
-                        events.insert(d.name.clone(), msg.event.clone());
-                        (events, true)
-                    } else {
-                        self.bus
-                            .save(&sensor.name, &t.name, &d.name, msg.event.clone());
+            if let Some(action) = lane.handling.as_mut().and_then(|h| h.action.take()) {
+                match self.advance(&sensor, id.0, t, action, now) {
+                    Some(action) => {
+                        let at = action.at;
+                        let waits_for_limiter =
+                            matches!(action.stage, Stage::Attempt | Stage::DlqAttempt);
+                        if let Some(h) = self.lanes.get_mut(id).and_then(|l| l.handling.as_mut()) {
+                            h.action = Some(action);
+                        }
+                        // Retries that outlast the run leave the message un-acked.
+                        if waits_for_limiter || at <= self.cluster.config.until {
+                            self.queue.schedule_at(
+                                at,
+                                Sim::Lane {
+                                    incarnation: id.0,
+                                    trigger: id.1.clone(),
+                                },
+                            );
+                        }
+                        return;
+                    }
+                    None => {
+                        if requires_and {
+                            self.bus.clear(&sensor.name, &t.name);
+                        }
                         continue;
                     }
                 }
+            }
+            let Some(lane) = self.lanes.get_mut(id) else {
+                return;
             };
-            let fired = self.execute(&sensor, t, &events, now);
-            let span = bus::retry_span(t.retry_strategy.as_ref());
-            if t.at_least_once && !fired && span > 0 {
-                let until = now.saturating_add(span);
-                hold = Some((hold.map_or(until, |(h, _)| h.max(until)), clear));
-            } else if clear {
-                self.bus.clear(&sensor.name, &t.name);
-            }
-        }
-        match hold {
-            Some((until, clear)) => {
-                self.report.trace.record(
-                    now,
-                    format!("trigger:{}/{}", sensor.name, t.name),
-                    "unacked",
-                    "retrying",
-                );
-                if until <= self.cluster.config.until {
-                    self.queue.schedule_at(
-                        until,
-                        Sim::Ack {
-                            incarnation,
-                            key: key.clone(),
-                            seq: msg.seq,
-                            clear,
-                        },
-                    );
+            let Some(h) = lane.handling.as_mut() else {
+                let Some(w) = lane.waiting.pop_front() else {
+                    return;
+                };
+                if requires_and {
+                    if let Err(e) = super::expr::Depends::parse(&expr) {
+                        self.report.triggers.push(TriggerReport::failed(
+                            &sensor,
+                            &t.name,
+                            now,
+                            format!("invalid conditions: {e}"),
+                        ));
+                        self.bus.ack(&w.key, w.msg.seq);
+                        continue;
+                    }
                 }
+                let dependencies = bus::trigger_dependencies(&sensor, t)
+                    .into_iter()
+                    .filter(|d| {
+                        d.event_source_name == w.msg.event_source
+                            && d.event_name == w.msg.event_name
+                    })
+                    .map(|d| d.name.clone())
+                    .collect();
+                lane.handling = Some(Handling {
+                    key: w.key,
+                    msg: w.msg,
+                    passed: w.passed,
+                    dependencies,
+                    action: None,
+                });
+                continue;
+            };
+            let Some(dep) = h.dependencies.pop_front() else {
+                let (key, seq) = (h.key.clone(), h.msg.seq);
+                lane.handling = None;
+                self.bus.ack(&key, seq);
+                continue;
+            };
+            if !h.passed.get(&dep).copied().unwrap_or(false) {
+                continue;
             }
-            None => self.bus.ack(key, msg.seq),
+            let event = h.msg.event.clone();
+            let events = if requires_and {
+                let Ok(p) = super::expr::Depends::parse(&expr) else {
+                    continue;
+                };
+                let saved = self.bus.saved(&sensor.name, &t.name);
+                if !p.eval(&|d, _| d == dep || saved.contains_key(d)) {
+                    self.bus.save(&sensor.name, &t.name, &dep, event);
+                    continue;
+                }
+                let mut events: HashMap<String, Json> = saved.into_iter().collect();
+                events.insert(dep, event);
+                events
+            } else {
+                HashMap::from([(dep, event)])
+            };
+            h.action = Some(Action {
+                events,
+                stage: Stage::Start,
+                at: now,
+            });
+        }
+    }
+
+    /// Takes an action as far as it goes at `now` (argo-events' `actionFunc`: `DoWithRetry`
+    /// over `triggerActions`, then the `dlqTrigger` when every attempt failed). Returns the
+    /// action, with the instant it goes on, when it must wait.
+    fn advance(
+        &mut self,
+        sensor: &Sensor,
+        incarnation: u64,
+        t: &Trigger,
+        action: Action,
+        now: Millis,
+    ) -> Option<Action> {
+        let Action {
+            events, mut stage, ..
+        } = action;
+        let subject = format!("trigger:{}/{}", sensor.name, t.name);
+        loop {
+            let (next, at) = match stage {
+                Stage::Start => {
+                    let at = self.take(sensor, incarnation, &t.name, now);
+                    if at > now {
+                        self.report.trace.record(
+                            now,
+                            subject.clone(),
+                            "rateLimited",
+                            format!("until {at}ms"),
+                        );
+                    }
+                    if !t.at_least_once {
+                        // `triggerActions` runs the trigger in a goroutine and returns nil:
+                        // no retries, no dlqTrigger, the message goes on at once.
+                        if at > now {
+                            self.queue.schedule_at(
+                                at,
+                                Sim::Deferred {
+                                    incarnation,
+                                    trigger: t.name.clone(),
+                                    events,
+                                },
+                            );
+                        } else {
+                            self.execute(sensor, t, &events, now, None);
+                        }
+                        return None;
+                    }
+                    (Stage::Attempt, at)
+                }
+                Stage::Attempt => {
+                    if self.execute(sensor, t, &events, now, None) {
+                        return None;
+                    }
+                    // The simulated outside world answers every attempt alike.
+                    let end = self.retries_end(sensor, incarnation, t, &t.name, now);
+                    if end > now {
+                        self.report
+                            .trace
+                            .record(now, subject.clone(), "unacked", "retrying");
+                    }
+                    (Stage::Exhausted, end)
+                }
+                Stage::Exhausted => {
+                    let dlq = t.dlq_trigger.as_deref()?;
+                    (
+                        Stage::DlqAttempt,
+                        self.take(sensor, incarnation, &dlq.name, now),
+                    )
+                }
+                Stage::DlqAttempt => {
+                    let dlq = t.dlq_trigger.as_deref()?;
+                    if self.execute(sensor, dlq, &events, now, Some(&t.name)) {
+                        return None;
+                    }
+                    (
+                        Stage::Done,
+                        self.retries_end(sensor, incarnation, dlq, &dlq.name, now),
+                    )
+                }
+                Stage::Done => return None,
+            };
+            if at > now {
+                return Some(Action {
+                    events,
+                    stage: next,
+                    at,
+                });
+            }
+            stage = next;
         }
     }
 
@@ -1101,8 +1391,10 @@ impl Session<'_> {
         t: &Trigger,
         events: &HashMap<String, Json>,
         now: Millis,
+        dlq_of: Option<&str>,
     ) -> bool {
         let mut tr = TriggerReport::new(sensor, &t.name, now);
+        tr.dlq_of = dlq_of.map(str::to_string);
         match run_trigger(
             sensor,
             t,

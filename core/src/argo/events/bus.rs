@@ -302,16 +302,22 @@ impl Bus {
     }
 }
 
-/// How long a failing trigger keeps retrying under Argo Events' `Backoff` (`steps` attempts,
-/// sleeping `duration`, then ×`factor`, between them; jitter ignored). Without a retryStrategy
-/// the trigger is tried once. Saturates instead of overflowing.
-pub fn retry_span(retry_strategy: Option<&crate::yaml::Node>) -> Millis {
-    let Some(r) = retry_strategy else { return 0 };
+/// The sleeps between the attempts of a failing `atLeastOnce` trigger under Argo Events'
+/// `Backoff` (`DoWithRetry` → `wait.ExponentialBackoff`: `steps` attempts, sleeping `duration`,
+/// then ×`factor`, between them, none after the last; jitter ignored). Without a
+/// retryStrategy the trigger is tried once; with one whose `steps` is unset or not positive,
+/// `Convert2WaitBackoff` takes the default 5. A sleep that would take the total past
+/// `Millis::MAX / 2` ends the list (no run lasts that long).
+pub fn retry_sleeps(retry_strategy: Option<&crate::yaml::Node>) -> Vec<Millis> {
+    let Some(r) = retry_strategy else {
+        return Vec::new();
+    };
     let steps = r
         .get("steps")
         .and_then(|s| s.as_str())
-        .and_then(|s| s.trim().parse::<u64>().ok())
-        .unwrap_or(1);
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .filter(|s| *s > 0)
+        .unwrap_or(5);
     let duration = r
         .get("duration")
         .and_then(|s| s.as_str())
@@ -327,41 +333,47 @@ pub fn retry_span(retry_strategy: Option<&crate::yaml::Node>) -> Millis {
         .and_then(|f| f.trim().parse::<f64>().ok())
         .filter(|f| f.is_finite() && *f > 0.0)
         .unwrap_or(1.0);
+    let mut out = Vec::new();
     let mut total = 0.0f64;
     let mut sleep = duration;
     for _ in 1..steps.min(10_000) {
         total += sleep;
-        sleep *= factor;
         if total >= Millis::MAX as f64 / 2.0 {
-            return Millis::MAX / 2;
+            out.push(Millis::MAX / 2);
+            break;
         }
+        out.push(sleep as Millis);
+        sleep *= factor;
     }
-    total as Millis
+    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::retry_span;
+    use super::retry_sleeps;
     use crate::diag::FileId;
 
-    fn span_of(yaml: &str) -> u64 {
+    fn sleeps_of(yaml: &str) -> Vec<u64> {
         let doc = crate::yaml::load(FileId(0), yaml).documents.remove(0).root;
-        retry_span(doc.get("retryStrategy"))
+        retry_sleeps(doc.get("retryStrategy"))
     }
 
     #[test]
-    fn retry_span_sums_the_sleeps_between_attempts() {
-        assert_eq!(retry_span(None), 0);
-        assert_eq!(span_of("retryStrategy: {steps: 1, duration: 5s}"), 0);
+    fn retry_sleeps_come_between_attempts() {
+        assert!(retry_sleeps(None).is_empty());
+        assert!(sleeps_of("retryStrategy: {steps: 1, duration: 5s}").is_empty());
         // 3 attempts: sleep 1s, then 2s.
         assert_eq!(
-            span_of("retryStrategy: {steps: 3, duration: 1s, factor: 2}"),
-            3000
+            sleeps_of("retryStrategy: {steps: 3, duration: 1s, factor: 2}"),
+            [1000, 2000]
+        );
+        // Unset steps are Convert2WaitBackoff's default 5; a bare number is nanoseconds.
+        assert_eq!(
+            sleeps_of("retryStrategy: {duration: 2000000000}"),
+            [2000; 4]
         );
         // The e2e suite's 100 steps from 500s ×5 outlast any run.
-        assert_eq!(
-            span_of("retryStrategy: {steps: 100, duration: 500s, factor: 5.0}"),
-            u64::MAX / 2
-        );
+        let long = sleeps_of("retryStrategy: {steps: 100, duration: 500s, factor: 5.0}");
+        assert_eq!(long.last(), Some(&(u64::MAX / 2)));
     }
 }

@@ -1,8 +1,8 @@
 //! Argo Events, simulated: events fired the way the outside world would (webhook POSTs,
 //! calendar ticks, messages), the event payload (`context` + `data`) the Sensor sees, dependency
 //! filters, trigger conditions, parameter mapping and RBAC for triggers; [`bus`] is the
-//! EventBus (durable consumers, saved dependency state, acks) and [`resource`] the Kubernetes
-//! resource event source.
+//! EventBus (durable consumers, saved dependency state, acks), [`ratelimit`] a trigger's
+//! `rateLimit` and [`resource`] the Kubernetes resource event source.
 //!
 //! **Architecture Invariant:** nothing here sends anything: http/log triggers are recorded, k8s
 //! and argoWorkflow triggers hand a resource to [`crate::argo::run`], which creates the Workflow.
@@ -11,6 +11,7 @@
 pub mod bus;
 pub mod filter;
 pub mod params;
+pub mod ratelimit;
 pub mod resource;
 
 use serde_json::{json, Value as Json};
@@ -35,6 +36,17 @@ pub struct EventSpec {
 }
 
 impl EventSpec {
+    /// Parses `TIME:SPEC` (`pipelab run --fire`): a simulated instant (`0s`, `1.5s`, `2m`) and
+    /// an event as [`EventSpec::parse`] reads it.
+    pub fn parse_timed(text: &str) -> Result<(crate::sim::Millis, EventSpec), String> {
+        let Some((time, spec)) = text.split_once(':') else {
+            return Err("expected TIME:EVENTSOURCE/EVENTNAME=JSON".into());
+        };
+        let at =
+            crate::sim::parse_duration(time).ok_or_else(|| format!("invalid time '{time}'"))?;
+        Ok((at, EventSpec::parse(spec)?))
+    }
+
     /// Parses `EVENTSOURCE/EVENTNAME=JSON[@header:Name=Value...]`, `TYPE:EVENTSOURCE/EVENTNAME[=BODY]`.
     pub fn parse(spec: &str) -> Result<EventSpec, String> {
         let (target, rest) = match spec.split_once('=') {

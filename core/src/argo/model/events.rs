@@ -88,7 +88,43 @@ pub struct Trigger {
     pub at_least_once: bool,
     /// `triggers[].retryStrategy` (Argo Events' `Backoff`: steps, duration, factor, jitter).
     pub retry_strategy: Option<Node>,
+    /// `triggers[].rateLimit`.
+    pub rate_limit: Option<RateLimit>,
+    /// `triggers[].dlqTrigger`: run with the same events once every attempt has failed.
+    pub dlq_trigger: Option<Box<Trigger>>,
     pub span: Span,
+}
+
+/// `triggers[].rateLimit` as written.
+#[derive(Clone, Debug)]
+pub struct RateLimit {
+    /// `unit` as written (`Second` when absent).
+    pub unit: String,
+    /// `requestsPerUnit` when it is an int32 (0 when absent, Go's zero value); `None` when it
+    /// is not one.
+    pub requests_per_unit: Option<i64>,
+}
+
+impl RateLimit {
+    fn parse(node: &Node) -> RateLimit {
+        RateLimit {
+            unit: text(node, "unit").unwrap_or_else(|| "Second".into()),
+            requests_per_unit: match text(node, "requestsPerUnit") {
+                None => Some(0),
+                Some(n) => n.trim().parse::<i32>().ok().map(i64::from),
+            },
+        }
+    }
+
+    /// The length of one unit in milliseconds, as argo-events' `initRateLimiter` picks it:
+    /// `Minute` and `Hour` (case-sensitive), else a second.
+    pub fn per(&self) -> crate::sim::Millis {
+        match self.unit.as_str() {
+            "Minute" => 60_000,
+            "Hour" => 3_600_000,
+            _ => 1000,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -119,6 +155,50 @@ const TRIGGER_KINDS: &[&str] = &[
     "azureServiceBus",
 ];
 
+impl Trigger {
+    /// One entry of `spec.triggers` (or a `dlqTrigger`); `None` without a template of a known
+    /// kind.
+    pub fn parse(t: &Node) -> Option<Trigger> {
+        let tmpl = t.get("template")?;
+        let (kind, body) = tmpl
+            .as_mapping()
+            .unwrap_or_default()
+            .iter()
+            .find(|e| e.key.as_str().is_some_and(|k| TRIGGER_KINDS.contains(&k)))
+            .map(|e| {
+                (
+                    e.key.as_str().unwrap_or_default().to_string(),
+                    e.value.clone(),
+                )
+            })?;
+        let parameters = body
+            .get("parameters")
+            .and_then(Node::as_sequence)
+            .unwrap_or_default()
+            .to_vec();
+        Some(Trigger {
+            name: text(tmpl, "name").unwrap_or_default(),
+            conditions: text(tmpl, "conditions"),
+            kind,
+            body,
+            parameters,
+            template_parameters: t
+                .get("parameters")
+                .and_then(Node::as_sequence)
+                .unwrap_or_default()
+                .to_vec(),
+            at_least_once: t
+                .get("atLeastOnce")
+                .and_then(Node::as_str)
+                .is_some_and(|v| v == "true"),
+            retry_strategy: t.get("retryStrategy").cloned(),
+            rate_limit: t.get("rateLimit").map(RateLimit::parse),
+            dlq_trigger: t.get("dlqTrigger").and_then(Trigger::parse).map(Box::new),
+            span: t.span,
+        })
+    }
+}
+
 impl Sensor {
     pub fn from_manifest(m: &Manifest) -> Sensor {
         let spec = m.spec();
@@ -138,46 +218,7 @@ impl Sensor {
                 transform: d.get("transform").cloned(),
             })
             .collect();
-        let triggers = seq("triggers")
-            .iter()
-            .filter_map(|t| {
-                let tmpl = t.get("template")?;
-                let (kind, body) = tmpl
-                    .as_mapping()
-                    .unwrap_or_default()
-                    .iter()
-                    .find(|e| e.key.as_str().is_some_and(|k| TRIGGER_KINDS.contains(&k)))
-                    .map(|e| {
-                        (
-                            e.key.as_str().unwrap_or_default().to_string(),
-                            e.value.clone(),
-                        )
-                    })?;
-                let parameters = body
-                    .get("parameters")
-                    .and_then(Node::as_sequence)
-                    .unwrap_or_default()
-                    .to_vec();
-                Some(Trigger {
-                    name: text(tmpl, "name").unwrap_or_default(),
-                    conditions: text(tmpl, "conditions"),
-                    kind,
-                    body,
-                    parameters,
-                    template_parameters: t
-                        .get("parameters")
-                        .and_then(Node::as_sequence)
-                        .unwrap_or_default()
-                        .to_vec(),
-                    at_least_once: t
-                        .get("atLeastOnce")
-                        .and_then(Node::as_str)
-                        .is_some_and(|v| v == "true"),
-                    retry_strategy: t.get("retryStrategy").cloned(),
-                    span: t.span,
-                })
-            })
-            .collect();
+        let triggers = seq("triggers").iter().filter_map(Trigger::parse).collect();
         Sensor {
             name: m.name.clone(),
             namespace: m.namespace_or_default().to_string(),
@@ -191,6 +232,47 @@ impl Sensor {
             triggers,
             span: m.root.span,
         }
+    }
+
+    /// Why argo-events never runs this Sensor's pod, if its triggers make it refuse or crash
+    /// it: the controller's `validateDlqTrigger` (pkg/reconciler/sensor/validate.go) refuses a
+    /// `dlqTrigger` unless both the trigger and the dlqTrigger are `atLeastOnce`, and the pod's
+    /// `initRateLimiter` (pkg/sensors/listener.go) divides by `requestsPerUnit`, so 0 panics.
+    pub fn startup_error(&self) -> Option<String> {
+        for t in &self.triggers {
+            let mut cur = t;
+            while let Some(dlq) = &cur.dlq_trigger {
+                if !cur.at_least_once {
+                    return Some(
+                        "to use dlqTrigger, trigger.atLeastOnce must be set to true".into(),
+                    );
+                }
+                if !dlq.at_least_once {
+                    return Some("atLeastOnce must be set to true within the dlqTrigger".into());
+                }
+                cur = dlq;
+            }
+        }
+        for t in &self.triggers {
+            if let Some(r) = &t.rate_limit {
+                match r.requests_per_unit {
+                    Some(0) => {
+                        return Some(format!(
+                            "its pod crashed: panic: runtime error: integer divide by zero (trigger {}: rateLimit.requestsPerUnit is 0)",
+                            t.name
+                        ))
+                    }
+                    None => {
+                        return Some(format!(
+                            "its pod crashed: trigger {}: rateLimit.requestsPerUnit is not an int32",
+                            t.name
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        None
     }
 }
 

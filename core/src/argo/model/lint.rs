@@ -28,18 +28,6 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Trigger fields Pipelab reads but does not simulate, and what it does instead.
-const TRIGGER_NOT_SIMULATED: &[(&str, &str)] = &[
-    (
-        "rateLimit",
-        "not simulated; the trigger runs as soon as its conditions hold",
-    ),
-    (
-        "dlqTrigger",
-        "not simulated; a failed trigger is only reported",
-    ),
-];
-
 /// A warning at each key of `node` that `table` lists: `PREFIXkey: what happens instead`.
 fn warn_not_simulated(
     node: &Node,
@@ -460,67 +448,177 @@ pub fn lint_events(ms: &Manifests, out: &mut Vec<Diagnostic>) {
             }
         }
         for t in seq(spec, "triggers") {
-            warn_unknown(&t, TRIGGER, "Sensor trigger", out);
-            warn_not_simulated(&t, TRIGGER_NOT_SIMULATED, "", out);
-            let Some(tmpl) = t.get("template") else {
-                out.push(
-                    Diagnostic::error("argo-events-lint", "trigger has no template")
-                        .with_span(t.span),
-                );
-                continue;
-            };
-            warn_unknown(tmpl, TRIGGER_TEMPLATE, "trigger template", out);
-            if let Some(k) = tmpl.get("k8s") {
-                warn_unknown(k, K8S_TRIGGER, "k8s trigger", out);
+            lint_trigger(&t, &dep_names, out);
+            lint_rate_limit(&t, out);
+            if let Some(dlq) = t.get("dlqTrigger") {
+                lint_dlq_trigger(&t, dlq, &dep_names, out);
             }
-            if let Some(k) = tmpl.get("argoWorkflow") {
-                warn_unknown(k, ARGO_WORKFLOW_TRIGGER, "argoWorkflow trigger", out);
-            }
-            if let Some(c) = tmpl.get("conditions") {
-                match c.as_str().map(Depends::parse) {
-                    Some(Ok(d)) => {
-                        let mut used = Vec::new();
-                        d.tasks(&mut used);
-                        for u in used.iter().filter(|u| !dep_names.contains(u)) {
-                            out.push(
-                                Diagnostic::error(
-                                    "argo-events-lint",
-                                    format!("conditions name unknown dependency '{u}'"),
-                                )
-                                .with_span(c.span),
-                            );
-                        }
-                    }
-                    Some(Err(e)) => out.push(
-                        Diagnostic::error("argo-events-lint", format!("invalid conditions: {e}"))
-                            .with_span(c.span),
-                    ),
-                    None => {}
+        }
+    }
+}
+
+/// One trigger of `spec.triggers` (or a `dlqTrigger`): unknown fields, its template, its
+/// conditions and the dependencies its parameters name.
+fn lint_trigger(t: &Node, dep_names: &[String], out: &mut Vec<Diagnostic>) {
+    let seq = |n: &Node, k: &str| {
+        n.get(k)
+            .and_then(Node::as_sequence)
+            .unwrap_or_default()
+            .to_vec()
+    };
+    warn_unknown(t, TRIGGER, "Sensor trigger", out);
+    let Some(tmpl) = t.get("template") else {
+        out.push(
+            Diagnostic::error("argo-events-lint", "trigger has no template").with_span(t.span),
+        );
+        return;
+    };
+    warn_unknown(tmpl, TRIGGER_TEMPLATE, "trigger template", out);
+    if let Some(k) = tmpl.get("k8s") {
+        warn_unknown(k, K8S_TRIGGER, "k8s trigger", out);
+    }
+    if let Some(k) = tmpl.get("argoWorkflow") {
+        warn_unknown(k, ARGO_WORKFLOW_TRIGGER, "argoWorkflow trigger", out);
+    }
+    if let Some(c) = tmpl.get("conditions") {
+        match c.as_str().map(Depends::parse) {
+            Some(Ok(d)) => {
+                let mut used = Vec::new();
+                d.tasks(&mut used);
+                for u in used.iter().filter(|u| !dep_names.contains(u)) {
+                    out.push(
+                        Diagnostic::error(
+                            "argo-events-lint",
+                            format!("conditions name unknown dependency '{u}'"),
+                        )
+                        .with_span(c.span),
+                    );
                 }
             }
-            let params = tmpl
-                .as_mapping()
-                .unwrap_or_default()
-                .iter()
-                .flat_map(|e| seq(&e.value, "parameters"))
-                .chain(seq(&t, "parameters"));
-            for p in params {
-                warn_unknown(&p, PARAMETER, "trigger parameter", out);
-                if let Some(src) = p.get("src") {
-                    warn_unknown(src, PARAMETER_SOURCE, "parameter src", out);
-                    if let Some(dn) = text(src, "dependencyName") {
-                        if !dep_names.contains(&dn) {
-                            out.push(
-                                Diagnostic::error(
-                                    "argo-events-lint",
-                                    format!("parameter src names unknown dependency '{dn}'"),
-                                )
-                                .with_span(src.span),
-                            );
-                        }
-                    }
+            Some(Err(e)) => out.push(
+                Diagnostic::error("argo-events-lint", format!("invalid conditions: {e}"))
+                    .with_span(c.span),
+            ),
+            None => {}
+        }
+    }
+    let params = tmpl
+        .as_mapping()
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|e| seq(&e.value, "parameters"))
+        .chain(seq(t, "parameters"));
+    for p in params {
+        warn_unknown(&p, PARAMETER, "trigger parameter", out);
+        if let Some(src) = p.get("src") {
+            warn_unknown(src, PARAMETER_SOURCE, "parameter src", out);
+            if let Some(dn) = text(src, "dependencyName") {
+                if !dep_names.contains(&dn) {
+                    out.push(
+                        Diagnostic::error(
+                            "argo-events-lint",
+                            format!("parameter src names unknown dependency '{dn}'"),
+                        )
+                        .with_span(src.span),
+                    );
                 }
             }
+        }
+    }
+}
+
+/// `rateLimit` as argo-events' `initRateLimiter` reads it: `ratelimit.New(requestsPerUnit,
+/// Per(unit))`, where 0 divides by zero (the Sensor pod panics), a negative rate never waits
+/// and a unit other than `Minute` or `Hour` (case-sensitive) is a second.
+fn lint_rate_limit(t: &Node, out: &mut Vec<Diagnostic>) {
+    let Some(rl) = t.entry("rateLimit") else {
+        return;
+    };
+    let rpu = rl.value.entry("requestsPerUnit");
+    let at = rpu.map_or(rl.key.span, |e| e.value.span);
+    match rpu.and_then(|e| e.value.as_str()).map(str::trim) {
+        None => out.push(
+            Diagnostic::error(
+                "argo-events-lint",
+                "rateLimit has no requestsPerUnit: the Sensor pod divides by 0 and crashes (panic: runtime error: integer divide by zero)",
+            )
+            .with_span(at),
+        ),
+        Some(n) => match n.parse::<i32>() {
+            Ok(0) => out.push(
+                Diagnostic::error(
+                    "argo-events-lint",
+                    "rateLimit.requestsPerUnit is 0: the Sensor pod divides by it and crashes (panic: runtime error: integer divide by zero)",
+                )
+                .with_span(at),
+            ),
+            Ok(n) if n < 0 => out.push(
+                Diagnostic::warning(
+                    "argo-events-lint",
+                    format!("rateLimit.requestsPerUnit is {n}: a negative rate never waits, so the trigger is not rate limited"),
+                )
+                .with_span(at),
+            ),
+            Ok(_) => {}
+            Err(_) => out.push(
+                Diagnostic::error(
+                    "argo-events-lint",
+                    format!("rateLimit.requestsPerUnit must be an int32, not '{n}'"),
+                )
+                .with_span(at),
+            ),
+        },
+    }
+    if let Some(u) = rl.value.entry("unit") {
+        let unit = u.value.as_str().unwrap_or_default();
+        if !matches!(unit, "Second" | "Minute" | "Hour") {
+            out.push(
+                Diagnostic::warning(
+                    "argo-events-lint",
+                    format!("unknown rateLimit.unit '{unit}' (Second, Minute or Hour, case-sensitive): argo-events counts per Second"),
+                )
+                .with_span(u.value.span),
+            );
+        }
+    }
+}
+
+/// A `dlqTrigger` as the controller's `validateDlqTrigger` checks it (both it and its trigger
+/// must be `atLeastOnce`, else the Sensor is refused), plus what argo-events ignores in it.
+fn lint_dlq_trigger(t: &Node, dlq: &Node, dep_names: &[String], out: &mut Vec<Diagnostic>) {
+    let at_least_once = |n: &Node| n.get("atLeastOnce").and_then(Node::as_str) == Some("true");
+    let key = t.entry("dlqTrigger").map_or(dlq.span, |e| e.key.span);
+    if !at_least_once(t) {
+        out.push(
+            Diagnostic::error(
+                "argo-events-lint",
+                "to use dlqTrigger, trigger.atLeastOnce must be set to true (the controller refuses the Sensor)",
+            )
+            .with_span(key),
+        );
+    }
+    if !at_least_once(dlq) {
+        out.push(
+            Diagnostic::error(
+                "argo-events-lint",
+                "atLeastOnce must be set to true within the dlqTrigger (the controller refuses the Sensor)",
+            )
+            .with_span(key),
+        );
+    }
+    lint_trigger(dlq, dep_names, out);
+    for (field, what) in [
+        (
+            "rateLimit",
+            "dlqTrigger.rateLimit is not used: argo-events gives only spec.triggers a rate limiter",
+        ),
+        (
+            "dlqTrigger",
+            "a dlqTrigger's own dlqTrigger is never invoked",
+        ),
+    ] {
+        if let Some(e) = dlq.entry(field) {
+            out.push(Diagnostic::warning("argo-events-lint", what).with_span(e.key.span));
         }
     }
 }
