@@ -912,6 +912,55 @@ fn memoize_hits_the_cache_within_max_age() {
     assert_eq!(hello("2021-10-12T15:14:04Z"), ("world".into(), false));
 }
 
+/// Argo's memoization caches live in ConfigMaps, so they outlive a Workflow: the source post's
+/// pipeline with `train` memoized on its model, fired three times. The second event (same
+/// model, 60 s later) is a hit and runs no pod; the third (another model) misses; both
+/// Workflows still run `evaluate`.
+#[test]
+fn memoize_hits_across_workflows() {
+    let example = examples::find("argo-events-ml-pipeline").unwrap();
+    let files: Vec<(&str, String)> = example
+        .files
+        .iter()
+        .map(|(n, t)| {
+            let t = t.replace(
+                "    - name: train\n      inputs:",
+                "    - name: train\n      memoize:\n        key: \"train-{{inputs.parameters.model}}\"\n        cache:\n          configMap:\n            name: ml-cache\n      inputs:",
+            );
+            (*n, t)
+        })
+        .collect();
+    assert!(files.iter().any(|(_, t)| t.contains("ml-cache")));
+    let fires = fired_at(&[
+        r#"0:webhook/trigger={"model":"resnet","dataset":"imagenet"}"#,
+        r#"60:webhook/trigger={"model":"resnet","dataset":"cifar"}"#,
+        r#"120:webhook/trigger={"model":"bert","dataset":"imagenet"}"#,
+    ]);
+    let (report, _, _) = simulate_steps(&files, &[], fires);
+    assert_eq!(report.workflows.len(), 3);
+    let train = |w: usize| {
+        let wf = &report.workflows[w];
+        assert_eq!(wf.phase.as_str(), "Succeeded", "{}", wf.name);
+        assert!(wf.node_by_display("evaluate-model").is_some());
+        let n = wf.node_by_display("train-model").unwrap().clone();
+        let status = n.memoization_status.clone().unwrap();
+        (status.hit, status.key, n.logs, n.outputs.result)
+    };
+    let (hit, key, logs, _) = train(0);
+    assert!(!hit);
+    assert_eq!(key, "train-resnet");
+    assert_eq!(logs, ["Training resnet..."]);
+    let (hit, key, logs, result) = train(1);
+    assert!(hit, "the second workflow hits the first one's entry");
+    assert_eq!(key, "train-resnet");
+    assert!(logs.is_empty(), "a hit runs no pod");
+    assert_eq!(result.as_deref(), Some("Training resnet..."));
+    let (hit, key, logs, _) = train(2);
+    assert!(!hit);
+    assert_eq!(key, "train-bert");
+    assert_eq!(logs, ["Training bert..."]);
+}
+
 /// An argoWorkflow trigger's operations other than submit act on the Workflow its resource
 /// names (argo-events runs `argo OPERATION NAME` as the Sensor's service account): a POST
 /// terminates a running Workflow, another resubmits it.

@@ -24,7 +24,7 @@ use super::model::json::from_json;
 use super::model::{json::to_json, Kind, Manifest, Manifests, Rbac};
 use super::workflow::operator_timestamp;
 use super::workflow::sync::Locks;
-use super::workflow::{Library, Override, Submission, WorkflowAction, WorkflowRun};
+use super::workflow::{Library, Override, Shared, Submission, WorkflowAction, WorkflowRun};
 use crate::diag::{Diagnostic, FileId};
 use crate::sim::{Millis, Queue, Rng, Trace};
 
@@ -282,8 +282,8 @@ struct Session<'a> {
     /// Calendar sources tick only in a scripted session, and only up to its last step.
     ticks_until: Option<Millis>,
     generations: u64,
-    /// Mutexes and semaphores shared by the run's workflows.
-    locks: Locks,
+    /// Mutexes, semaphores and memoization caches shared by the run's workflows.
+    shared: Shared,
     /// The triggers of the running Sensor pods, by (incarnation, trigger name).
     lanes: BTreeMap<(u64, String), Lane>,
 }
@@ -336,7 +336,10 @@ pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
         steps,
         ticks_until,
         generations: 0,
-        locks: Locks::with_config_maps(library.config_maps.clone()),
+        shared: Shared {
+            locks: Locks::with_config_maps(library.config_maps.clone()),
+            ..Shared::default()
+        },
         lanes: BTreeMap::new(),
     };
     // Files that a step applies later are not in the cluster at the start.
@@ -518,7 +521,7 @@ impl Session<'_> {
         if wf.deleted_at.is_some() {
             return;
         }
-        wf.operate_with(now, &mut self.locks);
+        wf.operate_with(now, &mut self.shared);
         let mut wakes = std::mem::take(&mut wf.wakes);
         wakes.sort_unstable();
         wakes.dedup();
@@ -529,14 +532,14 @@ impl Session<'_> {
         }
         if wf.is_done() {
             let (ns, name) = (wf.namespace.clone(), wf.name.clone());
-            self.locks.release_workflow(&ns, &name);
+            self.shared.locks.release_workflow(&ns, &name);
         }
         self.wake_waiters(w, now);
     }
 
     /// After a lock was released, every other unfinished workflow tries again now.
     fn wake_waiters(&mut self, except: usize, now: Millis) {
-        if !self.locks.take_released() {
+        if !self.shared.locks.take_released() {
             return;
         }
         for (k, other) in self.report.workflows.iter().enumerate() {
@@ -588,11 +591,11 @@ impl Session<'_> {
             return Ok(());
         }
         let wf = &mut self.report.workflows[w];
-        match wf.act(now, action, &mut self.locks) {
+        match wf.act(now, action, &mut self.shared) {
             Ok(()) => {
                 if *action == WorkflowAction::Delete {
                     let (ns, name) = (wf.namespace.clone(), wf.name.clone());
-                    self.locks.release_workflow(&ns, &name);
+                    self.shared.locks.release_workflow(&ns, &name);
                     self.wake_waiters(w, now);
                 } else {
                     self.queue.schedule_at(now, Sim::Wake(w));
@@ -648,7 +651,7 @@ impl Session<'_> {
         let name = object_name(body);
         if deleted {
             self.cluster.library.config_maps.remove(&name);
-            self.locks.remove_config_map(&name);
+            self.shared.locks.remove_config_map(&name);
             return;
         }
         let data: std::collections::BTreeMap<String, String> = body
@@ -667,7 +670,7 @@ impl Session<'_> {
             .library
             .config_maps
             .insert(name.clone(), data.clone());
-        self.locks.set_config_map(&name, data);
+        self.shared.locks.set_config_map(&name, data);
     }
 
     fn step(&mut self, step: Step, now: Millis) {

@@ -21,7 +21,7 @@ use crate::diag::Diagnostic;
 use crate::sim::{Millis, Trace};
 use crate::yaml::Node;
 
-pub use operator::{timestamp as operator_timestamp, Library, Override};
+pub use operator::{timestamp as operator_timestamp, Library, Override, Shared};
 
 /// A node's phase, in Argo's words.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

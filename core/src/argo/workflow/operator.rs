@@ -339,9 +339,6 @@ pub(super) struct State {
     group_expansions: NodeMap<Rc<Vec<(String, Invocation)>>>,
     /// Templates as written, parsed once each (their declarations: inputs, outputs).
     parsed_templates: std::cell::RefCell<HashMap<String, Rc<Parsed>>>,
-    /// Memoization caches: (cache, key) → outputs and when they were saved (simulated ms,
-    /// negative for entries a ConfigMap of the workspace dates before the run).
-    memo: HashMap<(String, String), (Outputs, i64)>,
     /// Memoized nodes still running: where their outputs go.
     memo_pending: NodeMap<MemoRef>,
     steps_progress: NodeMap<StepsProgress>,
@@ -355,8 +352,9 @@ pub(super) struct State {
     depth: usize,
     /// The Workflow's `spec` as submitted (for `resubmit`).
     source: Node,
-    /// The run's lock table while the workflow is operated or acted on (swapped in and out).
-    locks: Locks,
+    /// What the run's workflows share (locks, memoization caches), swapped in while the
+    /// workflow is operated or acted on.
+    shared: Shared,
     /// Nodes created but waiting for their template's locks (Pending, not started).
     lock_waiting: HashSet<usize>,
     /// Nodes holding their template's locks (released when the node is fulfilled).
@@ -372,6 +370,16 @@ pub(super) struct State {
     retained_children: HashMap<String, Vec<String>>,
     /// Whether a retry has reset nodes (their ids come back).
     retried: bool,
+}
+
+/// What the workflows of a run share while each is operated in turn.
+#[derive(Default)]
+pub struct Shared {
+    /// Mutexes and semaphores.
+    pub locks: Locks,
+    /// Memoization caches: (cache, key) → outputs and when they were saved (simulated ms).
+    /// Entries that a ConfigMap of the workspace holds are read from the library.
+    pub memo: HashMap<(String, String), (Outputs, i64)>,
 }
 
 /// A map keyed by node index. Node indexes are small dense integers: a multiplicative hash is
@@ -524,7 +532,6 @@ impl WorkflowRun {
                 dag_scopes: NodeMap::default(),
                 group_expansions: NodeMap::default(),
                 parsed_templates: std::cell::RefCell::default(),
-                memo: HashMap::new(),
                 memo_pending: NodeMap::default(),
                 steps_progress: NodeMap::default(),
                 fired_hooks: HashSet::new(),
@@ -536,7 +543,7 @@ impl WorkflowRun {
                 task_results_forbidden: sub.task_results_forbidden.clone(),
                 depth: 0,
                 source: sub.spec.clone(),
-                locks: Locks::default(),
+                shared: Shared::default(),
                 lock_waiting: HashSet::new(),
                 node_locks: HashSet::new(),
                 wf_locked: false,
@@ -577,12 +584,13 @@ impl WorkflowRun {
         }
     }
 
-    /// [`WorkflowRun::operate`] with the run's lock table (mutexes and semaphores shared by
-    /// every workflow of the run).
-    pub fn operate_with(&mut self, now: Millis, locks: &mut Locks) {
-        std::mem::swap(&mut self.state.locks, locks);
+    /// [`WorkflowRun::operate`] with what the run's workflows share: the lock table (mutexes
+    /// and semaphores) and the memoization caches (a later workflow hits what an earlier one
+    /// saved, as Argo's caches live in ConfigMaps).
+    pub fn operate_with(&mut self, now: Millis, shared: &mut Shared) {
+        std::mem::swap(&mut self.state.shared, shared);
         self.operate(now);
-        std::mem::swap(&mut self.state.locks, locks);
+        std::mem::swap(&mut self.state.shared, shared);
     }
 
     /// Applies a user's action at `now` (see [`WorkflowAction`]); the controller acts on it the
@@ -592,11 +600,11 @@ impl WorkflowRun {
         &mut self,
         now: Millis,
         action: &WorkflowAction,
-        locks: &mut Locks,
+        shared: &mut Shared,
     ) -> Result<(), String> {
-        std::mem::swap(&mut self.state.locks, locks);
+        std::mem::swap(&mut self.state.shared, shared);
         let out = self.act_inner(now, action);
-        std::mem::swap(&mut self.state.locks, locks);
+        std::mem::swap(&mut self.state.shared, shared);
         out
     }
 
@@ -918,7 +926,7 @@ impl WorkflowRun {
             // A workflow still waiting for its locks when it is shut down never runs.
             if let Some(s) = self.shutdown_strategy() {
                 let (ns, name) = (self.namespace.clone(), self.name.clone());
-                self.state.locks.release_workflow(&ns, &name);
+                self.state.shared.locks.release_workflow(&ns, &name);
                 self.finish(
                     now,
                     WorkflowPhase::Failed,
@@ -1194,6 +1202,7 @@ impl WorkflowRun {
                 if phase == NodePhase::Succeeded {
                     let outputs = n.outputs.clone();
                     self.state
+                        .shared
                         .memo
                         .insert((m.cache, m.key), (outputs, now as i64));
                 }
@@ -1206,7 +1215,7 @@ impl WorkflowRun {
             self.state.lock_waiting.remove(&i);
             if self.state.node_locks.remove(&i) {
                 let holder = format!("{}/{}/{}", self.namespace, self.name, n.id);
-                self.state.locks.release(&holder);
+                self.state.shared.locks.release(&holder);
             }
         }
         self.trace
@@ -1294,7 +1303,7 @@ impl WorkflowRun {
     /// format: `{"nodeID", "outputs": {"parameters": [...], "exitCode"}, "creationTimestamp"}`).
     fn memo_hit(&self, m: &MemoRef, now: Millis) -> Option<Outputs> {
         let fresh = |at: i64| m.max_age.is_none_or(|a| now as i64 - at <= a as i64);
-        if let Some((outputs, at)) = self.state.memo.get(&(m.cache.clone(), m.key.clone())) {
+        if let Some((outputs, at)) = self.state.shared.memo.get(&(m.cache.clone(), m.key.clone())) {
             return fresh(*at).then(|| outputs.clone());
         }
         let text = self.state.library.config_maps.get(&m.cache)?.get(&m.key)?;
@@ -1511,6 +1520,7 @@ impl WorkflowRun {
         let priority = self.state.spec.priority;
         match self
             .state
+            .shared
             .locks
             .try_acquire(&holder, &refs, priority, created)
         {
@@ -1559,6 +1569,7 @@ impl WorkflowRun {
         let (priority, created) = (self.state.spec.priority, self.started_at);
         match self
             .state
+            .shared
             .locks
             .try_acquire(&holder, &refs, priority, created)
         {
