@@ -250,9 +250,14 @@ impl Simplex {
                 *i += 1;
                 if e != self.par[v] {
                     let w = self.other(e, v);
-                    self.par[w] = e;
-                    self.low[w] = counter;
-                    stack.push((w, 0));
+                    if self.par[w] == e && self.low[w] == counter {
+                        // Numbered the same way before: the subtree is unchanged.
+                        counter = self.lim[w] + 1;
+                    } else {
+                        self.par[w] = e;
+                        self.low[w] = counter;
+                        stack.push((w, 0));
+                    }
                 }
             } else {
                 self.lim[v] = counter;
@@ -409,10 +414,31 @@ impl Simplex {
         let value = self.cut[e];
         let lca = self.tree_update(self.tail[f], self.head[f], value, true);
         let _ = self.tree_update(self.head[f], self.tail[f], value, false);
+        // Only the paths from `f`'s ends up to `lca` change parents: renumber those and skip
+        // the subtrees hanging off them (Graphviz's `invalidate_path`).
+        let low = self.low[lca];
+        self.invalidate_path(lca, self.tail[f]);
+        self.invalidate_path(lca, self.head[f]);
         self.cut[f] = -value;
         self.cut[e] = 0;
         self.exchange_tree_edges(e, f);
-        self.dfs_range(lca, self.par[lca], self.low[lca], None);
+        self.dfs_range(lca, self.par[lca], low, None);
+    }
+
+    /// Marks the nodes from `v` up to `lca` as needing a new number.
+    fn invalidate_path(&mut self, lca: usize, mut v: usize) {
+        while self.low[v] != NONE {
+            self.low[v] = NONE;
+            let e = self.par[v];
+            if e == NONE || self.lim[v] >= self.lim[lca] {
+                break;
+            }
+            v = if self.lim[self.tail[e]] > self.lim[self.head[e]] {
+                self.tail[e]
+            } else {
+                self.head[e]
+            };
+        }
     }
 
     /// Lowers the ranks of `v`'s subtree by `delta`.
