@@ -6,8 +6,9 @@
 //! the mean barycenter of its members. Finally each rank is stably sorted by connected
 //! component, so separate components sit side by side and never cross each other's edges.
 //!
-//! **Architecture Invariant:** at most `max_sweeps` sweeps, each `O(E log V)`; every sort breaks
-//! ties by the current position, so the result depends only on the input.
+//! **Architecture Invariant:** at most `max_sweeps` sweeps, each `O(E log V)` plus at most
+//! `TRANSPOSE_PASSES` passes of adjacent swaps; every sort breaks ties by the current position,
+//! so the result depends only on the input.
 
 use std::collections::BTreeMap;
 
