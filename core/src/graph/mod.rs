@@ -3,8 +3,8 @@
 //!
 //! The stages follow the data, one file each: `collapse` hides the middle of wide fan-outs
 //! behind an "N hidden nodes" placeholder as the Argo UI does → `acyclic` reverses back edges →
-//! `rank` assigns layers (longest path, then greedy shortening) and inserts dummy nodes on long
-//! edges → `order` reduces crossings with barycenter sweeps and adjacent swaps, seeded by YAML
+//! `rank` assigns layers (longest path, then network simplex for the least total edge length)
+//! and inserts dummy nodes on long edges → `order` reduces crossings with barycenter sweeps and adjacent swaps, seeded by YAML
 //! order → `position` assigns coordinates (weighted isotonic regression per rank, so long edges
 //! stay straight and boxes in a rank never overlap) → `route` draws edge polylines and group
 //! boxes. [`svg`] renders a [`Layout`] as a standalone SVG and [`count_crossings`] counts the
@@ -28,6 +28,7 @@ mod order;
 mod position;
 mod rank;
 mod route;
+mod simplex;
 pub mod svg;
 pub mod text;
 

@@ -1,12 +1,14 @@
 //! Crossing reduction: ranks start in YAML order, then alternate barycenter sweeps down and up
 //! reorder each rank against its fixed neighbour; the ordering with the fewest counted crossings
-//! wins; after each sweep, one pass of adjacent swaps removes crossings the barycenters left.
+//! wins; after each sweep, passes of adjacent swaps remove the crossings the barycenters left,
+//! until none helps.
 //! Members of one group stay contiguous within a rank: a group moves as one block, placed by
 //! the mean barycenter of its members. Finally each rank is stably sorted by connected
 //! component, so separate components sit side by side and never cross each other's edges.
 //!
-//! **Architecture Invariant:** at most `max_sweeps` sweeps, each `O(E log V)`; every sort breaks
-//! ties by the current position, so the result depends only on the input.
+//! **Architecture Invariant:** at most `max_sweeps` sweeps, each `O(E log V)` plus at most
+//! `TRANSPOSE_PASSES` passes of adjacent swaps; every sort breaks ties by the current position,
+//! so the result depends only on the input.
 
 use std::collections::BTreeMap;
 
@@ -129,35 +131,61 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
 /// swapping, which bounds the work per pair.
 const TRANSPOSE_LIMIT: usize = 4096;
 
-/// One pass of adjacent swaps: two neighbours of one rank (and of one group, so groups stay
-/// contiguous) trade places when that removes crossings with the ranks above and below.
+/// Bound on the passes of adjacent swaps after each sweep.
+const TRANSPOSE_PASSES: usize = 16;
+
+/// Adjacent swaps until none helps (at most `TRANSPOSE_PASSES` passes): two neighbours of one
+/// rank (and of one group, so groups stay contiguous) trade places when that removes crossings
+/// with the ranks above and below. After the first pass only ranks next to a change are looked
+/// at again.
 fn transpose(layers: &mut [Vec<usize>], pos: &mut [usize], l: &Layered) {
-    let pair = |u: usize, v: usize, adjacent: &[Vec<usize>], pos: &[usize]| -> u64 {
-        let mut n = 0;
+    // Crossings between the edges of `u` and `v` (`u` left of `v`) as they are and swapped.
+    let pair = |u: usize, v: usize, adjacent: &[Vec<usize>], pos: &[usize]| -> (u64, u64) {
+        let (mut now, mut swapped) = (0, 0);
         for &a in &adjacent[u] {
             for &b in &adjacent[v] {
-                n += u64::from(pos[a] > pos[b]);
+                now += u64::from(pos[a] > pos[b]);
+                swapped += u64::from(pos[a] < pos[b]);
             }
         }
-        n
+        (now, swapped)
     };
-    for layer in layers.iter_mut() {
-        for i in 1..layer.len() {
-            let (u, v) = (layer[i - 1], layer[i]);
-            if l.group[u] != l.group[v]
-                || (l.up[u].len().saturating_mul(l.up[v].len()))
-                    .saturating_add(l.down[u].len().saturating_mul(l.down[v].len()))
-                    > TRANSPOSE_LIMIT
-            {
+    // Ranks to look at: those next to a rank that changed in the previous pass.
+    let mut dirty = vec![true; layers.len()];
+    let mut changed = vec![false; layers.len()];
+    for _ in 0..TRANSPOSE_PASSES {
+        changed.iter_mut().for_each(|c| *c = false);
+        let mut any = false;
+        for (r, layer) in layers.iter_mut().enumerate() {
+            if !dirty[r] {
                 continue;
             }
-            let now = pair(u, v, &l.up, pos) + pair(u, v, &l.down, pos);
-            let swapped = pair(v, u, &l.up, pos) + pair(v, u, &l.down, pos);
-            if swapped < now {
-                layer.swap(i - 1, i);
-                pos[u] = i;
-                pos[v] = i - 1;
+            for i in 1..layer.len() {
+                let (u, v) = (layer[i - 1], layer[i]);
+                if l.group[u] != l.group[v]
+                    || (l.up[u].len().saturating_mul(l.up[v].len()))
+                        .saturating_add(l.down[u].len().saturating_mul(l.down[v].len()))
+                        > TRANSPOSE_LIMIT
+                {
+                    continue;
+                }
+                let (up_now, up_swapped) = pair(u, v, &l.up, pos);
+                let (down_now, down_swapped) = pair(u, v, &l.down, pos);
+                if up_swapped + down_swapped < up_now + down_now {
+                    layer.swap(i - 1, i);
+                    pos[u] = i;
+                    pos[v] = i - 1;
+                    changed[r] = true;
+                    any = true;
+                }
             }
+        }
+        if !any {
+            break;
+        }
+        for r in 0..layers.len() {
+            dirty[r] =
+                changed[r] || (r > 0 && changed[r - 1]) || (r + 1 < layers.len() && changed[r + 1]);
         }
     }
 }
@@ -188,25 +216,31 @@ fn reorder(
 /// Sorts a rank by score (ties: current position), keeping each group's members together: a
 /// group is placed by the mean score of its members in this rank.
 fn arrange(layer: &mut [usize], score: &[f64], group: &[Option<usize>]) {
-    // Per group in this rank: (sum of scores, members, first current position).
-    let mut blocks: BTreeMap<usize, (f64, usize, usize)> = BTreeMap::new();
-    for (i, &v) in layer.iter().enumerate() {
-        if let Some(g) = group[v] {
-            let block = blocks.entry(g).or_insert((0.0, 0, i));
-            block.0 += score[v];
-            block.1 += 1;
-        }
-    }
-    // (block score, block's first position, score, current position, node)
+    // (block score, block's first position, score, current position, node): the current
+    // position makes every key distinct, so an unstable sort gives one answer.
     let mut items: Vec<(f64, usize, f64, usize, usize)> = layer
         .iter()
         .enumerate()
-        .map(|(i, &v)| match group[v].and_then(|g| blocks.get(&g)) {
-            Some(&(sum, n, first)) => (sum / n as f64, first, score[v], i, v),
-            None => (score[v], i, score[v], i, v),
-        })
+        .map(|(i, &v)| (score[v], i, score[v], i, v))
         .collect();
-    items.sort_by(|a, b| {
+    if layer.iter().any(|&v| group[v].is_some()) {
+        // Per group in this rank: (sum of scores, members, first current position).
+        let mut blocks: BTreeMap<usize, (f64, usize, usize)> = BTreeMap::new();
+        for (i, &v) in layer.iter().enumerate() {
+            if let Some(g) = group[v] {
+                let block = blocks.entry(g).or_insert((0.0, 0, i));
+                block.0 += score[v];
+                block.1 += 1;
+            }
+        }
+        for item in &mut items {
+            if let Some(&(sum, n, first)) = group[item.4].and_then(|g| blocks.get(&g)) {
+                item.0 = sum / n as f64;
+                item.1 = first;
+            }
+        }
+    }
+    items.sort_unstable_by(|a, b| {
         a.0.total_cmp(&b.0)
             .then(a.1.cmp(&b.1))
             .then(a.2.total_cmp(&b.2))
@@ -222,9 +256,11 @@ fn arrange(layer: &mut [usize], score: &[f64], group: &[Option<usize>]) {
 pub(super) fn count(layers: &[Vec<usize>], pos: &[usize], down: &[Vec<usize>]) -> u64 {
     let mut total: u64 = 0;
     let mut targets: Vec<usize> = Vec::new();
+    let mut tree: Vec<u64> = Vec::new();
     for pair in layers.windows(2) {
         let width = pair[1].len();
-        let mut tree = vec![0u64; width + 1];
+        tree.clear();
+        tree.resize(width + 1, 0);
         let mut inserted: u64 = 0;
         for &u in &pair[0] {
             targets.clear();

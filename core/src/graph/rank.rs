@@ -1,15 +1,17 @@
-//! Ranking: longest path from the sources, then a few greedy passes move nodes with more edges
-//! on one side towards that side (sources end up just above their first successor); edges that span several ranks get a chain of dummy nodes, one per rank crossed.
+//! Ranking: longest path from the sources, then network simplex (`simplex`) shortens the edges
+//! to the least total length, each component starting at rank 0; edges that span several ranks
+//! get a chain of dummy nodes, one per rank crossed.
 //!
 //! **Architecture Invariant:** after this stage every edge of the layered graph joins two
 //! adjacent ranks, and the first `visible.nodes.len()` layered nodes are the visible nodes.
 
 use petgraph::graph::NodeIndex;
 use petgraph::visit::EdgeRef;
-use petgraph::Direction::{Incoming, Outgoing};
+use petgraph::Direction::Incoming;
 
 use super::acyclic::Dag;
 use super::collapse::Visible;
+use super::simplex;
 
 /// The proper layered graph: visible nodes plus dummy nodes.
 pub(super) struct Layered {
@@ -30,8 +32,8 @@ pub(super) struct Layered {
     pub ranks: usize,
 }
 
-/// Bound on the shortening passes (each is linear in the edges).
-const BALANCE_PASSES: usize = 8;
+/// Bound on network simplex pivots, per node and edge.
+const MAX_PIVOTS: usize = 4;
 
 pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
     let g = &dag.graph;
@@ -50,48 +52,19 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
             .unwrap_or(0);
         rank[v] = r;
     }
-    // Greedy shortening: a node with more edges below than above moves down as far as its
-    // successors allow (and the reverse), which shortens the edges in total — fewer dummies.
-    // Every move keeps each edge pointing down, so the ranking stays valid.
-    let degree = |v: usize, d| g.edges_directed(NodeIndex::new(v), d).count();
-    for _ in 0..BALANCE_PASSES {
-        let mut moved = false;
-        for &v in topo.iter().rev() {
-            let (ins, outs) = (degree(v, Incoming), degree(v, Outgoing));
-            if outs > ins {
-                let lowest = g
-                    .edges_directed(NodeIndex::new(v), Outgoing)
-                    .map(|e| rank[g[e.target()]])
-                    .min()
-                    .unwrap_or(0);
-                if lowest > rank[v] + 1 {
-                    rank[v] = lowest - 1;
-                    moved = true;
-                }
-            }
-        }
-        for &v in &topo {
-            let (ins, outs) = (degree(v, Incoming), degree(v, Outgoing));
-            if ins > outs {
-                let highest = g
-                    .edges_directed(NodeIndex::new(v), Incoming)
-                    .map(|e| rank[g[e.source()]] + 1)
-                    .max()
-                    .unwrap_or(0);
-                if highest < rank[v] {
-                    rank[v] = highest;
-                    moved = true;
-                }
-            }
-        }
-        if !moved {
-            break;
-        }
-    }
-    let lowest = rank.iter().copied().min().unwrap_or(0);
-    for r in &mut rank {
-        *r -= lowest;
-    }
+    let edges: Vec<(usize, usize)> = g
+        .edge_indices()
+        .filter_map(|e| g.edge_endpoints(e))
+        .map(|(a, b)| (g[a], g[b]))
+        .collect();
+    let mut long: Vec<i64> = rank.iter().map(|&r| r as i64).collect();
+    simplex::minimise(
+        n,
+        &edges,
+        &mut long,
+        MAX_PIVOTS.saturating_mul(n + edges.len()),
+    );
+    let rank: Vec<usize> = long.iter().map(|&r| r.max(0) as usize).collect();
 
     let mut layered = Layered {
         real: n,
