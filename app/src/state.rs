@@ -11,6 +11,43 @@ use yew::prelude::*;
 use crate::argo_views::{ArgoTargets, EventForm, EventResult, SendRequest};
 use crate::azure_views::{self, FinalYamlView, GraphRequest, GraphView, RunInputs, RunView};
 
+/// An answer the page shows (an analysis, an engine module's answer), shared and compared by
+/// identity. Each answer arrives as a new `Shared`, so a changed pointer is a changed answer;
+/// comparing the values would compile a deep `eq` for every view type into the first-load
+/// bundle. Never mutated in place (there is no `make_mut`).
+#[derive(Debug, Default)]
+pub struct Shared<T>(Rc<T>);
+
+impl<T> Shared<T> {
+    pub fn new(value: T) -> Shared<T> {
+        Shared(Rc::new(value))
+    }
+
+    /// The answer's identity (for effects keyed by it).
+    pub fn as_ptr(this: &Self) -> *const T {
+        Rc::as_ptr(&this.0)
+    }
+}
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Shared(self.0.clone())
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
 /// One file of the workspace (a virtual repository).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct File {
@@ -125,7 +162,7 @@ pub struct State {
     pub files: Vec<File>,
     pub active: usize,
     pub panel: Panel,
-    pub analysis: Rc<AnalysisView>,
+    pub analysis: Shared<AnalysisView>,
     /// Bumped on every analysis.
     pub analysis_seq: u64,
     /// Bumped whenever a new workspace is loaded (link, example, draft), so the editor drops what it
@@ -141,17 +178,17 @@ pub struct State {
     /// The run form (parameters, trigger, failing jobs).
     pub run_inputs: RunInputs,
     /// Computed for the visible panel only; `None` when stale or hidden.
-    pub final_yaml: Option<Rc<FinalYamlView>>,
+    pub final_yaml: Option<Shared<FinalYamlView>>,
     /// The Run panel: computed by the engine module. The last answer stays shown while a newer
     /// one is computed (`run_stale`), so typing does not flicker; `run_error` says why the engine
     /// could not answer.
-    pub run: Option<Rc<RunView>>,
+    pub run: Option<Shared<RunView>>,
     pub run_error: Option<String>,
     pub run_stale: bool,
     pub run_request: Option<(u64, Rc<GraphRequest>)>,
     pub run_seq: u64,
     /// The Graph panel: drawn by the engine module (queued request, then the answer).
-    pub graph: Option<Rc<Result<GraphView, String>>>,
+    pub graph: Option<Shared<Result<GraphView, String>>>,
     pub graph_request: Option<(u64, Rc<GraphRequest>)>,
     pub graph_seq: u64,
     /// The drawing shown is for older files or run settings; a new one is on its way.
@@ -159,7 +196,7 @@ pub struct State {
     /// The Event panel: what the workspace offers (computed while visible), the form, and the
     /// answer to the last Send.
     /// What the workspace offers (from the engine module), or why the engine could not say.
-    pub argo_targets: Option<Rc<Result<ArgoTargets, String>>>,
+    pub argo_targets: Option<Shared<Result<ArgoTargets, String>>>,
     /// The files whose targets the engine module is computing, numbered like Sends.
     pub targets_request: Option<(u64, Rc<Vec<File>>)>,
     pub targets_seq: u64,
@@ -176,7 +213,7 @@ pub struct State {
     /// fan-outs expanded).
     pub event_scrubbing: bool,
     /// The answer to the last Send: the cluster's result, or why the engine could not answer.
-    pub event_result: Option<Rc<Result<EventResult, String>>>,
+    pub event_result: Option<Shared<Result<EventResult, String>>>,
 }
 
 impl Default for State {
@@ -188,7 +225,7 @@ impl Default for State {
             }],
             active: 0,
             panel: Panel::Problems,
-            analysis: Rc::default(),
+            analysis: Shared::default(),
             analysis_seq: 0,
             load_seq: 0,
             dirty: false,
@@ -491,7 +528,7 @@ impl Reducible for State {
                 s.run_stale = false;
                 match result {
                     Ok(view) => {
-                        s.run = Some(Rc::new(view));
+                        s.run = Some(Shared::new(view));
                         s.run_error = None;
                     }
                     // Shown until the panel is reopened or the pipeline changes (a retry).
@@ -504,7 +541,7 @@ impl Reducible for State {
                 }
                 s.graph_request = None;
                 s.graph_stale = false;
-                s.graph = Some(Rc::new(result));
+                s.graph = Some(Shared::new(result));
             }
             Action::TargetsAnswered { seq, result } => {
                 if seq != s.targets_seq {
@@ -523,14 +560,14 @@ impl Reducible for State {
                         s.event_form = targets.webhooks.first().cloned();
                     }
                 }
-                s.argo_targets = Some(Rc::new(result));
+                s.argo_targets = Some(Shared::new(result));
             }
             Action::EventAnswered { seq, result } => {
                 if seq != s.event_seq {
                     return self;
                 }
                 s.event_request = None;
-                s.event_result = Some(Rc::new(result));
+                s.event_result = Some(Shared::new(result));
             }
         }
         s.refresh_panel();
@@ -542,7 +579,7 @@ impl State {
     /// Runs the core on the current files and drops the panels computed from the old analysis
     /// (they are recomputed when visible).
     fn reanalyze(&mut self) {
-        self.analysis = Rc::new(compute_analysis(&self.files));
+        self.analysis = Shared::new(compute_analysis(&self.files));
         self.analysis_seq += 1;
         self.final_yaml = None;
         self.drop_run();
@@ -641,7 +678,7 @@ impl State {
         };
         match self.panel {
             Panel::FinalYaml if self.final_yaml.is_none() => {
-                self.final_yaml = Some(Rc::new(azure_views::final_yaml(&self.files, &entry)));
+                self.final_yaml = Some(Shared::new(azure_views::final_yaml(&self.files, &entry)));
             }
             Panel::GraphAzure
                 if (self.graph.is_none() || self.graph_stale)

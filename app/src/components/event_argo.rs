@@ -11,7 +11,7 @@ use super::engine_job::{engine_error, use_engine_job};
 use super::timeline::Timeline;
 use crate::argo_views::{EventForm, EventResult, NodeRow, WorkflowRow};
 use crate::services::download;
-use crate::state::{Action, StateHandle};
+use crate::state::{Action, Shared, StateHandle};
 
 fn phase_class(phase: &str) -> String {
     format!("phase-{}", phase.to_ascii_lowercase())
@@ -40,20 +40,22 @@ fn flow(svg: &str) -> Html {
 
 /// The last answer with its timeline.
 fn result_frame(state: &StateHandle) -> Html {
-    let Some(Ok(result)) = state.event_result.as_deref() else {
+    let Some(answer) = state.event_result.clone() else {
         return Html::default();
     };
-    let rc = std::rc::Rc::new(result.clone());
+    let Ok(result) = &*answer else {
+        return Html::default();
+    };
     html! {
         <>
             { flow(&result.flow_svg) }
-            if !result.workflows.is_empty() { <Timeline result={rc} /> }
-            { result_view(result, state.event_at.is_some()) }
+            if !result.workflows.is_empty() { <Timeline answer={answer.clone()} /> }
+            { result_view(&answer, result, state.event_at.is_some()) }
         </>
     }
 }
 
-fn result_view(result: &EventResult, scrubbed: bool) -> Html {
+fn result_view(answer: &Answer, result: &EventResult, scrubbed: bool) -> Html {
     let triggers = result.triggers.iter().map(|t| {
         html! {
             <li data-testid="trigger-outcome" data-fired={t.fired.to_string()} class={if t.fired { "fired" } else { "not-fired" }}>
@@ -63,8 +65,8 @@ fn result_view(result: &EventResult, scrubbed: bool) -> Html {
             </li>
         }
     });
-    let workflows = result.workflows.iter().map(|w| {
-        html! { <WorkflowView workflow={std::rc::Rc::new(w.clone())} scrubbed={scrubbed} /> }
+    let workflows = (0..result.workflows.len()).map(|index| {
+        html! { <WorkflowView answer={answer.clone()} {index} {scrubbed} /> }
     });
     html! {
         <div class="event-result" data-testid="event-result">
@@ -79,9 +81,14 @@ fn result_view(result: &EventResult, scrubbed: bool) -> Html {
     }
 }
 
+/// The answer to a Send, compared by identity in props.
+pub type Answer = Shared<Result<EventResult, String>>;
+
 #[derive(Properties, PartialEq)]
 struct WorkflowProps {
-    workflow: std::rc::Rc<WorkflowRow>,
+    /// The answer, and which of its Workflows this is.
+    answer: Answer,
+    index: usize,
     /// Whether the timeline shows a past moment (phases are `phase_at`).
     scrubbed: bool,
 }
@@ -97,7 +104,10 @@ fn clicked_node(e: &MouseEvent) -> Option<String> {
 #[function_component(WorkflowView)]
 fn workflow_view(props: &WorkflowProps) -> Html {
     let selected = use_state(|| None::<String>);
-    let w = &props.workflow;
+    let state = use_context::<StateHandle>().expect("state context");
+    let Some(w) = props.answer.as_ref().ok().and_then(|r| r.workflows.get(props.index)) else {
+        return Html::default();
+    };
     let scrubbed = props.scrubbed;
     let phase_of = |n: &NodeRow| -> String {
         if scrubbed {
@@ -132,7 +142,6 @@ fn workflow_view(props: &WorkflowProps) -> Html {
             </tr>
         }
     });
-    let state = use_context::<StateHandle>().expect("state context");
     // A click on "N hidden nodes" expands that fan-out (as the Argo UI does); on a node, selects it.
     let on_graph_click = {
         let (selected, state) = (selected.clone(), state.clone());

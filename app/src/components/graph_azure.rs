@@ -6,7 +6,6 @@
 //! with the arrow keys and press Enter); drag the background to pan; zoom with the buttons or
 //! Ctrl+wheel; Export as SVG or PNG.
 
-use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
@@ -17,7 +16,7 @@ use super::entry_picker::EntryPicker;
 use pipelab_core::azure::pipeline::graph::Environments;
 
 use crate::services::{download, highlight, perf};
-use crate::state::{Action, StateHandle};
+use crate::state::{Action, Shared, StateHandle};
 
 /// The id of the stage or job under a click (its nearest `data-id`).
 fn clicked_id(e: &MouseEvent) -> Option<String> {
@@ -88,7 +87,7 @@ pub fn graph_azure() -> Html {
         // which Yew leaves empty (labels are escaped by the renderer).
         let canvas = canvas.clone();
         // Each answer is a new drawing to show, even when its text did not change.
-        let answer = state.graph.as_ref().map(|g| Rc::as_ptr(g) as usize);
+        let answer = state.graph.as_ref().map(|g| Shared::as_ptr(g) as usize);
         let sources = match state.graph.as_deref() {
             Some(Ok(view)) => view.sources.clone(),
             _ => Vec::new(),

@@ -5,13 +5,12 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-use std::rc::Rc;
 
 use super::engine_job::{engine_error, use_engine_job};
 use super::entry_picker::EntryPicker;
 use crate::azure_views::{ParamField, ParamInput, SourceRef, TriggerKind};
 use crate::services::perf;
-use crate::state::{Action, StateHandle};
+use crate::state::{Action, Shared, StateHandle};
 
 fn result_class(result: &str) -> String {
     format!("result-{}", result.to_ascii_lowercase())
@@ -96,7 +95,7 @@ pub fn run_azure() -> Html {
         // For the e2e budget: analysis start → this panel showing the engine's answer for it.
         let shown = state.run.clone();
         use_effect_with(
-            shown.as_ref().map(|v| Rc::as_ptr(v) as usize),
+            shown.as_ref().map(|v| Shared::as_ptr(v) as usize),
             move |shown| {
                 if shown.is_some() {
                     perf::record_in(

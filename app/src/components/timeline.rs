@@ -6,6 +6,7 @@ use gloo_timers::callback::Timeout;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use super::event_argo::Answer;
 use crate::argo_views::EventResult;
 use crate::state::{Action, StateHandle};
 
@@ -29,14 +30,17 @@ fn moments(result: &EventResult) -> Vec<f64> {
 
 #[derive(Properties, PartialEq)]
 pub struct TimelineProps {
-    pub result: std::rc::Rc<EventResult>,
+    /// The answer to a Send (drawn when it is a result).
+    pub answer: Answer,
 }
 
 #[function_component(Timeline)]
 pub fn timeline(props: &TimelineProps) -> Html {
     let state = use_context::<StateHandle>().expect("state context");
     let playing = use_state(|| false);
-    let result = &props.result;
+    let Ok(result) = &*props.answer else {
+        return Html::default();
+    };
     let end = result.workflows.iter().map(|w| w.end).fold(0.0, f64::max);
     let now = state.event_at.map_or(end, |t| t as f64 / 1000.0).min(end);
     let pending = state.event_request.is_some();
