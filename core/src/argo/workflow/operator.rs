@@ -458,10 +458,13 @@ impl WorkflowRun {
                 None => {}
             }
         }
-        globals.insert(
-            "workflow.parameters".into(),
-            Json::Array(params).to_string(),
-        );
+        // Argo's setGlobalParameters: both names hold the spec's parameters as a JSON list (a
+        // parameter named `json` is set after, and wins).
+        let params_json = Json::Array(params).to_string();
+        globals
+            .entry("workflow.parameters.json".into())
+            .or_insert_with(|| params_json.clone());
+        globals.insert("workflow.parameters".into(), params_json);
         for a in &spec.arguments.artifacts {
             globals.insert(format!("workflow.artifacts.{}", a.name), String::new());
         }
