@@ -830,8 +830,26 @@ fn memoize_hits_the_cache_within_max_age() {
         (hit.key.as_str(), hit.cache_name.as_str()),
         ("hello1", "my-config-memo-step")
     );
-    // (That template's output reads `Parameter:`, which Pipelab does not take for `parameter`:
-    // its outputs are empty, so the cached outputs are checked on a pod below.)
+    // That template's output reads `valueFrom: {Parameter: ...}`, which Argo takes for
+    // `parameter` (Go's encoding/json matches field names ignoring case): the first step's
+    // output is its child's result, and the hit carries it.
+    assert_eq!(first.outputs.parameters["output"], "hello1");
+    assert_eq!(second.outputs.parameters["output"], "hello1");
+    let dag =
+        std::fs::read_to_string(root.join("e2e-inline/functional_test__TestDAGLevelMemoize.yaml"))
+            .unwrap();
+    let (report, diags, sources) = simulate(&[("dag.yaml", dag)], &[]);
+    let wf = &report.workflows[0];
+    assert_eq!(
+        wf.node_by_display("hello2a").unwrap().outputs.parameters["output"],
+        "hello1"
+    );
+    let case = diags.iter().find(|d| d.code == "argo-field-case").unwrap();
+    assert_eq!(
+        pipelab_core::diag::render_short(case, &sources),
+        "dag.yaml:38:13: warning: \"Parameter\" is read as \"parameter\": Argo decodes manifests with Go's encoding/json, which matches field names ignoring case"
+    );
+    // The cached outputs of a pod.
     let pods = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: memo-pods\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    steps:\n    - - {name: a, template: say, arguments: {parameters: [{name: m, value: first}]}}\n    - - {name: b, template: say, arguments: {parameters: [{name: m, value: second}]}}\n  - name: say\n    inputs: {parameters: [{name: m}]}\n    memoize:\n      key: same\n      cache: {configMap: {name: c}}\n    container: {image: alpine, command: [echo, '{{inputs.parameters.m}}']}\n";
     let (report, _, _) = simulate(&[("pods.yaml", pods.to_string())], &[]);
     let wf = &report.workflows[0];

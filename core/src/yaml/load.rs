@@ -82,7 +82,8 @@ fn load_once(
             Some(Err(err)) => {
                 let at = offsets.byte(err.marker().index());
                 failure = Some(Failure {
-                    quoted_scalar_indentation: (err.info() == "invalid indentation in quoted scalar")
+                    quoted_scalar_indentation: (err.info()
+                        == "invalid indentation in quoted scalar")
                         .then_some(at),
                 });
                 builder.out.diagnostics.push(
@@ -141,7 +142,11 @@ impl Padding {
     /// Pads the under-indented continuation lines of the quoted scalar opening at byte `quote`
     /// of `text`; false when there is nothing to pad (the error stands).
     fn indent_quoted_scalar(&mut self, text: &str, quote: usize) -> bool {
-        let Some(q) = text[quote..].chars().next().filter(|c| matches!(c, '"' | '\'')) else {
+        let Some(q) = text[quote..]
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\''))
+        else {
             return false;
         };
         let Some(end) = quoted_scalar_end(&text[quote..], q).map(|e| quote + e) else {

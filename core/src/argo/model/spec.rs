@@ -38,7 +38,7 @@ pub struct TemplateRefName {
     pub span: Span,
 }
 
-const SPEC_FIELDS: &[&str] = &[
+pub(crate) const SPEC_FIELDS: &[&str] = &[
     // From the Argo Workflows v4.1 JSON schema.
     "activeDeadlineSeconds",
     "affinity",
@@ -334,7 +334,7 @@ pub struct Invocation {
     pub raw: Node,
 }
 
-const INVOCATION_FIELDS: &[&str] = &[
+pub(crate) const INVOCATION_FIELDS: &[&str] = &[
     // From the Argo Workflows v4.1 JSON schema.
     "arguments",
     "continueOn",
