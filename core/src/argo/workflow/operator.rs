@@ -6,6 +6,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 
 use super::container::{self, Behaviour};
+use super::data::{self, ArtifactStore};
 use super::subst::{self, Scope, Strict};
 use super::sync::{lock_refs, Acquire, Locks};
 use super::{
@@ -349,6 +350,8 @@ pub(super) struct State {
     /// path under the mount: what a pod writes under a mount, later pods mounting the volume
     /// read (a PVC outlives its pods, and a failed workflow's PVC outlives the workflow).
     volume_files: HashMap<String, BTreeMap<String, String>>,
+    /// The objects pods stored at the locations their output artifacts name (`s3: {key}`, ...).
+    artifact_store: ArtifactStore,
     /// Children of nodes a retry deleted to re-create, by node name: the kept children are
     /// given back to the new node.
     retained_children: HashMap<String, Vec<String>>,
@@ -519,6 +522,7 @@ impl WorkflowRun {
                 retained_children: HashMap::new(),
                 retried: false,
                 volume_files: HashMap::new(),
+                artifact_store: ArtifactStore::new(),
             },
             index: HashMap::new(),
             by_id: HashMap::new(),
@@ -1718,6 +1722,13 @@ impl WorkflowRun {
                 }
                 self.artifact(from)
             });
+            // An artifact at a location (the argument's, else the input's) a pod stored there.
+            let content = content.or_else(|| {
+                let loc = arg
+                    .and_then(|x| x.location.as_ref())
+                    .or(a.location.as_ref())?;
+                data::load(&self.state.artifact_store, loc)
+            });
             match (&a.path, content) {
                 (Some(path), Some(c)) => {
                     files.insert(path.clone(), c);
@@ -1938,6 +1949,14 @@ impl WorkflowRun {
                 }
                 all
             }
+            TemplateBody::Data {
+                artifact_paths,
+                expressions,
+            } => data::run(
+                artifact_paths.as_ref(),
+                expressions,
+                &self.state.artifact_store,
+            ),
             _ => Behaviour {
                 duration: container::COMMAND_DURATION,
                 recognised: true,
@@ -2050,7 +2069,7 @@ impl WorkflowRun {
                 TemplateBody::Container { .. }
                     | TemplateBody::Script { .. }
                     | TemplateBody::ContainerSet { .. }
-                    | TemplateBody::Data
+                    | TemplateBody::Data { .. }
                     | TemplateBody::Http { .. }
             )
             .then(|| stdout.clone()),
@@ -2176,6 +2195,10 @@ impl WorkflowRun {
                 }
                 None => {}
             }
+        }
+        // The wait container saves what exists, whatever the main container's exit code.
+        for a in &r.tmpl.outputs.artifacts {
+            data::save(&mut self.state.artifact_store, a, &b.files);
         }
         // What the pod left on the workflow's volumes stays there.
         for (vol, path) in self.workflow_mounts(&r.tmpl) {
