@@ -12,7 +12,7 @@ use pipelab_core::diag::FileId;
 use pipelab_core::yaml::{self, Node};
 
 /// Rows that must pass; raise it when the engine gets better, never lower it.
-const PINNED_PASSING: usize = 199;
+const PINNED_PASSING: usize = 200;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo")
@@ -133,6 +133,21 @@ fn expected_tsv_ratchet() {
     );
 }
 
+/// Where a row's file is in the corpus. Rows name files relative to argo-workflows'
+/// `test/e2e/`; a Go test that reads the repository's `examples/` folder
+/// (telemetry_stack_test.go's TestTracesAndMetrics: `@../../examples/dag-diamond.yaml`, written
+/// `../examples/...` in the table) finds it under `workflows/`, which is that folder.
+fn corpus_path(root: &Path, file: &str) -> PathBuf {
+    let mut rest = file;
+    while let Some(r) = rest.strip_prefix("../") {
+        rest = r;
+    }
+    match rest.strip_prefix("examples/") {
+        Some(example) if rest != file => root.join("workflows").join(example),
+        _ => root.join(file),
+    }
+}
+
 fn check_row(
     root: &Path,
     file: &str,
@@ -140,7 +155,7 @@ fn check_row(
     nodes: &str,
     library: &[Node],
 ) -> Result<(), String> {
-    let text = std::fs::read_to_string(root.join(file)).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(corpus_path(root, file)).map_err(|e| e.to_string())?;
     // Workflows inline in Go e2e tests have no apiVersion/kind: the test harness adds them.
     let text = if !text.lines().any(|l| l.starts_with("kind:")) && text.contains("spec:") {
         format!("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\n{text}")
