@@ -1016,3 +1016,27 @@ spec:
         ]
     );
 }
+
+/// The map-reduce example (workflows/map-reduce.yaml) end to end: `split` (Python: a loop
+/// writing one JSON file per part, `json.dump` of the part IDs to stdout) saves its directory
+/// file by file (`archive: none`) under a key-only S3 location; each `map` reads its part from
+/// that location, and `reduce` reads the directory of results and sums them, as Argo runs it.
+#[test]
+fn map_reduce_passes_artifacts_through_keys() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo");
+    let text = std::fs::read_to_string(root.join("workflows/map-reduce.yaml")).unwrap();
+    let (report, _, _) = simulate(&[("map-reduce.yaml", text)], &[]);
+    let wf = &report.workflows[0];
+    assert_eq!(wf.phase.as_str(), "Succeeded", "{}", wf.message);
+    let split = wf.node_by_display("split").unwrap();
+    assert_eq!(
+        split.outputs.result.as_deref(),
+        Some(r#"["0", "1", "2", "3"]"#)
+    );
+    for (i, bar) in [(0, 2), (3, 8)] {
+        let map = wf.node_by_display(&format!("map({i}:{i})")).unwrap();
+        assert_eq!(map.outputs.artifacts["part"], format!("{{\"bar\": {bar}}}"));
+    }
+    let reduce = wf.node_by_display("reduce").unwrap();
+    assert_eq!(reduce.outputs.artifacts["total"], r#"{"total": 20}"#);
+}

@@ -21,8 +21,16 @@ use super::container::{Behaviour, COMMAND_DURATION};
 use crate::argo::expr::{self, Dialect};
 use crate::argo::model::spec::{Artifact, ArtifactLocation};
 
-/// The objects stored during a run: address (`store://bucket/key`) → content.
-pub type ArtifactStore = BTreeMap<String, String>;
+/// The objects stored during a run, by address (`store://bucket/key`).
+pub type ArtifactStore = BTreeMap<String, Object>;
+
+/// One stored object.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Object {
+    File(String),
+    /// A directory saved as one tarball: its files by path under the directory.
+    Tarball(BTreeMap<String, String>),
+}
 
 fn address(loc: &ArtifactLocation, key: &str) -> String {
     format!("{}://{}/{}", loc.store, loc.bucket, key)
@@ -38,7 +46,7 @@ pub fn save(store: &mut ArtifactStore, a: &Artifact, files: &BTreeMap<String, St
         return;
     }
     if let Some(content) = files.get(path) {
-        store.insert(address(loc, &loc.key), content.clone());
+        store.insert(address(loc, &loc.key), Object::File(content.clone()));
         return;
     }
     let dir = format!("{}/", path.trim_end_matches('/'));
@@ -51,27 +59,37 @@ pub fn save(store: &mut ArtifactStore, a: &Artifact, files: &BTreeMap<String, St
         let prefix = loc.key.trim_end_matches('/');
         for (file, content) in inside {
             let key = format!("{prefix}/{}", &file[dir.len()..]);
-            store.insert(address(loc, &key), content.clone());
+            store.insert(address(loc, &key), Object::File(content.clone()));
         }
     } else {
-        let tarball: String = inside.iter().map(|(_, c)| c.as_str()).collect();
-        store.insert(address(loc, &loc.key), tarball);
+        let tarball = inside
+            .into_iter()
+            .map(|(file, content)| (file[dir.len()..].to_string(), content.clone()))
+            .collect();
+        store.insert(address(loc, &loc.key), Object::Tarball(tarball));
     }
 }
 
-/// The content stored at `loc`: the object at its key, else the objects under it (a
+/// The files an input artifact at `loc` puts at its path, by path under it (`""`: the path
+/// itself): the object at its key (a tarball unpacked), else the objects under it (a
 /// directory); `None` when the run stored nothing there.
-pub fn load(store: &ArtifactStore, loc: &ArtifactLocation) -> Option<String> {
-    if let Some(c) = store.get(&address(loc, &loc.key)) {
-        return Some(c.clone());
+pub fn load(store: &ArtifactStore, loc: &ArtifactLocation) -> Option<Vec<(String, String)>> {
+    match store.get(&address(loc, &loc.key)) {
+        Some(Object::File(c)) => return Some(vec![(String::new(), c.clone())]),
+        Some(Object::Tarball(files)) => {
+            return Some(files.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        }
+        None => {}
     }
-    let under = list(store, loc);
-    (!under.is_empty()).then(|| {
-        under
-            .iter()
-            .filter_map(|k| store.get(&address(loc, k)).cloned())
-            .collect()
-    })
+    let dir = format!("{}/", loc.key.trim_matches('/'));
+    let files: Vec<(String, String)> = list(store, loc)
+        .into_iter()
+        .filter_map(|key| match store.get(&address(loc, &key))? {
+            Object::File(c) => Some((key[dir.len()..].to_string(), c.clone())),
+            Object::Tarball(_) => None,
+        })
+        .collect();
+    (!files.is_empty()).then_some(files)
 }
 
 /// The keys stored under `loc`'s key, as the S3 driver's `ListDirectory` returns them.
@@ -193,15 +211,26 @@ mod tests {
             run(Some(&parts), &[], &store).stdout,
             r#"["parts/a.json","parts/sub/b.json"]"#
         );
-        // A directory without `archive: none` is one object; loading a directory concatenates.
+        // A directory key loads its files; a tarball unpacks; a file is the path itself.
+        let files = |a: &Artifact| load(&store, a.location.as_ref().unwrap()).unwrap();
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
         assert_eq!(
-            load(&store, parts.location.as_ref().unwrap()).as_deref(),
-            Some("23")
+            files(&parts),
+            pairs(&[("a.json", "2"), ("sub/b.json", "3")])
         );
         let tgz = artifact("", "other", "tgz", false);
+        assert_eq!(files(&tgz), pairs(&[("a.json", "2"), ("sub/b.json", "3")]));
         assert_eq!(
-            load(&store, tgz.location.as_ref().unwrap()).as_deref(),
-            Some("23")
+            files(&artifact("", "b", "foo/x.py", false)),
+            pairs(&[("", "1")])
+        );
+        assert_eq!(
+            run(Some(&artifact("", "other", "", false)), &[], &store).stdout,
+            r#"["tgz"]"#
         );
         let broken = run(Some(&all), &["filter(".into()], &store);
         assert_eq!(broken.exit_code, 1);

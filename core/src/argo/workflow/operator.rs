@@ -1722,13 +1722,30 @@ impl WorkflowRun {
                 }
                 self.artifact(from)
             });
-            // An artifact at a location (the argument's, else the input's) a pod stored there.
-            let content = content.or_else(|| {
-                let loc = arg
+            // An artifact at a location (the argument's, else the input's) a pod stored there:
+            // a file at its path, or a directory's files under it.
+            let stored = content.is_none().then(|| {
+                let mut loc = arg
                     .and_then(|x| x.location.as_ref())
-                    .or(a.location.as_ref())?;
-                data::load(&self.state.artifact_store, loc)
+                    .or(a.location.as_ref())?
+                    .clone();
+                // The template's own location is not substituted yet (`{{workflow.name}}/...`).
+                for part in [&mut loc.bucket, &mut loc.key] {
+                    *part = subst::replace(part, &scope, Strict::No).ok()?;
+                }
+                data::load(&self.state.artifact_store, &loc)
             });
+            if let (Some(path), Some(Some(stored))) = (&a.path, stored) {
+                for (rel, c) in stored {
+                    let at = if rel.is_empty() {
+                        path.clone()
+                    } else {
+                        format!("{}/{rel}", path.trim_end_matches('/'))
+                    };
+                    files.insert(at, c);
+                }
+                continue;
+            }
             match (&a.path, content) {
                 (Some(path), Some(c)) => {
                     files.insert(path.clone(), c);
