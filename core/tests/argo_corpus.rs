@@ -12,7 +12,7 @@ use pipelab_core::diag::FileId;
 use pipelab_core::yaml::{self, Node};
 
 /// Rows that must pass; raise it when the engine gets better, never lower it.
-const PINNED_PASSING: usize = 201;
+const PINNED_PASSING: usize = 202;
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo")

@@ -2015,25 +2015,41 @@ impl WorkflowRun {
             return;
         }
         let mut deadline_message = None;
-        let limit = tmpl
-            .active_deadline_seconds
-            .as_deref()
-            .and_then(parse_duration)
-            .or_else(|| tmpl.timeout.as_deref().and_then(parse_duration));
-        if let Some(l) = limit {
+        // `timeout`: the executor's deadline (ARGO_DEADLINE), which kills the running container.
+        if let Some(l) = tmpl.timeout.as_deref().and_then(parse_duration) {
             if b.duration > l {
                 b.duration = l;
                 deadline_message = Some("Step exceeded its deadline".to_string());
             }
         }
         // An HTTP template runs in the agent, which is already up; a pod waits to be scheduled.
-        let start_at = if self.nodes[i].node_type == "Pod" {
+        let mut start_at = if self.nodes[i].node_type == "Pod" {
             now.saturating_add(POD_START * (1 + (seed >> 11) % POD_START_STEPS))
         } else {
             now
         };
-        let finish_at = start_at.saturating_add(b.duration);
-        self.wakes.push(start_at);
+        let mut finish_at = start_at.saturating_add(b.duration);
+        // `activeDeadlineSeconds` is the pod's own: the kubelet counts it from the pod's start
+        // on the node, Pending (image pulls, init containers) included, and fails the pod with
+        // its DeadlineExceeded message, which Argo shows as the node's.
+        let ads = tmpl.active_deadline_seconds.as_deref();
+        if let Some(deadline) = ads.and_then(parse_duration).map(|l| now.saturating_add(l)) {
+            if finish_at > deadline {
+                deadline_message =
+                    Some("Pod was active on the node longer than the specified deadline".into());
+                finish_at = deadline;
+                if start_at >= deadline {
+                    // Failed while Pending: the containers never start (start after the end).
+                    start_at = deadline.saturating_add(1);
+                    b = Behaviour {
+                        recognised: b.recognised,
+                        files: r.files.clone(),
+                        ..Behaviour::default()
+                    };
+                }
+            }
+        }
+        self.wakes.push(start_at.min(finish_at));
         self.wakes.push(finish_at);
         self.state.pods.insert(
             i,
