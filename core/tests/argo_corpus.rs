@@ -6,13 +6,35 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use pipelab_core::argo::model::{Kind, Manifests};
+use pipelab_core::argo::model::{lint, Kind, Manifests};
 use pipelab_core::argo::run::{run, RunConfig};
-use pipelab_core::diag::FileId;
+use pipelab_core::diag::{render_short, FileId, Sources};
 use pipelab_core::yaml::{self, Node};
 
 /// Rows that must pass; raise it when the engine gets better, never lower it.
 const PINNED_PASSING: usize = 202;
+
+/// Rows that cannot pass (a file the corpus lacks, a behaviour outside DESIGN.md), and why. They stay counted as failing; a row
+/// listed here that passes fails the test, so that the list stays true.
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "e2e-inline/functional_test__TestWorkflowTemplateRefWithExitHandlerError.yaml",
+        "the Go test first creates, inline, WorkflowTemplate `test-exit-handler` (its onExit \
+         template is a bare `templateRef` to a template that does not exist) and expects the \
+         controller's validation to fail the Workflow with \"invalid spec\"; that \
+         WorkflowTemplate is not in the corpus (e2e-inline keeps only the Workflows), so the \
+         Workflow names a template nobody created: Pipelab warns at its workflowTemplateRef \
+         and ends it in Error (`workflowtemplates.argoproj.io \"test-exit-handler\" not \
+         found`), as the controller does when it cannot get the template",
+    ),
+    (
+        "e2e/testdata/cannot-start-workflow.yaml",
+        "`command: [invalid]` names no executable in argoproj/argosay:v2, so the container \
+         runtime cannot start it and the pod fails; Pipelab knows no image's file system, and \
+         by DESIGN.md's fidelity rules an unrecognised command exits 0 after the default \
+         duration (the `pipelab.dev/exit-code` annotation simulates the failure)",
+    ),
+];
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo")
@@ -125,6 +147,15 @@ fn expected_tsv_ratchet() {
     }
     for f in &failures {
         println!("FAIL {f}");
+        if let Some((_, why)) = KNOWN_GAPS.iter().find(|(file, _)| f.starts_with(file)) {
+            println!("    known gap: {why}");
+        }
+    }
+    for (file, _) in KNOWN_GAPS {
+        assert!(
+            failures.iter().any(|f| f.starts_with(file)),
+            "{file} passes now: take it out of KNOWN_GAPS and raise PINNED_PASSING"
+        );
     }
     println!("expected.tsv: {passed}/{total} rows pass");
     assert!(
@@ -156,12 +187,15 @@ fn check_row(
     library: &[Node],
 ) -> Result<(), String> {
     let text = std::fs::read_to_string(corpus_path(root, file)).map_err(|e| e.to_string())?;
-    // Workflows inline in Go e2e tests have no apiVersion/kind: the test harness adds them.
+    // Workflows inline in Go e2e tests have no apiVersion/kind: the test harness adds them (at
+    // the end, so that diagnostics keep the file's line numbers).
     let text = if !text.lines().any(|l| l.starts_with("kind:")) && text.contains("spec:") {
-        format!("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\n{text}")
+        format!("{text}\napiVersion: argoproj.io/v1alpha1\nkind: Workflow\n")
     } else {
         text
     };
+    let mut sources = Sources::new();
+    sources.add(file, text.clone());
     let docs: Vec<Node> = yaml::load(FileId(0), &text)
         .documents
         .into_iter()
@@ -186,10 +220,18 @@ fn check_row(
         return Err("no Workflow in the file".into());
     };
     if wf.phase.as_str() != phase {
+        // What Pipelab says about the file itself (references it cannot resolve, ...).
+        lint::lint(&ms, &mut diags);
+        let said: Vec<String> = diags
+            .iter()
+            .filter(|d| d.code == "argo-lint" && d.span().is_some_and(|s| s.file == FileId(0)))
+            .map(|d| format!("\n    {}", render_short(d, &sources)))
+            .collect();
         return Err(format!(
-            "workflow phase {} ({})",
+            "workflow phase {} ({}){}",
             wf.phase.as_str(),
-            wf.message
+            wf.message,
+            said.concat()
         ));
     }
     if nodes != "-" {
