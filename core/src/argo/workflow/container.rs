@@ -810,7 +810,7 @@ impl Machine {
                 if to.saturating_sub(from) > MAX_STEPS as i64 {
                     return Some(None);
                 }
-                Json::Array((from..to).map(|i| Json::from(i)).collect())
+                Json::Array((from..to).map(Json::from).collect())
             }
             "enumerate" => {
                 let args = split_args(args);
