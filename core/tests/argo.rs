@@ -870,8 +870,26 @@ fn memoize_hits_the_cache_within_max_age() {
         (hit.key.as_str(), hit.cache_name.as_str()),
         ("hello1", "my-config-memo-step")
     );
-    // (That template's output reads `Parameter:`, which Pipelab does not take for `parameter`:
-    // its outputs are empty, so the cached outputs are checked on a pod below.)
+    // That template's output reads `valueFrom: {Parameter: ...}`, which Argo takes for
+    // `parameter` (Go's encoding/json matches field names ignoring case): the first step's
+    // output is its child's result, and the hit carries it.
+    assert_eq!(first.outputs.parameters["output"], "hello1");
+    assert_eq!(second.outputs.parameters["output"], "hello1");
+    let dag =
+        std::fs::read_to_string(root.join("e2e-inline/functional_test__TestDAGLevelMemoize.yaml"))
+            .unwrap();
+    let (report, diags, sources) = simulate(&[("dag.yaml", dag)], &[]);
+    let wf = &report.workflows[0];
+    assert_eq!(
+        wf.node_by_display("hello2a").unwrap().outputs.parameters["output"],
+        "hello1"
+    );
+    let case = diags.iter().find(|d| d.code == "argo-field-case").unwrap();
+    assert_eq!(
+        pipelab_core::diag::render_short(case, &sources),
+        "dag.yaml:38:13: warning: \"Parameter\" is read as \"parameter\": Argo decodes manifests with Go's encoding/json, which matches field names ignoring case"
+    );
+    // The cached outputs of a pod.
     let pods = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: memo-pods\nspec:\n  entrypoint: main\n  templates:\n  - name: main\n    steps:\n    - - {name: a, template: say, arguments: {parameters: [{name: m, value: first}]}}\n    - - {name: b, template: say, arguments: {parameters: [{name: m, value: second}]}}\n  - name: say\n    inputs: {parameters: [{name: m}]}\n    memoize:\n      key: same\n      cache: {configMap: {name: c}}\n    container: {image: alpine, command: [echo, '{{inputs.parameters.m}}']}\n";
     let (report, _, _) = simulate(&[("pods.yaml", pods.to_string())], &[]);
     let wf = &report.workflows[0];
@@ -1052,4 +1070,28 @@ spec:
     assert!(report.triggers[0].fired);
     assert_eq!(report.workflows.len(), 2);
     assert!(report.workflows[1].name.starts_with("long-job-"));
+}
+
+/// The map-reduce example (workflows/map-reduce.yaml) end to end: `split` (Python: a loop
+/// writing one JSON file per part, `json.dump` of the part IDs to stdout) saves its directory
+/// file by file (`archive: none`) under a key-only S3 location; each `map` reads its part from
+/// that location, and `reduce` reads the directory of results and sums them, as Argo runs it.
+#[test]
+fn map_reduce_passes_artifacts_through_keys() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo");
+    let text = std::fs::read_to_string(root.join("workflows/map-reduce.yaml")).unwrap();
+    let (report, _, _) = simulate(&[("map-reduce.yaml", text)], &[]);
+    let wf = &report.workflows[0];
+    assert_eq!(wf.phase.as_str(), "Succeeded", "{}", wf.message);
+    let split = wf.node_by_display("split").unwrap();
+    assert_eq!(
+        split.outputs.result.as_deref(),
+        Some(r#"["0", "1", "2", "3"]"#)
+    );
+    for (i, bar) in [(0, 2), (3, 8)] {
+        let map = wf.node_by_display(&format!("map({i}:{i})")).unwrap();
+        assert_eq!(map.outputs.artifacts["part"], format!("{{\"bar\": {bar}}}"));
+    }
+    let reduce = wf.node_by_display("reduce").unwrap();
+    assert_eq!(reduce.outputs.artifacts["total"], r#"{"total": 20}"#);
 }

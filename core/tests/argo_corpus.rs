@@ -6,13 +6,35 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use pipelab_core::argo::model::{Kind, Manifests};
+use pipelab_core::argo::model::{lint, Kind, Manifests};
 use pipelab_core::argo::run::{run, RunConfig};
-use pipelab_core::diag::FileId;
+use pipelab_core::diag::{render_short, FileId, Sources};
 use pipelab_core::yaml::{self, Node};
 
 /// Rows that must pass; raise it when the engine gets better, never lower it.
-const PINNED_PASSING: usize = 194;
+const PINNED_PASSING: usize = 202;
+
+/// Rows that cannot pass (a file the corpus lacks, a behaviour outside DESIGN.md), and why. They stay counted as failing; a row
+/// listed here that passes fails the test, so that the list stays true.
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "e2e-inline/functional_test__TestWorkflowTemplateRefWithExitHandlerError.yaml",
+        "the Go test first creates, inline, WorkflowTemplate `test-exit-handler` (its onExit \
+         template is a bare `templateRef` to a template that does not exist) and expects the \
+         controller's validation to fail the Workflow with \"invalid spec\"; that \
+         WorkflowTemplate is not in the corpus (e2e-inline keeps only the Workflows), so the \
+         Workflow names a template nobody created: Pipelab warns at its workflowTemplateRef \
+         and ends it in Error (`workflowtemplates.argoproj.io \"test-exit-handler\" not \
+         found`), as the controller does when it cannot get the template",
+    ),
+    (
+        "e2e/testdata/cannot-start-workflow.yaml",
+        "`command: [invalid]` names no executable in argoproj/argosay:v2, so the container \
+         runtime cannot start it and the pod fails; Pipelab knows no image's file system, and \
+         by DESIGN.md's fidelity rules an unrecognised command exits 0 after the default \
+         duration (the `pipelab.dev/exit-code` annotation simulates the failure)",
+    ),
+];
 
 fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo")
@@ -125,12 +147,36 @@ fn expected_tsv_ratchet() {
     }
     for f in &failures {
         println!("FAIL {f}");
+        if let Some((_, why)) = KNOWN_GAPS.iter().find(|(file, _)| f.starts_with(file)) {
+            println!("    known gap: {why}");
+        }
+    }
+    for (file, _) in KNOWN_GAPS {
+        assert!(
+            failures.iter().any(|f| f.starts_with(file)),
+            "{file} passes now: take it out of KNOWN_GAPS and raise PINNED_PASSING"
+        );
     }
     println!("expected.tsv: {passed}/{total} rows pass");
     assert!(
         passed >= PINNED_PASSING,
         "only {passed} rows pass, pinned {PINNED_PASSING}"
     );
+}
+
+/// Where a row's file is in the corpus. Rows name files relative to argo-workflows'
+/// `test/e2e/`; a Go test that reads the repository's `examples/` folder
+/// (telemetry_stack_test.go's TestTracesAndMetrics: `@../../examples/dag-diamond.yaml`, written
+/// `../examples/...` in the table) finds it under `workflows/`, which is that folder.
+fn corpus_path(root: &Path, file: &str) -> PathBuf {
+    let mut rest = file;
+    while let Some(r) = rest.strip_prefix("../") {
+        rest = r;
+    }
+    match rest.strip_prefix("examples/") {
+        Some(example) if rest != file => root.join("workflows").join(example),
+        _ => root.join(file),
+    }
 }
 
 fn check_row(
@@ -140,13 +186,16 @@ fn check_row(
     nodes: &str,
     library: &[Node],
 ) -> Result<(), String> {
-    let text = std::fs::read_to_string(root.join(file)).map_err(|e| e.to_string())?;
-    // Workflows inline in Go e2e tests have no apiVersion/kind: the test harness adds them.
+    let text = std::fs::read_to_string(corpus_path(root, file)).map_err(|e| e.to_string())?;
+    // Workflows inline in Go e2e tests have no apiVersion/kind: the test harness adds them (at
+    // the end, so that diagnostics keep the file's line numbers).
     let text = if !text.lines().any(|l| l.starts_with("kind:")) && text.contains("spec:") {
-        format!("apiVersion: argoproj.io/v1alpha1\nkind: Workflow\n{text}")
+        format!("{text}\napiVersion: argoproj.io/v1alpha1\nkind: Workflow\n")
     } else {
         text
     };
+    let mut sources = Sources::new();
+    sources.add(file, text.clone());
     let docs: Vec<Node> = yaml::load(FileId(0), &text)
         .documents
         .into_iter()
@@ -171,10 +220,18 @@ fn check_row(
         return Err("no Workflow in the file".into());
     };
     if wf.phase.as_str() != phase {
+        // What Pipelab says about the file itself (references it cannot resolve, ...).
+        lint::lint(&ms, &mut diags);
+        let said: Vec<String> = diags
+            .iter()
+            .filter(|d| d.code == "argo-lint" && d.span().is_some_and(|s| s.file == FileId(0)))
+            .map(|d| format!("\n    {}", render_short(d, &sources)))
+            .collect();
         return Err(format!(
-            "workflow phase {} ({})",
+            "workflow phase {} ({}){}",
             wf.phase.as_str(),
-            wf.message
+            wf.message,
+            said.concat()
         ));
     }
     if nodes != "-" {
@@ -193,6 +250,10 @@ fn check_row(
                 }
                 continue;
             }
+            if let Some(format) = display.strip_prefix("fmt.Sprintf('") {
+                check_formatted_nodes(wf, format, want)?;
+                continue;
+            }
             match wf.node_by_display(display) {
                 Some(n) if n.phase.as_str() == want => {}
                 Some(n) => {
@@ -207,4 +268,70 @@ fn check_row(
         }
     }
     Ok(())
+}
+
+/// A node expectation whose display name the Go test builds with `fmt.Sprintf` in a loop (the
+/// table keeps the format, cut at its first `)`, e.g. `fmt.Sprintf('consumer(%d:%s`): every node
+/// whose display name matches the format (`%d` digits, `%s`/`%v` any text, as a prefix) must
+/// have phase `want`, and there must be at least one.
+fn check_formatted_nodes(
+    wf: &pipelab_core::argo::workflow::WorkflowRun,
+    format: &str,
+    want: &str,
+) -> Result<(), String> {
+    let matching: Vec<_> = wf
+        .nodes
+        .iter()
+        .filter(|n| matches_go_format(&n.display_name, format))
+        .collect();
+    if matching.is_empty() {
+        return Err(format!("no node matches fmt.Sprintf(\"{format}\")"));
+    }
+    for n in matching {
+        if n.phase.as_str() != want {
+            return Err(format!(
+                "node {} is {} ({}), want {want}",
+                n.display_name,
+                n.phase.as_str(),
+                n.message
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `text` starts with something `fmt.Sprintf(format, ...)` could print.
+fn matches_go_format(text: &str, format: &str) -> bool {
+    let Some((verb_at, _)) = format.char_indices().find(|&(_, c)| c == '%') else {
+        return text.starts_with(format);
+    };
+    let (literal, rest) = format.split_at(verb_at);
+    let Some(text) = text.strip_prefix(literal) else {
+        return false;
+    };
+    let mut rest = rest[1..].chars();
+    let verb = rest.next();
+    let after = rest.as_str();
+    match verb {
+        Some('d') => {
+            let digits = text.chars().take_while(char::is_ascii_digit).count();
+            digits > 0 && matches_go_format(&text[digits..], after)
+        }
+        Some('s' | 'v') => (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .any(|i| matches_go_format(&text[i..], after)),
+        Some('%') => text
+            .strip_prefix('%')
+            .is_some_and(|t| matches_go_format(t, after)),
+        _ => false,
+    }
+}
+
+#[test]
+fn go_format_matching() {
+    assert!(matches_go_format("consumer(0:a)", "consumer(%d:%s"));
+    assert!(matches_go_format("consumer(12:foo:bar)", "consumer(%d:%s"));
+    assert!(!matches_go_format("consumer(x:a)", "consumer(%d:%s"));
+    assert!(!matches_go_format("consumer", "consumer(%d:%s"));
+    assert!(!matches_go_format("producer(0:a)", "consumer(%d:%s"));
 }

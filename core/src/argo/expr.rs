@@ -199,6 +199,18 @@ pub fn as_number(v: &Value) -> Option<f64> {
     }
 }
 
+/// A value's type as expr-lang names it in errors.
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nil",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "float64",
+        Value::String(_) => "string",
+        Value::Array(_) => "[]interface {}",
+        Value::Object(_) => "map[string]interface {}",
+    }
+}
+
 fn num(f: f64) -> Value {
     if f.fract() == 0.0 && f.abs() < 9.0e15 {
         Value::Number((f as i64).into())
@@ -307,6 +319,27 @@ impl Parser<'_> {
             if self.eat(op) {
                 let right = self.add()?;
                 return compare(op, &left, &right);
+            }
+        }
+        // expr-lang's string operators (words, so `sprig.contains(...)` stays a call).
+        if self.dialect == Dialect::Expr {
+            if let Some(Tok::Ident(op)) = self.peek().cloned() {
+                if matches!(op.as_str(), "contains" | "startsWith" | "endsWith") {
+                    self.pos += 1;
+                    let right = self.add()?;
+                    let (Value::String(a), Value::String(b)) = (&left, &right) else {
+                        return Err(format!(
+                            "invalid operation: {} {op} {}",
+                            kind(&left),
+                            kind(&right)
+                        ));
+                    };
+                    return Ok(Value::Bool(match op.as_str() {
+                        "contains" => a.contains(b.as_str()),
+                        "startsWith" => a.starts_with(b.as_str()),
+                        _ => a.ends_with(b.as_str()),
+                    }));
+                }
             }
         }
         Ok(left)
@@ -958,6 +991,16 @@ mod tests {
             Ok(serde_json::json!("[3]"))
         );
         assert_eq!(e("map(items, {# * 2})"), Ok(serde_json::json!([2, 4, 6])));
+        // String operators, as in Argo's data-transformation test: `{# endsWith ".py"}`.
+        assert_eq!(
+            e(r#"filter(["a.py", "b.pdf", "c/d.py"], {# endsWith ".py"})"#),
+            Ok(serde_json::json!(["a.py", "c/d.py"]))
+        );
+        assert_eq!(
+            e("'argo' startsWith 'ar' && 'argo' contains 'rg'"),
+            Ok(Value::Bool(true))
+        );
+        assert!(e("1 contains 'a'").is_err());
     }
 
     #[test]

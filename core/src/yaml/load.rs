@@ -21,8 +21,44 @@ pub struct Loaded {
 }
 
 /// Loads every document of `text`, which is file `file`.
+///
+/// Quoted scalars whose continuation lines are indented less than the block they sit in are
+/// read as go-yaml reads them (below), not rejected as saphyr (and the YAML 1.2 spec) would.
 pub fn load(file: FileId, text: &str) -> Loaded {
-    let offsets = CharOffsets::new(text);
+    let mut padding = Padding::default();
+    for _ in 0..MAX_RELAXED_SCALARS {
+        let padded = padding.apply(text);
+        let (loaded, failure) = load_once(file, text, padded.as_deref(), &padding);
+        let Some(at) = failure.and_then(|f| f.quoted_scalar_indentation) else {
+            return loaded;
+        };
+        if !padding.indent_quoted_scalar(text, at) {
+            return loaded;
+        }
+    }
+    load_once(file, text, padding.apply(text).as_deref(), &padding).0
+}
+
+/// How many under-indented quoted scalars one file may have before the next is an error.
+const MAX_RELAXED_SCALARS: usize = 256;
+
+/// Why a parse stopped, for [`load`]'s retry.
+struct Failure {
+    /// saphyr's "invalid indentation in quoted scalar": the byte offset (in the original text)
+    /// of the scalar's opening quote.
+    quoted_scalar_indentation: Option<usize>,
+}
+
+/// Parses `parsed` (the original `text`, or `text` with `padding` applied) and maps every
+/// position back to `text`.
+fn load_once(
+    file: FileId,
+    text: &str,
+    parsed: Option<&str>,
+    padding: &Padding,
+) -> (Loaded, Option<Failure>) {
+    let source = parsed.unwrap_or(text);
+    let offsets = CharOffsets::new(source, padding);
     let mut builder = Builder {
         file,
         offsets: &offsets,
@@ -32,7 +68,8 @@ pub fn load(file: FileId, text: &str) -> Loaded {
         alias_budget: MAX_ALIAS_NODES,
         out: Loaded::default(),
     };
-    let mut parser = Parser::new_from_str(text);
+    let mut failure = None;
+    let mut parser = Parser::new_from_str(source);
     loop {
         match parser.next_event() {
             None => break,
@@ -44,6 +81,11 @@ pub fn load(file: FileId, text: &str) -> Loaded {
             }
             Some(Err(err)) => {
                 let at = offsets.byte(err.marker().index());
+                failure = Some(Failure {
+                    quoted_scalar_indentation: (err.info()
+                        == "invalid indentation in quoted scalar")
+                        .then_some(at),
+                });
                 builder.out.diagnostics.push(
                     Diagnostic::error("yaml-syntax", capitalize(err.info()))
                         .with_span(Span::point(file, at)),
@@ -52,7 +94,116 @@ pub fn load(file: FileId, text: &str) -> Loaded {
             }
         }
     }
-    builder.out
+    (builder.out, failure)
+}
+
+/// Spaces inserted at the start of lines so that saphyr accepts what go-yaml accepts.
+///
+/// go-yaml (a port of libyaml, used by Kubernetes and Argo) does not check the indentation of a
+/// quoted scalar's continuation lines, so Argo's own examples write
+///
+/// ```yaml
+///       args: ["
+///         apk update &&
+///         ...
+///       "]
+/// ```
+///
+/// where the closing line is no deeper than `args`. saphyr follows the spec and stops with
+/// "invalid indentation in quoted scalar". A quoted scalar drops the leading white space of its
+/// continuation lines, so indenting those lines changes no value: such a scalar's under-indented
+/// lines are padded up to the column of its opening quote (deeper than any enclosing block, since
+/// the quote starts a node inside it) and the text is parsed again. Positions are mapped back to
+/// the original text here and in [`CharOffsets`], nowhere else.
+#[derive(Default)]
+struct Padding {
+    /// (byte offset of a line start in the original text, spaces inserted there), by offset.
+    inserts: Vec<(usize, usize)>,
+}
+
+impl Padding {
+    /// The padded text; `None` when nothing is padded (parse the original).
+    fn apply(&self, text: &str) -> Option<String> {
+        if self.inserts.is_empty() {
+            return None;
+        }
+        let extra: usize = self.inserts.iter().map(|&(_, n)| n).sum();
+        let mut out = String::with_capacity(text.len() + extra);
+        let mut from = 0;
+        for &(at, n) in &self.inserts {
+            out.push_str(&text[from..at]);
+            out.extend(std::iter::repeat_n(' ', n));
+            from = at;
+        }
+        out.push_str(&text[from..]);
+        Some(out)
+    }
+
+    /// Pads the under-indented continuation lines of the quoted scalar opening at byte `quote`
+    /// of `text`; false when there is nothing to pad (the error stands).
+    fn indent_quoted_scalar(&mut self, text: &str, quote: usize) -> bool {
+        let Some(q) = text[quote..]
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\''))
+        else {
+            return false;
+        };
+        let Some(end) = quoted_scalar_end(&text[quote..], q).map(|e| quote + e) else {
+            return false;
+        };
+        let line_start = text[..quote].rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..quote].chars().count();
+        let mut added = false;
+        let mut at = quote;
+        while let Some(nl) = text[at..end].find('\n') {
+            let start = at + nl + 1;
+            let line = &text[start..];
+            let indent = line.len() - line.trim_start_matches(' ').len();
+            let blank = line[indent..].starts_with(['\n', '\r']);
+            if !blank && indent < column && !self.inserts.iter().any(|&(o, _)| o == start) {
+                self.inserts.push((start, column - indent));
+                added = true;
+            }
+            at = start;
+        }
+        self.inserts.sort_unstable();
+        added
+    }
+
+    /// The original byte offset of byte `b` of the padded text (a padding byte maps to the start
+    /// of its line).
+    fn original(&self, b: usize) -> usize {
+        let mut inserted = 0;
+        for &(at, n) in &self.inserts {
+            if at + inserted > b {
+                break;
+            }
+            if b < at + inserted + n {
+                return at;
+            }
+            inserted += n;
+        }
+        b - inserted
+    }
+}
+
+/// The offset just past the closing quote of the quoted scalar that opens `s` with `q`.
+fn quoted_scalar_end(s: &str, q: char) -> Option<usize> {
+    let mut chars = s.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if q == '"' => {
+                chars.next();
+            }
+            '\'' if q == '\'' && chars.peek().is_some_and(|&(_, n)| n == '\'') => {
+                chars.next();
+            }
+            c if c == q => return Some(i + 1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn capitalize(s: &str) -> String {
@@ -63,15 +214,17 @@ fn capitalize(s: &str) -> String {
     }
 }
 
-/// Character index → byte offset, for the positions `saphyr-parser` reports.
-struct CharOffsets {
+/// Character index → byte offset, for the positions `saphyr-parser` reports: into the parsed
+/// text, then through [`Padding`] back into the original.
+struct CharOffsets<'a> {
     /// Byte offset of each character, plus the text length; empty when the text is ASCII.
     table: Vec<u32>,
     len: usize,
+    padding: &'a Padding,
 }
 
-impl CharOffsets {
-    fn new(text: &str) -> Self {
+impl<'a> CharOffsets<'a> {
+    fn new(text: &str, padding: &'a Padding) -> Self {
         let table = if text.is_ascii() {
             Vec::new()
         } else {
@@ -83,14 +236,20 @@ impl CharOffsets {
         CharOffsets {
             table,
             len: text.len(),
+            padding,
         }
     }
 
     fn byte(&self, char_index: usize) -> usize {
-        if self.table.is_empty() {
+        let b = if self.table.is_empty() {
             char_index.min(self.len)
         } else {
             self.table.get(char_index).map_or(self.len, |&b| b as usize)
+        };
+        if self.padding.inserts.is_empty() {
+            b
+        } else {
+            self.padding.original(b)
         }
     }
 }
@@ -117,7 +276,7 @@ enum Frame {
 
 struct Builder<'a> {
     file: FileId,
-    offsets: &'a CharOffsets,
+    offsets: &'a CharOffsets<'a>,
     text: &'a str,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,

@@ -22,11 +22,13 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
         "the request is not sent; the step succeeds with an empty result",
     ),
     ("plugin", "plugins are not run; the step succeeds"),
-    (
-        "data",
-        "data sources are not read; the step succeeds with an empty result",
-    ),
 ];
+
+/// What a `data` template's source reads, in the simulation.
+const DATA_SOURCE_NOT_SIMULATED: &[(&str, &str)] = &[(
+    "artifactPaths",
+    "lists only the objects this run's pods stored at that location",
+)];
 
 /// A warning at each key of `node` that `table` lists: `PREFIXkey: what happens instead`.
 fn warn_not_simulated(
@@ -116,6 +118,15 @@ pub fn lint(ms: &Manifests, out: &mut Vec<Diagnostic>) {
 fn lint_template(node: &Node, spec: &WorkflowSpec, ms: &Manifests, out: &mut Vec<Diagnostic>) {
     let t = Template::parse(node, out);
     warn_not_simulated(node, NOT_SIMULATED, &format!("templates.{}.", t.name), out);
+    // A data template's source lists a bucket the run only knows from its own pods.
+    if let Some(source) = node.get("data").and_then(|d| d.get("source")) {
+        warn_not_simulated(
+            source,
+            DATA_SOURCE_NOT_SIMULATED,
+            &format!("templates.{}.data.source.", t.name),
+            out,
+        );
+    }
     if matches!(t.body, TemplateBody::Missing) {
         out.push(Diagnostic::error("argo-lint", format!("templates.{} template type unspecified. choose one of: container, containerSet, dag, data, http, plugin, resource, script, steps, suspend", t.name)).with_span(node.span));
     }

@@ -8,6 +8,7 @@
 //! DAG tasks, steps); Events and RBAC objects in [`events`]; [`lint`] checks like `argo lint`.
 
 pub mod events;
+pub mod fields;
 pub mod json;
 pub mod lint;
 pub mod spec;
@@ -120,13 +121,15 @@ impl Manifests {
                     .and_then(Node::as_str)
                     .map(str::to_string)
             };
+            let mut root = root.clone();
+            fields::canonicalize(kind, &mut root, diagnostics);
             items.push(Manifest {
                 kind,
                 name: text("name").unwrap_or_default(),
                 generate_name: text("generateName"),
                 namespace: text("namespace"),
                 file,
-                root: root.clone(),
+                root,
             });
         }
         Manifests { items }

@@ -38,7 +38,7 @@ pub struct TemplateRefName {
     pub span: Span,
 }
 
-const SPEC_FIELDS: &[&str] = &[
+pub(crate) const SPEC_FIELDS: &[&str] = &[
     // From the Argo Workflows v4.1 JSON schema.
     "activeDeadlineSeconds",
     "affinity",
@@ -219,6 +219,40 @@ pub struct Artifact {
     pub optional: bool,
     pub raw: Option<String>,
     pub global_name: Option<String>,
+    /// Where the artifact is stored, when it names a place (`s3: {bucket, key}`, ...).
+    pub location: Option<ArtifactLocation>,
+    /// `archive: {none: {}}`: a directory is stored file by file, not as one tarball.
+    pub archive_none: bool,
+}
+
+/// A place in an artifact repository: the bucket-and-key stores (S3, GCS, OSS; Azure's
+/// container and blob). An empty bucket is the workflow's default repository (a "key-only"
+/// artifact).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ArtifactLocation {
+    pub store: &'static str,
+    pub bucket: String,
+    pub key: String,
+}
+
+impl ArtifactLocation {
+    fn parse(node: &Node) -> Option<ArtifactLocation> {
+        for (store, bucket, key) in [
+            ("s3", "bucket", "key"),
+            ("gcs", "bucket", "key"),
+            ("oss", "bucket", "key"),
+            ("azure", "container", "blob"),
+        ] {
+            if let Some(n) = node.get(store) {
+                return Some(ArtifactLocation {
+                    store,
+                    bucket: text(n, bucket).unwrap_or_default(),
+                    key: text(n, key).unwrap_or_default(),
+                });
+            }
+        }
+        None
+    }
 }
 
 impl Artifact {
@@ -230,6 +264,8 @@ impl Artifact {
             optional: flag(node, "optional"),
             raw: node.get("raw").and_then(|r| text(r, "data")),
             global_name: text(node, "globalName"),
+            location: ArtifactLocation::parse(node),
+            archive_none: node.get("archive").is_some_and(|a| a.get("none").is_some()),
         }
     }
 }
@@ -334,7 +370,7 @@ pub struct Invocation {
     pub raw: Node,
 }
 
-const INVOCATION_FIELDS: &[&str] = &[
+pub(crate) const INVOCATION_FIELDS: &[&str] = &[
     // From the Argo Workflows v4.1 JSON schema.
     "arguments",
     "continueOn",
@@ -445,7 +481,12 @@ pub enum TemplateBody {
     Http {
         url: String,
     },
-    Data,
+    /// `data`: a source (`artifactPaths`, the keys stored under an artifact's location) and
+    /// the `expression`s of its `transformation`, in order.
+    Data {
+        artifact_paths: Option<Artifact>,
+        expressions: Vec<String>,
+    },
     Plugin,
     /// A template with none of the known bodies.
     Missing,
@@ -603,8 +644,17 @@ impl Template {
             TemplateBody::Http {
                 url: text(h, "url").unwrap_or_default(),
             }
-        } else if node.get("data").is_some() {
-            TemplateBody::Data
+        } else if let Some(d) = node.get("data") {
+            let source = d.get("source");
+            TemplateBody::Data {
+                artifact_paths: source
+                    .and_then(|s| s.get("artifactPaths"))
+                    .map(Artifact::parse),
+                expressions: seq(d, "transformation")
+                    .iter()
+                    .filter_map(|t| text(t, "expression"))
+                    .collect(),
+            }
         } else if node.get("plugin").is_some() {
             TemplateBody::Plugin
         } else {

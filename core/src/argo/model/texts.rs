@@ -12,7 +12,7 @@
 //! is visited.
 
 use super::spec::{
-    Arguments, Artifact, Hook, Invocation, Parameter, RetryStrategy, SetContainer, Template,
+    Arguments, Artifact, ArtifactLocation, Hook, Invocation, Parameter, RetryStrategy, SetContainer, Template,
     TemplateBody, TemplateRef, ValueFrom,
 };
 use crate::yaml::{Node, Value};
@@ -187,12 +187,27 @@ impl Texts for Artifact {
             optional: _,
             raw,
             global_name,
+            location,
+            archive_none: _,
         } = self;
         v.text(name);
         opt(v, path);
         opt(v, from);
         opt(v, raw);
         opt(v, global_name);
+        location.visit_texts(v);
+    }
+}
+
+impl Texts for ArtifactLocation {
+    fn visit_texts(&mut self, v: &mut dyn TextVisitor) {
+        let ArtifactLocation {
+            store: _,
+            bucket,
+            key,
+        } = self;
+        v.text(bucket);
+        v.text(key);
     }
 }
 
@@ -344,7 +359,14 @@ impl Texts for TemplateBody {
                 groups.iter_mut().flatten().for_each(|s| v.node(s));
             }
             TemplateBody::Http { url } => v.text(url),
-            TemplateBody::Data | TemplateBody::Plugin | TemplateBody::Missing => {}
+            TemplateBody::Data {
+                artifact_paths,
+                expressions,
+            } => {
+                artifact_paths.visit_texts(v);
+                all(v, expressions);
+            }
+            TemplateBody::Plugin | TemplateBody::Missing => {}
         }
     }
 }

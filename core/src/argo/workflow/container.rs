@@ -570,102 +570,322 @@ impl Machine {
 
     /// A recognised subset of Python: imports, assignments and `print(...)` of expressions
     /// (literals, names, `A if C else B`, comparisons, `random.randint/choice/random` from the
-    /// seeded RNG), `json.dump(x, sys.stdout)`, `sys.exit(N)`, `time.sleep(N)`, comments.
+    /// seeded RNG, `list`, `range`, `map(lambda ...)`, `enumerate`, `open`, `json.load`,
+    /// `os.listdir`), `json.dump(x, sys.stdout)`, `sys.exit(N)`, `time.sleep(N)`, comments;
+    /// blocks `for ... in ...:`, `if`/`elif`/`else:` and `with open(...) as f:` whose file
+    /// takes `json.dump(x, f)` and `f.write(s)`; `os.mkdir`/`os.makedirs`.
     fn python(&mut self, src: &str) -> bool {
         // Join the physical lines of a logical line (open brackets continue it).
-        let mut logical: Vec<String> = Vec::new();
+        let mut logical: Vec<(usize, String)> = Vec::new();
         let mut depth = 0i32;
         for line in src.lines() {
             if depth > 0 {
-                if let Some(last) = logical.last_mut() {
+                if let Some((_, last)) = logical.last_mut() {
                     last.push(' ');
                     last.push_str(line.trim());
                 }
-            } else {
-                logical.push(line.to_string());
+            } else if !line.trim().is_empty() && !line.trim().starts_with('#') {
+                let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+                logical.push((indent, line.trim().to_string()));
             }
             depth += bracket_balance(line);
             if depth < 0 {
                 return false;
             }
         }
-        for line in logical.iter().map(String::as_str) {
-            if line.starts_with(' ') || line.starts_with('\t') {
-                if line.trim().is_empty() || line.trim().starts_with('#') {
-                    continue;
-                }
-                return false;
+        let mut pos = 0;
+        let Some(block) = py_block(&logical, &mut pos, 0, 0) else {
+            return false;
+        };
+        self.vars
+            .insert("__name__".into(), Json::String("__main__".into()));
+        pos == logical.len() && !matches!(self.py_run(&block), PyFlow::Unknown)
+    }
+
+    fn py_run(&mut self, block: &[PyStmt]) -> PyFlow {
+        for stmt in block {
+            self.steps += 1;
+            if self.steps > MAX_STEPS {
+                return PyFlow::Unknown;
             }
-            let line = line.trim();
-            if line.is_empty()
-                || line.starts_with('#')
-                || line.starts_with("import ")
-                || line.starts_with("from ")
-            {
-                continue;
-            }
-            if line.ends_with(':') {
-                return false;
-            }
-            let call = |name: &str| {
-                line.strip_prefix(name)
-                    .and_then(|r| r.strip_prefix('('))
-                    .and_then(|r| r.strip_suffix(')'))
-                    .map(str::trim)
-            };
-            if let Some(arg) = call("print") {
-                let mut parts = Vec::new();
-                for a in split_args(arg) {
-                    let Some(v) = self.py_eval(&a) else {
-                        return false;
+            let flow = match stmt {
+                PyStmt::Simple(line) => self.py_simple(line),
+                PyStmt::For {
+                    targets,
+                    iter,
+                    body,
+                } => {
+                    let Some(Json::Array(items)) = self.py_eval(iter) else {
+                        return PyFlow::Unknown;
                     };
-                    parts.push(py_str(&v));
+                    for item in items {
+                        match (targets.as_slice(), item) {
+                            ([one], item) => {
+                                self.vars.insert(one.clone(), item);
+                            }
+                            (many, Json::Array(parts)) if many.len() == parts.len() => {
+                                for (t, v) in many.iter().zip(parts) {
+                                    self.vars.insert(t.clone(), v);
+                                }
+                            }
+                            _ => return PyFlow::Unknown,
+                        }
+                        match self.py_run(body) {
+                            PyFlow::Next => {}
+                            other => return other,
+                        }
+                    }
+                    PyFlow::Next
                 }
-                self.stdout.push_str(&parts.join(" "));
-                self.stdout.push('\n');
-            } else if let Some(arg) = call("json.dump") {
-                let args = split_args(arg);
-                if args.len() != 2 || args[1].trim() != "sys.stdout" {
-                    return false;
+                PyStmt::With { open, name, body } => {
+                    let Some(handle) = self.py_open(open) else {
+                        return PyFlow::Unknown;
+                    };
+                    self.vars.insert(name.clone(), handle);
+                    self.py_run(body)
                 }
-                let Some(v) = self.py_eval(&args[0]) else {
-                    return false;
-                };
-                self.stdout.push_str(&py_json(&v));
-            } else if let Some(arg) = call("sys.exit").or_else(|| call("exit")) {
-                let Ok(code) = (if arg.is_empty() { Ok(0) } else { arg.parse() }) else {
-                    return false;
-                };
-                self.exit = Some(code);
-                return true;
-            } else if let Some(arg) = call("time.sleep") {
-                let Ok(secs) = arg.parse::<f64>() else {
-                    return false;
-                };
-                self.slept = self
-                    .slept
-                    .saturating_add((secs.max(0.0) * 1000.0) as Millis);
-            } else if let Some((name, value)) = line.split_once('=') {
-                let name = name.trim();
-                if value.starts_with('=')
-                    || name.is_empty()
-                    || !name.chars().all(|c| c.is_alphanumeric() || c == '_')
-                {
-                    return false;
+                PyStmt::If { branches } => {
+                    let mut flow = PyFlow::Next;
+                    for (cond, body) in branches {
+                        let taken = match cond {
+                            None => true,
+                            Some(c) => match self.py_eval(c) {
+                                Some(v) => py_truthy(&v),
+                                None => return PyFlow::Unknown,
+                            },
+                        };
+                        if taken {
+                            flow = self.py_run(body);
+                            break;
+                        }
+                    }
+                    flow
                 }
-                let Some(v) = self.py_eval(value) else {
-                    return false;
-                };
-                self.vars.insert(name.to_string(), v);
-            } else {
-                return false;
+            };
+            if !matches!(flow, PyFlow::Next) {
+                return flow;
             }
         }
-        true
+        PyFlow::Next
+    }
+
+    /// `open(PATH[, MODE])`'s arguments → a file handle; writing modes create or empty the
+    /// file, reading needs it to exist.
+    fn py_open(&mut self, args: &str) -> Option<Json> {
+        let args = split_args(args);
+        let Json::String(path) = self.py_eval(args.first()?)? else {
+            return None;
+        };
+        let path = absolute(&path);
+        let mode = match args.get(1) {
+            Some(m) => match self.py_eval(m)? {
+                Json::String(m) => m,
+                _ => return None,
+            },
+            None => "r".into(),
+        };
+        if mode.starts_with('w') {
+            self.files.insert(path.clone(), String::new());
+        } else if mode.starts_with('a') {
+            self.files.entry(path.clone()).or_default();
+        } else if !self.files.contains_key(&path) {
+            return None;
+        }
+        Some(Json::String(format!("{PY_FILE}{path}")))
+    }
+
+    /// The path of a file handle held by variable `name`.
+    fn py_file(&self, name: &str) -> Option<String> {
+        match self.vars.get(name.trim())? {
+            Json::String(s) => s.strip_prefix(PY_FILE).map(str::to_string),
+            _ => None,
+        }
+    }
+
+    fn py_simple(&mut self, line: &str) -> PyFlow {
+        if line.starts_with("import ") || line.starts_with("from ") {
+            return PyFlow::Next;
+        }
+        let call = |name: &str| {
+            line.strip_prefix(name)
+                .and_then(|r| r.strip_prefix('('))
+                .and_then(|r| r.strip_suffix(')'))
+                .map(str::trim)
+        };
+        if let Some(arg) = call("print") {
+            let mut parts = Vec::new();
+            for a in split_args(arg) {
+                let Some(v) = self.py_eval(&a) else {
+                    return PyFlow::Unknown;
+                };
+                parts.push(py_str(&v));
+            }
+            self.stdout.push_str(&parts.join(" "));
+            self.stdout.push('\n');
+        } else if let Some(arg) = call("json.dump") {
+            let args = split_args(arg);
+            if args.len() != 2 {
+                return PyFlow::Unknown;
+            }
+            let Some(v) = self.py_eval(&args[0]) else {
+                return PyFlow::Unknown;
+            };
+            if args[1].trim() == "sys.stdout" {
+                self.stdout.push_str(&py_json(&v));
+            } else if let Some(path) = self.py_file(&args[1]) {
+                self.files.entry(path).or_default().push_str(&py_json(&v));
+            } else {
+                return PyFlow::Unknown;
+            }
+        } else if let Some(arg) = call("sys.exit").or_else(|| call("exit")) {
+            let Ok(code) = (if arg.is_empty() { Ok(0) } else { arg.parse() }) else {
+                return PyFlow::Unknown;
+            };
+            self.exit = Some(code);
+            return PyFlow::Exit;
+        } else if let Some(arg) = call("time.sleep") {
+            let Ok(secs) = arg.parse::<f64>() else {
+                return PyFlow::Unknown;
+            };
+            self.slept = self
+                .slept
+                .saturating_add((secs.max(0.0) * 1000.0) as Millis);
+        } else if let Some(arg) = call("os.mkdir").or_else(|| call("os.makedirs")) {
+            // Directories are implied by the files under them.
+            let first = split_args(arg).into_iter().next().unwrap_or_default();
+            if !matches!(self.py_eval(&first), Some(Json::String(_))) {
+                return PyFlow::Unknown;
+            }
+        } else if let Some(arg) = call("sys.stdout.write") {
+            let Some(Json::String(text)) = self.py_eval(arg) else {
+                return PyFlow::Unknown;
+            };
+            self.stdout.push_str(&text);
+        } else if let Some((handle, arg)) = line
+            .split_once(".write(")
+            .and_then(|(h, r)| Some((h, r.strip_suffix(')')?)))
+            .filter(|(h, _)| self.py_file(h).is_some())
+        {
+            let Some(Json::String(text)) = self.py_eval(arg) else {
+                return PyFlow::Unknown;
+            };
+            let path = self.py_file(handle).unwrap_or_default();
+            self.files.entry(path).or_default().push_str(&text);
+        } else if let Some((name, value)) = line.split_once('=') {
+            let name = name.trim();
+            if value.starts_with('=')
+                || name.is_empty()
+                || !name.chars().all(|c| c.is_alphanumeric() || c == '_')
+            {
+                return PyFlow::Unknown;
+            }
+            let Some(v) = self.py_eval(value) else {
+                return PyFlow::Unknown;
+            };
+            self.vars.insert(name.to_string(), v);
+        } else {
+            return PyFlow::Unknown;
+        }
+        PyFlow::Next
+    }
+
+    /// Python built-ins over lists and files, when `src` is one call to them.
+    fn py_builtin(&mut self, src: &str) -> Option<Option<Json>> {
+        let (name, args) = whole_call(src)?;
+        let v = match name {
+            "list" => match self.py_eval(args)? {
+                Json::Array(items) => Json::Array(items),
+                _ => return Some(None),
+            },
+            "range" => {
+                let mut n = Vec::new();
+                for a in split_args(args) {
+                    n.push(expr::as_number(&self.py_eval(&a)?)? as i64);
+                }
+                let (from, to) = match n.as_slice() {
+                    [to] => (0, *to),
+                    [from, to] => (*from, *to),
+                    _ => return Some(None),
+                };
+                if to.saturating_sub(from) > MAX_STEPS as i64 {
+                    return Some(None);
+                }
+                Json::Array((from..to).map(Json::from).collect())
+            }
+            "enumerate" => {
+                let args = split_args(args);
+                let Json::Array(items) = self.py_eval(args.first()?)? else {
+                    return Some(None);
+                };
+                let start = match args.get(1) {
+                    Some(a) => {
+                        let a = a.strip_prefix("start=").unwrap_or(a);
+                        expr::as_number(&self.py_eval(a)?)? as i64
+                    }
+                    None => 0,
+                };
+                Json::Array(
+                    items
+                        .into_iter()
+                        .zip(start..)
+                        .map(|(v, i)| Json::Array(vec![Json::from(i), v]))
+                        .collect(),
+                )
+            }
+            "map" => {
+                let args = split_args(args);
+                let lambda = args.first()?.strip_prefix("lambda ")?;
+                let (param, body) = lambda.split_once(':')?;
+                let param = param.trim();
+                let Json::Array(items) = self.py_eval(args.get(1)?)? else {
+                    return Some(None);
+                };
+                let saved = self.vars.get(param).cloned();
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    self.vars.insert(param.to_string(), item);
+                    out.push(self.py_eval(body));
+                }
+                match saved {
+                    Some(v) => self.vars.insert(param.to_string(), v),
+                    None => self.vars.remove(param),
+                };
+                Json::Array(out.into_iter().collect::<Option<_>>()?)
+            }
+            "open" => self.py_open(args)?,
+            "json.load" => {
+                let content = self.files.get(&self.py_file(args)?)?;
+                serde_json::from_str(content).ok()?
+            }
+            "os.listdir" => {
+                let Json::String(dir) = self.py_eval(args)? else {
+                    return Some(None);
+                };
+                let prefix = format!("{}/", absolute(&dir).trim_end_matches('/'));
+                let mut names: Vec<Json> = Vec::new();
+                for path in self.files.keys() {
+                    if let Some(rest) = path.strip_prefix(&prefix) {
+                        let name = Json::String(rest.split('/').next().unwrap_or(rest).into());
+                        if !names.contains(&name) {
+                            names.push(name);
+                        }
+                    }
+                }
+                Json::Array(names)
+            }
+            _ => {
+                let handle = name.strip_suffix(".read").filter(|_| args.is_empty())?;
+                Json::String(self.files.get(&self.py_file(handle)?)?.clone())
+            }
+        };
+        Some(Some(v))
     }
 
     fn py_eval(&mut self, src: &str) -> Option<Json> {
         let src = src.trim();
+        if let Some(v) = self.py_builtin(src) {
+            return v;
+        }
         // `A if C else B`
         if let (Some(i), Some(e)) = (find_top(src, " if "), find_top(src, " else ")) {
             if i < e {
@@ -763,6 +983,142 @@ impl Machine {
             .filter(|v| !v.is_null() || text == "nil")
     }
 }
+/// A path as the container sees it: relative paths are under the working directory, `/` (the
+/// images' default; Argo sets no `workingDir`).
+fn absolute(path: &str) -> String {
+    match path.trim_start_matches("./") {
+        _ if path.starts_with('/') => path.to_string(),
+        "." => "/".to_string(),
+        rel => format!("/{rel}"),
+    }
+}
+
+/// Marks a file handle among Python values: the prefix of the file's path.
+const PY_FILE: &str = "\u{0}file:";
+
+/// A statement of the Python subset, with its body when it is a block.
+enum PyStmt {
+    Simple(String),
+    For {
+        targets: Vec<String>,
+        iter: String,
+        body: Vec<PyStmt>,
+    },
+    /// `with open(ARGS) as NAME:`
+    With {
+        open: String,
+        name: String,
+        body: Vec<PyStmt>,
+    },
+    /// `if`, then `elif`s, then maybe `else` (no condition).
+    If {
+        branches: Vec<(Option<String>, Vec<PyStmt>)>,
+    },
+}
+
+/// How a block ended.
+enum PyFlow {
+    Next,
+    /// `sys.exit`.
+    Exit,
+    /// Something outside the subset: the container's default behaviour applies.
+    Unknown,
+}
+
+/// Parses the logical lines (indent, text) from `pos` that are indented exactly `indent`, with
+/// the bodies of their blocks; `None` outside the subset (other block statements, bad
+/// indentation, nesting past 32).
+fn py_block(
+    lines: &[(usize, String)],
+    pos: &mut usize,
+    indent: usize,
+    depth: usize,
+) -> Option<Vec<PyStmt>> {
+    if depth > 32 {
+        return None;
+    }
+    let mut out = Vec::new();
+    while let Some((ind, text)) = lines.get(*pos) {
+        if *ind < indent {
+            break;
+        }
+        if *ind > indent {
+            return None;
+        }
+        *pos += 1;
+        let Some(head) = text.strip_suffix(':') else {
+            out.push(PyStmt::Simple(text.clone()));
+            continue;
+        };
+        let inner = lines.get(*pos).map(|l| l.0).filter(|&i| i > indent)?;
+        let body = py_block(lines, pos, inner, depth + 1)?;
+        if let Some(rest) = head.strip_prefix("for ") {
+            let at = find_top(rest, " in ")?;
+            let targets = rest[..at]
+                .trim()
+                .trim_start_matches('(')
+                .trim_end_matches(')')
+                .split(',')
+                .map(|t| t.trim().to_string())
+                .collect::<Vec<_>>();
+            if targets
+                .iter()
+                .any(|t| t.is_empty() || !t.chars().all(|c| c.is_alphanumeric() || c == '_'))
+            {
+                return None;
+            }
+            out.push(PyStmt::For {
+                targets,
+                iter: rest[at + 4..].to_string(),
+                body,
+            });
+        } else if let Some(rest) = head.strip_prefix("with ") {
+            let (call, name) = rest.rsplit_once(" as ")?;
+            let (f, args) = whole_call(call.trim())?;
+            if f != "open" {
+                return None;
+            }
+            out.push(PyStmt::With {
+                open: args.to_string(),
+                name: name.trim().to_string(),
+                body,
+            });
+        } else if let Some(cond) = head.strip_prefix("if ") {
+            out.push(PyStmt::If {
+                branches: vec![(Some(cond.to_string()), body)],
+            });
+        } else {
+            let Some(PyStmt::If { branches }) = out.last_mut() else {
+                return None;
+            };
+            if branches.last().is_some_and(|(c, _)| c.is_none()) {
+                return None;
+            }
+            match head.strip_prefix("elif ") {
+                Some(cond) => branches.push((Some(cond.to_string()), body)),
+                None if head.trim() == "else" => branches.push((None, body)),
+                None => return None,
+            }
+        }
+    }
+    Some(out)
+}
+
+/// `NAME(ARGS)` when `src` is one call of a dotted name: (name, args).
+fn whole_call(src: &str) -> Option<(&str, &str)> {
+    let open = src.find('(')?;
+    let name = &src[..open];
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    {
+        return None;
+    }
+    let close = open + 1 + find_close(&src[open + 1..])?;
+    (close == src.len() - 1).then(|| (name, src[open + 1..close].trim()))
+}
+
 /// Walks `s` outside quoted strings, calling `f(offset, char, depth)` with the bracket depth
 /// before the character, until `f` returns a value.
 fn scan<R>(s: &str, mut f: impl FnMut(usize, char, i32) -> Option<R>) -> Option<R> {
@@ -1170,6 +1526,51 @@ mod tests {
             ["heads\n", "tails\n"]
         );
         assert_eq!(run(3), run(3));
+    }
+
+    /// The map-reduce example's scripts (workflows/map-reduce.yaml): loops, `with open(...)`,
+    /// `map(lambda ...)`, `range`, `enumerate`, `json.load`/`json.dump` to files, `os.listdir`.
+    #[test]
+    fn python_blocks_and_files() {
+        let split = "import json\nimport os\nimport sys\nos.mkdir(\"/mnt/out\")\npartIds = list(map(lambda x: str(x), range(3)))\nfor i, partId in enumerate(partIds, start=1):\n  with open(\"/mnt/out/\" + partId + \".json\", \"w\") as f:\n    json.dump({\"foo\": i}, f)\njson.dump(partIds, sys.stdout)\n";
+        let b = simulate(
+            "python",
+            &s(&["python"]),
+            &[],
+            Some(split),
+            &BTreeMap::new(),
+            1,
+        );
+        assert!(b.recognised);
+        assert_eq!(b.stdout, r#"["0", "1", "2"]"#);
+        assert_eq!(b.files["/mnt/out/2.json"], r#"{"foo": 3}"#);
+        let reduce = "import json\nimport os\ntotal = 0\nfor f in list(map(lambda x: open(\"/mnt/in/\" + x), os.listdir(\"/mnt/in\"))):\n    result = json.load(f)\n    total = total + result[\"bar\"]\nif total > 10:\n    print(\"big\", total)\nelif total > 5:\n    print(\"medium\")\nelse:\n    print(\"small\")\nwith open(\"/mnt/out/total.json\" , \"w\") as f:\n    f.write(str(total))\n";
+        let files: BTreeMap<String, String> = (1..=4)
+            .map(|i| {
+                (
+                    format!("/mnt/in/{i}.json"),
+                    format!("{{\"bar\": {}}}", i * 2),
+                )
+            })
+            .collect();
+        let b = simulate("python", &s(&["python"]), &[], Some(reduce), &files, 1);
+        assert_eq!(b.stdout, "big 20\n");
+        assert_eq!(b.files["/mnt/out/total.json"], "20");
+        // Outside the subset: a function definition; a file that is not there.
+        for src in [
+            "def f():\n  return 1\nprint(f())\n",
+            "with open(\"/nope\") as f:\n  print(f.read())\n",
+        ] {
+            let b = simulate(
+                "python",
+                &s(&["python"]),
+                &[],
+                Some(src),
+                &BTreeMap::new(),
+                1,
+            );
+            assert!(!b.recognised, "{src}");
+        }
     }
 
     #[test]

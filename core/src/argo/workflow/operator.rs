@@ -6,6 +6,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 
 use super::container::{self, Behaviour};
+use super::data::{self, ArtifactStore};
 use super::subst::{self, Scope, Strict};
 use super::sync::{lock_refs, Acquire, Locks};
 use super::{
@@ -365,6 +366,8 @@ pub(super) struct State {
     /// path under the mount: what a pod writes under a mount, later pods mounting the volume
     /// read (a PVC outlives its pods, and a failed workflow's PVC outlives the workflow).
     volume_files: HashMap<String, BTreeMap<String, String>>,
+    /// The objects pods stored at the locations their output artifacts name (`s3: {key}`, ...).
+    artifact_store: ArtifactStore,
     /// Children of nodes a retry deleted to re-create, by node name: the kept children are
     /// given back to the new node.
     retained_children: HashMap<String, Vec<String>>,
@@ -493,10 +496,13 @@ impl WorkflowRun {
                 None => {}
             }
         }
-        globals.insert(
-            "workflow.parameters".into(),
-            Json::Array(params).to_string(),
-        );
+        // Argo's setGlobalParameters: both names hold the spec's parameters as a JSON list (a
+        // parameter named `json` is set after, and wins).
+        let params_json = Json::Array(params).to_string();
+        globals
+            .entry("workflow.parameters.json".into())
+            .or_insert_with(|| params_json.clone());
+        globals.insert("workflow.parameters".into(), params_json);
         for a in &spec.arguments.artifacts {
             globals.insert(format!("workflow.artifacts.{}", a.name), String::new());
         }
@@ -550,6 +556,7 @@ impl WorkflowRun {
                 retained_children: HashMap::new(),
                 retried: false,
                 volume_files: HashMap::new(),
+                artifact_store: ArtifactStore::new(),
             },
             index: NameMap::default(),
             by_id: NameMap::default(),
@@ -1770,6 +1777,34 @@ impl WorkflowRun {
                 }
                 self.artifact(from)
             });
+            // An artifact at a location (the argument's, else the input's) a pod stored there:
+            // a file at its path, or a directory's files under it.
+            let stored = content.is_none().then(|| {
+                let mut loc = arg
+                    .and_then(|x| x.location.as_ref())
+                    .or(a.location.as_ref())?
+                    .clone();
+                // The template's own location is not substituted yet (`{{workflow.name}}/...`).
+                let vars = subst::Layered {
+                    own: &scope,
+                    under: globals,
+                };
+                for part in [&mut loc.bucket, &mut loc.key] {
+                    *part = subst::replace(part, &vars, Strict::No).ok()?;
+                }
+                data::load(&self.state.artifact_store, &loc)
+            });
+            if let (Some(path), Some(Some(stored))) = (&a.path, stored) {
+                for (rel, c) in stored {
+                    let at = if rel.is_empty() {
+                        path.clone()
+                    } else {
+                        format!("{}/{rel}", path.trim_end_matches('/'))
+                    };
+                    files.insert(at, c);
+                }
+                continue;
+            }
             match (&a.path, content) {
                 (Some(path), Some(c)) => {
                     files.insert(path.clone(), c);
@@ -2000,6 +2035,14 @@ impl WorkflowRun {
                 }
                 all
             }
+            TemplateBody::Data {
+                artifact_paths,
+                expressions,
+            } => data::run(
+                artifact_paths.as_ref(),
+                expressions,
+                &self.state.artifact_store,
+            ),
             _ => Behaviour {
                 duration: container::COMMAND_DURATION,
                 recognised: true,
@@ -2041,25 +2084,41 @@ impl WorkflowRun {
             return;
         }
         let mut deadline_message = None;
-        let limit = tmpl
-            .active_deadline_seconds
-            .as_deref()
-            .and_then(parse_duration)
-            .or_else(|| tmpl.timeout.as_deref().and_then(parse_duration));
-        if let Some(l) = limit {
+        // `timeout`: the executor's deadline (ARGO_DEADLINE), which kills the running container.
+        if let Some(l) = tmpl.timeout.as_deref().and_then(parse_duration) {
             if b.duration > l {
                 b.duration = l;
                 deadline_message = Some("Step exceeded its deadline".to_string());
             }
         }
         // An HTTP template runs in the agent, which is already up; a pod waits to be scheduled.
-        let start_at = if self.nodes[i].node_type == "Pod" {
+        let mut start_at = if self.nodes[i].node_type == "Pod" {
             now.saturating_add(POD_START * (1 + (seed >> 11) % POD_START_STEPS))
         } else {
             now
         };
-        let finish_at = start_at.saturating_add(b.duration);
-        self.wakes.push(start_at);
+        let mut finish_at = start_at.saturating_add(b.duration);
+        // `activeDeadlineSeconds` is the pod's own: the kubelet counts it from the pod's start
+        // on the node, Pending (image pulls, init containers) included, and fails the pod with
+        // its DeadlineExceeded message, which Argo shows as the node's.
+        let ads = tmpl.active_deadline_seconds.as_deref();
+        if let Some(deadline) = ads.and_then(parse_duration).map(|l| now.saturating_add(l)) {
+            if finish_at > deadline {
+                deadline_message =
+                    Some("Pod was active on the node longer than the specified deadline".into());
+                finish_at = deadline;
+                if start_at >= deadline {
+                    // Failed while Pending: the containers never start (start after the end).
+                    start_at = deadline.saturating_add(1);
+                    b = Behaviour {
+                        recognised: b.recognised,
+                        files: r.files.clone(),
+                        ..Behaviour::default()
+                    };
+                }
+            }
+        }
+        self.wakes.push(start_at.min(finish_at));
         self.wakes.push(finish_at);
         self.state.pods.insert(
             i,
@@ -2112,7 +2171,7 @@ impl WorkflowRun {
                 TemplateBody::Container { .. }
                     | TemplateBody::Script { .. }
                     | TemplateBody::ContainerSet { .. }
-                    | TemplateBody::Data
+                    | TemplateBody::Data { .. }
                     | TemplateBody::Http { .. }
             )
             .then(|| stdout.clone()),
@@ -2239,6 +2298,10 @@ impl WorkflowRun {
                 }
                 None => {}
             }
+        }
+        // The wait container saves what exists, whatever the main container's exit code.
+        for a in &r.tmpl.outputs.artifacts {
+            data::save(&mut self.state.artifact_store, a, &b.files);
         }
         // What the pod left on the workflow's volumes stays there.
         for (vol, path) in self.workflow_mounts(&r.tmpl) {
