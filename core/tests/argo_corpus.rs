@@ -3,6 +3,10 @@
 //! expected workflow phase and node phases — a ratchet that fails when fewer rows pass than
 //! pinned.
 
+#[path = "support/files.rs"]
+mod files;
+use files::files_under;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -40,24 +44,6 @@ fn corpus() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo")
 }
 
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
-            out.push(p);
-        }
-    }
-}
-
 fn load(path: &Path, file: u32) -> Vec<Node> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     yaml::load(FileId(file), &text)
@@ -72,7 +58,7 @@ fn every_corpus_file_loads_and_runs_without_panic() {
     let root = corpus();
     let mut files = Vec::new();
     for d in ["workflows", "e2e", "e2e-inline", "events", "events-e2e"] {
-        files_under(&root.join(d), &mut files);
+        files_under(&root.join(d), &["yaml", "yml", "json"], &mut files);
     }
     assert!(files.len() > 800, "corpus not found at {}", root.display());
     let mut loaded = 0;
@@ -100,7 +86,7 @@ fn expected_tsv_ratchet() {
     // (not under events/), found by metadata.name.
     let mut lib_files = Vec::new();
     for d in ["workflows", "e2e", "e2e-inline"] {
-        files_under(&root.join(d), &mut lib_files);
+        files_under(&root.join(d), &["yaml", "yml", "json"], &mut lib_files);
     }
     let mut library: Vec<Node> = Vec::new();
     for (i, f) in lib_files.iter().enumerate() {

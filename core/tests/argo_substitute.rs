@@ -3,7 +3,11 @@
 //! task of the Argo corpus, with values that a parse would read differently (a number, quotes,
 //! braces, a newline, an empty text).
 
-use std::path::{Path, PathBuf};
+#[path = "support/files.rs"]
+mod files;
+use files::files_under;
+
+use std::path::Path;
 
 use pipelab_core::argo::model::spec::Invocation;
 use pipelab_core::argo::model::texts::verbatim;
@@ -11,24 +15,6 @@ use pipelab_core::argo::model::Template;
 use pipelab_core::argo::workflow::subst::{self, Scope, Strict};
 use pipelab_core::diag::FileId;
 use pipelab_core::yaml::{self, Node, Value};
-
-fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            files_under(&p, out);
-        } else if matches!(
-            p.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml")
-        ) {
-            out.push(p);
-        }
-    }
-}
 
 /// Every simple tag of the node's scalars, each given `value`.
 fn scope_for(node: &Node, value: &str, scope: &mut Scope) {
@@ -41,7 +27,9 @@ fn scope_for(node: &Node, value: &str, scope: &mut Scope) {
             }
         }
         Value::Sequence(items) => items.iter().for_each(|i| scope_for(i, value, scope)),
-        Value::Mapping(entries) => entries.iter().for_each(|e| scope_for(&e.value, value, scope)),
+        Value::Mapping(entries) => entries
+            .iter()
+            .for_each(|e| scope_for(&e.value, value, scope)),
     }
 }
 
@@ -80,7 +68,7 @@ const VALUES: &[&str] = &["3", "true", "", "a \"b\" {c}\n d: [e]", "{{nested}}"]
 fn a_substituted_parse_is_the_parse_of_the_substituted_yaml() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/argo");
     let mut files = Vec::new();
-    files_under(&root, &mut files);
+    files_under(&root, &["yaml", "yml"], &mut files);
     assert!(files.len() > 500, "corpus not found at {}", root.display());
     let (mut checked, mut by_parse, mut tagged) = (0, 0, 0);
     for (n, path) in files.iter().enumerate() {
@@ -134,7 +122,9 @@ fn a_substituted_parse_is_the_parse_of_the_substituted_yaml() {
             }
         }
     }
-    println!("{tagged} tagged templates and tasks, {by_parse} substituted as parses, {checked} checks");
+    println!(
+        "{tagged} tagged templates and tasks, {by_parse} substituted as parses, {checked} checks"
+    );
     // Most tagged templates and tasks take the fast way; the check is not vacuous.
     assert!(by_parse * 2 > tagged, "{by_parse} of {tagged}");
 }
@@ -144,15 +134,30 @@ fn a_substituted_parse_is_the_parse_of_the_substituted_yaml() {
 fn tags_read_as_numbers_or_copied_are_not_verbatim() {
     let doc = |text: &str| yaml::load(FileId(0), text).documents.remove(0).root;
     let number = doc("name: a\nparallelism: '{{inputs.parameters.n}}'\nsteps: []\n");
-    assert!(!verbatim(&number, &mut Template::parse(&number, &mut Vec::new())));
+    assert!(!verbatim(
+        &number,
+        &mut Template::parse(&number, &mut Vec::new())
+    ));
     let copied = doc(
         "name: a\ncontainer:\n  image: x\n  volumeMounts:\n  - name: '{{inputs.parameters.v}}'\n    mountPath: /m\n",
     );
-    assert!(!verbatim(&copied, &mut Template::parse(&copied, &mut Vec::new())));
+    assert!(!verbatim(
+        &copied,
+        &mut Template::parse(&copied, &mut Vec::new())
+    ));
     let plain = doc("name: a\ncontainer:\n  image: x\n  args: ['{{inputs.parameters.v}}']\n");
-    assert!(verbatim(&plain, &mut Template::parse(&plain, &mut Vec::new())));
+    assert!(verbatim(
+        &plain,
+        &mut Template::parse(&plain, &mut Vec::new())
+    ));
     let flag = doc("name: s\ntemplate: t\ncontinueOn:\n  failed: '{{item}}'\n");
-    assert!(!verbatim(&flag, &mut Invocation::parse(&flag, &mut Vec::new())));
+    assert!(!verbatim(
+        &flag,
+        &mut Invocation::parse(&flag, &mut Vec::new())
+    ));
     let json = doc("name: s\ntemplate: t\narguments:\n  parameters:\n  - name: p\n    value: {a: '{{item}}'}\n");
-    assert!(!verbatim(&json, &mut Invocation::parse(&json, &mut Vec::new())));
+    assert!(!verbatim(
+        &json,
+        &mut Invocation::parse(&json, &mut Vec::new())
+    ));
 }

@@ -105,7 +105,12 @@ fn clicked_node(e: &MouseEvent) -> Option<String> {
 fn workflow_view(props: &WorkflowProps) -> Html {
     let selected = use_state(|| None::<String>);
     let state = use_context::<StateHandle>().expect("state context");
-    let Some(w) = props.answer.as_ref().ok().and_then(|r| r.workflows.get(props.index)) else {
+    let Some(w) = props
+        .answer
+        .as_ref()
+        .ok()
+        .and_then(|r| r.workflows.get(props.index))
+    else {
         return Html::default();
     };
     let scrubbed = props.scrubbed;

@@ -6,7 +6,6 @@
 //! with the arrow keys and press Enter); drag the background to pan; zoom with the buttons or
 //! Ctrl+wheel; Export as SVG or PNG.
 
-
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement};
 use yew::prelude::*;

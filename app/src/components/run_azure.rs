@@ -5,7 +5,6 @@
 use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
-
 use super::engine_job::{engine_error, use_engine_job};
 use super::entry_picker::EntryPicker;
 use crate::azure_views::{ParamField, ParamInput, SourceRef, TriggerKind};

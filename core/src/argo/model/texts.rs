@@ -12,8 +12,8 @@
 //! is visited.
 
 use super::spec::{
-    Arguments, Artifact, ArtifactLocation, Hook, Invocation, Parameter, RetryStrategy, SetContainer, Template,
-    TemplateBody, TemplateRef, ValueFrom,
+    Arguments, Artifact, ArtifactLocation, Hook, Invocation, Parameter, RetryStrategy,
+    SetContainer, Template, TemplateBody, TemplateRef, ValueFrom,
 };
 use crate::yaml::{Node, Value};
 

@@ -15,10 +15,10 @@ use super::{
 };
 use crate::argo::expr::{self, Depends, Dialect};
 use crate::argo::model::json::{json_text, to_json};
-use crate::argo::model::texts;
 use crate::argo::model::spec::{
     Arguments, Invocation, Parameter, TemplateBody, TemplateRef, WorkflowSpec,
 };
+use crate::argo::model::texts;
 use crate::argo::model::{Kind, Manifests, Template};
 use crate::sim::{parse_duration, Millis, Trace};
 use crate::yaml::{Node, Value};
@@ -1310,7 +1310,12 @@ impl WorkflowRun {
     /// format: `{"nodeID", "outputs": {"parameters": [...], "exitCode"}, "creationTimestamp"}`).
     fn memo_hit(&self, m: &MemoRef, now: Millis) -> Option<Outputs> {
         let fresh = |at: i64| m.max_age.is_none_or(|a| now as i64 - at <= a as i64);
-        if let Some((outputs, at)) = self.state.shared.memo.get(&(m.cache.clone(), m.key.clone())) {
+        if let Some((outputs, at)) = self
+            .state
+            .shared
+            .memo
+            .get(&(m.cache.clone(), m.key.clone()))
+        {
             return fresh(*at).then(|| outputs.clone());
         }
         let text = self.state.library.config_maps.get(&m.cache)?.get(&m.key)?;
