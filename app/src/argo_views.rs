@@ -76,6 +76,10 @@ pub struct TriggerRow {
     pub trigger: String,
     pub fired: bool,
     pub error: Option<String>,
+    /// When it ran (simulated seconds): a rate limit or retries make it later than its event.
+    pub at: f64,
+    /// For a `dlqTrigger`: the trigger whose attempts all failed.
+    pub dlq_of: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -390,6 +394,8 @@ pub fn send(request: &SendRequest) -> EventResult {
                 trigger: t.trigger.clone(),
                 fired: t.fired,
                 error: t.error.clone(),
+                at: t.time as f64 / 1000.0,
+                dlq_of: t.dlq_of.clone(),
             })
             .collect(),
         workflows: report

@@ -589,6 +589,64 @@ fn reducer_prefills_the_webhook_and_send_runs_the_ml_pipeline() {
     assert_eq!(state.event_form.as_ref().unwrap().body, "{}");
 }
 
+/// A trigger that fails every attempt (its Role lacks `create` on workflows) hands the event to
+/// its dlqTrigger: the rows say when each ran and which trigger the dead-letter one stands for.
+#[wasm_bindgen_test]
+fn trigger_rows_say_when_they_ran_and_what_a_dead_letter_trigger_stands_for() {
+    let example = pipelab_core::examples::find("argo-events-ml-pipeline").expect("example");
+    let files = example
+        .files
+        .iter()
+        .map(|(name, text)| SharedFile {
+            name: name.to_string(),
+            text: text
+                .replace(
+                    r#"verbs: ["create", "get", "list", "watch", "update", "patch", "delete"]"#,
+                    r#"verbs: ["get", "list"]"#,
+                )
+                .replace(
+                    "  triggers:\n    - template:\n",
+                    "  triggers:\n    - atLeastOnce: true\n      retryStrategy: {steps: 2, duration: 1s}\n      dlqTrigger:\n        atLeastOnce: true\n        template:\n          name: park\n          log: {}\n      template:\n",
+                ),
+        })
+        .collect();
+    let state = Rc::new(State::default())
+        .reduce(Action::Load {
+            payload: Payload {
+                files,
+                view: View::default(),
+            },
+        })
+        .reduce(Action::SetPanel {
+            panel: Panel::EventArgo,
+        });
+    let state = answer(answer_targets(state).reduce(Action::SendEvent));
+    let result = sent(&state);
+    let rows: Vec<_> = result
+        .triggers
+        .iter()
+        .map(|t| (t.trigger.as_str(), t.fired, t.dlq_of.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("trigger-ml-pipeline", false, None),
+            ("park", true, Some("trigger-ml-pipeline"))
+        ],
+        "{result:?}"
+    );
+    assert!(result.triggers[0]
+        .error
+        .as_deref()
+        .is_some_and(|e| e.contains("forbidden")));
+    assert_eq!(result.triggers[0].at, 0.0);
+    assert!(
+        result.triggers[1].at > 0.0,
+        "the dead-letter trigger runs after the retry"
+    );
+    assert!(result.workflows.is_empty());
+}
+
 #[wasm_bindgen_test]
 fn a_lone_workflow_is_submitted_directly() {
     let state = Rc::new(State::default())

@@ -5,6 +5,7 @@
 //! ran and Workflows were created.
 
 use pipelab_core::argo::events::EventSpec;
+use pipelab_core::argo::graph::event_flow;
 use pipelab_core::argo::model::{lint, Manifests};
 use pipelab_core::argo::run::{run, RunConfig, RunReport, Step};
 use pipelab_core::diag::{render_short, Sources};
@@ -85,6 +86,7 @@ spec:
 }
 
 struct Outcome {
+    manifests: Manifests,
     report: RunReport,
     /// Every diagnostic (lint and run) as `FILE:LINE:COL: severity: message`.
     problems: Vec<String>,
@@ -134,6 +136,7 @@ fn session(sensor: &str, fires: &[(u64, &str)], unreachable: &[&str]) -> Outcome
     diags.extend(report.diagnostics.iter().cloned());
     Outcome {
         problems: diags.iter().map(|d| render_short(d, &sources)).collect(),
+        manifests: ms,
         report,
     }
 }
@@ -268,6 +271,37 @@ fn dlq_trigger_fires_once_the_retries_are_exhausted() {
         wf.pointer("/spec/arguments/parameters/0/value"),
         Some(&serde_json::json!("abc"))
     );
+}
+
+/// The event flow draws a trigger's dlqTrigger after it, badged as the dead-letter trigger,
+/// with the Workflow it created; the trigger itself failed.
+#[test]
+fn the_event_flow_draws_the_dlq_trigger_and_its_workflow() {
+    let out = session(
+        &failing_with_dlq(true, DOWN, ""),
+        &[(0, r#"{"commit":"abc"}"#)],
+        &[DOWN],
+    );
+    let flow = event_flow(&out.manifests, Some(&out.report));
+    let node = |id: &str| {
+        let n = flow.nodes.iter().find(|n| n.id == id);
+        n.unwrap_or_else(|| panic!("no node {id}"))
+    };
+    let notify = node("trigger:builds/notify");
+    assert_eq!(notify.look.status, "Failed");
+    assert_eq!(notify.look.badges, ["http", "fired 0×"]);
+    let dlq = node("trigger:builds/notify/dlq");
+    assert_eq!(dlq.label, "dead-letter");
+    assert_eq!(dlq.look.status, "Succeeded");
+    assert_eq!(dlq.look.badges, ["k8s", "dead-letter", "fired 1×"]);
+    let wf = format!("workflow:{}", out.report.workflows[0].name);
+    let edges: Vec<(&str, &str)> = flow
+        .edges
+        .iter()
+        .map(|e| (e.from.as_str(), e.to.as_str()))
+        .collect();
+    assert!(edges.contains(&("trigger:builds/notify", "trigger:builds/notify/dlq")));
+    assert!(edges.contains(&("trigger:builds/notify/dlq", wf.as_str())));
 }
 
 #[test]

@@ -61,6 +61,8 @@ fn result_view(answer: &Answer, result: &EventResult, scrubbed: bool) -> Html {
             <li data-testid="trigger-outcome" data-fired={t.fired.to_string()} class={if t.fired { "fired" } else { "not-fired" }}>
                 <span class="name">{ format!("{}/{}", t.sensor, t.trigger) }</span>
                 <span class="outcome">{ if t.fired { "fired" } else { "not fired" } }</span>
+                <span class="muted">{ format!(" at {}", seconds(t.at)) }</span>
+                if let Some(of) = &t.dlq_of { <span class="muted" data-testid="dlq-of">{ format!(" (dead-letter trigger of {of})") }</span> }
                 if let Some(e) = &t.error { <span class="error" data-testid="trigger-error">{ e }</span> }
             </li>
         }

@@ -149,46 +149,62 @@ pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>) -> Graph {
         }
         for trigger in &sensor.triggers {
             let tid = format!("trigger:{}/{}", sensor.name, trigger.name);
-            let outcomes: Vec<_> = report
-                .map(|r| {
-                    r.triggers
-                        .iter()
-                        .filter(|t| t.sensor == sensor.name && t.trigger == trigger.name)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let fired = outcomes.iter().filter(|t| t.fired).count();
-            let error = outcomes.iter().rev().find_map(|t| t.error.clone());
-            let mut badges = vec![trigger.kind.clone()];
-            if report.is_some() {
-                badges.push(format!("fired {fired}×"));
-            }
-            let look = Look {
-                kind: "trigger".into(),
-                status: match (&error, fired) {
-                    (Some(_), _) => "Failed".into(),
-                    (None, 0) => String::new(),
-                    (None, _) => "Succeeded".into(),
-                },
-                badges,
-                tooltip: error.unwrap_or_default(),
-                ..Look::default()
-            };
-            add(&mut graph, tid.clone(), trigger.name.clone(), look);
-            graph.edges.push(Edge::new(sid.clone(), tid.clone()));
-            for name in outcomes.iter().filter_map(|t| t.workflow.clone()) {
-                let phase = report
-                    .and_then(|r| r.workflows.iter().find(|w| w.name == name))
-                    .map(|w| w.phase.as_str().to_string())
+            // The trigger, then its dlqTrigger (run once the trigger's attempts all failed;
+            // argo-events never runs a dlqTrigger's own dlqTrigger).
+            let dlq = trigger.dlq_trigger.as_deref().map(|d| {
+                let id = format!("{tid}/dlq");
+                (d, id, tid.clone(), Some(trigger.name.as_str()))
+            });
+            let chain = std::iter::once((trigger, tid.clone(), sid.clone(), None)).chain(dlq);
+            for (t, id, parent, dlq_of) in chain {
+                let outcomes: Vec<_> = report
+                    .map(|r| {
+                        r.triggers
+                            .iter()
+                            .filter(|o| {
+                                o.sensor == sensor.name
+                                    && o.trigger == t.name
+                                    && o.dlq_of.as_deref() == dlq_of
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default();
-                let wid = format!("workflow:{name}");
+                let fired = outcomes.iter().filter(|o| o.fired).count();
+                let error = outcomes.iter().rev().find_map(|o| o.error.clone());
+                let mut badges = vec![t.kind.clone()];
+                if dlq_of.is_some() {
+                    badges.push("dead-letter".into());
+                }
+                if report.is_some() {
+                    badges.push(format!("fired {fired}×"));
+                }
                 let look = Look {
-                    kind: "workflow".into(),
-                    status: phase,
+                    kind: "trigger".into(),
+                    status: match (&error, fired) {
+                        (Some(_), _) => "Failed".into(),
+                        (None, 0) => String::new(),
+                        (None, _) => "Succeeded".into(),
+                    },
+                    badges,
+                    tooltip: error.unwrap_or_default(),
                     ..Look::default()
                 };
-                add(&mut graph, wid.clone(), name, look);
-                graph.edges.push(Edge::new(tid.clone(), wid));
+                add(&mut graph, id.clone(), t.name.clone(), look);
+                graph.edges.push(Edge::new(parent, id.clone()));
+                for name in outcomes.iter().filter_map(|o| o.workflow.clone()) {
+                    let phase = report
+                        .and_then(|r| r.workflows.iter().find(|w| w.name == name))
+                        .map(|w| w.phase.as_str().to_string())
+                        .unwrap_or_default();
+                    let wid = format!("workflow:{name}");
+                    let look = Look {
+                        kind: "workflow".into(),
+                        status: phase,
+                        ..Look::default()
+                    };
+                    add(&mut graph, wid.clone(), name, look);
+                    graph.edges.push(Edge::new(id.clone(), wid));
+                }
             }
         }
     }

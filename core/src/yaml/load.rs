@@ -161,13 +161,15 @@ impl Padding {
             let line = &text[start..];
             let indent = line.len() - line.trim_start_matches(' ').len();
             let blank = line[indent..].starts_with(['\n', '\r']);
-            if !blank && indent < column && !self.inserts.iter().any(|&(o, _)| o == start) {
-                self.inserts.push((start, column - indent));
+            // Kept in order by inserting in place: a sort would add its own code to the page's
+            // first-load bundle for this rare case.
+            let k = self.inserts.partition_point(|&(o, _)| o < start);
+            if !blank && indent < column && self.inserts.get(k).is_none_or(|&(o, _)| o != start) {
+                self.inserts.insert(k, (start, column - indent));
                 added = true;
             }
             at = start;
         }
-        self.inserts.sort_unstable();
         added
     }
 
