@@ -92,6 +92,14 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     }
     let mut best = layers.clone();
     let mut best_crossings = counter.count(&layers, &pos, &l.down);
+    // Ranks for the adjacent swaps to look at: next to a rank whose order changed.
+    let mut dirty = vec![true; l.ranks];
+    let mark = |dirty: &mut [bool], r: usize| {
+        let end = (r + 2).min(dirty.len());
+        dirty[r.saturating_sub(1)..end]
+            .iter_mut()
+            .for_each(|d| *d = true);
+    };
     let mut stale = 0;
     for sweep in 0..max_sweeps {
         if best_crossings == 0 || stale >= 4 {
@@ -101,16 +109,18 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
             for (r, layer) in layers.iter_mut().enumerate().skip(1) {
                 if reorder(layer, &mut pos, &mut score, &l.up, &l.group, &mut arranger) {
                     counter.changed[r] = true;
+                    mark(&mut dirty, r);
                 }
             }
         } else {
             for (r, layer) in layers.iter_mut().enumerate().rev().skip(1) {
                 if reorder(layer, &mut pos, &mut score, &l.down, &l.group, &mut arranger) {
                     counter.changed[r] = true;
+                    mark(&mut dirty, r);
                 }
             }
         }
-        transpose(&mut layers, &mut pos, l, &mut counter.changed);
+        transpose(&mut layers, &mut pos, l, &mut counter.changed, &mut dirty);
         let crossings = counter.count(&layers, &pos, &l.down);
         if crossings < best_crossings {
             best_crossings = crossings;
@@ -148,9 +158,18 @@ const TRANSPOSE_PASSES: usize = 16;
 
 /// Adjacent swaps until none helps (at most `TRANSPOSE_PASSES` passes): two neighbours of one
 /// rank (and of one group, so groups stay contiguous) trade places when that removes crossings
-/// with the ranks above and below. After the first pass only ranks next to a change are looked
-/// at again.
-fn transpose(layers: &mut [Vec<usize>], pos: &mut [usize], l: &Layered, swapped: &mut [bool]) {
+/// with the ranks above and below. Only ranks marked in `dirty` are looked at (a swap's gain
+/// depends only on its rank and the two next to it, so a rank whose neighbourhood did not change
+/// since it was last looked at has none); after each pass, the ranks next to a swap are. On
+/// return, `dirty` marks the ranks still to look at (none if the swaps converged) and `swapped`
+/// the ranks whose order changed.
+fn transpose(
+    layers: &mut [Vec<usize>],
+    pos: &mut [usize],
+    l: &Layered,
+    swapped: &mut [bool],
+    dirty: &mut [bool],
+) {
     // Crossings between the edges of `u` and `v` (`u` left of `v`) as they are and swapped.
     #[inline(always)]
     fn pair(left: &[usize], right: &[usize], pos: &[usize]) -> (u64, u64) {
@@ -165,8 +184,6 @@ fn transpose(layers: &mut [Vec<usize>], pos: &mut [usize], l: &Layered, swapped:
         }
         (now, swapped)
     }
-    // Ranks to look at: those next to a rank that changed in the previous pass.
-    let mut dirty = vec![true; layers.len()];
     let mut changed = vec![false; layers.len()];
     for _ in 0..TRANSPOSE_PASSES {
         changed.iter_mut().for_each(|c| *c = false);
@@ -200,6 +217,7 @@ fn transpose(layers: &mut [Vec<usize>], pos: &mut [usize], l: &Layered, swapped:
             }
         }
         if !any {
+            dirty.iter_mut().for_each(|d| *d = false);
             break;
         }
         for r in 0..layers.len() {
