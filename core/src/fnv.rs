@@ -26,7 +26,8 @@ impl std::hash::Hasher for IndexHasher {
         self.0 = fnv1a(h, bytes);
     }
     fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        // A lone `usize` hashes to `n · φ`; a tuple mixes in each field after the first.
+        self.0 = (self.0.rotate_left(26) ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 
