@@ -17,6 +17,7 @@ pub mod azure;
 pub mod detect;
 pub mod diag;
 pub mod examples;
+mod fnv;
 pub mod graph;
 pub mod share;
 pub mod sim;

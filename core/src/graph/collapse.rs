@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 
 use super::{Input, Options};
+use crate::fnv::FnvMap;
 
 /// The graph that is actually drawn.
 pub(super) struct Visible {
@@ -125,7 +126,7 @@ pub(super) fn collapse(input: &Input, options: &Options) -> Visible {
         });
     }
 
-    let mut merged: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    let mut merged: FnvMap<(usize, usize), usize> = FnvMap::default();
     let mut edges: Vec<VisibleEdge> = Vec::new();
     let mut loops = Vec::new();
     for &(from, to, e) in &input.edges {

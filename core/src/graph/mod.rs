@@ -36,6 +36,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::fnv::FnvMap;
+
 pub use crossings::count_crossings;
 
 /// Width of a node whose input width is missing or not a usable number.
@@ -335,7 +337,7 @@ struct Input<'a> {
     /// Resolved edges: (from, to, index in `graph.edges`).
     edges: Vec<(usize, usize, usize)>,
     /// Every id that is in use, for making placeholder ids unique.
-    ids: BTreeMap<&'a str, usize>,
+    ids: FnvMap<&'a str, usize>,
 }
 
 fn clean_size(value: f64, default: f64, bad: &mut bool) -> f64 {
@@ -348,7 +350,8 @@ fn clean_size(value: f64, default: f64, bad: &mut bool) -> f64 {
 }
 
 fn resolve<'a>(graph: &'a Graph, warnings: &mut Vec<Warning>) -> Input<'a> {
-    let mut ids: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut ids: FnvMap<&str, usize> = FnvMap::default();
+    ids.reserve(graph.nodes.len());
     let mut nodes = Vec::new();
     let mut sizes = Vec::new();
     let mut keys = Vec::new();

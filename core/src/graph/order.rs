@@ -10,9 +10,7 @@
 //! `TRANSPOSE_PASSES` passes of adjacent swaps; every sort breaks ties by the current position,
 //! so the result depends only on the input.
 
-use std::collections::BTreeMap;
-
-use super::rank::Layered;
+use super::rank::{Layered, Lists};
 
 pub(super) struct Ordered {
     /// Per rank: layered nodes from left to right (top to bottom when transposed).
@@ -43,20 +41,26 @@ fn components(l: &Layered) -> Vec<usize> {
             union(&mut parent, v, w);
         }
     }
-    let mut first_of_group: BTreeMap<usize, usize> = BTreeMap::new();
+    let groups = l.group.iter().flatten().max().map_or(0, |&g| g + 1);
+    let mut first_of_group: Vec<Option<usize>> = vec![None; groups];
     for v in 0..total {
         if let Some(g) = l.group[v] {
-            let first = *first_of_group.entry(g).or_insert(v);
+            let first = *first_of_group[g].get_or_insert(v);
             union(&mut parent, first, v);
         }
     }
-    let mut least: BTreeMap<usize, (u64, usize, usize)> = BTreeMap::new();
+    // Per root: the least key of its component.
+    let mut least: Vec<Option<(u64, usize, usize)>> = vec![None; total];
     for v in 0..total {
         let root = find(&mut parent, v);
-        let k = least.entry(root).or_insert(l.key[v]);
+        let k = least[root].get_or_insert(l.key[v]);
         *k = (*k).min(l.key[v]);
     }
-    let mut roots: Vec<(usize, (u64, usize, usize))> = least.into_iter().collect();
+    let mut roots: Vec<(usize, (u64, usize, usize))> = least
+        .into_iter()
+        .enumerate()
+        .filter_map(|(root, key)| Some((root, key?)))
+        .collect();
     roots.sort_by_key(|&(root, key)| (key, root));
     let mut number = vec![0usize; total];
     for (i, (root, _)) in roots.iter().enumerate() {
@@ -71,6 +75,9 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     for v in 0..total {
         layers[l.rank[v]].push(v);
     }
+    let groups = l.group.iter().flatten().max().map_or(0, |&g| g + 1);
+    let mut arranger = Arranger::new(groups);
+    let mut counter = Counter::new(l.ranks);
     let mut pos = vec![0usize; total];
     let mut score = vec![0f64; total];
     for layer in &mut layers {
@@ -78,29 +85,43 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         for (i, &v) in layer.iter().enumerate() {
             score[v] = i as f64;
         }
-        arrange(layer, &score, &l.group);
+        arranger.arrange(layer, &score, &l.group);
         for (i, &v) in layer.iter().enumerate() {
             pos[v] = i;
         }
     }
     let mut best = layers.clone();
-    let mut best_crossings = count(&layers, &pos, &l.down);
+    let mut best_crossings = counter.count(&layers, &pos, &l.down);
+    // Ranks for the adjacent swaps to look at: next to a rank whose order changed.
+    let mut dirty = vec![true; l.ranks];
+    let mark = |dirty: &mut [bool], r: usize| {
+        let end = (r + 2).min(dirty.len());
+        dirty[r.saturating_sub(1)..end]
+            .iter_mut()
+            .for_each(|d| *d = true);
+    };
     let mut stale = 0;
     for sweep in 0..max_sweeps {
         if best_crossings == 0 || stale >= 4 {
             break;
         }
         if sweep % 2 == 0 {
-            for layer in layers.iter_mut().skip(1) {
-                reorder(layer, &mut pos, &mut score, &l.up, &l.group);
+            for (r, layer) in layers.iter_mut().enumerate().skip(1) {
+                if reorder(layer, &mut pos, &mut score, &l.up, &l.group, &mut arranger) {
+                    counter.changed[r] = true;
+                    mark(&mut dirty, r);
+                }
             }
         } else {
-            for layer in layers.iter_mut().rev().skip(1) {
-                reorder(layer, &mut pos, &mut score, &l.down, &l.group);
+            for (r, layer) in layers.iter_mut().enumerate().rev().skip(1) {
+                if reorder(layer, &mut pos, &mut score, &l.down, &l.group, &mut arranger) {
+                    counter.changed[r] = true;
+                    mark(&mut dirty, r);
+                }
             }
         }
-        transpose(&mut layers, &mut pos, l);
-        let crossings = count(&layers, &pos, &l.down);
+        transpose(&mut layers, &mut pos, l, &mut counter.changed, &mut dirty);
+        let crossings = counter.count(&layers, &pos, &l.down);
         if crossings < best_crossings {
             best_crossings = crossings;
             best.clone_from(&layers);
@@ -120,7 +141,8 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
             pos[v] = i;
         }
     }
-    let best_crossings = best_crossings.min(count(&best, &pos, &l.down));
+    counter.changed.iter_mut().for_each(|c| *c = true);
+    let best_crossings = best_crossings.min(counter.count(&best, &pos, &l.down));
     Ordered {
         layers: best,
         crossings: best_crossings,
@@ -136,22 +158,32 @@ const TRANSPOSE_PASSES: usize = 16;
 
 /// Adjacent swaps until none helps (at most `TRANSPOSE_PASSES` passes): two neighbours of one
 /// rank (and of one group, so groups stay contiguous) trade places when that removes crossings
-/// with the ranks above and below. After the first pass only ranks next to a change are looked
-/// at again.
-fn transpose(layers: &mut [Vec<usize>], pos: &mut [usize], l: &Layered) {
+/// with the ranks above and below. Only ranks marked in `dirty` are looked at (a swap's gain
+/// depends only on its rank and the two next to it, so a rank whose neighbourhood did not change
+/// since it was last looked at has none); after each pass, the ranks next to a swap are. On
+/// return, `dirty` marks the ranks still to look at (none if the swaps converged) and `swapped`
+/// the ranks whose order changed.
+fn transpose(
+    layers: &mut [Vec<usize>],
+    pos: &mut [usize],
+    l: &Layered,
+    swapped: &mut [bool],
+    dirty: &mut [bool],
+) {
     // Crossings between the edges of `u` and `v` (`u` left of `v`) as they are and swapped.
-    let pair = |u: usize, v: usize, adjacent: &[Vec<usize>], pos: &[usize]| -> (u64, u64) {
+    #[inline(always)]
+    fn pair(left: &[usize], right: &[usize], pos: &[usize]) -> (u64, u64) {
         let (mut now, mut swapped) = (0, 0);
-        for &a in &adjacent[u] {
-            for &b in &adjacent[v] {
-                now += u64::from(pos[a] > pos[b]);
-                swapped += u64::from(pos[a] < pos[b]);
+        for &a in left {
+            let at = pos[a];
+            for &b in right {
+                let bt = pos[b];
+                now += u64::from(at > bt);
+                swapped += u64::from(at < bt);
             }
         }
         (now, swapped)
-    };
-    // Ranks to look at: those next to a rank that changed in the previous pass.
-    let mut dirty = vec![true; layers.len()];
+    }
     let mut changed = vec![false; layers.len()];
     for _ in 0..TRANSPOSE_PASSES {
         changed.iter_mut().for_each(|c| *c = false);
@@ -162,25 +194,30 @@ fn transpose(layers: &mut [Vec<usize>], pos: &mut [usize], l: &Layered) {
             }
             for i in 1..layer.len() {
                 let (u, v) = (layer[i - 1], layer[i]);
-                if l.group[u] != l.group[v]
-                    || (l.up[u].len().saturating_mul(l.up[v].len()))
-                        .saturating_add(l.down[u].len().saturating_mul(l.down[v].len()))
-                        > TRANSPOSE_LIMIT
+                if l.group[u] != l.group[v] {
+                    continue;
+                }
+                let (up_u, up_v, down_u, down_v) = (&l.up[u], &l.up[v], &l.down[u], &l.down[v]);
+                if (up_u.len().saturating_mul(up_v.len()))
+                    .saturating_add(down_u.len().saturating_mul(down_v.len()))
+                    > TRANSPOSE_LIMIT
                 {
                     continue;
                 }
-                let (up_now, up_swapped) = pair(u, v, &l.up, pos);
-                let (down_now, down_swapped) = pair(u, v, &l.down, pos);
+                let (up_now, up_swapped) = pair(up_u, up_v, pos);
+                let (down_now, down_swapped) = pair(down_u, down_v, pos);
                 if up_swapped + down_swapped < up_now + down_now {
                     layer.swap(i - 1, i);
                     pos[u] = i;
                     pos[v] = i - 1;
                     changed[r] = true;
+                    swapped[r] = true;
                     any = true;
                 }
             }
         }
         if !any {
+            dirty.iter_mut().for_each(|d| *d = false);
             break;
         }
         for r in 0..layers.len() {
@@ -191,14 +228,15 @@ fn transpose(layers: &mut [Vec<usize>], pos: &mut [usize], l: &Layered) {
 }
 
 /// Reorders one rank by the barycenters of its neighbours in the fixed rank; a node without such
-/// neighbours keeps its current position as its score.
+/// neighbours keeps its current position as its score. Returns whether the order changed.
 fn reorder(
     layer: &mut [usize],
     pos: &mut [usize],
     score: &mut [f64],
-    fixed: &[Vec<usize>],
+    fixed: &Lists,
     group: &[Option<usize>],
-) {
+    arranger: &mut Arranger,
+) -> bool {
     for &v in layer.iter() {
         let neighbours = &fixed[v];
         score[v] = if neighbours.is_empty() {
@@ -207,66 +245,136 @@ fn reorder(
             neighbours.iter().map(|&u| pos[u] as f64).sum::<f64>() / neighbours.len() as f64
         };
     }
-    arrange(layer, score, group);
+    if !arranger.arrange(layer, score, group) {
+        return false;
+    }
     for (i, &v) in layer.iter().enumerate() {
         pos[v] = i;
     }
+    true
 }
 
-/// Sorts a rank by score (ties: current position), keeping each group's members together: a
-/// group is placed by the mean score of its members in this rank.
-fn arrange(layer: &mut [usize], score: &[f64], group: &[Option<usize>]) {
-    // (block score, block's first position, score, current position, node): the current
-    // position makes every key distinct, so an unstable sort gives one answer.
-    let mut items: Vec<(f64, usize, f64, usize, usize)> = layer
-        .iter()
-        .enumerate()
-        .map(|(i, &v)| (score[v], i, score[v], i, v))
-        .collect();
-    if layer.iter().any(|&v| group[v].is_some()) {
-        // Per group in this rank: (sum of scores, members, first current position).
-        let mut blocks: BTreeMap<usize, (f64, usize, usize)> = BTreeMap::new();
-        for (i, &v) in layer.iter().enumerate() {
-            if let Some(g) = group[v] {
-                let block = blocks.entry(g).or_insert((0.0, 0, i));
-                block.0 += score[v];
-                block.1 += 1;
-            }
-        }
-        for item in &mut items {
-            if let Some(&(sum, n, first)) = group[item.4].and_then(|g| blocks.get(&g)) {
-                item.0 = sum / n as f64;
-                item.1 = first;
-            }
+/// Sorting one rank, with buffers kept from one rank to the next.
+struct Arranger {
+    /// (block score, block's first position, score, current position, node): the current
+    /// position makes every key distinct, so an unstable sort gives one answer.
+    items: Vec<(f64, usize, f64, usize, usize)>,
+    /// Per group: (sum of its members' scores in this rank, members, first current position);
+    /// all zero between calls.
+    blocks: Vec<(f64, usize, usize)>,
+    /// The groups with members in this rank.
+    present: Vec<usize>,
+}
+
+impl Arranger {
+    fn new(groups: usize) -> Arranger {
+        Arranger {
+            items: Vec::new(),
+            blocks: vec![(0.0, 0, 0); groups],
+            present: Vec::new(),
         }
     }
-    items.sort_unstable_by(|a, b| {
-        a.0.total_cmp(&b.0)
-            .then(a.1.cmp(&b.1))
-            .then(a.2.total_cmp(&b.2))
-            .then(a.3.cmp(&b.3))
-    });
-    for (slot, item) in layer.iter_mut().zip(items) {
-        *slot = item.4;
+
+    /// Sorts a rank by score (ties: current position), keeping each group's members together:
+    /// a group is placed by the mean score of its members in this rank. Returns whether the
+    /// order changed.
+    fn arrange(&mut self, layer: &mut [usize], score: &[f64], group: &[Option<usize>]) -> bool {
+        let items = &mut self.items;
+        items.clear();
+        items.extend(
+            layer
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| (score[v], i, score[v], i, v)),
+        );
+        if layer.iter().any(|&v| group[v].is_some()) {
+            for (i, &v) in layer.iter().enumerate() {
+                if let Some(g) = group[v] {
+                    let block = &mut self.blocks[g];
+                    if block.1 == 0 {
+                        *block = (0.0, 0, i);
+                        self.present.push(g);
+                    }
+                    block.0 += score[v];
+                    block.1 += 1;
+                }
+            }
+            for item in items.iter_mut() {
+                if let Some(g) = group[item.4] {
+                    let (sum, n, first) = self.blocks[g];
+                    item.0 = sum / n as f64;
+                    item.1 = first;
+                }
+            }
+            for g in self.present.drain(..) {
+                self.blocks[g] = (0.0, 0, 0);
+            }
+        }
+        let before = |a: &(f64, usize, f64, usize, usize), b: &(f64, usize, f64, usize, usize)| {
+            a.0.total_cmp(&b.0)
+                .then(a.1.cmp(&b.1))
+                .then(a.2.total_cmp(&b.2))
+                .then(a.3.cmp(&b.3))
+        };
+        // Most ranks keep their order once the sweeps settle: then there is nothing to sort.
+        if items.windows(2).all(|w| before(&w[0], &w[1]).is_lt()) {
+            return false;
+        }
+        items.sort_unstable_by(before);
+        for (slot, item) in layer.iter_mut().zip(items.iter()) {
+            *slot = item.4;
+        }
+        true
     }
 }
 
-/// Crossings between every pair of adjacent ranks (Barth, Jünger and Mutzel's accumulator:
-/// edges sorted by source position, inversions of target positions counted with a Fenwick tree).
-pub(super) fn count(layers: &[Vec<usize>], pos: &[usize], down: &[Vec<usize>]) -> u64 {
-    let mut total: u64 = 0;
-    let mut targets: Vec<usize> = Vec::new();
-    let mut tree: Vec<u64> = Vec::new();
-    for pair in layers.windows(2) {
-        let width = pair[1].len();
+/// Counting the crossings of an ordering, pair of adjacent ranks by pair, remembering each
+/// pair's count so that only pairs next to a rank that changed are counted again.
+struct Counter {
+    /// Per rank: whether its order changed since the last count.
+    changed: Vec<bool>,
+    /// Per rank `r`: crossings between ranks `r` and `r + 1` at the last count.
+    pairs: Vec<u64>,
+    targets: Vec<usize>,
+    tree: Vec<u64>,
+}
+
+impl Counter {
+    fn new(ranks: usize) -> Counter {
+        Counter {
+            changed: vec![true; ranks],
+            pairs: vec![0; ranks.saturating_sub(1)],
+            targets: Vec::new(),
+            tree: Vec::new(),
+        }
+    }
+
+    /// Crossings between every pair of adjacent ranks (Barth, Jünger and Mutzel's accumulator:
+    /// edges sorted by source position, inversions of target positions counted with a Fenwick
+    /// tree).
+    fn count(&mut self, layers: &[Vec<usize>], pos: &[usize], down: &Lists) -> u64 {
+        let mut total: u64 = 0;
+        for (r, pair) in layers.windows(2).enumerate() {
+            if self.changed[r] || self.changed[r + 1] {
+                self.pairs[r] = self.count_pair(&pair[0], pair[1].len(), pos, down);
+            }
+            total = total.saturating_add(self.pairs[r]);
+        }
+        self.changed.iter_mut().for_each(|c| *c = false);
+        total
+    }
+
+    fn count_pair(&mut self, upper: &[usize], width: usize, pos: &[usize], down: &Lists) -> u64 {
+        let (targets, tree) = (&mut self.targets, &mut self.tree);
+        let mut total: u64 = 0;
         tree.clear();
         tree.resize(width + 1, 0);
         let mut inserted: u64 = 0;
-        for &u in &pair[0] {
+        for &u in upper {
             targets.clear();
             targets.extend(down[u].iter().map(|&v| pos[v]));
             targets.sort_unstable();
-            for &t in &targets {
+            for &t in targets.iter() {
                 // Inserted edges whose target is at or left of `t`.
                 let mut at_or_left = 0;
                 let mut i = t + 1;
@@ -283,6 +391,6 @@ pub(super) fn count(layers: &[Vec<usize>], pos: &[usize], down: &[Vec<usize>]) -
                 inserted += 1;
             }
         }
+        total
     }
-    total
 }

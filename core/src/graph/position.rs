@@ -121,7 +121,7 @@ pub(super) fn place(l: &Layered, layers: &[Vec<usize>], geometry: &Geometry) -> 
             slot[v] = (r, i);
         }
     }
-    for chain in &l.chains {
+    for chain in l.chains.iter() {
         let inner = &chain[1..chain.len().saturating_sub(1).max(1)];
         if inner.len() < 2 {
             continue;

@@ -24,12 +24,73 @@ pub(super) struct Layered {
     pub group: Vec<Option<usize>>,
     /// Per layered node: the initial-order key (YAML order of the node, or of a dummy's source).
     pub key: Vec<(u64, usize, usize)>,
-    /// Neighbours in the rank above and below, with multiplicity.
-    pub up: Vec<Vec<usize>>,
-    pub down: Vec<Vec<usize>>,
+    /// Neighbours in the rank above and below, with multiplicity, in edge order.
+    pub up: Lists,
+    pub down: Lists,
     /// Per visible edge: the layered nodes it passes, from its DAG source to its DAG target.
-    pub chains: Vec<Vec<usize>>,
+    pub chains: Lists,
     pub ranks: usize,
+}
+
+/// One list of nodes per index, stored flat: list `i` is `items[start[i]..start[i + 1]]`
+/// (no allocation per list; `lists[i]` is a slice).
+#[derive(Default)]
+pub(super) struct Lists {
+    start: Vec<usize>,
+    items: Vec<usize>,
+}
+
+impl Lists {
+    /// Empty lists with room for `lists` lists of `items` items in all.
+    fn with_capacity(lists: usize, items: usize) -> Lists {
+        let mut start = Vec::with_capacity(lists + 1);
+        start.push(0);
+        Lists {
+            start,
+            items: Vec::with_capacity(items),
+        }
+    }
+
+    /// Appends an item to the last list.
+    fn push_item(&mut self, item: usize) {
+        self.items.push(item);
+    }
+
+    /// Ends the last list and starts a new one.
+    fn end_list(&mut self) {
+        self.start.push(self.items.len());
+    }
+
+    /// The lists of `lists` nodes holding, for each `(from, item)` pair in order, `item` in
+    /// list `from`: a counting sort, so each list keeps the pairs' order.
+    fn gather(lists: usize, pairs: impl Iterator<Item = (usize, usize)> + Clone) -> Lists {
+        let mut start = vec![0usize; lists + 1];
+        for (from, _) in pairs.clone() {
+            start[from + 1] += 1;
+        }
+        for i in 0..lists {
+            start[i + 1] += start[i];
+        }
+        let mut fill = start.clone();
+        let mut items = vec![0usize; start[lists]];
+        for (from, item) in pairs {
+            items[fill[from]] = item;
+            fill[from] += 1;
+        }
+        Lists { start, items }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[usize]> + Clone {
+        self.start.windows(2).map(|w| &self.items[w[0]..w[1]])
+    }
+}
+
+impl std::ops::Index<usize> for Lists {
+    type Output = [usize];
+
+    fn index(&self, i: usize) -> &[usize] {
+        &self.items[self.start[i]..self.start[i + 1]]
+    }
 }
 
 /// Bound on network simplex pivots, per node and edge.
@@ -76,9 +137,9 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
             .iter()
             .map(|v| (v.key.0, v.key.1, 0))
             .collect(),
-        up: vec![Vec::new(); n],
-        down: vec![Vec::new(); n],
-        chains: Vec::with_capacity(visible.edges.len()),
+        up: Lists::default(),
+        down: Lists::default(),
+        chains: Lists::with_capacity(visible.edges.len(), 2 * visible.edges.len()),
         ranks: 0,
     };
     // Per group: the first and last rank of its members.
@@ -110,7 +171,7 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
                 .is_some_and(|(lo, hi)| lo <= r && r <= hi)
         };
         let key = visible.nodes[a].key;
-        let mut chain = vec![a];
+        layered.chains.push_item(a);
         for r in ra + 1..rb {
             let d = layered.rank.len();
             let group = if ga == gb || within(ga, r) {
@@ -124,17 +185,21 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
             layered.size.push((0.0, 0.0));
             layered.group.push(group);
             layered.key.push((key.0, key.1, e + 1));
-            layered.up.push(Vec::new());
-            layered.down.push(Vec::new());
-            chain.push(d);
+            layered.chains.push_item(d);
         }
-        chain.push(b);
-        for w in chain.windows(2) {
-            layered.down[w[0]].push(w[1]);
-            layered.up[w[1]].push(w[0]);
-        }
-        layered.chains.push(chain);
+        layered.chains.push_item(b);
+        layered.chains.end_list();
     }
+    // The layered edges: consecutive nodes of each chain, in chain order.
+    let total = layered.rank.len();
+    let links = || {
+        layered
+            .chains
+            .iter()
+            .flat_map(|chain| chain.windows(2).map(|w| (w[0], w[1])))
+    };
+    layered.down = Lists::gather(total, links());
+    layered.up = Lists::gather(total, links().map(|(a, b)| (b, a)));
     layered.ranks = layered.rank.iter().max().map_or(0, |&r| r + 1);
     layered
 }

@@ -14,6 +14,7 @@ use super::{
     WorkflowAction, WorkflowPhase, WorkflowRun,
 };
 use crate::argo::expr::{self, Depends, Dialect};
+use crate::fnv::{fnv64, IndexHasher};
 use crate::argo::model::json::{json_text, to_json};
 use crate::argo::model::spec::{
     Arguments, Invocation, Parameter, TemplateBody, TemplateRef, WorkflowSpec,
@@ -392,38 +393,6 @@ type NodeMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<IndexHasher>>;
 /// A map keyed by node name or id: FNV-1a over a few dozen bytes is cheaper than SipHash, and
 /// the names are the workflow's own (no untrusted keys to flood a bucket with).
 pub(super) type NameMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<IndexHasher>>;
-
-/// Hashes a `usize` by one multiplication (Fibonacci hashing) and bytes by FNV-1a; only for
-/// [`NodeMap`] and [`NameMap`].
-#[derive(Default)]
-pub(super) struct IndexHasher(u64);
-
-impl std::hash::Hasher for IndexHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // FNV's offset basis to start from, not the default 0.
-        let h = if self.0 == 0 { FNV_OFFSET } else { self.0 };
-        self.0 = fnv1a(h, bytes);
-    }
-    fn write_usize(&mut self, n: usize) {
-        self.0 = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
-
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-fn fnv64(s: &str) -> u64 {
-    fnv1a(FNV_OFFSET, s.as_bytes())
-}
-
-/// FNV-1a over `bytes`, from `h`.
-fn fnv1a(h: u64, bytes: &[u8]) -> u64 {
-    bytes
-        .iter()
-        .fold(h, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
-}
 
 impl WorkflowRun {
     /// Creates a workflow at instant `now` (not yet operated).
