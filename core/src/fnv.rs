@@ -6,11 +6,14 @@
 //! **Architecture Invariant:** no random state — the same keys hash the same on every run and
 //! target (maps keyed by it are still never iterated where order would show in the output).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::BuildHasherDefault;
 
 /// A `HashMap` hashed by [`IndexHasher`].
 pub(crate) type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<IndexHasher>>;
+
+/// A `HashSet` hashed by [`IndexHasher`].
+pub(crate) type FnvSet<K> = HashSet<K, BuildHasherDefault<IndexHasher>>;
 
 /// Hashes a `usize` by one multiplication (Fibonacci hashing) and bytes by FNV-1a.
 #[derive(Default)]

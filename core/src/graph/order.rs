@@ -114,7 +114,14 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
             }
         } else {
             for (r, layer) in layers.iter_mut().enumerate().rev().skip(1) {
-                if reorder(layer, &mut pos, &mut score, &l.down, &l.group, &mut arranger) {
+                if reorder(
+                    layer,
+                    &mut pos,
+                    &mut score,
+                    &l.down,
+                    &l.group,
+                    &mut arranger,
+                ) {
                     counter.changed[r] = true;
                     mark(&mut dirty, r);
                 }

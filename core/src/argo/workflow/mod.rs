@@ -25,7 +25,7 @@ use crate::yaml::Node;
 pub use operator::{timestamp as operator_timestamp, Library, Override, Shared};
 
 /// A node's phase, in Argo's words.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum NodePhase {
     Pending,
     Running,

@@ -14,13 +14,13 @@ use super::{
     WorkflowAction, WorkflowPhase, WorkflowRun,
 };
 use crate::argo::expr::{self, Depends, Dialect};
-use crate::fnv::{fnv64, IndexHasher};
 use crate::argo::model::json::{json_text, to_json};
 use crate::argo::model::spec::{
     Arguments, Invocation, Parameter, TemplateBody, TemplateRef, WorkflowSpec,
 };
 use crate::argo::model::texts;
 use crate::argo::model::{Kind, Manifests, Template};
+use crate::fnv::{fnv64, IndexHasher};
 use crate::sim::{parse_duration, Millis, Trace};
 use crate::yaml::{Node, Value};
 
@@ -211,6 +211,8 @@ struct DagPlan {
     names: Vec<String>,
     /// `target` (or the tasks nothing depends on), and the tasks they need.
     targets: Vec<usize>,
+    /// Whether each task is one of `targets`.
+    is_target: Vec<bool>,
     needed: Vec<bool>,
 }
 
@@ -278,6 +280,10 @@ impl DagPlan {
             .iter()
             .map(|inv| format!("{dag_name}.{}", inv.name))
             .collect();
+        let mut is_target = vec![false; invs.len()];
+        for &t in &targets {
+            is_target[t] = true;
+        }
         Ok(DagPlan {
             invs,
             depends,
@@ -285,6 +291,7 @@ impl DagPlan {
             dependents,
             pos,
             names,
+            is_target,
             targets,
             needed,
         })
@@ -3301,14 +3308,19 @@ impl WorkflowRun {
             Some(Some(found)) => *found,
             _ => self.index.get(&plan.names[k]).copied(),
         };
-        let mut target_phase: HashMap<usize, NodePhase> = HashMap::new();
+        // Every created task must be fulfilled (running pods finish before the DAG does): a
+        // cheap scan first, as the DAG is assessed at every pod start and end.
+        if (0..n).any(|k| node_of(k).is_some_and(|c| !self.done(c))) {
+            return None;
+        }
+        let mut target_phase: Vec<Option<NodePhase>> = vec![None; n];
         let mut queue: std::collections::VecDeque<(usize, NodePhase)> = (0..n)
             .filter(|&k| plan.needed[k] && plan.dep_idx[k].is_empty())
             .map(|k| (k, NodePhase::Succeeded))
             .collect();
-        let mut seen = HashSet::new();
+        let mut seen: crate::fnv::FnvSet<(usize, NodePhase)> = Default::default();
         while let Some((k, inherited)) = queue.pop_front() {
-            if !seen.insert((k, inherited.as_str())) {
+            if !seen.insert((k, inherited)) {
                 continue;
             }
             let c = node_of(k)?;
@@ -3321,11 +3333,10 @@ impl WorkflowRun {
             } else {
                 inherited
             };
-            if plan.targets.contains(&k) {
+            if plan.is_target[k] {
                 // Failed or Error take precedence over Succeeded when a target is reached twice.
-                let prev = target_phase.get(&k).copied();
-                if !prev.is_some_and(NodePhase::failed_or_error) {
-                    target_phase.insert(k, branch);
+                if !target_phase[k].is_some_and(NodePhase::failed_or_error) {
+                    target_phase[k] = Some(branch);
                 }
             }
             for &d in &plan.dependents[k] {
@@ -3334,12 +3345,8 @@ impl WorkflowRun {
                 }
             }
         }
-        // Every created task must be fulfilled too (running pods finish before the DAG does),
-        // and so must its exit handler (a node of the DAG's boundary: assessDAGPhase waits
-        // for it).
-        if (0..n).any(|k| node_of(k).is_some_and(|c| !self.done(c))) {
-            return None;
-        }
+        // Every exit handler must be fulfilled too (a node of the DAG's boundary:
+        // assessDAGPhase waits for it).
         if (0..n).any(|k| {
             self.index
                 .get(&format!("{}.onExit", plan.names[k]))
@@ -3349,7 +3356,7 @@ impl WorkflowRun {
         }
         let mut result = NodePhase::Succeeded;
         for &t in &plan.targets {
-            match target_phase.get(&t) {
+            match target_phase[t] {
                 None => {
                     result = NodePhase::Running;
                     if !fail_fast {
@@ -3357,10 +3364,10 @@ impl WorkflowRun {
                     }
                 }
                 Some(p) if p.failed_or_error() => {
-                    if continues_on(&plan.invs[t], *p) {
+                    if continues_on(&plan.invs[t], p) {
                         continue;
                     }
-                    result = *p;
+                    result = p;
                     if fail_fast {
                         break;
                     }
