@@ -320,6 +320,9 @@ struct DagScope {
     linked: Vec<bool>,
     /// Each task's node, once looked up: `Some(None)` while it does not exist.
     nodes: Vec<Option<Option<usize>>>,
+    /// Tasks whose node is fulfilled and whose exit handlers are done: nothing is left to
+    /// advance for them (the DAG is advanced at every pod start and end).
+    settled: Vec<bool>,
 }
 
 /// The time from a pod's creation to its containers running: one or two whole seconds, seeded
@@ -2963,6 +2966,7 @@ impl WorkflowRun {
                 scoped: vec![false; n],
                 linked: vec![false; n],
                 nodes: vec![None; n],
+                settled: vec![false; n],
             });
         // Each task's node: looked up by name once, then remembered (a DAG of a thousand tasks
         // is advanced at every pod start and end; hashing every name each time is quadratic).
@@ -3015,7 +3019,7 @@ impl WorkflowRun {
             // `k` indexes the plan's tasks, names and dependencies alike.
             #[allow(clippy::needless_range_loop)]
             for k in 0..n {
-                if !plan.needed[k] {
+                if !plan.needed[k] || progress.settled[k] {
                     continue;
                 }
                 let name = &plan.names[k];
@@ -3031,9 +3035,9 @@ impl WorkflowRun {
                         }
                     }
                     if self.nodes[c].phase.fulfilled()
-                        && !self.run_exit_handlers(c, &plan.invs[k], &r.base, now)
+                        && self.run_exit_handlers(c, &plan.invs[k], &r.base, now)
                     {
-                        // The exit handler still runs.
+                        progress.settled[k] = true;
                     }
                     continue;
                 }
