@@ -1,7 +1,7 @@
 //! The Argo simulation, end to end (manifests loaded, events fired, every Workflow run to its
-//! end): the source post's scenario, a 10,000-item `withItems` fan-out and a 1,000-task random
-//! DAG. Before measuring, each case's peak heap (counted by a wrapping allocator) and node count
-//! are printed.
+//! end): the source post's scenario, a 10,000-item `withItems` fan-out, a 4,000-item fan-out
+//! whose pods end at 4,000 instants and a 1,000-task random DAG. Before measuring, each case's
+//! peak heap (counted by a wrapping allocator) and node count are printed.
 //!
 //! Run: `cargo bench -p pipelab-core --bench argo_run -- --warm-up-time 1 --measurement-time 3`.
 
@@ -139,6 +139,44 @@ spec:
     }
 }
 
+/// A fan-out whose pods end at as many instants (`sleep {{item}}`): the controller is woken at
+/// each, so a walk of the whole loop per wake would be quadratic.
+fn fan_out_sleeps(items: usize) -> Case {
+    let list: Vec<String> = (0..items).map(|i| i.to_string()).collect();
+    let text = format!(
+        "apiVersion: argoproj.io/v1alpha1
+kind: Workflow
+metadata:
+  name: fan-out-sleeps
+spec:
+  entrypoint: main
+  templates:
+  - name: main
+    steps:
+    - - name: nap
+        template: nap
+        arguments:
+          parameters:
+          - name: s
+            value: '{{{{item}}}}'
+        withItems: [{}]
+  - name: nap
+    inputs:
+      parameters:
+      - name: s
+    container:
+      image: alpine:3.20
+      command: [sh, -c, 'sleep {{{{inputs.parameters.s}}}}; echo done']
+",
+        list.join(", ")
+    );
+    Case {
+        name: "fan-out-sleeps-4000",
+        files: vec![("fan-out-sleeps.yaml".into(), text)],
+        events: Vec::new(),
+    }
+}
+
 fn random_dag(n: usize) -> Case {
     let graph = dags::random(n, 40, 0, 7);
     let mut deps: Vec<Vec<usize>> = vec![Vec::new(); graph.nodes.len()];
@@ -181,7 +219,12 @@ spec:
 }
 
 fn runs(c: &mut Criterion) {
-    let cases = [seed(), fan_out(10_000), random_dag(1_000)];
+    let cases = [
+        seed(),
+        fan_out(10_000),
+        fan_out_sleeps(4_000),
+        random_dag(1_000),
+    ];
     let mut group = c.benchmark_group("argo_run");
     group.sample_size(10);
     for case in &cases {

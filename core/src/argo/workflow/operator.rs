@@ -309,7 +309,16 @@ struct StepsProgress {
     expansions: Option<Vec<Expansion>>,
     /// The open group's nodes, per step and expansion, once created.
     nodes: Vec<Vec<Option<usize>>>,
+    /// Per step and expansion: fulfilled with its exit handlers done, so not walked again (a
+    /// fan-out whose pods end at many instants would otherwise be walked whole at each).
+    settled: Vec<Vec<bool>>,
+    /// Per step and expansion: a started pod's next event and its phase then (see
+    /// `pod_idle_until`): until that instant, in that phase, advancing it changes nothing.
+    idle: Vec<Vec<Idle>>,
 }
+
+/// A pod that has nothing to do before an instant, as long as its phase stays this one.
+type Idle = Option<(Millis, NodePhase)>;
 
 /// The scope a DAG's next tasks see: the DAG's own, plus each done task's outputs.
 struct DagScope {
@@ -1609,6 +1618,29 @@ impl WorkflowRun {
         self.mark(i, now, NodePhase::Succeeded, "");
     }
 
+    /// A started pod's next event — its containers start, or it ends — and its phase: before
+    /// that instant, and while nothing else changes its phase (a stop, a deadline), advancing
+    /// it changes nothing. `None` for any other node (and for a pod waiting for a lock).
+    fn pod_idle_until(&self, c: usize) -> Idle {
+        let node = &self.nodes[c];
+        if !matches!(node.node_type, "Pod" | "HTTP") || self.state.lock_waiting.contains(&c) {
+            return None;
+        }
+        let pod = self.state.pods.get(&c)?;
+        let next = match node.phase {
+            NodePhase::Pending => pod.start_at.min(pod.finish_at),
+            NodePhase::Running => pod.finish_at,
+            _ => return None,
+        };
+        Some((next, node.phase))
+    }
+
+    /// Whether node `c` is a pod idle at `now` (see `pod_idle_until`): a fan-out of thousands
+    /// whose pods end at as many instants is then not advanced whole at each of them.
+    fn is_idle(&self, c: usize, idle: Idle, now: Millis) -> bool {
+        idle.is_some_and(|(until, phase)| now < until && self.nodes[c].phase == phase)
+    }
+
     fn advance(&mut self, i: usize, now: Millis) {
         if self.state.lock_waiting.contains(&i) {
             if !self.template_locks_block(i, now) {
@@ -2333,6 +2365,8 @@ impl WorkflowRun {
                 scope: self.scope_of(&r),
                 expansions: None,
                 nodes: Vec::new(),
+                settled: Vec::new(),
+                idle: Vec::new(),
             });
         for (gi, group) in groups.iter().enumerate().skip(progress.group) {
             let gname = format!("{name}[{gi}]");
@@ -2356,6 +2390,8 @@ impl WorkflowRun {
                 scope,
                 expansions,
                 nodes,
+                settled,
+                idle,
                 ..
             } = &mut progress;
             let expansions = expansions
@@ -2367,9 +2403,10 @@ impl WorkflowRun {
                     .iter()
                     .map(|e| vec![None; e.as_ref().map_or(0, Vec::len)])
                     .collect();
+                *settled = nodes.iter().map(|n| vec![false; n.len()]).collect();
+                *idle = nodes.iter().map(|n| vec![None; n.len()]).collect();
             }
             let mut all_done = true;
-            let mut results: Vec<(usize, &Invocation)> = Vec::new();
             let mut running = 0usize;
             for (si, (step, expansion)) in group.iter().zip(expansions.iter()).enumerate() {
                 let expansion = match expansion {
@@ -2398,7 +2435,15 @@ impl WorkflowRun {
                     continue;
                 }
                 for (ei, (display, inv)) in expansion.iter().enumerate() {
+                    if settled[si][ei] {
+                        continue;
+                    }
                     let c = if let Some(c) = nodes[si][ei] {
+                        if self.is_idle(c, idle[si][ei], now) {
+                            all_done = false;
+                            running += 1;
+                            continue;
+                        }
                         self.advance_existing(c, now);
                         c
                     } else {
@@ -2421,7 +2466,6 @@ impl WorkflowRun {
                                         ) {
                                             self.skip_defaults(c, inv, &r.base);
                                             nodes[si][ei] = Some(c);
-                                            results.push((c, inv));
                                         }
                                         continue;
                                     }
@@ -2453,17 +2497,30 @@ impl WorkflowRun {
                     if !self.done(c) {
                         all_done = false;
                         running += 1;
+                        idle[si][ei] = self.pod_idle_until(c);
                     } else if !self.run_exit_handlers(c, inv, &r.base, now) {
                         all_done = false;
+                    } else if self.nodes[c].phase.fulfilled() {
+                        // (A daemon that is up is done but still advanced.)
+                        settled[si][ei] = true;
                     }
-                    results.push((c, inv));
                 }
             }
             if !all_done {
-                drop(results);
                 self.state.steps_progress.insert(i, progress);
                 return;
             }
+            // Every step's nodes, in order (an empty loop's Skipped node is not a result).
+            let results: Vec<(usize, &Invocation)> = expansions
+                .iter()
+                .zip(nodes.iter())
+                .flat_map(|(e, ns)| {
+                    let e = e.as_deref().unwrap_or_default();
+                    e.iter()
+                        .zip(ns)
+                        .filter_map(|((_, inv), c)| c.map(|c| (c, inv)))
+                })
+                .collect();
             if self.nodes[g].phase == NodePhase::Running {
                 for &(c, inv) in &results {
                     let p = self.nodes[c].phase;
