@@ -332,6 +332,8 @@ struct DagScope {
     /// Tasks whose node is fulfilled and whose exit handlers are done: nothing is left to
     /// advance for them (the DAG is advanced at every pod start and end).
     settled: Vec<bool>,
+    /// Each task's pod, while idle (`pod_idle_until`).
+    idle: Vec<Idle>,
 }
 
 /// The time from a pod's creation to its containers running: one or two whole seconds, seeded
@@ -3024,6 +3026,7 @@ impl WorkflowRun {
                 linked: vec![false; n],
                 nodes: vec![None; n],
                 settled: vec![false; n],
+                idle: vec![None; n],
             });
         // Each task's node: looked up by name once, then remembered (a DAG of a thousand tasks
         // is advanced at every pod start and end; hashing every name each time is quadratic).
@@ -3081,6 +3084,9 @@ impl WorkflowRun {
                 }
                 let name = &plan.names[k];
                 if let Some(c) = node_of(self, k) {
+                    if self.is_idle(c, progress.idle[k], now) {
+                        continue;
+                    }
                     if !self.nodes[c].phase.fulfilled() {
                         if self.nodes[c].node_type == "TaskGroup" {
                             self.advance_task_group(c, &plan.invs[k], &r, scope, now);
@@ -3089,6 +3095,8 @@ impl WorkflowRun {
                         }
                         if self.nodes[c].phase.fulfilled() {
                             progressed = true;
+                        } else {
+                            progress.idle[k] = self.pod_idle_until(c);
                         }
                     }
                     if self.nodes[c].phase.fulfilled()
