@@ -320,6 +320,14 @@ struct StepsProgress {
 /// A pod that has nothing to do before an instant, as long as its phase stays this one.
 type Idle = Option<(Millis, NodePhase)>;
 
+/// A DAG task group's items as the operator walks them: each item's node once it exists, the
+/// items settled (fulfilled) and the pods idle (`pod_idle_until`).
+struct GroupProgress {
+    nodes: Vec<Option<usize>>,
+    settled: Vec<bool>,
+    idle: Vec<Idle>,
+}
+
 /// The scope a DAG's next tasks see: the DAG's own, plus each done task's outputs.
 struct DagScope {
     scope: Scope,
@@ -360,6 +368,8 @@ pub(super) struct State {
     dag_scopes: NodeMap<DagScope>,
     /// A running task group's expanded items.
     group_expansions: NodeMap<Rc<Vec<(String, Invocation)>>>,
+    /// A running task group's walk over its items.
+    group_progress: NodeMap<GroupProgress>,
     /// Templates as written, parsed once each (their declarations: inputs, outputs).
     parsed_templates: std::cell::RefCell<HashMap<String, Rc<Parsed>>>,
     /// Memoized nodes still running: where their outputs go.
@@ -527,6 +537,7 @@ impl WorkflowRun {
                 resolved: NodeMap::default(),
                 dag_scopes: NodeMap::default(),
                 group_expansions: NodeMap::default(),
+                group_progress: NodeMap::default(),
                 parsed_templates: std::cell::RefCell::default(),
                 memo_pending: NodeMap::default(),
                 steps_progress: NodeMap::default(),
@@ -857,6 +868,7 @@ impl WorkflowRun {
         st.resolved.clear();
         st.dag_scopes.clear();
         st.group_expansions.clear();
+        st.group_progress.clear();
         st.steps_progress.clear();
         st.memo_pending.clear();
         st.suspend_until.clear();
@@ -1208,6 +1220,7 @@ impl WorkflowRun {
             self.state.resolved.remove(&i);
             self.state.dag_scopes.remove(&i);
             self.state.group_expansions.remove(&i);
+            self.state.group_progress.remove(&i);
             self.state.steps_progress.remove(&i);
             self.state.lock_waiting.remove(&i);
             if self.state.node_locks.remove(&i) {
@@ -3490,71 +3503,90 @@ impl WorkflowRun {
             .rsplit_once('.')
             .map(|(a, _)| a.to_string())
             .unwrap_or_default();
+        let n = expansion.len();
+        let mut progress = self
+            .state
+            .group_progress
+            .remove(&g)
+            .unwrap_or_else(|| GroupProgress {
+                nodes: vec![None; n],
+                settled: vec![false; n],
+                idle: vec![None; n],
+            });
         let mut all_done = true;
-        let mut kids = Vec::new();
         let mut running = 0usize;
-        for (display, child) in expansion.iter() {
-            let cname = format!("{dag_name}.{display}");
-            if !self.index.contains_key(&cname) {
-                if let Some(w) = &child.when {
-                    match expr::eval_when(w) {
-                        Ok(true) => {}
-                        Ok(false) => {
-                            if let Some(c) = self.create(
+        for (ei, (display, child)) in expansion.iter().enumerate() {
+            if progress.settled[ei] {
+                continue;
+            }
+            // An item's node, once it exists, is advanced as `execute` would (no name to format
+            // and look up at each advance of a wide loop).
+            let c = if let Some(c) = progress.nodes[ei] {
+                if self.is_idle(c, progress.idle[ei], now) {
+                    all_done = false;
+                    running += 1;
+                    continue;
+                }
+                self.advance_existing(c, now);
+                c
+            } else {
+                let cname = format!("{dag_name}.{display}");
+                if !self.index.contains_key(&cname) {
+                    if let Some(w) = &child.when {
+                        let skipped = match expr::eval_when(w) {
+                            Ok(true) => None,
+                            Ok(false) => {
+                                Some((NodePhase::Skipped, format!("when '{w}' evaluated false")))
+                            }
+                            Err(e) => Some((NodePhase::Error, e)),
+                        };
+                        if let Some((phase, message)) = skipped {
+                            let c = self.create(
                                 now,
                                 &cname,
                                 display,
                                 "Skipped",
-                                NodePhase::Skipped,
-                                &format!("when '{w}' evaluated false"),
+                                phase,
+                                &message,
                                 Some(g),
                                 "",
-                            ) {
-                                kids.push(c);
-                            }
-                            continue;
-                        }
-                        Err(e) => {
-                            if let Some(c) = self.create(
-                                now,
-                                &cname,
-                                display,
-                                "Skipped",
-                                NodePhase::Error,
-                                &e,
-                                Some(g),
-                                "",
-                            ) {
-                                kids.push(c);
-                            }
+                            );
+                            progress.nodes[ei] = c;
+                            progress.settled[ei] = c.is_some();
                             continue;
                         }
                     }
+                    if self.at_parallelism(&r.tmpl, running) {
+                        all_done = false;
+                        continue;
+                    }
                 }
-                if self.at_parallelism(&r.tmpl, running) {
-                    all_done = false;
-                    continue;
-                }
-            }
-            let Some(c) = self.execute(
-                now,
-                &cname,
-                display,
-                Call::of(child, &r.base),
-                Some(g),
-                &Scope::new(),
-            ) else {
-                return;
+                let Some(c) = self.execute(
+                    now,
+                    &cname,
+                    display,
+                    Call::of(child, &r.base),
+                    Some(g),
+                    &Scope::new(),
+                ) else {
+                    return;
+                };
+                progress.nodes[ei] = Some(c);
+                c
             };
-            if !self.nodes[c].phase.fulfilled() {
+            if self.nodes[c].phase.fulfilled() {
+                progress.settled[ei] = true;
+            } else {
                 all_done = false;
                 running += 1;
+                progress.idle[ei] = self.pod_idle_until(c);
             }
-            kids.push(c);
         }
         if !all_done {
+            self.state.group_progress.insert(g, progress);
             return;
         }
+        let kids: Vec<usize> = progress.nodes.iter().flatten().copied().collect();
         // As Argo: the group takes the phase of its last failed child, else Succeeded.
         let failed = kids
             .iter()
