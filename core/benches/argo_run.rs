@@ -1,7 +1,8 @@
 //! The Argo simulation, end to end (manifests loaded, events fired, every Workflow run to its
-//! end): the source post's scenario, a 10,000-item `withItems` fan-out, a 4,000-item fan-out
-//! whose pods end at 4,000 instants and a 1,000-task random DAG. Before measuring, each case's
-//! peak heap (counted by a wrapping allocator) and node count are printed.
+//! end): the source post's scenario, a 10,000-item `withItems` fan-out, 4,000-item loops (steps
+//! and a DAG task) whose pods end at 4,000 instants and a 1,000-task random DAG. Before
+//! measuring, each case's peak heap (counted by a wrapping allocator) and node count are
+//! printed.
 //!
 //! Run: `cargo bench -p pipelab-core --bench argo_run -- --warm-up-time 1 --measurement-time 3`.
 
@@ -139,27 +140,36 @@ spec:
     }
 }
 
-/// A fan-out whose pods end at as many instants (`sleep {{item}}`): the controller is woken at
-/// each, so a walk of the whole loop per wake would be quadratic.
-fn fan_out_sleeps(items: usize) -> Case {
+/// A fan-out whose pods end at as many instants (`sleep {{item}}`), as a steps loop or a DAG
+/// task's loop: the controller is woken at each, so a walk of the whole loop per wake would be
+/// quadratic.
+fn fan_out_sleeps(items: usize, dag: bool) -> Case {
     let list: Vec<String> = (0..items).map(|i| i.to_string()).collect();
+    let (name, body, indent) = if dag {
+        (
+            "dag-loop-sleeps-4000",
+            "    dag:\n      tasks:\n      - ",
+            "        ",
+        )
+    } else {
+        ("fan-out-sleeps-4000", "    steps:\n    - - ", "        ")
+    };
     let text = format!(
         "apiVersion: argoproj.io/v1alpha1
 kind: Workflow
 metadata:
-  name: fan-out-sleeps
+  name: sleeps
 spec:
   entrypoint: main
   templates:
   - name: main
-    steps:
-    - - name: nap
-        template: nap
-        arguments:
-          parameters:
-          - name: s
-            value: '{{{{item}}}}'
-        withItems: [{}]
+{body}name: nap
+{indent}template: nap
+{indent}arguments:
+{indent}  parameters:
+{indent}  - name: s
+{indent}    value: '{{{{item}}}}'
+{indent}withItems: [{}]
   - name: nap
     inputs:
       parameters:
@@ -171,8 +181,8 @@ spec:
         list.join(", ")
     );
     Case {
-        name: "fan-out-sleeps-4000",
-        files: vec![("fan-out-sleeps.yaml".into(), text)],
+        name,
+        files: vec![("sleeps.yaml".into(), text)],
         events: Vec::new(),
     }
 }
@@ -222,7 +232,8 @@ fn runs(c: &mut Criterion) {
     let cases = [
         seed(),
         fan_out(10_000),
-        fan_out_sleeps(4_000),
+        fan_out_sleeps(4_000, false),
+        fan_out_sleeps(4_000, true),
         random_dag(1_000),
     ];
     let mut group = c.benchmark_group("argo_run");
