@@ -85,6 +85,22 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   assert.match(await page.textContent('[data-testid=node-duration]'), /^\d+(\.\d)?s$/);
   assert.equal(await page.getAttribute('[data-testid=node][data-name="evaluate-model"]', 'class'), 'selected');
   await screenshot(page, '12-event-argo-sent');
+  // The keyboard moves between the drawn nodes (drawing order) and shows their details.
+  await page.focus('[data-testid=workflow-graph] [data-testid=graph-canvas]');
+  await page.keyboard.press('Home');
+  await page.waitForFunction(() => document.querySelector('[data-testid=node].selected')?.dataset.name === 'ml-pipeline-run-nk5q6');
+  await page.keyboard.press('ArrowDown');
+  await page.waitForFunction(() => document.querySelector('[data-testid=node].selected')?.dataset.name === 'train-model');
+  await page.keyboard.press('End');
+  await page.waitForFunction(() => document.querySelector('[data-testid=node].selected')?.dataset.name === 'evaluate-model');
+  // Export SVG of the Workflow's DAG: a valid standalone SVG with its nodes, named after it.
+  const [dagDownload] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=workflow-graph] [data-testid=export-svg]')]);
+  assert.equal(dagDownload.suggestedFilename(), 'ml-pipeline-run-nk5q6.graph.svg');
+  const dagSvg = await page.evaluate((t) => {
+    const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+    return { error: doc.querySelector('parsererror') !== null, root: doc.documentElement.nodeName, labels: [...doc.querySelectorAll('.pl-node .pl-label')].map((e) => e.textContent) };
+  }, await readManifest(await dagDownload.path(), 'utf8'));
+  assert.deepEqual(dagSvg, { error: false, root: 'svg', labels: ['ml-pipeline-run-nk5q6', 'train-model', 'evaluate-model'] });
   // Scrub back. A pod is Pending from its creation until its containers start (1–2 s here):
   // at 0.5 s train-model is Pending and evaluate-model does not exist yet (the controller creates
   // it when train-model succeeds, at 3 s); at 2.5 s train-model runs; at 3.5 s evaluate-model is

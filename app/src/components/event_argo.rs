@@ -8,6 +8,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::engine_job::{engine_error, use_engine_job};
+use super::graph_frame::{step, use_graph_frame, FrameView};
 use super::timeline::Timeline;
 use crate::argo_views::{EventForm, EventResult, NodeRow, WorkflowRow};
 use crate::services::download;
@@ -107,6 +108,8 @@ fn clicked_node(e: &MouseEvent) -> Option<String> {
 fn workflow_view(props: &WorkflowProps) -> Html {
     let selected = use_state(|| None::<String>);
     let state = use_context::<StateHandle>().expect("state context");
+    let canvas = use_node_ref();
+    let frame = use_graph_frame();
     let Some(w) = props
         .answer
         .as_ref()
@@ -160,6 +163,30 @@ fn workflow_view(props: &WorkflowProps) -> Html {
             None => {}
         })
     };
+    // Keyboard: arrows move between the drawn nodes (drawing order) and show their details.
+    let on_key = {
+        let (selected, canvas) = (selected.clone(), canvas.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let Some(list) = canvas
+                .cast::<web_sys::Element>()
+                .and_then(|c| c.query_selector_all(".pl-node[data-id]").ok())
+            else {
+                return;
+            };
+            let ids: Vec<String> = (0..list.length())
+                .filter_map(|k| list.item(k)?.dyn_into::<web_sys::Element>().ok())
+                .filter_map(|el| el.get_attribute("data-id"))
+                .filter(|id| !id.contains(":hidden"))
+                .collect();
+            let at = selected
+                .as_deref()
+                .and_then(|s| ids.iter().position(|i| i == s));
+            if let Some(next) = step(&ids, at, &e.key()) {
+                e.prevent_default();
+                selected.set(Some(ids[next].clone()));
+            }
+        })
+    };
     // This workflow's expanded placeholders (their ids start with the id of the fanning node).
     let expanded: Vec<String> = state
         .event_sent
@@ -211,9 +238,20 @@ fn workflow_view(props: &WorkflowProps) -> Html {
                 <span class={classes!("phase", phase_class(&w.phase))}>{ &w.phase }</span></h3>
             if !w.message.is_empty() { <p class="muted">{ &w.message }</p> }
             { collapse.unwrap_or_default() }
-            // core's SVG renderer escapes every label and attribute (its module invariant).
-            <div class="workflow-graph" data-testid="workflow-graph" onclick={on_graph_click}
-                title="Click a node for its details">{ Html::from_html_unchecked(AttrValue::from(w.svg.clone())) }</div>
+            <div class="workflow-graph" data-testid="workflow-graph">
+                { frame.view(FrameView {
+                    svg: Some(AttrValue::from(w.svg.clone())),
+                    stem: AttrValue::from(w.name.clone()),
+                    hint: "Click a node for its details; arrow keys move between nodes.",
+                    label: "Workflow graph: arrow keys move between nodes and show their details",
+                    canvas,
+                    onclick: on_graph_click,
+                    onkeydown: on_key,
+                    notice: Html::default(),
+                    // core's SVG renderer escapes every label and attribute (its module invariant).
+                    content: Html::from_html_unchecked(AttrValue::from(w.svg.clone())),
+                }) }
+            </div>
             { details.unwrap_or_default() }
             // Marks the selected node in the drawing (node ids are names: letters, digits, `-._`).
             if let Some(id) = selected.as_deref().filter(|id| id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))) {

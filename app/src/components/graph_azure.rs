@@ -12,9 +12,10 @@ use yew::prelude::*;
 
 use super::engine_job::{engine_error, use_engine_job};
 use super::entry_picker::EntryPicker;
+use super::graph_frame::{step, use_graph_frame, FrameView};
 use pipelab_core::azure::pipeline::graph::Environments;
 
-use crate::services::{download, highlight, perf};
+use crate::services::{highlight, perf};
 use crate::state::{Action, Shared, StateHandle};
 
 /// The id of the stage or job under a click (its nearest `data-id`).
@@ -74,9 +75,8 @@ pub fn graph_azure() -> Html {
         "azure_graph",
         |seq, result| Action::GraphAnswered { seq, result },
     );
-    // `None`: fit the panel's width (never enlarged); `Some(z)`: z × the drawing's size.
-    let zoom = use_state(|| None::<f64>);
     let canvas = use_node_ref();
+    let frame = use_graph_frame();
     let svg = match state.graph.as_deref() {
         Some(Ok(view)) if view.errors.is_empty() => Some(view.svg.clone()),
         _ => None,
@@ -135,132 +135,43 @@ pub fn graph_azure() -> Html {
         let (state, selected) = (state.clone(), selected.clone());
         Callback::from(move |e: KeyboardEvent| {
             let ids = highlight::ids();
-            if ids.is_empty() {
+            if e.key() == "Enter" {
+                if let Some(id) = selected.borrow().as_deref() {
+                    reveal(&state, id);
+                }
+                e.prevent_default();
                 return;
             }
             let at = selected
                 .borrow()
                 .as_ref()
                 .and_then(|s| ids.iter().position(|i| i == s));
-            let next = match e.key().as_str() {
-                "ArrowRight" | "ArrowDown" => at.map_or(0, |i| (i + 1).min(ids.len() - 1)),
-                "ArrowLeft" | "ArrowUp" => at.map_or(0, |i| i.saturating_sub(1)),
-                "Home" => 0,
-                "End" => ids.len() - 1,
-                "Enter" => {
-                    if let Some(id) = selected.borrow().as_deref() {
-                        reveal(&state, id);
-                    }
-                    e.prevent_default();
-                    return;
-                }
-                _ => return,
+            let Some(next) = step(&ids, at, &e.key()) else {
+                return;
             };
             e.prevent_default();
             highlight::select(Some(&ids[next]), true);
             *selected.borrow_mut() = Some(ids[next].clone());
         })
     };
-    // Drag the background to pan.
-    let scroller = use_node_ref();
-    let drag = use_mut_ref(|| None::<(i32, i32, i32, i32)>);
-    let on_down = {
-        let (drag, scroller) = (drag.clone(), scroller.clone());
-        Callback::from(move |e: MouseEvent| {
-            let on_node = clicked_id(&e).is_some();
-            if let (false, Some(el)) = (on_node, scroller.cast::<HtmlElement>()) {
-                *drag.borrow_mut() = Some((
-                    e.client_x(),
-                    e.client_y(),
-                    el.scroll_left(),
-                    el.scroll_top(),
-                ));
-            }
-        })
-    };
-    let on_move = {
-        let (drag, scroller) = (drag.clone(), scroller.clone());
-        Callback::from(move |e: MouseEvent| {
-            if let (Some((x, y, left, top)), Some(el)) =
-                (*drag.borrow(), scroller.cast::<HtmlElement>())
-            {
-                if e.buttons() & 1 == 0 {
-                    return;
-                }
-                el.set_scroll_left(left - (e.client_x() - x));
-                el.set_scroll_top(top - (e.client_y() - y));
-            }
-        })
-    };
-    let on_up = {
-        let drag = drag.clone();
-        Callback::from(move |_: MouseEvent| *drag.borrow_mut() = None)
-    };
-    let scaled = |zoom: Option<f64>, f: f64| Some((zoom.unwrap_or(1.0) * f).clamp(0.25, 4.0));
-    let set_zoom = |factor: Option<f64>| {
-        let zoom = zoom.clone();
-        Callback::from(move |_: MouseEvent| {
-            zoom.set(match factor {
-                Some(f) => scaled(*zoom, f),
-                None if zoom.is_none() => Some(1.0),
-                None => None,
-            });
-        })
-    };
-    let on_wheel = {
-        let zoom = zoom.clone();
-        Callback::from(move |e: WheelEvent| {
-            if e.ctrl_key() || e.meta_key() {
-                e.prevent_default();
-                let f = if e.delta_y() < 0.0 { 1.1 } else { 1.0 / 1.1 };
-                zoom.set(scaled(*zoom, f));
-            }
-        })
-    };
-    let export_svg = {
-        let svg = svg.clone();
-        let entry = state.entry().unwrap_or("pipeline").to_string();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(svg) = &svg {
-                download::download(&export_name(&entry, "svg"), "image/svg+xml", svg);
-            }
-        })
-    };
-    let export_png = {
-        let svg = svg.clone();
-        let entry = state.entry().unwrap_or("pipeline").to_string();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(svg) = &svg {
-                download::download_svg_as_png(&export_name(&entry, "png"), svg);
-            }
-        })
-    };
+    let entry = state.entry().unwrap_or("pipeline");
+    let base = entry.rsplit('/').next().unwrap_or(entry);
+    let stem = base.rsplit_once('.').map_or(base, |(s, _)| s).to_string();
     html! {
         <div class="graph-panel" data-testid="graph-azure">
             <EntryPicker />
-            <div class="panel-actions">
-                <span class="muted">{ "Results follow the Run tab (trigger, parameters, failing jobs). Click a stage or job to see its YAML." }</span>
-                <button data-testid="zoom-out" title="Zoom out" onclick={set_zoom(Some(1.0 / 1.25))}>{ "−" }</button>
-                <button data-testid="zoom-reset" title="Fit the panel / actual size" onclick={set_zoom(None)}>{ zoom.map_or("Fit".to_string(), |z| format!("{:.0}%", z * 100.0)) }</button>
-                <button data-testid="zoom-in" title="Zoom in" onclick={set_zoom(Some(1.25))}>{ "+" }</button>
-                <button data-testid="export-svg" disabled={svg.is_none()} onclick={export_svg}>{ "Export SVG" }</button>
-                <button data-testid="export-png" disabled={svg.is_none()} onclick={export_png}>{ "Export PNG" }</button>
-            </div>
-            { body }
-            <div class="graph-scroll" ref={scroller} onwheel={on_wheel} onmousedown={on_down}
-                onmousemove={on_move} onmouseup={on_up.clone()} onmouseleave={on_up}>
-                <div class={classes!("graph-canvas", zoom.is_none().then_some("fit"))} data-testid="graph-canvas" ref={canvas} onclick={on_click}
-                    tabindex="0" onkeydown={on_key} aria-label="Stage and job graph: arrow keys move between stages and jobs, Enter shows the YAML"
-                    style={zoom.map(|z| format!("zoom: {z}"))}></div>
-            </div>
+            { frame.view(FrameView {
+                svg: svg.map(AttrValue::from),
+                stem: stem.into(),
+                hint: "Results follow the Run tab (trigger, parameters, failing jobs). Click a stage or job to see its YAML.",
+                label: "Stage and job graph: arrow keys move between stages and jobs, Enter shows the YAML",
+                canvas,
+                onclick: on_click,
+                onkeydown: on_key,
+                notice: body,
+                content: Html::default(),
+            }) }
             { environments }
         </div>
     }
-}
-
-/// `azure-pipelines.yml` → `azure-pipelines.graph.svg`.
-fn export_name(entry: &str, ext: &str) -> String {
-    let base = entry.rsplit('/').next().unwrap_or(entry);
-    let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
-    format!("{stem}.graph.{ext}")
 }

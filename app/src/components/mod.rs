@@ -10,6 +10,7 @@ pub mod event_argo;
 pub mod file_tabs;
 pub mod final_yaml;
 pub mod graph_azure;
+pub mod graph_frame;
 pub mod problems;
 pub mod run_azure;
 pub mod timeline;

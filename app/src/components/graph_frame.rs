@@ -1,0 +1,158 @@
+//! The frame every drawn graph sits in (the Azure stage graph, each Argo Workflow's DAG): zoom
+//! buttons (and Ctrl+wheel), drag the background to pan, Export SVG / PNG of the drawing, and a
+//! focusable canvas whose clicks and keys the panel handles. The panel keeps the frame's state
+//! (`use_graph_frame`) and draws it (`Frame::view`).
+
+use web_sys::HtmlElement;
+use yew::prelude::*;
+
+use crate::services::download;
+
+/// What a frame shows: the drawing's text (for the exports; `None`: nothing yet), the exported
+/// files' stem (`{stem}.graph.svg` / `.png`), the hint before the buttons, the canvas's
+/// accessible name (it says what the keys do), the canvas element (a panel may fill it itself),
+/// its click and key handlers, a notice between the buttons and the drawing, and the canvas's
+/// content.
+pub struct FrameView {
+    pub svg: Option<AttrValue>,
+    pub stem: AttrValue,
+    pub hint: &'static str,
+    pub label: &'static str,
+    pub canvas: NodeRef,
+    pub onclick: Callback<MouseEvent>,
+    pub onkeydown: Callback<KeyboardEvent>,
+    pub notice: Html,
+    pub content: Html,
+}
+
+/// A frame's own state (zoom, the scroller, a drag under way), kept by the component that
+/// shows it (a hook, not a component of its own: each component type costs the first load).
+pub struct Frame {
+    /// `None`: fit the panel's width (never enlarged); `Some(z)`: z × the drawing's size.
+    zoom: UseStateHandle<Option<f64>>,
+    scroller: NodeRef,
+    drag: std::rc::Rc<std::cell::RefCell<Option<(i32, i32, i32, i32)>>>,
+}
+
+#[hook]
+pub fn use_graph_frame() -> Frame {
+    Frame {
+        zoom: use_state(|| None::<f64>),
+        scroller: use_node_ref(),
+        drag: use_mut_ref(|| None),
+    }
+}
+
+/// Whether a mouse event hit a drawn node (an element with `data-id`).
+fn on_node(e: &MouseEvent) -> bool {
+    use wasm_bindgen::JsCast;
+    e.target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .and_then(|t| t.closest("[data-id]").ok().flatten())
+        .is_some()
+}
+
+impl Frame {
+    pub fn view(&self, v: FrameView) -> Html {
+        let zoom = &self.zoom;
+        let on_down = {
+            let (drag, scroller) = (self.drag.clone(), self.scroller.clone());
+            Callback::from(move |e: MouseEvent| {
+                if let (false, Some(el)) = (on_node(&e), scroller.cast::<HtmlElement>()) {
+                    *drag.borrow_mut() = Some((
+                        e.client_x(),
+                        e.client_y(),
+                        el.scroll_left(),
+                        el.scroll_top(),
+                    ));
+                }
+            })
+        };
+        let on_move = {
+            let (drag, scroller) = (self.drag.clone(), self.scroller.clone());
+            Callback::from(move |e: MouseEvent| {
+                if let (Some((x, y, left, top)), Some(el)) =
+                    (*drag.borrow(), scroller.cast::<HtmlElement>())
+                {
+                    if e.buttons() & 1 == 0 {
+                        return;
+                    }
+                    el.set_scroll_left(left - (e.client_x() - x));
+                    el.set_scroll_top(top - (e.client_y() - y));
+                }
+            })
+        };
+        let on_up = {
+            let drag = self.drag.clone();
+            Callback::from(move |_: MouseEvent| *drag.borrow_mut() = None)
+        };
+        let scaled = |zoom: Option<f64>, f: f64| Some((zoom.unwrap_or(1.0) * f).clamp(0.25, 4.0));
+        let set_zoom = |factor: Option<f64>| {
+            let zoom = zoom.clone();
+            Callback::from(move |_: MouseEvent| {
+                zoom.set(match factor {
+                    Some(f) => scaled(*zoom, f),
+                    None if zoom.is_none() => Some(1.0),
+                    None => None,
+                });
+            })
+        };
+        let on_wheel = {
+            let zoom = zoom.clone();
+            Callback::from(move |e: WheelEvent| {
+                if e.ctrl_key() || e.meta_key() {
+                    e.prevent_default();
+                    let f = if e.delta_y() < 0.0 { 1.1 } else { 1.0 / 1.1 };
+                    zoom.set(scaled(*zoom, f));
+                }
+            })
+        };
+        let export = |ext: &'static str| {
+            let (svg, stem) = (v.svg.clone(), v.stem.clone());
+            Callback::from(move |_: MouseEvent| {
+                if let Some(svg) = &svg {
+                    let name = format!("{stem}.graph.{ext}");
+                    if ext == "svg" {
+                        download::download(&name, "image/svg+xml", svg);
+                    } else {
+                        download::download_svg_as_png(&name, svg);
+                    }
+                }
+            })
+        };
+        let none = v.svg.is_none();
+        html! {
+            <>
+                <div class="panel-actions">
+                    <span class="muted">{ v.hint }</span>
+                    <button data-testid="zoom-out" title="Zoom out" onclick={set_zoom(Some(1.0 / 1.25))}>{ "−" }</button>
+                    <button data-testid="zoom-reset" title="Fit the panel / actual size" onclick={set_zoom(None)}>{ zoom.map_or("Fit".to_string(), |z| format!("{:.0}%", z * 100.0)) }</button>
+                    <button data-testid="zoom-in" title="Zoom in" onclick={set_zoom(Some(1.25))}>{ "+" }</button>
+                    <button data-testid="export-svg" disabled={none} onclick={export("svg")}>{ "Export SVG" }</button>
+                    <button data-testid="export-png" disabled={none} onclick={export("png")}>{ "Export PNG" }</button>
+                </div>
+                { v.notice }
+                <div class="graph-scroll" ref={self.scroller.clone()} onwheel={on_wheel} onmousedown={on_down}
+                    onmousemove={on_move} onmouseup={on_up.clone()} onmouseleave={on_up}>
+                    <div class={classes!("graph-canvas", zoom.is_none().then_some("fit"))} data-testid="graph-canvas"
+                        ref={v.canvas} onclick={v.onclick}
+                        tabindex="0" onkeydown={v.onkeydown} aria-label={v.label}
+                        style={zoom.map(|z| format!("zoom: {z}"))}>{ v.content }</div>
+                </div>
+            </>
+        }
+    }
+}
+
+/// The next id after `at` in `ids` for a navigation key (arrows, Home, End); `None` for any
+/// other key.
+pub fn step(ids: &[String], at: Option<usize>, key: &str) -> Option<usize> {
+    let last = ids.len().checked_sub(1)?;
+    Some(match key {
+        "ArrowRight" | "ArrowDown" => at.map_or(0, |i| (i + 1).min(last)),
+        "ArrowLeft" | "ArrowUp" => at.map_or(0, |i| i.saturating_sub(1)),
+        "Home" => 0,
+        "End" => last,
+        _ => return None,
+    })
+}
