@@ -31,8 +31,11 @@ pub struct Frame {
     /// `None`: fit the panel's width (never enlarged); `Some(z)`: z × the drawing's size.
     zoom: UseStateHandle<Option<f64>>,
     scroller: NodeRef,
-    drag: std::rc::Rc<std::cell::RefCell<Option<(i32, i32, i32, i32)>>>,
+    drag: std::rc::Rc<std::cell::RefCell<Option<Drag>>>,
 }
+
+/// Where a drag began: the pointer `(x, y)` and the scroll offsets `(left, top)` then.
+type Drag = (i32, i32, i32, i32);
 
 #[hook]
 pub fn use_graph_frame() -> Frame {
