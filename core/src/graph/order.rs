@@ -91,6 +91,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         }
     }
     let mut best = layers.clone();
+    let mut swapper = Swapper::new(&layers);
     let mut best_crossings = counter.count(&layers, &pos, &l.down);
     // Ranks for the adjacent swaps to look at: next to a rank whose order changed.
     let mut dirty = vec![true; l.ranks];
@@ -120,7 +121,14 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
                 }
             }
         }
-        transpose(&mut layers, &mut pos, l, &mut counter.changed, &mut dirty);
+        transpose(
+            &mut layers,
+            &mut pos,
+            l,
+            &mut counter.changed,
+            &mut dirty,
+            &mut swapper,
+        );
         let crossings = counter.count(&layers, &pos, &l.down);
         if crossings < best_crossings {
             best_crossings = crossings;
@@ -163,12 +171,19 @@ const TRANSPOSE_PASSES: usize = 16;
 /// since it was last looked at has none); after each pass, the ranks next to a swap are. On
 /// return, `dirty` marks the ranks still to look at (none if the swaps converged) and `swapped`
 /// the ranks whose order changed.
+///
+/// Within those ranks, only the pairs marked in `Swapper` are looked at: a pair found not to
+/// help stays unmarked until a node next to one of the two moves (the swap of `x` and `y`
+/// changes the crossings of a pair `(u, v)` only if `u` is a neighbour of one and `v` of the
+/// other) or the pair gets a new member. So each pass visits the pairs the last one disturbed,
+/// and makes the same swaps as visiting every pair would.
 fn transpose(
     layers: &mut [Vec<usize>],
     pos: &mut [usize],
     l: &Layered,
     swapped: &mut [bool],
     dirty: &mut [bool],
+    swapper: &mut Swapper,
 ) {
     // Crossings between the edges of `u` and `v` (`u` left of `v`) as they are and swapped.
     #[inline(always)]
@@ -184,15 +199,21 @@ fn transpose(
         }
         (now, swapped)
     }
+    // The sweep moved nodes anywhere: every pair is to be looked at.
+    swapper.mark_all(layers);
     let mut changed = vec![false; layers.len()];
     for _ in 0..TRANSPOSE_PASSES {
         changed.iter_mut().for_each(|c| *c = false);
         let mut any = false;
-        for (r, layer) in layers.iter_mut().enumerate() {
+        for r in 0..layers.len() {
             if !dirty[r] {
                 continue;
             }
-            for i in 1..layer.len() {
+            let mut from = 1;
+            while let Some(i) = swapper.next(r, from) {
+                swapper.clear(r, i);
+                from = i + 1;
+                let layer = &mut layers[r];
                 let (u, v) = (layer[i - 1], layer[i]);
                 if l.group[u] != l.group[v] {
                     continue;
@@ -213,6 +234,20 @@ fn transpose(
                     changed[r] = true;
                     swapped[r] = true;
                     any = true;
+                    // The pairs on either side have a new member; `(v, u)` does not help.
+                    let len = layer.len();
+                    swapper.mark(r, i - 1, len);
+                    swapper.mark(r, i + 1, len);
+                    let sides = [(r.wrapping_sub(1), [up_u, up_v]), (r + 1, [down_u, down_v])];
+                    for (side, lists) in sides {
+                        let Some(len) = layers.get(side).map(Vec::len) else {
+                            continue;
+                        };
+                        for &w in lists.into_iter().flatten() {
+                            swapper.mark(side, pos[w], len);
+                            swapper.mark(side, pos[w] + 1, len);
+                        }
+                    }
                 }
             }
         }
@@ -223,6 +258,69 @@ fn transpose(
         for r in 0..layers.len() {
             dirty[r] =
                 changed[r] || (r > 0 && changed[r - 1]) || (r + 1 < layers.len() && changed[r + 1]);
+        }
+    }
+}
+
+/// The pairs for the adjacent swaps to look at, a bit per pair: bit `i` of rank `r` stands for
+/// the nodes at positions `i - 1` and `i`.
+struct Swapper {
+    /// Per rank: its first word in `bits` (and one past the last rank's).
+    base: Vec<usize>,
+    bits: Vec<u64>,
+}
+
+impl Swapper {
+    fn new(layers: &[Vec<usize>]) -> Swapper {
+        let mut base = Vec::with_capacity(layers.len() + 1);
+        let mut words = 0;
+        for layer in layers {
+            base.push(words);
+            words += layer.len().div_ceil(64);
+        }
+        base.push(words);
+        Swapper {
+            base,
+            bits: vec![0; words],
+        }
+    }
+
+    /// Marks every pair (and bit 0 of each rank, which `next` never returns).
+    fn mark_all(&mut self, layers: &[Vec<usize>]) {
+        for (r, layer) in layers.iter().enumerate() {
+            let words = &mut self.bits[self.base[r]..self.base[r + 1]];
+            words.iter_mut().for_each(|w| *w = u64::MAX);
+            if let Some(last) = words.last_mut() {
+                let used = layer.len() % 64;
+                if used != 0 {
+                    *last = (1u64 << used) - 1;
+                }
+            }
+        }
+    }
+
+    /// Marks the pair ending at `i` in rank `r` of `len` nodes, if there is one.
+    fn mark(&mut self, r: usize, i: usize, len: usize) {
+        if i >= 1 && i < len {
+            self.bits[self.base[r] + i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    fn clear(&mut self, r: usize, i: usize) {
+        self.bits[self.base[r] + i / 64] &= !(1 << (i % 64));
+    }
+
+    /// The first marked pair of rank `r` ending at or after `from` (at least 1).
+    fn next(&self, r: usize, from: usize) -> Option<usize> {
+        let words = &self.bits[self.base[r]..self.base[r + 1]];
+        let mut k = from / 64;
+        let mut word = *words.get(k)? & (u64::MAX << (from % 64));
+        loop {
+            if word != 0 {
+                return Some(k * 64 + word.trailing_zeros() as usize);
+            }
+            k += 1;
+            word = *words.get(k)?;
         }
     }
 }
