@@ -58,6 +58,8 @@ struct Simplex {
     tree_edges: Vec<usize>,
     slot: Vec<usize>,
     cut: Vec<i64>,
+    /// A bit per slot of `tree_edges`: whether that tree edge's cut value is negative.
+    negative: Vec<u64>,
     /// Postorder numbering of the first rooted spanning forest, for the first cut values: `v`'s
     /// subtree is the nodes `w` with `low[v] <= lim[w] <= lim[v]`. Pivots do not renumber.
     low: Vec<usize>,
@@ -103,6 +105,7 @@ impl Simplex {
             tree_edges: Vec::with_capacity(n),
             slot: vec![NONE; edges.len()],
             cut: vec![0; edges.len()],
+            negative: vec![0; n.div_ceil(64)],
             low: vec![0; n],
             lim: vec![0; n],
             par: vec![NONE; n],
@@ -285,7 +288,39 @@ impl Simplex {
             let f = self.par[v];
             if f != NONE {
                 self.cut[f] = self.cut_value(f);
+                self.note_sign(f);
             }
+        }
+    }
+
+    /// Records in `negative` whether tree edge `e`'s cut value is negative.
+    fn note_sign(&mut self, e: usize) {
+        let i = self.slot[e];
+        let bit = 1u64 << (i % 64);
+        if self.cut[e] < 0 {
+            self.negative[i / 64] |= bit;
+        } else {
+            self.negative[i / 64] &= !bit;
+        }
+    }
+
+    /// The first slot in `from..to` whose tree edge has a negative cut value.
+    fn next_negative(&self, from: usize, to: usize) -> Option<usize> {
+        if from >= to {
+            return None;
+        }
+        let mut k = from / 64;
+        let mut word = self.negative[k] & (u64::MAX << (from % 64));
+        loop {
+            if word != 0 {
+                let i = k * 64 + word.trailing_zeros() as usize;
+                return (i < to).then_some(i);
+            }
+            k += 1;
+            if k * 64 >= to {
+                return None;
+            }
+            word = self.negative[k];
         }
     }
 
@@ -330,21 +365,29 @@ impl Simplex {
     /// found, searching cyclically from where the last search stopped.
     fn leave_edge(&mut self) -> Option<usize> {
         let len = self.tree_edges.len();
+        let start = self.search_from;
         let mut found: Option<usize> = None;
         let mut count = 0;
-        for k in 0..len {
-            let i = (self.search_from + k) % len;
-            let f = self.tree_edges[i];
-            if self.cut[f] < 0 {
-                if found.is_none_or(|g| self.cut[f] < self.cut[g]) {
-                    found = Some(f);
+        // The slots from `start` to the end, then from 0 to `start`.
+        let (mut i, mut end, mut wrapped) = (start, len, false);
+        loop {
+            let Some(j) = self.next_negative(i, end) else {
+                if wrapped {
+                    break;
                 }
-                count += 1;
-                if count >= SEARCH_SIZE {
-                    self.search_from = i;
-                    return found;
-                }
+                (i, end, wrapped) = (0, start, true);
+                continue;
+            };
+            let f = self.tree_edges[j];
+            if found.is_none_or(|g| self.cut[f] < self.cut[g]) {
+                found = Some(f);
             }
+            count += 1;
+            if count >= SEARCH_SIZE {
+                self.search_from = j;
+                return found;
+            }
+            i = j + 1;
         }
         self.search_from = 0;
         found
@@ -456,6 +499,7 @@ impl Simplex {
             x = self.other(old, x);
         }
         self.exchange_tree_edges(e, f);
+        self.note_sign(f);
     }
 
     /// The nearest common ancestor of `a` and `b` in the rooted tree: both climb in turn,
@@ -510,6 +554,7 @@ impl Simplex {
             } else {
                 self.cut[e] -= value;
             }
+            self.note_sign(e);
             v = self.other(e, v);
         }
     }
