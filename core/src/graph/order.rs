@@ -354,9 +354,10 @@ fn reorder(
 
 /// Sorting one rank, with buffers kept from one rank to the next.
 struct Arranger {
-    /// (block score, block's first position, score, current position, node): the current
-    /// position makes every key distinct, so an unstable sort gives one answer.
-    items: Vec<(f64, usize, f64, usize, usize)>,
+    /// (block score, block's first position, score, current position, node), the scores as
+    /// `ordered` keys: the current position makes every key distinct, so an unstable sort gives
+    /// one answer.
+    items: Vec<(u64, usize, u64, usize, usize)>,
     /// Per group: (sum of its members' scores in this rank, members, first current position);
     /// all zero between calls.
     blocks: Vec<(f64, usize, usize)>,
@@ -383,7 +384,7 @@ impl Arranger {
             layer
                 .iter()
                 .enumerate()
-                .map(|(i, &v)| (score[v], i, score[v], i, v)),
+                .map(|(i, &v)| (ordered(score[v]), i, ordered(score[v]), i, v)),
         );
         if layer.iter().any(|&v| group[v].is_some()) {
             for (i, &v) in layer.iter().enumerate() {
@@ -400,7 +401,7 @@ impl Arranger {
             for item in items.iter_mut() {
                 if let Some(g) = group[item.4] {
                     let (sum, n, first) = self.blocks[g];
-                    item.0 = sum / n as f64;
+                    item.0 = ordered(sum / n as f64);
                     item.1 = first;
                 }
             }
@@ -408,21 +409,25 @@ impl Arranger {
                 self.blocks[g] = (0.0, 0, 0);
             }
         }
-        let before = |a: &(f64, usize, f64, usize, usize), b: &(f64, usize, f64, usize, usize)| {
-            a.0.total_cmp(&b.0)
-                .then(a.1.cmp(&b.1))
-                .then(a.2.total_cmp(&b.2))
-                .then(a.3.cmp(&b.3))
-        };
         // Most ranks keep their order once the sweeps settle: then there is nothing to sort.
-        if items.windows(2).all(|w| before(&w[0], &w[1]).is_lt()) {
+        if items.windows(2).all(|w| w[0] < w[1]) {
             return false;
         }
-        items.sort_unstable_by(before);
+        items.sort_unstable();
         for (slot, item) in layer.iter_mut().zip(items.iter()) {
             *slot = item.4;
         }
         true
+    }
+}
+
+/// A key that sorts as `f64::total_cmp` sorts the scores.
+fn ordered(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
     }
 }
 
@@ -490,5 +495,37 @@ impl Counter {
             }
         }
         total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordered;
+
+    #[test]
+    fn ordered_keys_sort_as_total_cmp() {
+        let values = [
+            f64::NEG_INFINITY,
+            -3.5,
+            -1.0,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            0.5,
+            1.0,
+            2.25,
+            1e300,
+            f64::INFINITY,
+        ];
+        for a in values {
+            for b in values {
+                assert_eq!(
+                    ordered(a).cmp(&ordered(b)),
+                    a.total_cmp(&b),
+                    "{a} against {b}"
+                );
+            }
+        }
     }
 }
