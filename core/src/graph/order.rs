@@ -210,8 +210,7 @@ fn transpose(
                 continue;
             }
             let mut from = 1;
-            while let Some(i) = swapper.next(r, from) {
-                swapper.clear(r, i);
+            while let Some(i) = swapper.take(r, from) {
                 from = i + 1;
                 let layer = &mut layers[r];
                 let (u, v) = (layer[i - 1], layer[i]);
@@ -285,7 +284,7 @@ impl Swapper {
         }
     }
 
-    /// Marks every pair (and bit 0 of each rank, which `next` never returns).
+    /// Marks every pair (and bit 0 of each rank, which `take` never returns).
     fn mark_all(&mut self, layers: &[Vec<usize>]) {
         for (r, layer) in layers.iter().enumerate() {
             let words = &mut self.bits[self.base[r]..self.base[r + 1]];
@@ -306,21 +305,20 @@ impl Swapper {
         }
     }
 
-    fn clear(&mut self, r: usize, i: usize) {
-        self.bits[self.base[r] + i / 64] &= !(1 << (i % 64));
-    }
-
-    /// The first marked pair of rank `r` ending at or after `from` (at least 1).
-    fn next(&self, r: usize, from: usize) -> Option<usize> {
-        let words = &self.bits[self.base[r]..self.base[r + 1]];
-        let mut k = from / 64;
-        let mut word = *words.get(k)? & (u64::MAX << (from % 64));
+    /// Unmarks and returns the first marked pair of rank `r` ending at or after `from` (at
+    /// least 1).
+    fn take(&mut self, r: usize, from: usize) -> Option<usize> {
+        let (first, end) = (self.base[r], self.base[r + 1]);
+        let mut k = first + from / 64;
+        let mut word = *self.bits[..end].get(k)? & (u64::MAX << (from % 64));
         loop {
             if word != 0 {
-                return Some(k * 64 + word.trailing_zeros() as usize);
+                let bit = word.trailing_zeros() as usize;
+                self.bits[k] &= !(1 << bit);
+                return Some((k - first) * 64 + bit);
             }
             k += 1;
-            word = *words.get(k)?;
+            word = *self.bits[..end].get(k)?;
         }
     }
 }
