@@ -91,6 +91,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         }
     }
     let mut best = layers.clone();
+    let mut swapper = Swapper::new(&layers);
     let mut best_crossings = counter.count(&layers, &pos, &l.down);
     // Ranks for the adjacent swaps to look at: next to a rank whose order changed.
     let mut dirty = vec![true; l.ranks];
@@ -127,7 +128,14 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
                 }
             }
         }
-        transpose(&mut layers, &mut pos, l, &mut counter.changed, &mut dirty);
+        transpose(
+            &mut layers,
+            &mut pos,
+            l,
+            &mut counter.changed,
+            &mut dirty,
+            &mut swapper,
+        );
         let crossings = counter.count(&layers, &pos, &l.down);
         if crossings < best_crossings {
             best_crossings = crossings;
@@ -170,12 +178,19 @@ const TRANSPOSE_PASSES: usize = 16;
 /// since it was last looked at has none); after each pass, the ranks next to a swap are. On
 /// return, `dirty` marks the ranks still to look at (none if the swaps converged) and `swapped`
 /// the ranks whose order changed.
+///
+/// Within those ranks, only the pairs marked in `Swapper` are looked at: a pair found not to
+/// help stays unmarked until a node next to one of the two moves (the swap of `x` and `y`
+/// changes the crossings of a pair `(u, v)` only if `u` is a neighbour of one and `v` of the
+/// other) or the pair gets a new member. So each pass visits the pairs the last one disturbed,
+/// and makes the same swaps as visiting every pair would.
 fn transpose(
     layers: &mut [Vec<usize>],
     pos: &mut [usize],
     l: &Layered,
     swapped: &mut [bool],
     dirty: &mut [bool],
+    swapper: &mut Swapper,
 ) {
     // Crossings between the edges of `u` and `v` (`u` left of `v`) as they are and swapped.
     #[inline(always)]
@@ -191,15 +206,20 @@ fn transpose(
         }
         (now, swapped)
     }
+    // The sweep moved nodes anywhere: every pair is to be looked at.
+    swapper.mark_all(layers);
     let mut changed = vec![false; layers.len()];
     for _ in 0..TRANSPOSE_PASSES {
         changed.iter_mut().for_each(|c| *c = false);
         let mut any = false;
-        for (r, layer) in layers.iter_mut().enumerate() {
+        for r in 0..layers.len() {
             if !dirty[r] {
                 continue;
             }
-            for i in 1..layer.len() {
+            let mut from = 1;
+            while let Some(i) = swapper.take(r, from) {
+                from = i + 1;
+                let layer = &mut layers[r];
                 let (u, v) = (layer[i - 1], layer[i]);
                 if l.group[u] != l.group[v] {
                     continue;
@@ -220,6 +240,20 @@ fn transpose(
                     changed[r] = true;
                     swapped[r] = true;
                     any = true;
+                    // The pairs on either side have a new member; `(v, u)` does not help.
+                    let len = layer.len();
+                    swapper.mark(r, i - 1, len);
+                    swapper.mark(r, i + 1, len);
+                    let sides = [(r.wrapping_sub(1), [up_u, up_v]), (r + 1, [down_u, down_v])];
+                    for (side, lists) in sides {
+                        let Some(len) = layers.get(side).map(Vec::len) else {
+                            continue;
+                        };
+                        for &w in lists.into_iter().flatten() {
+                            swapper.mark(side, pos[w], len);
+                            swapper.mark(side, pos[w] + 1, len);
+                        }
+                    }
                 }
             }
         }
@@ -230,6 +264,68 @@ fn transpose(
         for r in 0..layers.len() {
             dirty[r] =
                 changed[r] || (r > 0 && changed[r - 1]) || (r + 1 < layers.len() && changed[r + 1]);
+        }
+    }
+}
+
+/// The pairs for the adjacent swaps to look at, a bit per pair: bit `i` of rank `r` stands for
+/// the nodes at positions `i - 1` and `i`.
+struct Swapper {
+    /// Per rank: its first word in `bits` (and one past the last rank's).
+    base: Vec<usize>,
+    bits: Vec<u64>,
+}
+
+impl Swapper {
+    fn new(layers: &[Vec<usize>]) -> Swapper {
+        let mut base = Vec::with_capacity(layers.len() + 1);
+        let mut words = 0;
+        for layer in layers {
+            base.push(words);
+            words += layer.len().div_ceil(64);
+        }
+        base.push(words);
+        Swapper {
+            base,
+            bits: vec![0; words],
+        }
+    }
+
+    /// Marks every pair (and bit 0 of each rank, which `take` never returns).
+    fn mark_all(&mut self, layers: &[Vec<usize>]) {
+        for (r, layer) in layers.iter().enumerate() {
+            let words = &mut self.bits[self.base[r]..self.base[r + 1]];
+            words.iter_mut().for_each(|w| *w = u64::MAX);
+            if let Some(last) = words.last_mut() {
+                let used = layer.len() % 64;
+                if used != 0 {
+                    *last = (1u64 << used) - 1;
+                }
+            }
+        }
+    }
+
+    /// Marks the pair ending at `i` in rank `r` of `len` nodes, if there is one.
+    fn mark(&mut self, r: usize, i: usize, len: usize) {
+        if i >= 1 && i < len {
+            self.bits[self.base[r] + i / 64] |= 1 << (i % 64);
+        }
+    }
+
+    /// Unmarks and returns the first marked pair of rank `r` ending at or after `from` (at
+    /// least 1).
+    fn take(&mut self, r: usize, from: usize) -> Option<usize> {
+        let (first, end) = (self.base[r], self.base[r + 1]);
+        let mut k = first + from / 64;
+        let mut word = *self.bits[..end].get(k)? & (u64::MAX << (from % 64));
+        loop {
+            if word != 0 {
+                let bit = word.trailing_zeros() as usize;
+                self.bits[k] &= !(1 << bit);
+                return Some((k - first) * 64 + bit);
+            }
+            k += 1;
+            word = *self.bits[..end].get(k)?;
         }
     }
 }
@@ -263,9 +359,10 @@ fn reorder(
 
 /// Sorting one rank, with buffers kept from one rank to the next.
 struct Arranger {
-    /// (block score, block's first position, score, current position, node): the current
-    /// position makes every key distinct, so an unstable sort gives one answer.
-    items: Vec<(f64, usize, f64, usize, usize)>,
+    /// (block score, block's first position, score, current position, node), the scores as
+    /// `ordered` keys: the current position makes every key distinct, so an unstable sort gives
+    /// one answer.
+    items: Vec<(u64, usize, u64, usize, usize)>,
     /// Per group: (sum of its members' scores in this rank, members, first current position);
     /// all zero between calls.
     blocks: Vec<(f64, usize, usize)>,
@@ -292,7 +389,7 @@ impl Arranger {
             layer
                 .iter()
                 .enumerate()
-                .map(|(i, &v)| (score[v], i, score[v], i, v)),
+                .map(|(i, &v)| (ordered(score[v]), i, ordered(score[v]), i, v)),
         );
         if layer.iter().any(|&v| group[v].is_some()) {
             for (i, &v) in layer.iter().enumerate() {
@@ -309,7 +406,7 @@ impl Arranger {
             for item in items.iter_mut() {
                 if let Some(g) = group[item.4] {
                     let (sum, n, first) = self.blocks[g];
-                    item.0 = sum / n as f64;
+                    item.0 = ordered(sum / n as f64);
                     item.1 = first;
                 }
             }
@@ -317,21 +414,25 @@ impl Arranger {
                 self.blocks[g] = (0.0, 0, 0);
             }
         }
-        let before = |a: &(f64, usize, f64, usize, usize), b: &(f64, usize, f64, usize, usize)| {
-            a.0.total_cmp(&b.0)
-                .then(a.1.cmp(&b.1))
-                .then(a.2.total_cmp(&b.2))
-                .then(a.3.cmp(&b.3))
-        };
         // Most ranks keep their order once the sweeps settle: then there is nothing to sort.
-        if items.windows(2).all(|w| before(&w[0], &w[1]).is_lt()) {
+        if items.windows(2).all(|w| w[0] < w[1]) {
             return false;
         }
-        items.sort_unstable_by(before);
+        items.sort_unstable();
         for (slot, item) in layer.iter_mut().zip(items.iter()) {
             *slot = item.4;
         }
         true
+    }
+}
+
+/// A key that sorts as `f64::total_cmp` sorts the scores.
+fn ordered(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
     }
 }
 
@@ -399,5 +500,37 @@ impl Counter {
             }
         }
         total
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordered;
+
+    #[test]
+    fn ordered_keys_sort_as_total_cmp() {
+        let values = [
+            f64::NEG_INFINITY,
+            -3.5,
+            -1.0,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            0.5,
+            1.0,
+            2.25,
+            1e300,
+            f64::INFINITY,
+        ];
+        for a in values {
+            for b in values {
+                assert_eq!(
+                    ordered(a).cmp(&ordered(b)),
+                    a.total_cmp(&b),
+                    "{a} against {b}"
+                );
+            }
+        }
     }
 }

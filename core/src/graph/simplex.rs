@@ -58,11 +58,18 @@ struct Simplex {
     tree_edges: Vec<usize>,
     slot: Vec<usize>,
     cut: Vec<i64>,
-    /// Postorder numbering of the rooted spanning forest: `v`'s subtree is the nodes `w` with
-    /// `low[v] <= lim[w] <= lim[v]`; `par[v]` is the tree edge to `v`'s parent.
+    /// A bit per slot of `tree_edges`: whether that tree edge's cut value is negative.
+    negative: Vec<u64>,
+    /// Postorder numbering of the first rooted spanning forest, for the first cut values: `v`'s
+    /// subtree is the nodes `w` with `low[v] <= lim[w] <= lim[v]`. Pivots do not renumber.
     low: Vec<usize>,
     lim: Vec<usize>,
+    /// The tree edge to each node's parent (`NONE` at a root).
     par: Vec<usize>,
+    /// `stamp` on the nodes found by the current search (a subtree, or the way to a common
+    /// ancestor).
+    seen: Vec<u64>,
+    stamp: u64,
     /// Where `leave_edge` resumes its cyclic search.
     search_from: usize,
     stack: Vec<(usize, usize)>,
@@ -98,9 +105,12 @@ impl Simplex {
             tree_edges: Vec::with_capacity(n),
             slot: vec![NONE; edges.len()],
             cut: vec![0; edges.len()],
+            negative: vec![0; n.div_ceil(64)],
             low: vec![0; n],
             lim: vec![0; n],
             par: vec![NONE; n],
+            seen: vec![0; n],
+            stamp: 0,
             search_from: 0,
             stack: Vec::new(),
         }
@@ -229,15 +239,9 @@ impl Simplex {
         owner
     }
 
-    /// Numbers the subtree of `root` in postorder from `low`, with `par` as its parent edge.
-    /// Returns the nodes in postorder when `order` is given.
-    fn dfs_range(
-        &mut self,
-        root: usize,
-        par: usize,
-        low: usize,
-        mut order: Option<&mut Vec<usize>>,
-    ) {
+    /// Numbers the tree of `root` in postorder from `low`, setting every parent edge, and
+    /// appends its nodes in postorder to `order`.
+    fn dfs_range(&mut self, root: usize, par: usize, low: usize, order: &mut Vec<usize>) {
         let mut counter = low;
         self.par[root] = par;
         self.low[root] = counter;
@@ -250,21 +254,14 @@ impl Simplex {
                 *i += 1;
                 if e != self.par[v] {
                     let w = self.other(e, v);
-                    if self.par[w] == e && self.low[w] == counter {
-                        // Numbered the same way before: the subtree is unchanged.
-                        counter = self.lim[w] + 1;
-                    } else {
-                        self.par[w] = e;
-                        self.low[w] = counter;
-                        stack.push((w, 0));
-                    }
+                    self.par[w] = e;
+                    self.low[w] = counter;
+                    stack.push((w, 0));
                 }
             } else {
                 self.lim[v] = counter;
                 counter += 1;
-                if let Some(order) = order.as_deref_mut() {
-                    order.push(v);
-                }
+                order.push(v);
                 stack.pop();
             }
         }
@@ -281,7 +278,7 @@ impl Simplex {
                 continue;
             }
             let from = postorder.len();
-            self.dfs_range(root, NONE, next, Some(&mut postorder));
+            self.dfs_range(root, NONE, next, &mut postorder);
             next += postorder.len() - from;
             for &v in &postorder[from..] {
                 seen[v] = true;
@@ -291,7 +288,39 @@ impl Simplex {
             let f = self.par[v];
             if f != NONE {
                 self.cut[f] = self.cut_value(f);
+                self.note_sign(f);
             }
+        }
+    }
+
+    /// Records in `negative` whether tree edge `e`'s cut value is negative.
+    fn note_sign(&mut self, e: usize) {
+        let i = self.slot[e];
+        let bit = 1u64 << (i % 64);
+        if self.cut[e] < 0 {
+            self.negative[i / 64] |= bit;
+        } else {
+            self.negative[i / 64] &= !bit;
+        }
+    }
+
+    /// The first slot in `from..to` whose tree edge has a negative cut value.
+    fn next_negative(&self, from: usize, to: usize) -> Option<usize> {
+        if from >= to {
+            return None;
+        }
+        let mut k = from / 64;
+        let mut word = self.negative[k] & (u64::MAX << (from % 64));
+        loop {
+            if word != 0 {
+                let i = k * 64 + word.trailing_zeros() as usize;
+                return (i < to).then_some(i);
+            }
+            k += 1;
+            if k * 64 >= to {
+                return None;
+            }
+            word = self.negative[k];
         }
     }
 
@@ -336,35 +365,69 @@ impl Simplex {
     /// found, searching cyclically from where the last search stopped.
     fn leave_edge(&mut self) -> Option<usize> {
         let len = self.tree_edges.len();
+        let start = self.search_from;
         let mut found: Option<usize> = None;
         let mut count = 0;
-        for k in 0..len {
-            let i = (self.search_from + k) % len;
-            let f = self.tree_edges[i];
-            if self.cut[f] < 0 {
-                if found.is_none_or(|g| self.cut[f] < self.cut[g]) {
-                    found = Some(f);
+        // The slots from `start` to the end, then from 0 to `start`.
+        let (mut i, mut end, mut wrapped) = (start, len, false);
+        loop {
+            let Some(j) = self.next_negative(i, end) else {
+                if wrapped {
+                    break;
                 }
-                count += 1;
-                if count >= SEARCH_SIZE {
-                    self.search_from = i;
-                    return found;
-                }
+                (i, end, wrapped) = (0, start, true);
+                continue;
+            };
+            let f = self.tree_edges[j];
+            if found.is_none_or(|g| self.cut[f] < self.cut[g]) {
+                found = Some(f);
             }
+            count += 1;
+            if count >= SEARCH_SIZE {
+                self.search_from = j;
+                return found;
+            }
+            i = j + 1;
         }
         self.search_from = 0;
         found
     }
 
-    /// The non-tree edge of least slack from the head side of `e` to its tail side.
-    fn enter_edge(&mut self, e: usize) -> Option<usize> {
-        let (t, h) = (self.tail[e], self.head[e]);
-        // Search the side below `e` in the rooted tree: out-edges if it is the head side.
-        let (v, out) = if self.lim[t] < self.lim[h] {
-            (t, false)
+    /// The node below tree edge `e`.
+    fn child(&self, e: usize) -> usize {
+        if self.par[self.tail[e]] == e {
+            self.tail[e]
         } else {
-            (h, true)
-        };
+            self.head[e]
+        }
+    }
+
+    /// Stamps the subtree of `v` in `seen` with a new stamp.
+    fn stamp_subtree(&mut self, v: usize) {
+        self.stamp += 1;
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.clear();
+        stack.push((v, 0));
+        while let Some((x, _)) = stack.pop() {
+            self.seen[x] = self.stamp;
+            for i in self.start[x]..self.start[x] + self.tree_len[x] {
+                let g = self.tree[i];
+                if g != self.par[x] {
+                    stack.push((self.other(g, x), 0));
+                }
+            }
+        }
+        self.stack = stack;
+    }
+
+    /// The non-tree edge of least slack from the head side of `e` to its tail side. Leaves the
+    /// side below `e` stamped in `seen`.
+    fn enter_edge(&mut self, e: usize) -> Option<usize> {
+        // Search the side below `e` in the rooted tree: out-edges if it is the head side.
+        let v = self.child(e);
+        let out = v == self.head[e];
+        self.stamp_subtree(v);
+        let below = self.stamp;
         let mut best: Option<(i64, usize)> = None;
         let mut stack = std::mem::take(&mut self.stack);
         stack.clear();
@@ -372,16 +435,15 @@ impl Simplex {
         'search: while let Some((x, _)) = stack.pop() {
             for &g in self.incident(x) {
                 if self.in_tree[g] {
-                    let y = self.other(g, x);
-                    if self.lim[y] < self.lim[x] {
-                        stack.push((y, 0));
+                    if g != self.par[x] {
+                        stack.push((self.other(g, x), 0));
                     }
                     continue;
                 }
                 let crosses = if out {
-                    self.tail[g] == x && !self.below(self.head[g], v)
+                    self.tail[g] == x && self.seen[self.head[g]] != below
                 } else {
-                    self.head[g] == x && !self.below(self.tail[g], v)
+                    self.head[g] == x && self.seen[self.tail[g]] != below
                 };
                 if crosses {
                     let slack = self.slack(g);
@@ -398,46 +460,69 @@ impl Simplex {
         best.map(|(_, g)| g)
     }
 
-    /// Swaps tree edge `e` for `f`: the side below `e` moves to make `f` tight, cut values on
-    /// the tree path between `f`'s ends change by `e`'s, and the subtree holding both is
-    /// renumbered.
+    /// Swaps tree edge `e` for `f` (found by `enter_edge(e)`, so the side below `e` is still
+    /// stamped): that side moves to make `f` tight, cut values on the tree path between `f`'s
+    /// ends change by `e`'s, and the parent edges on the way from `f` up to `e` turn round.
     fn update(&mut self, e: usize, f: usize) {
+        let below = self.stamp;
+        let s = self.child(e);
         let delta = self.slack(f);
         if delta > 0 {
-            let (t, h) = (self.tail[e], self.head[e]);
-            if self.lim[t] < self.lim[h] {
-                self.rerank(t, delta);
+            if s == self.tail[e] {
+                self.rerank(s, delta);
             } else {
-                self.rerank(h, -delta);
+                self.rerank(s, -delta);
             }
         }
+        // `f`'s end below `e`.
+        let mut x = if self.seen[self.tail[f]] == below {
+            self.tail[f]
+        } else {
+            self.head[f]
+        };
         let value = self.cut[e];
-        let lca = self.tree_update(self.tail[f], self.head[f], value, true);
-        let _ = self.tree_update(self.head[f], self.tail[f], value, false);
-        // Only the paths from `f`'s ends up to `lca` change parents: renumber those and skip
-        // the subtrees hanging off them (Graphviz's `invalidate_path`).
-        let low = self.low[lca];
-        self.invalidate_path(lca, self.tail[f]);
-        self.invalidate_path(lca, self.head[f]);
+        let lca = self.common_ancestor(self.tail[f], self.head[f]);
+        self.tree_update(self.tail[f], lca, value, true);
+        self.tree_update(self.head[f], lca, value, false);
         self.cut[f] = -value;
         self.cut[e] = 0;
-        self.exchange_tree_edges(e, f);
-        self.dfs_range(lca, self.par[lca], low, None);
-    }
-
-    /// Marks the nodes from `v` up to `lca` as needing a new number.
-    fn invalidate_path(&mut self, lca: usize, mut v: usize) {
-        while self.low[v] != NONE {
-            self.low[v] = NONE;
-            let e = self.par[v];
-            if e == NONE || self.lim[v] >= self.lim[lca] {
+        // `x` hangs from `f` now; its old ancestors up to `s` from the node that was their
+        // child.
+        let mut up = f;
+        loop {
+            let old = self.par[x];
+            self.par[x] = up;
+            if x == s {
                 break;
             }
-            v = if self.lim[self.tail[e]] > self.lim[self.head[e]] {
-                self.tail[e]
-            } else {
-                self.head[e]
-            };
+            up = old;
+            x = self.other(old, x);
+        }
+        self.exchange_tree_edges(e, f);
+        self.note_sign(f);
+    }
+
+    /// The nearest common ancestor of `a` and `b` in the rooted tree: both climb in turn,
+    /// stamping their way, until one reaches a node the other stamped.
+    fn common_ancestor(&mut self, mut a: usize, mut b: usize) -> usize {
+        self.stamp += 1;
+        let stamp = self.stamp;
+        self.seen[a] = stamp;
+        if self.seen[b] == stamp {
+            return b;
+        }
+        self.seen[b] = stamp;
+        loop {
+            for x in [&mut a, &mut b] {
+                let up = self.par[*x];
+                if up != NONE {
+                    *x = self.other(up, *x);
+                    if self.seen[*x] == stamp {
+                        return *x;
+                    }
+                    self.seen[*x] = stamp;
+                }
+            }
         }
     }
 
@@ -458,27 +543,20 @@ impl Simplex {
         self.stack = stack;
     }
 
-    /// Walks from `v` up to the common ancestor with `w`, adding `value` to the cut values of
-    /// the tree edges on the way (subtracting for edges the other way round).
-    fn tree_update(&mut self, mut v: usize, w: usize, value: i64, dir: bool) -> usize {
-        while !self.below(w, v) {
+    /// Walks from `v` up to its ancestor `lca`, adding `value` to the cut values of the tree
+    /// edges on the way (subtracting for edges the other way round).
+    fn tree_update(&mut self, mut v: usize, lca: usize, value: i64, dir: bool) {
+        while v != lca {
             let e = self.par[v];
-            if e == NONE {
-                break;
-            }
             let d = if v == self.tail[e] { dir } else { !dir };
             if d {
                 self.cut[e] += value;
             } else {
                 self.cut[e] -= value;
             }
-            v = if self.lim[self.tail[e]] > self.lim[self.head[e]] {
-                self.tail[e]
-            } else {
-                self.head[e]
-            };
+            self.note_sign(e);
+            v = self.other(e, v);
         }
-        v
     }
 }
 
