@@ -211,6 +211,106 @@ pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>) -> Graph {
     graph
 }
 
+/// Where each node of a Workflow was written, for click-to-source (node id → span): the DAG task
+/// or step that created it (by its name, a loop's or retry's suffix dropped), else its template.
+/// The Workflow's own specs are searched first — the WorkflowTemplate its manifest references,
+/// then Workflows and CronWorkflows of its name or `generateName` — then every other spec. The
+/// root is its entrypoint template.
+pub fn node_sources(run: &WorkflowRun, manifests: &Manifests) -> Vec<(String, crate::diag::Span)> {
+    use crate::yaml::Node as Yaml;
+    let referenced = run
+        .manifest
+        .as_ref()
+        .and_then(|m| m.pointer("/spec/workflowTemplateRef/name"))
+        .and_then(|n| n.as_str());
+    fn specs(m: &crate::argo::model::Manifest) -> Option<&crate::yaml::Node> {
+        let spec = m.spec()?;
+        Some(spec.get("workflowSpec").unwrap_or(spec))
+    }
+    let own = |m: &crate::argo::model::Manifest| match m.kind {
+        Kind::WorkflowTemplate | Kind::ClusterWorkflowTemplate => {
+            Some(m.name.as_str()) == referenced
+        }
+        Kind::Workflow | Kind::CronWorkflow => {
+            m.name == run.name || m.generate_name.is_some() && m.generate_name == run.generate_name
+        }
+        _ => false,
+    };
+    let workflow_kinds = |m: &&crate::argo::model::Manifest| {
+        matches!(
+            m.kind,
+            Kind::Workflow
+                | Kind::WorkflowTemplate
+                | Kind::ClusterWorkflowTemplate
+                | Kind::CronWorkflow
+        )
+    };
+    let mut ordered: Vec<&Yaml> = manifests
+        .items
+        .iter()
+        .filter(workflow_kinds)
+        .filter(|m| own(m))
+        .filter_map(specs)
+        .collect();
+    ordered.extend(
+        manifests
+            .items
+            .iter()
+            .filter(workflow_kinds)
+            .filter(|m| !own(m))
+            .filter_map(specs),
+    );
+    let templates = || {
+        ordered.iter().flat_map(|spec| {
+            spec.get("templates")
+                .and_then(Yaml::as_sequence)
+                .unwrap_or_default()
+        })
+    };
+    let named = |n: &Yaml, key: &str, value: &str| n.get(key).and_then(Yaml::as_str) == Some(value);
+    let entrypoint = ordered
+        .iter()
+        .find_map(|spec| spec.get("entrypoint").and_then(Yaml::as_str));
+    let mut out = Vec::new();
+    for node in &run.nodes {
+        let base = node.display_name.split('(').next().unwrap_or_default();
+        let template = if node.name == run.name {
+            entrypoint.unwrap_or_default()
+        } else {
+            node.template_name.as_str()
+        };
+        let task = (node.name != run.name)
+            .then(|| {
+                templates().find_map(|t| {
+                    let dag = t
+                        .get("dag")
+                        .and_then(|d| d.get("tasks"))
+                        .and_then(Yaml::as_sequence);
+                    let steps = t.get("steps").and_then(Yaml::as_sequence);
+                    dag.unwrap_or_default()
+                        .iter()
+                        .chain(
+                            steps
+                                .unwrap_or_default()
+                                .iter()
+                                .flat_map(|g| g.as_sequence().unwrap_or_default()),
+                        )
+                        .find(|x| {
+                            named(x, "name", base)
+                                && (template.is_empty() || named(x, "template", template))
+                        })
+                })
+            })
+            .flatten();
+        let found = task
+            .or_else(|| templates().find(|t| !template.is_empty() && named(t, "name", template)));
+        if let Some(n) = found {
+            out.push((node.id.clone(), n.span));
+        }
+    }
+    out
+}
+
 /// How event flows are laid out: left to right, as the Argo UI's event-flow page.
 pub fn event_flow_options() -> Options {
     Options {
@@ -250,6 +350,36 @@ mod tests {
             ..RunConfig::default()
         };
         run(&ms, &config)
+    }
+
+    /// Click-to-source: each node of the source post's Workflow points at the DAG task that
+    /// created it in workflowtemplate.yaml, and the root at the entrypoint template.
+    #[test]
+    fn nodes_point_at_their_tasks() {
+        let ex = examples::find("argo-events-ml-pipeline").unwrap();
+        let ms = ml_manifests();
+        let report = ml_run();
+        let w = &report.workflows[0];
+        let file = ex
+            .files
+            .iter()
+            .position(|(n, _)| *n == "workflowtemplate.yaml")
+            .unwrap();
+        let text = ex.files[file].1;
+        let sources = node_sources(w, &ms);
+        let at = |display: &str| {
+            let id = &w.node_by_display(display).unwrap().id;
+            let (_, span) = sources.iter().find(|(i, _)| i == id).unwrap();
+            assert_eq!(span.file.0 as usize, file);
+            text[span.start as usize..span.end as usize].to_string()
+        };
+        assert!(at(&w.name).starts_with("name: pipeline"), "{}", at(&w.name));
+        assert!(
+            at("train-model").starts_with("name: train-model\n"),
+            "{}",
+            at("train-model")
+        );
+        assert!(at("evaluate-model").contains("dependencies: [train-model]"));
     }
 
     #[test]
