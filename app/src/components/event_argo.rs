@@ -8,7 +8,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::engine_job::{engine_error, use_engine_job};
-use super::graph_frame::{step, use_graph_frame, FrameView};
+use super::graph_frame::{clicked_id, step, use_graph_frame, FrameView};
 use super::timeline::Timeline;
 use crate::argo_views::{EventForm, EventResult, NodeRow, WorkflowRow};
 use crate::services::download;
@@ -96,12 +96,6 @@ struct WorkflowProps {
     scrubbed: bool,
 }
 
-/// The id of the node under a click in the DAG (its nearest `data-id`).
-fn clicked_node(e: &MouseEvent) -> Option<String> {
-    let target: web_sys::Element = e.target()?.dyn_into().ok()?;
-    target.closest("[data-id]").ok()??.get_attribute("data-id")
-}
-
 /// One Workflow: its DAG, node table and the selected node's details. Clicking a node in the
 /// DAG or its row selects it, as in the Argo UI.
 #[function_component(WorkflowView)]
@@ -155,7 +149,7 @@ fn workflow_view(props: &WorkflowProps) -> Html {
     // A click on "N hidden nodes" expands that fan-out (as the Argo UI does); on a node, selects it.
     let on_graph_click = {
         let (selected, state) = (selected.clone(), state.clone());
-        Callback::from(move |e: MouseEvent| match clicked_node(&e) {
+        Callback::from(move |e: MouseEvent| match clicked_id(&e) {
             Some(id) if id.contains(":hidden") => {
                 state.dispatch(Action::ToggleFanOuts { ids: vec![id] })
             }

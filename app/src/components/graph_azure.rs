@@ -6,23 +6,16 @@
 //! with the arrow keys and press Enter); drag the background to pan; zoom with the buttons or
 //! Ctrl+wheel; Export as SVG or PNG.
 
-use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlElement};
+use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use super::engine_job::{engine_error, use_engine_job};
 use super::entry_picker::EntryPicker;
-use super::graph_frame::{step, use_graph_frame, FrameView};
+use super::graph_frame::{clicked_id, step, use_graph_frame, FrameView};
 use pipelab_core::azure::pipeline::graph::Environments;
 
 use crate::services::{highlight, perf};
 use crate::state::{Action, Shared, StateHandle};
-
-/// The id of the stage or job under a click (its nearest `data-id`).
-fn clicked_id(e: &MouseEvent) -> Option<String> {
-    let target: Element = e.target()?.dyn_into().ok()?;
-    target.closest("[data-id]").ok()??.get_attribute("data-id")
-}
 
 /// Selects the YAML that drawn `id` (a stage or job) comes from.
 fn reveal(state: &StateHandle, id: &str) {

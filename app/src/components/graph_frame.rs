@@ -46,13 +46,11 @@ pub fn use_graph_frame() -> Frame {
     }
 }
 
-/// Whether a mouse event hit a drawn node (an element with `data-id`).
-fn on_node(e: &MouseEvent) -> bool {
+/// The `data-id` of the drawn node or row under a mouse event (its nearest element with one).
+pub fn clicked_id(e: &MouseEvent) -> Option<String> {
     use wasm_bindgen::JsCast;
-    e.target()
-        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .and_then(|t| t.closest("[data-id]").ok().flatten())
-        .is_some()
+    let target: web_sys::Element = e.target()?.dyn_into().ok()?;
+    target.closest("[data-id]").ok()??.get_attribute("data-id")
 }
 
 impl Frame {
@@ -61,7 +59,7 @@ impl Frame {
         let on_down = {
             let (drag, scroller) = (self.drag.clone(), self.scroller.clone());
             Callback::from(move |e: MouseEvent| {
-                if let (false, Some(el)) = (on_node(&e), scroller.cast::<HtmlElement>()) {
+                if let (None, Some(el)) = (clicked_id(&e), scroller.cast::<HtmlElement>()) {
                     *drag.borrow_mut() = Some((
                         e.client_x(),
                         e.client_y(),

@@ -20,7 +20,7 @@ use crate::argo::model::spec::{
 };
 use crate::argo::model::texts;
 use crate::argo::model::{Kind, Manifests, Template};
-use crate::fnv::{fnv64, IndexHasher};
+use crate::fnv::fnv64;
 use crate::sim::{parse_duration, Millis, Trace};
 use crate::yaml::{Node, Value};
 
@@ -307,25 +307,31 @@ struct StepsProgress {
     group: usize,
     scope: Scope,
     expansions: Option<Vec<Expansion>>,
-    /// The open group's nodes, per step and expansion, once created.
-    nodes: Vec<Vec<Option<usize>>>,
-    /// Per step and expansion: fulfilled with its exit handlers done, so not walked again (a
-    /// fan-out whose pods end at many instants would otherwise be walked whole at each).
-    settled: Vec<Vec<bool>>,
-    /// Per step and expansion: a started pod's next event and its phase then (see
-    /// `pod_idle_until`): until that instant, in that phase, advancing it changes nothing.
-    idle: Vec<Vec<Idle>>,
+    /// The open group's walk, per step (one item per expansion).
+    walks: Vec<ItemsWalk>,
 }
 
 /// A pod that has nothing to do before an instant, as long as its phase stays this one.
 type Idle = Option<(Millis, NodePhase)>;
 
-/// A DAG task group's items as the operator walks them: each item's node once it exists, the
-/// items settled (fulfilled) and the pods idle (`pod_idle_until`).
-struct GroupProgress {
+/// A loop's items (a step's expansions, a DAG task group's) as the operator walks them: each
+/// item's node once it exists; the items settled (fulfilled, exit handlers done: not walked
+/// again, or a fan-out whose pods end at many instants would be walked whole at each); and the
+/// pods idle until their next event (`pod_idle_until`).
+struct ItemsWalk {
     nodes: Vec<Option<usize>>,
     settled: Vec<bool>,
     idle: Vec<Idle>,
+}
+
+impl ItemsWalk {
+    fn new(n: usize) -> ItemsWalk {
+        ItemsWalk {
+            nodes: vec![None; n],
+            settled: vec![false; n],
+            idle: vec![None; n],
+        }
+    }
 }
 
 /// The scope a DAG's next tasks see: the DAG's own, plus each done task's outputs.
@@ -369,7 +375,7 @@ pub(super) struct State {
     /// A running task group's expanded items.
     group_expansions: NodeMap<Rc<Vec<(String, Invocation)>>>,
     /// A running task group's walk over its items.
-    group_progress: NodeMap<GroupProgress>,
+    group_progress: NodeMap<ItemsWalk>,
     /// Templates as written, parsed once each (their declarations: inputs, outputs).
     parsed_templates: std::cell::RefCell<HashMap<String, Rc<Parsed>>>,
     /// Memoized nodes still running: where their outputs go.
@@ -419,11 +425,11 @@ pub struct Shared {
 
 /// A map keyed by node index. Node indexes are small dense integers: a multiplicative hash is
 /// enough, and the default SipHash showed in profiles of wide fan-outs.
-type NodeMap<V> = HashMap<usize, V, std::hash::BuildHasherDefault<IndexHasher>>;
+type NodeMap<V> = crate::fnv::FnvMap<usize, V>;
 
 /// A map keyed by node name or id: FNV-1a over a few dozen bytes is cheaper than SipHash, and
 /// the names are the workflow's own (no untrusted keys to flood a bucket with).
-pub(super) type NameMap<V> = HashMap<String, V, std::hash::BuildHasherDefault<IndexHasher>>;
+pub(super) type NameMap<V> = crate::fnv::FnvMap<String, V>;
 
 impl WorkflowRun {
     /// Creates a workflow at instant `now` (not yet operated).
@@ -2379,9 +2385,7 @@ impl WorkflowRun {
                 group: 0,
                 scope: self.scope_of(&r),
                 expansions: None,
-                nodes: Vec::new(),
-                settled: Vec::new(),
-                idle: Vec::new(),
+                walks: Vec::new(),
             });
         for (gi, group) in groups.iter().enumerate().skip(progress.group) {
             let gname = format!("{name}[{gi}]");
@@ -2404,22 +2408,18 @@ impl WorkflowRun {
             let StepsProgress {
                 scope,
                 expansions,
-                nodes,
-                settled,
-                idle,
+                walks,
                 ..
             } = &mut progress;
             let expansions = expansions
                 .get_or_insert_with(|| group.iter().map(|step| self.expand(step, scope)).collect());
             // Each expanded step's node, once it exists (a fan-out of thousands is walked at
             // every pod start and end: no name to format and look up each time).
-            if nodes.len() != expansions.len() {
-                *nodes = expansions
+            if walks.len() != expansions.len() {
+                *walks = expansions
                     .iter()
-                    .map(|e| vec![None; e.as_ref().map_or(0, Vec::len)])
+                    .map(|e| ItemsWalk::new(e.as_ref().map_or(0, Vec::len)))
                     .collect();
-                *settled = nodes.iter().map(|n| vec![false; n.len()]).collect();
-                *idle = nodes.iter().map(|n| vec![None; n.len()]).collect();
             }
             let mut all_done = true;
             let mut running = 0usize;
@@ -2450,11 +2450,11 @@ impl WorkflowRun {
                     continue;
                 }
                 for (ei, (display, inv)) in expansion.iter().enumerate() {
-                    if settled[si][ei] {
+                    if walks[si].settled[ei] {
                         continue;
                     }
-                    let c = if let Some(c) = nodes[si][ei] {
-                        if self.is_idle(c, idle[si][ei], now) {
+                    let c = if let Some(c) = walks[si].nodes[ei] {
+                        if self.is_idle(c, walks[si].idle[ei], now) {
                             all_done = false;
                             running += 1;
                             continue;
@@ -2480,7 +2480,7 @@ impl WorkflowRun {
                                             "",
                                         ) {
                                             self.skip_defaults(c, inv, &r.base);
-                                            nodes[si][ei] = Some(c);
+                                            walks[si].nodes[ei] = Some(c);
                                         }
                                         continue;
                                     }
@@ -2506,18 +2506,18 @@ impl WorkflowRun {
                         ) else {
                             return;
                         };
-                        nodes[si][ei] = Some(c);
+                        walks[si].nodes[ei] = Some(c);
                         c
                     };
                     if !self.done(c) {
                         all_done = false;
                         running += 1;
-                        idle[si][ei] = self.pod_idle_until(c);
+                        walks[si].idle[ei] = self.pod_idle_until(c);
                     } else if !self.run_exit_handlers(c, inv, &r.base, now) {
                         all_done = false;
                     } else if self.nodes[c].phase.fulfilled() {
                         // (A daemon that is up is done but still advanced.)
-                        settled[si][ei] = true;
+                        walks[si].settled[ei] = true;
                     }
                 }
             }
@@ -2528,11 +2528,11 @@ impl WorkflowRun {
             // Every step's nodes, in order (an empty loop's Skipped node is not a result).
             let results: Vec<(usize, &Invocation)> = expansions
                 .iter()
-                .zip(nodes.iter())
-                .flat_map(|(e, ns)| {
+                .zip(walks.iter())
+                .flat_map(|(e, walk)| {
                     let e = e.as_deref().unwrap_or_default();
                     e.iter()
-                        .zip(ns)
+                        .zip(&walk.nodes)
                         .filter_map(|((_, inv), c)| c.map(|c| (c, inv)))
                 })
                 .collect();
@@ -2559,7 +2559,7 @@ impl WorkflowRun {
             self.add_results_to_scope("steps", &results, scope);
             drop(results);
             progress.expansions = None;
-            progress.nodes.clear();
+            progress.walks.clear();
             progress.group = gi + 1;
         }
         self.set_template_outputs(i, &r, &progress.scope);
@@ -3508,11 +3508,7 @@ impl WorkflowRun {
             .state
             .group_progress
             .remove(&g)
-            .unwrap_or_else(|| GroupProgress {
-                nodes: vec![None; n],
-                settled: vec![false; n],
-                idle: vec![None; n],
-            });
+            .unwrap_or_else(|| ItemsWalk::new(n));
         let mut all_done = true;
         let mut running = 0usize;
         for (ei, (display, child)) in expansion.iter().enumerate() {
