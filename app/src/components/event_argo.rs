@@ -51,12 +51,15 @@ fn result_frame(state: &StateHandle) -> Html {
         <>
             { flow(&result.flow_svg) }
             if !result.workflows.is_empty() { <Timeline answer={answer.clone()} /> }
-            { result_view(&answer, result, state.event_at.is_some()) }
+            { result_view(&answer, state.event_at.is_some()) }
         </>
     }
 }
 
-fn result_view(answer: &Answer, result: &EventResult, scrubbed: bool) -> Html {
+fn result_view(answer: &Answer, scrubbed: bool) -> Html {
+    let Ok(result) = &**answer else {
+        return Html::default();
+    };
     let triggers = result.triggers.iter().map(|t| {
         html! {
             <li data-testid="trigger-outcome" data-fired={t.fired.to_string()} class={if t.fired { "fired" } else { "not-fired" }}>

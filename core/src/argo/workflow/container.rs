@@ -1431,6 +1431,18 @@ mod tests {
         v.iter().map(|x| x.to_string()).collect()
     }
 
+    /// A Python script run alone (no files, seed 1).
+    fn python(src: &str) -> Behaviour {
+        simulate(
+            "python",
+            &s(&["python"]),
+            &[],
+            Some(src),
+            &BTreeMap::new(),
+            1,
+        )
+    }
+
     #[test]
     fn python_print_and_exit() {
         let b = simulate(
@@ -1533,14 +1545,7 @@ mod tests {
     #[test]
     fn python_blocks_and_files() {
         let split = "import json\nimport os\nimport sys\nos.mkdir(\"/mnt/out\")\npartIds = list(map(lambda x: str(x), range(3)))\nfor i, partId in enumerate(partIds, start=1):\n  with open(\"/mnt/out/\" + partId + \".json\", \"w\") as f:\n    json.dump({\"foo\": i}, f)\njson.dump(partIds, sys.stdout)\n";
-        let b = simulate(
-            "python",
-            &s(&["python"]),
-            &[],
-            Some(split),
-            &BTreeMap::new(),
-            1,
-        );
+        let b = python(split);
         assert!(b.recognised);
         assert_eq!(b.stdout, r#"["0", "1", "2"]"#);
         assert_eq!(b.files["/mnt/out/2.json"], r#"{"foo": 3}"#);
@@ -1561,14 +1566,7 @@ mod tests {
             "def f():\n  return 1\nprint(f())\n",
             "with open(\"/nope\") as f:\n  print(f.read())\n",
         ] {
-            let b = simulate(
-                "python",
-                &s(&["python"]),
-                &[],
-                Some(src),
-                &BTreeMap::new(),
-                1,
-            );
+            let b = python(src);
             assert!(!b.recognised, "{src}");
         }
     }
@@ -1576,14 +1574,7 @@ mod tests {
     #[test]
     fn python_dicts_over_several_lines() {
         let src = "import json\ni = 3\nres = {\n  \"num\": i,\n  \"evenness\": \"even\" if i % 2 == 0 else \"odd\"\n}\nprint(json.dumps(res))\n";
-        let b = simulate(
-            "python",
-            &s(&["python"]),
-            &[],
-            Some(src),
-            &BTreeMap::new(),
-            1,
-        );
+        let b = python(src);
         assert_eq!(b.stdout, "{\"evenness\": \"odd\", \"num\": 3}\n");
     }
 

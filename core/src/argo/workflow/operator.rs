@@ -1782,10 +1782,7 @@ impl WorkflowRun {
                 return Err(format!("inputs.parameters.{} was not supplied", p.name));
             };
             // Values may refer to earlier inputs (`{{= ... inputs.parameters.a ...}}`).
-            let vars = subst::Layered {
-                own: &scope,
-                under: globals,
-            };
+            let vars = subst::Layered::new(&scope, globals);
             let value = subst::replace(&value, &vars, Strict::No).unwrap_or(value);
             if !p.enum_values.is_empty() && !p.enum_values.contains(&value) {
                 return Err(format!(
@@ -1822,10 +1819,7 @@ impl WorkflowRun {
                     .or(a.location.as_ref())?
                     .clone();
                 // The template's own location is not substituted yet (`{{workflow.name}}/...`).
-                let vars = subst::Layered {
-                    own: &scope,
-                    under: globals,
-                };
+                let vars = subst::Layered::new(&scope, globals);
                 for part in [&mut loc.bucket, &mut loc.key] {
                     *part = subst::replace(part, &vars, Strict::No).ok()?;
                 }
@@ -1864,10 +1858,7 @@ impl WorkflowRun {
             }
         }
         scope.insert("retries".into(), call.attempt.to_string());
-        let vars = subst::Layered {
-            own: &scope,
-            under: globals,
-        };
+        let vars = subst::Layered::new(&scope, globals);
         let mut tmpl = if cached.verbatim {
             let mut tmpl = parsed.clone();
             subst::replace_texts(&mut tmpl, &vars, Strict::No)?;

@@ -32,8 +32,20 @@ impl Vars for Scope {
 
 /// `own` variables over `under` ones: a name in both is `own`'s.
 pub struct Layered<'a> {
-    pub own: &'a Scope,
-    pub under: &'a Scope,
+    own: &'a Scope,
+    under: &'a Scope,
+    /// Both merged, the first time an expression tag needs every variable (once, not per tag).
+    merged: std::cell::OnceCell<Scope>,
+}
+
+impl<'a> Layered<'a> {
+    pub fn new(own: &'a Scope, under: &'a Scope) -> Layered<'a> {
+        Layered {
+            own,
+            under,
+            merged: std::cell::OnceCell::new(),
+        }
+    }
 }
 
 impl Vars for Layered<'_> {
@@ -41,9 +53,11 @@ impl Vars for Layered<'_> {
         self.own.var(name).or_else(|| self.under.var(name))
     }
     fn all(&self) -> Cow<'_, Scope> {
-        let mut all = self.under.clone();
-        all.extend(self.own.iter().map(|(k, v)| (k.clone(), v.clone())));
-        Cow::Owned(all)
+        Cow::Borrowed(self.merged.get_or_init(|| {
+            let mut all = self.under.clone();
+            all.extend(self.own.iter().map(|(k, v)| (k.clone(), v.clone())));
+            all
+        }))
     }
 }
 
