@@ -60,7 +60,7 @@ impl EventForm {
 }
 
 /// What the workspace offers to the Event panel.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArgoTargets {
     /// Webhook events, prefilled.
     pub webhooks: Vec<EventForm>,
@@ -70,7 +70,7 @@ pub struct ArgoTargets {
     pub flow_svg: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TriggerRow {
     pub sensor: String,
     pub trigger: String,
@@ -82,7 +82,7 @@ pub struct TriggerRow {
     pub dlq_of: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct NodeRow {
     pub display_name: String,
     pub node_type: String,
@@ -111,7 +111,7 @@ pub struct NodeRow {
     pub memoization: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct WorkflowRow {
     pub name: String,
     /// When the run ended (or the simulation stopped), in simulated seconds.
@@ -129,7 +129,7 @@ pub struct WorkflowRow {
 }
 
 /// The simulated cluster's answer.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventResult {
     /// `HTTP status response` per event.
     pub responses: Vec<String>,
@@ -138,6 +138,19 @@ pub struct EventResult {
     /// The event flow with this run's counts and the Workflows it created, drawn.
     pub flow_svg: String,
     pub problems: Vec<String>,
+}
+
+crate::from_json! {
+    EventForm { event_source, event_name, method, url, headers, body }
+    ArgoTargets { webhooks, has_workflow, flow_svg }
+    TriggerRow { sensor, trigger, fired, error, at, dlq_of }
+    NodeRow {
+        display_name, node_type, phase, message, started, finished, logs, phase_at, id,
+        template_name, inputs, input_artifacts, outputs, result, exit_code, output_artifacts,
+        children, memoization,
+    }
+    WorkflowRow { name, end, svg, manifest, phase, message, nodes, moments }
+    EventResult { responses, triggers, workflows, flow_svg, problems }
 }
 
 fn manifests(files: &[File]) -> Manifests {

@@ -2,13 +2,16 @@
 //! the chosen pipeline, its queue-time parameters and a simulated run. The reducer calls these only
 //! for the visible panel, so typing never pays for them.
 
+use pipelab_core::azure::pipeline::graph::{EnvironmentRow, Environments};
 use pipelab_core::azure::pipeline::simulate::{simulate, RunSpec, Trigger};
 use pipelab_core::azure::pipeline::{self, azure_message, emit, Options};
 use pipelab_core::azure::template::params::{declarations, ParamType};
 use pipelab_core::azure::template::{Input, Tok};
 use pipelab_core::diag::{FileId, LineCol, LineIndex};
 use pipelab_core::yaml;
-use serde_json::Value as Json;
+use serde_json::Value as JsonValue;
+
+use crate::services::json::{mismatch, FromJson, Json};
 
 use crate::state::File;
 
@@ -22,7 +25,7 @@ pub struct FinalYamlView {
 }
 
 /// How a queue-time parameter is edited.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub enum ParamInput {
     Text,
     Number,
@@ -33,7 +36,7 @@ pub enum ParamInput {
     Yaml,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct ParamField {
     pub name: String,
     pub type_name: String,
@@ -136,14 +139,14 @@ impl RunInputs {
 }
 
 /// Where an element of the pipeline is written: workspace file index and byte range.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SourceRef {
     pub file: usize,
     pub start: usize,
     pub end: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct JobRun {
     pub name: String,
     /// `STAGE.JOB`, the key of "make it fail".
@@ -158,7 +161,7 @@ pub struct JobRun {
     pub outputs: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct StageRun {
     pub name: String,
     pub result: String,
@@ -169,7 +172,7 @@ pub struct StageRun {
 }
 
 /// The run panel's content.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct RunView {
     pub entry: String,
     pub params: Vec<ParamField>,
@@ -177,6 +180,33 @@ pub struct RunView {
     pub reason: String,
     pub stages: Vec<StageRun>,
     pub errors: Vec<String>,
+}
+
+crate::from_json! {
+    ParamField { name, type_name, input, value }
+    SourceRef { file, start, end }
+    JobRun { name, key, result, reason, condition, source, legs, outputs }
+    StageRun { name, result, reason, condition, source, jobs }
+    RunView { entry, params, triggered, reason, stages, errors }
+    GraphView { svg, sources, environments, errors }
+    Environments { columns, rows }
+    EnvironmentRow { stage, cells }
+}
+
+impl FromJson for ParamInput {
+    /// As serde writes it: unit variants as their name, `Choice` as `{"Choice": [...]}`.
+    fn from_json(json: Json) -> Result<Self, String> {
+        match json {
+            Json::Str(s) if s == "Text" => Ok(ParamInput::Text),
+            Json::Str(s) if s == "Number" => Ok(ParamInput::Number),
+            Json::Str(s) if s == "Checkbox" => Ok(ParamInput::Checkbox),
+            Json::Str(s) if s == "Yaml" => Ok(ParamInput::Yaml),
+            Json::Obj(mut fields) if fields.len() == 1 && fields[0].0 == "Choice" => {
+                Vec::from_json(fields.remove(0).1).map(ParamInput::Choice)
+            }
+            other => mismatch("a parameter input", &other),
+        }
+    }
 }
 
 fn input(files: &[File], entry: &str, params: &[(String, String)]) -> Input {
@@ -264,7 +294,7 @@ fn param_fields(files: &[File], entry: &str, given: &[(String, String)]) -> Vec<
 }
 
 /// Maps the model's `location` (file name, line, col) to a workspace file and byte offset.
-fn source_of(files: &[File], location: &Json) -> Option<SourceRef> {
+fn source_of(files: &[File], location: &JsonValue) -> Option<SourceRef> {
     let name = location.get("file")?.as_str()?;
     let line = location.get("line")?.as_u64()? as u32;
     let col = location.get("col")?.as_u64()? as u32;
@@ -275,18 +305,18 @@ fn source_of(files: &[File], location: &Json) -> Option<SourceRef> {
     Some(SourceRef { file, start, end })
 }
 
-fn str_of(v: &Json, key: &str) -> String {
+fn str_of(v: &JsonValue, key: &str) -> String {
     v.get(key)
-        .and_then(Json::as_str)
+        .and_then(JsonValue::as_str)
         .unwrap_or_default()
         .to_string()
 }
 
-fn find_named<'a>(list: Option<&'a Json>, name: &str) -> Option<&'a Json> {
+fn find_named<'a>(list: Option<&'a JsonValue>, name: &str) -> Option<&'a JsonValue> {
     list?
         .as_array()?
         .iter()
-        .find(|x| x.get("name").and_then(Json::as_str) == Some(name))
+        .find(|x| x.get("name").and_then(JsonValue::as_str) == Some(name))
 }
 
 /// Expands `entry` with the form's parameters and simulates the run: the pipeline, its sources and
@@ -295,7 +325,7 @@ fn simulated(
     files: &[File],
     entry: &str,
     inputs: &RunInputs,
-) -> Result<(pipeline::Pipeline, pipelab_core::diag::Sources, Json), Vec<String>> {
+) -> Result<(pipeline::Pipeline, pipelab_core::diag::Sources, JsonValue), Vec<String>> {
     let outcome = pipeline::build(&input(files, entry, &inputs.params), Options::default());
     let errors: Vec<String> = outcome
         .diagnostics
@@ -330,7 +360,7 @@ pub struct GraphRequest {
 }
 
 /// The stage → job graph of a simulated run, drawn; or Azure's errors.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct GraphView {
     pub svg: String,
     /// Each node and row id with its source (workspace file name, byte range).
@@ -399,19 +429,19 @@ pub fn run(files: &[File], entry: &str, inputs: &RunInputs) -> RunView {
     };
     let outcome_sources = &sources;
     let model = p.model(outcome_sources);
-    view.triggered = result.get("triggered").and_then(Json::as_bool) == Some(true);
+    view.triggered = result.get("triggered").and_then(JsonValue::as_bool) == Some(true);
     view.reason = str_of(&result, "reason");
     let empty = Vec::new();
     for st in result
         .get("stages")
-        .and_then(Json::as_array)
+        .and_then(JsonValue::as_array)
         .unwrap_or(&empty)
     {
         let name = str_of(st, "name");
         let st_model = find_named(model.get("stages"), &name);
         let jobs = st
             .get("jobs")
-            .and_then(Json::as_array)
+            .and_then(JsonValue::as_array)
             .unwrap_or(&empty)
             .iter()
             .map(|j| {
@@ -423,21 +453,21 @@ pub fn run(files: &[File], entry: &str, inputs: &RunInputs) -> RunView {
                     reason: str_of(j, "reason"),
                     legs: j
                         .get("legs")
-                        .and_then(Json::as_array)
+                        .and_then(JsonValue::as_array)
                         .unwrap_or(&empty)
                         .iter()
                         .map(|l| str_of(l, "name"))
                         .collect(),
                     outputs: j
                         .get("outputs")
-                        .and_then(Json::as_object)
+                        .and_then(JsonValue::as_object)
                         .into_iter()
                         .flatten()
                         .map(|(k, v)| format!("{k} = {}", v.as_str().unwrap_or_default()))
                         .collect(),
                     condition: j_model
                         .and_then(|m| m.get("condition"))
-                        .and_then(Json::as_str)
+                        .and_then(JsonValue::as_str)
                         .map(str::to_string),
                     source: j_model
                         .and_then(|m| m.get("location"))
@@ -451,7 +481,7 @@ pub fn run(files: &[File], entry: &str, inputs: &RunInputs) -> RunView {
             reason: str_of(st, "reason"),
             condition: st_model
                 .and_then(|m| m.get("condition"))
-                .and_then(Json::as_str)
+                .and_then(JsonValue::as_str)
                 .map(str::to_string),
             source: st_model
                 .and_then(|m| m.get("location"))

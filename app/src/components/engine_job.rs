@@ -2,11 +2,11 @@
 
 use std::rc::Rc;
 
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use yew::prelude::*;
 
 use crate::services::engine;
+use crate::services::json::FromJson;
 use crate::state::{Action, StateHandle};
 
 /// Runs the queued `job` (number, request) in the engine module's `function` (loading the module
@@ -20,7 +20,7 @@ pub fn use_engine_job<Req, Res>(
     answered: fn(u64, Result<Res, String>) -> Action,
 ) where
     Req: Serialize + 'static,
-    Res: DeserializeOwned + 'static,
+    Res: FromJson + 'static,
 {
     let seq = job.as_ref().map(|(seq, _)| *seq);
     let state = state.clone();

@@ -14,6 +14,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+use super::json::{self, Fields, FromJson, Json};
+
 const SCRIPT: &str = "pipelab-engine.js";
 const WASM: &str = "pipelab-engine_bg.wasm";
 
@@ -97,23 +99,19 @@ pub async fn call(function: &str, request: &str) -> Result<String, String> {
     Ok(answer.as_string().unwrap_or_default())
 }
 
-/// An engine answer as it is written.
-#[derive(serde::Deserialize)]
-struct Answer<T> {
-    ok: Option<T>,
-    error: Option<String>,
-}
-
-/// Reads an engine answer straight from its text into `T` (no intermediate `serde_json::Value`:
-/// its deserializer would cost the first load about 8 KB gzip): `Ok` with the result, or `Err`
-/// with the engine's error or why the answer could not be read.
-pub fn decode<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
-    match serde_json::from_str::<Answer<T>>(text) {
-        Ok(Answer { ok: Some(v), .. }) => Ok(v),
-        Ok(Answer { error: Some(e), .. }) => Err(e),
-        Ok(_) => Err("The simulation engine answered without a result.".into()),
-        Err(e) => Err(format!(
-            "The simulation engine answered something unreadable: {e}."
-        )),
+/// Reads an engine answer, `{"ok": …}` or `{"error": "…"}`: `Ok` with the result, or `Err` with
+/// the engine's error or why the answer could not be read.
+pub fn decode<T: FromJson>(text: &str) -> Result<T, String> {
+    let unreadable =
+        |e: String| format!("The simulation engine answered something unreadable: {e}.");
+    let mut answer = json::parse(text)
+        .and_then(Fields::new)
+        .map_err(unreadable)?;
+    match answer.take::<Option<Json>>("ok").map_err(unreadable)? {
+        Some(ok) => T::from_json(ok).map_err(unreadable),
+        None => match answer.take::<Option<String>>("error").map_err(unreadable)? {
+            Some(e) => Err(e),
+            None => Err("The simulation engine answered without a result.".into()),
+        },
     }
 }

@@ -6,6 +6,7 @@ pub mod download;
 pub mod editor;
 pub mod engine;
 pub mod highlight;
+pub mod json;
 pub mod keys;
 pub mod location;
 pub mod panic;
