@@ -13,6 +13,7 @@ use pipelab_core::yaml::{self, Node};
 
 use serde::{Deserialize, Serialize};
 
+use crate::services::highlight::SourceOf;
 use crate::state::File;
 
 /// What a Send asks of the engine module.
@@ -124,6 +125,9 @@ pub struct WorkflowRow {
     pub phase: String,
     pub message: String,
     pub nodes: Vec<NodeRow>,
+    /// Where each node was written (its DAG task or step, else its template): node id, file name
+    /// and byte range, for click-to-source.
+    pub sources: Vec<SourceOf>,
     /// Every simulated second at which something changed (a node created, started, ended).
     pub moments: Vec<f64>,
 }
@@ -149,7 +153,7 @@ crate::from_json! {
         template_name, inputs, input_artifacts, outputs, result, exit_code, output_artifacts,
         children, memoization,
     }
-    WorkflowRow { name, end, svg, manifest, phase, message, nodes, moments }
+    WorkflowRow { name, end, svg, manifest, phase, message, nodes, sources, moments }
     EventResult { responses, triggers, workflows, flow_svg, problems }
 }
 
@@ -273,10 +277,16 @@ fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
-/// A Workflow for the panel: its nodes as they ended, their phases at `at`, and its node tree as
-/// drawn at `at` (or as it ended).
-fn workflow_row(w: &WorkflowRun, at: Option<u64>, expanded: &[String]) -> WorkflowRow {
-    use pipelab_core::argo::graph::{options, phases_at, workflow_graph};
+/// A Workflow for the panel: its nodes as they ended, their phases at `at`, its node tree as
+/// drawn at `at` (or as it ended), and where in `files` each node was written.
+fn workflow_row(
+    w: &WorkflowRun,
+    at: Option<u64>,
+    expanded: &[String],
+    files: &[File],
+    ms: &Manifests,
+) -> WorkflowRow {
+    use pipelab_core::argo::graph::{node_sources, options, phases_at, workflow_graph};
     let options = pipelab_core::graph::Options {
         expanded: expanded.iter().cloned().collect(),
         ..options()
@@ -292,8 +302,21 @@ fn workflow_row(w: &WorkflowRun, at: Option<u64>, expanded: &[String]) -> Workfl
         .unwrap_or(0);
     let mut moments: Vec<f64> = w.trace.entries.iter().map(|e| secs(e.time)).collect();
     moments.dedup();
+    let sources = node_sources(w, ms)
+        .into_iter()
+        .filter_map(|(id, span)| {
+            let file = files.get(span.file.0 as usize)?;
+            Some((
+                id,
+                file.name.clone(),
+                span.start as usize,
+                span.end as usize,
+            ))
+        })
+        .collect();
     WorkflowRow {
         moments,
+        sources,
         name: w.name.clone(),
         end: secs(end),
         svg: pipelab_core::graph::svg::render(&layout),
@@ -414,7 +437,7 @@ pub fn send(request: &SendRequest) -> EventResult {
         workflows: report
             .workflows
             .iter()
-            .map(|w| workflow_row(w, request.at, &request.expanded))
+            .map(|w| workflow_row(w, request.at, &request.expanded, &request.files, &ms))
             .collect(),
         flow_svg: flow_svg(&ms, Some(&report)),
         problems: report

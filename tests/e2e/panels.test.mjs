@@ -85,6 +85,16 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   assert.match(await page.textContent('[data-testid=node-duration]'), /^\d+(\.\d)?s$/);
   assert.equal(await page.getAttribute('[data-testid=node][data-name="evaluate-model"]', 'class'), 'selected');
   await screenshot(page, '12-event-argo-sent');
+  // Click-to-source: the click also selected evaluate-model's DAG task in the WorkflowTemplate,
+  // the cursor at its start.
+  await page.waitForFunction(() => document.querySelector('.tab.active')?.dataset.name === 'workflowtemplate.yaml');
+  await page.waitForFunction(() => document.querySelector('.cm-activeLine')?.textContent.includes('- name: evaluate-model'));
+  assert.match(await page.evaluate(() => getSelection().toString()), /^name: evaluate-model\s+dependencies: \[train-model\]\s+template: evaluate/);
+  // And back: the cursor in train-model's task marks train-model in the DAG (and nothing else).
+  await page.click('.cm-line:has-text("template: train")');
+  await page.waitForSelector('[data-testid=workflow-graph] .pl-node.pl-selected:has(.pl-label:text-is("train-model"))');
+  assert.equal(await page.locator('[data-testid=workflow-graph] .pl-selected').count(), 1);
+  await screenshot(page, '12a-event-argo-cursor');
   // The keyboard moves between the drawn nodes (drawing order) and shows their details.
   await page.focus('[data-testid=workflow-graph] [data-testid=graph-canvas]');
   await page.keyboard.press('Home');

@@ -1,6 +1,7 @@
 //! The Event (Argo) panel: a curl-like form prefilled from the webhook EventSource, the equivalent
 //! `curl` line and Send; then what the simulated cluster did: each trigger (fired, or the error),
 //! each Workflow created with its phase and node table (Argo's colours, simulated seconds, logs).
+//! A node's click selects its YAML; the editor's cursor marks the node built from the YAML under it.
 //! With no EventSource but a Workflow, Submit runs it directly.
 
 use wasm_bindgen::JsCast;
@@ -8,10 +9,10 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::engine_job::{engine_error, use_engine_job};
-use super::graph_frame::{clicked_id, step, use_graph_frame, FrameView};
+use super::graph_frame::{clicked_id, reveal, step, use_graph_frame, FrameView};
 use super::timeline::Timeline;
 use crate::argo_views::{EventForm, EventResult, NodeRow, WorkflowRow};
-use crate::services::download;
+use crate::services::{download, highlight};
 use crate::state::{Action, Shared, StateHandle};
 
 fn phase_class(phase: &str) -> String {
@@ -99,8 +100,16 @@ struct WorkflowProps {
     scrubbed: bool,
 }
 
+/// Selects in the editor the task, step or template that node `id` of Workflow `index` was
+/// built from.
+fn reveal_node(state: &StateHandle, answer: &Answer, index: usize, id: &str) {
+    if let Some(w) = answer.as_ref().ok().and_then(|r| r.workflows.get(index)) {
+        reveal(state, &w.sources, id);
+    }
+}
+
 /// One Workflow: its DAG, node table and the selected node's details. Clicking a node in the
-/// DAG or its row selects it, as in the Argo UI.
+/// DAG or its row selects it, as in the Argo UI, and the YAML it was built from in the editor.
 #[function_component(WorkflowView)]
 fn workflow_view(props: &WorkflowProps) -> Html {
     let selected = use_state(|| None::<String>);
@@ -127,8 +136,12 @@ fn workflow_view(props: &WorkflowProps) -> Html {
         let phase = phase_of(n);
         let is_selected = selected.as_deref() == Some(n.id.as_str());
         let onclick = {
-            let (selected, id) = (selected.clone(), n.id.clone());
-            Callback::from(move |_: MouseEvent| selected.set(Some(id.clone())))
+            let (selected, id, state) = (selected.clone(), n.id.clone(), state.clone());
+            let (answer, index) = (props.answer.clone(), props.index);
+            Callback::from(move |_: MouseEvent| {
+                selected.set(Some(id.clone()));
+                reveal_node(&state, &answer, index, &id);
+            })
         };
         html! {
             <tr data-testid="node" data-name={n.display_name.clone()} data-phase={phase.clone()}
@@ -149,21 +162,35 @@ fn workflow_view(props: &WorkflowProps) -> Html {
             </tr>
         }
     });
-    // A click on "N hidden nodes" expands that fan-out (as the Argo UI does); on a node, selects it.
+    // A click on "N hidden nodes" expands that fan-out (as the Argo UI does); on a node, selects
+    // it and its YAML.
     let on_graph_click = {
         let (selected, state) = (selected.clone(), state.clone());
+        let (answer, index) = (props.answer.clone(), props.index);
         Callback::from(move |e: MouseEvent| match clicked_id(&e) {
             Some(id) if id.contains(":hidden") => {
                 state.dispatch(Action::ToggleFanOuts { ids: vec![id] })
             }
-            Some(id) => selected.set(Some(id)),
+            Some(id) => {
+                reveal_node(&state, &answer, index, &id);
+                selected.set(Some(id));
+            }
             None => {}
         })
     };
-    // Keyboard: arrows move between the drawn nodes (drawing order) and show their details.
+    // Keyboard: arrows move between the drawn nodes (drawing order) and show their details;
+    // Enter selects the node's YAML.
     let on_key = {
-        let (selected, canvas) = (selected.clone(), canvas.clone());
+        let (selected, canvas, state) = (selected.clone(), canvas.clone(), state.clone());
+        let (answer, index) = (props.answer.clone(), props.index);
         Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" {
+                if let Some(id) = selected.as_deref() {
+                    reveal_node(&state, &answer, index, id);
+                }
+                e.prevent_default();
+                return;
+            }
             let Some(list) = canvas
                 .cast::<web_sys::Element>()
                 .and_then(|c| c.query_selector_all(".pl-node[data-id]").ok())
@@ -239,8 +266,8 @@ fn workflow_view(props: &WorkflowProps) -> Html {
                 { frame.view(FrameView {
                     svg: Some(AttrValue::from(w.svg.clone())),
                     stem: AttrValue::from(w.name.clone()),
-                    hint: "Click a node for its details; arrow keys move between nodes.",
-                    label: "Workflow graph: arrow keys move between nodes and show their details",
+                    hint: "Click a node for its details and its YAML; arrow keys move between nodes.",
+                    label: "Workflow graph: arrow keys move between nodes and show their details, Enter shows the YAML",
                     canvas,
                     onclick: on_graph_click,
                     onkeydown: on_key,
@@ -363,6 +390,23 @@ pub fn event_argo() -> Html {
         state.event_request.clone(),
         "argo_send",
         |seq, result| Action::EventAnswered { seq, result },
+    );
+    // Editor → graph: the cursor marks the Workflow node built from the YAML under it.
+    use_effect_with(
+        state
+            .event_result
+            .as_ref()
+            .map(|a| Shared::as_ptr(a) as usize),
+        {
+            let answer = state.event_result.clone();
+            move |_| {
+                let sources = match answer.as_deref() {
+                    Some(Ok(r)) => r.workflows.iter().flat_map(|w| w.sources.clone()).collect(),
+                    _ => Vec::new(),
+                };
+                highlight::set_sources(sources);
+            }
+        },
     );
     let targets = match state.argo_targets.as_deref() {
         None => {

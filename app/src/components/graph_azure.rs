@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use super::engine_job::{engine_error, use_engine_job};
 use super::entry_picker::EntryPicker;
-use super::graph_frame::{clicked_id, step, use_graph_frame, FrameView};
+use super::graph_frame::{self, clicked_id, step, use_graph_frame, FrameView};
 use pipelab_core::azure::pipeline::graph::Environments;
 
 use crate::services::{highlight, perf};
@@ -19,18 +19,8 @@ use crate::state::{Action, Shared, StateHandle};
 
 /// Selects the YAML that drawn `id` (a stage or job) comes from.
 fn reveal(state: &StateHandle, id: &str) {
-    let Some(Ok(view)) = state.graph.as_deref() else {
-        return;
-    };
-    let Some((_, file, start, end)) = view.sources.iter().find(|(i, ..)| i == id) else {
-        return;
-    };
-    if let Some(index) = state.files.iter().position(|f| &f.name == file) {
-        state.dispatch(Action::Reveal {
-            file: index,
-            start: *start,
-            end: *end,
-        });
+    if let Some(Ok(view)) = state.graph.as_deref() {
+        graph_frame::reveal(state, &view.sources, id);
     }
 }
 

@@ -7,6 +7,8 @@ use web_sys::HtmlElement;
 use yew::prelude::*;
 
 use crate::services::download;
+use crate::services::highlight::SourceOf;
+use crate::state::{Action, StateHandle};
 
 /// What a frame shows: the drawing's text (for the exports; `None`: nothing yet), the exported
 /// files' stem (`{stem}.graph.svg` / `.png`), the hint before the buttons, the canvas's
@@ -51,6 +53,22 @@ pub fn clicked_id(e: &MouseEvent) -> Option<String> {
     use wasm_bindgen::JsCast;
     let target: web_sys::Element = e.target()?.dyn_into().ok()?;
     target.closest("[data-id]").ok()??.get_attribute("data-id")
+}
+
+/// Selects in the editor the YAML that drawn `id` comes from, as one of `sources` says (opening
+/// its file's tab), with the cursor at its start: the editor's cursor then marks `id` again.
+pub fn reveal(state: &StateHandle, sources: &[SourceOf], id: &str) {
+    let Some((_, file, start, end)) = sources.iter().find(|(i, ..)| i == id) else {
+        return;
+    };
+    if let Some(index) = state.files.iter().position(|f| &f.name == file) {
+        // Selected backwards (from its end to its start), so the cursor rests where it begins.
+        state.dispatch(Action::Reveal {
+            file: index,
+            start: *end,
+            end: *start,
+        });
+    }
 }
 
 impl Frame {
