@@ -144,11 +144,13 @@ impl Frame {
             <>
                 <div class="panel-actions">
                     <span class="muted">{ v.hint }</span>
-                    <button data-testid="zoom-out" title="Zoom out" onclick={set_zoom(Some(1.0 / 1.25))}>{ "−" }</button>
-                    <button data-testid="zoom-reset" title="Fit the panel / actual size" onclick={set_zoom(None)}>{ zoom.map_or("Fit".to_string(), |z| format!("{:.0}%", z * 100.0)) }</button>
-                    <button data-testid="zoom-in" title="Zoom in" onclick={set_zoom(Some(1.25))}>{ "+" }</button>
-                    <button data-testid="export-svg" disabled={none} onclick={export("svg")}>{ "Export SVG" }</button>
-                    <button data-testid="export-png" disabled={none} onclick={export("png")}>{ "Export PNG" }</button>
+                    <span class="frame-buttons">
+                        <button data-testid="zoom-out" title="Zoom out" onclick={set_zoom(Some(1.0 / 1.25))}>{ "−" }</button>
+                        <button data-testid="zoom-reset" title="Fit the panel / actual size" onclick={set_zoom(None)}>{ zoom.map_or("Fit".to_string(), |z| format!("{:.0}%", z * 100.0)) }</button>
+                        <button data-testid="zoom-in" title="Zoom in" onclick={set_zoom(Some(1.25))}>{ "+" }</button>
+                        <button data-testid="export-svg" disabled={none} onclick={export("svg")}>{ "Export SVG" }</button>
+                        <button data-testid="export-png" disabled={none} onclick={export("png")}>{ "Export PNG" }</button>
+                    </span>
                 </div>
                 { v.notice }
                 <div class="graph-scroll" ref={self.scroller.clone()} onwheel={on_wheel} onmousedown={on_down}

@@ -55,7 +55,8 @@ const lightTheme = EditorView.theme(
       color: "#8c959f",
       borderRight: "1px solid #d0d7de",
     },
-    ".cm-activeLine": { backgroundColor: "#f3f6fa" },
+    // Translucent, so a selection on the cursor's line shows through (as oneDark's does).
+    ".cm-activeLine": { backgroundColor: "#1f6feb0d" },
     ".cm-activeLineGutter": { backgroundColor: "#e7ecf2", color: "#1f2328" },
   },
   { dark: false },
