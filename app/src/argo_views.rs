@@ -259,14 +259,18 @@ pub fn targets(files: &[File]) -> ArgoTargets {
     ArgoTargets {
         webhooks,
         has_workflow,
-        flow_svg: flow_svg(&ms, None),
+        flow_svg: flow_svg(&ms, None, None),
     }
 }
 
-/// The event flow of `ms` (with `report`'s counts), drawn.
-fn flow_svg(ms: &Manifests, report: Option<&pipelab_core::argo::run::RunReport>) -> String {
+/// The event flow of `ms` (with `report`'s counts as they were at `at`, else as they ended), drawn.
+fn flow_svg(
+    ms: &Manifests,
+    report: Option<&pipelab_core::argo::run::RunReport>,
+    at: Option<u64>,
+) -> String {
     use pipelab_core::argo::graph::{event_flow, event_flow_options};
-    let g = event_flow(ms, report);
+    let g = event_flow(ms, report, at);
     if g.nodes.is_empty() {
         return String::new();
     }
@@ -439,7 +443,7 @@ pub fn send(request: &SendRequest) -> EventResult {
             .iter()
             .map(|w| workflow_row(w, request.at, &request.expanded, &request.files, &ms))
             .collect(),
-        flow_svg: flow_svg(&ms, Some(&report)),
+        flow_svg: flow_svg(&ms, Some(&report), request.at),
         problems: report
             .diagnostics
             .iter()

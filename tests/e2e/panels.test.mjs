@@ -128,6 +128,8 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   const labels = () => page.$$eval('[data-testid=workflow-graph] .pl-label', (els) => els.map((e) => e.textContent));
   assert.ok(!(await labels()).includes('evaluate-model'));
   assert.equal(await page.getAttribute('[data-testid=workflow]', 'data-phase'), 'Running');
+  // The event flow follows the timeline too: the Workflow it created is running then.
+  assert.match(await page.getAttribute('[data-testid=event-flow] [data-id^="workflow:"]', 'class'), /pl-status-running/);
   await screenshot(page, '12b-event-argo-scrubbed');
   await scrubTo(3.5, 'evaluate-model', 'Pending');
   assert.deepEqual(await phases(), { 'ml-pipeline-run-nk5q6': 'Running', 'train-model': 'Succeeded', 'evaluate-model': 'Pending' });

@@ -95,8 +95,10 @@ pub fn workflow_graph(run: &WorkflowRun, at: Option<Millis>) -> Graph {
 
 /// The event flow, as the Argo UI's event-flow page draws it: each EventSource event → the
 /// Sensors depending on it → their triggers → the Workflows they created, with live counts from a
-/// run (events received, triggers fired or failed with the error, each Workflow's phase).
-pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>) -> Graph {
+/// run (events received, triggers fired or failed with the error, each Workflow's phase) as they
+/// ended (`at: None`) or as they were at simulated time `at`.
+pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>, at: Option<Millis>) -> Graph {
+    let by_then = |time: Millis| at.is_none_or(|at| time <= at);
     let mut graph = Graph::default();
     let mut order = 0u64;
     let mut add = |graph: &mut Graph, id: String, label: String, look: Look| {
@@ -119,7 +121,10 @@ pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>) -> Graph {
             let mut badges = vec![ev.source_type.clone()];
             if let Some(r) = report {
                 badges.push(plural(
-                    r.events.iter().filter(|e| e.event == label).count(),
+                    r.events
+                        .iter()
+                        .filter(|e| e.event == label && by_then(e.time))
+                        .count(),
                     "event",
                 ));
             }
@@ -165,6 +170,7 @@ pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>) -> Graph {
                                 o.sensor == sensor.name
                                     && o.trigger == t.name
                                     && o.dlq_of.as_deref() == dlq_of
+                                    && by_then(o.time)
                             })
                             .collect()
                     })
@@ -192,10 +198,15 @@ pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>) -> Graph {
                 add(&mut graph, id.clone(), t.name.clone(), look);
                 graph.edges.push(Edge::new(parent, id.clone()));
                 for name in outcomes.iter().filter_map(|o| o.workflow.clone()) {
-                    let phase = report
-                        .and_then(|r| r.workflows.iter().find(|w| w.name == name))
-                        .map(|w| w.phase.as_str().to_string())
-                        .unwrap_or_default();
+                    let run = report.and_then(|r| r.workflows.iter().find(|w| w.name == name));
+                    let phase = match (run, at) {
+                        (Some(w), Some(at)) => phases_at(w, at)
+                            .get(w.name.as_str())
+                            .map(|p| p.to_string())
+                            .unwrap_or_default(),
+                        (Some(w), None) => w.phase.as_str().to_string(),
+                        (None, _) => String::new(),
+                    };
                     let wid = format!("workflow:{name}");
                     let look = Look {
                         kind: "workflow".into(),
@@ -386,7 +397,7 @@ mod tests {
     fn the_event_flow_with_counts() {
         let ms = ml_manifests();
         let report = ml_run();
-        let g = event_flow(&ms, Some(&report));
+        let g = event_flow(&ms, Some(&report), None);
         let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
         let wf = format!("workflow:{}", report.workflows[0].name);
         assert_eq!(
@@ -403,8 +414,12 @@ mod tests {
         assert_eq!(g.nodes[2].look.status, "Succeeded");
         assert_eq!(g.nodes[2].look.badges[1], "fired 1×");
         assert_eq!(g.nodes[3].look.status, "Succeeded");
+        // Scrubbed back to 1.5 s: the Workflow was running then.
+        let then = event_flow(&ms, Some(&report), Some(1500));
+        assert_eq!(then.nodes[2].look.badges[1], "fired 1×");
+        assert_eq!(then.nodes[3].look.status, "Running");
         // Without a run: the manifests alone, no counts.
-        let plain = event_flow(&ms, None);
+        let plain = event_flow(&ms, None, None);
         assert_eq!(plain.nodes.len(), 3);
         assert_eq!(plain.nodes[0].look.badges, ["webhook"]);
     }
