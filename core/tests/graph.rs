@@ -463,3 +463,43 @@ fn crossing_counter() {
         2,
     );
 }
+
+/// Each phase draws its icon in its dot (nodes and rows alike); a phase without one keeps the dot.
+#[test]
+fn svg_phase_icons() {
+    let (mut graph, options) = parse(include_str!("fixtures/graph/groups.txt"));
+    let phases = [
+        "Succeeded",
+        "Failed",
+        "Error",
+        "Running",
+        "Pending",
+        "Skipped",
+        "Unknown",
+    ];
+    for (n, phase) in graph.nodes.iter_mut().zip(phases.iter().cycle()) {
+        n.look.status = phase.to_string();
+    }
+    let out = svg::render(&layout(&graph, &options));
+    let nodes: Vec<&str> = out.split("<g class=\"pl-node").skip(1).collect();
+    assert_eq!(nodes.len(), graph.nodes.len());
+    for (drawn, phase) in nodes.iter().zip(phases.iter().cycle()) {
+        let dot = drawn.find("class=\"pl-dot\"").expect("a dot");
+        let icon = drawn.find("class=\"pl-icon\"");
+        match *phase {
+            "Unknown" => assert!(icon.is_none(), "{phase}: {drawn}"),
+            _ => assert!(icon.is_some_and(|i| i > dot), "{phase}: {drawn}"),
+        }
+    }
+    // A row (an Azure job in its stage's box) draws its icon in its smaller dot.
+    graph.nodes[0].look.rows.push(pipelab_core::graph::Row {
+        id: "row".into(),
+        label: "a job".into(),
+        status: "Failed".into(),
+        ..Default::default()
+    });
+    let out = svg::render(&layout(&graph, &options));
+    let row = &out[out.find("<g class=\"pl-row").expect("the row")..];
+    let row = &row[..row.find("</g>").unwrap()];
+    assert!(row.contains(r#"r="4"/><path class="pl-icon""#), "{row}");
+}

@@ -32,7 +32,7 @@ const STYLE: &str = "\
 .pl-edge{fill:none;stroke:#6d7f8b;stroke-width:1.5}.pl-arrow{fill:#6d7f8b}\
 .pl-box{fill:#fff;stroke:#8a99a8;stroke-width:1.2}.pl-row-box{fill:#f5f6f8;stroke:#d5d9e0}\
 .pl-label{fill:#1f2a33;font-weight:600}.pl-row-label{fill:#1f2a33}.pl-badge{fill:#5b6470;font-size:11px}\
-.pl-dot{fill:#c2cad3}.pl-kind-hidden .pl-box{stroke-dasharray:4 3}\
+.pl-dot{fill:#c2cad3}.pl-icon{fill:none;stroke:#fff;stroke-width:1.5;stroke-linecap:round;stroke-linejoin:round}.pl-kind-hidden .pl-box{stroke-dasharray:4 3}\
 .pl-status-succeeded>.pl-box,.pl-status-succeeded>.pl-row-box{stroke:#18BE94;stroke-width:2}.pl-status-succeeded>.pl-dot{fill:#18BE94}\
 .pl-status-failed>.pl-box,.pl-status-failed>.pl-row-box,.pl-status-error>.pl-box,.pl-status-error>.pl-row-box{stroke:#E96D76;stroke-width:2}\
 .pl-status-failed>.pl-dot,.pl-status-error>.pl-dot{fill:#E96D76}\
@@ -189,6 +189,7 @@ fn node(out: &mut String, n: &PlacedNode) {
             r#"<circle class="pl-dot" cx="{cx}" cy="{label_y}" r="5"/>"#,
             cx = n.x + PAD + 5.0,
         );
+        icon(out, &look.status, n.x + PAD + 5.0, label_y, 5.0);
     }
     let dot = if look.status.is_empty() { 0.0 } else { 14.0 };
     if !look.status.is_empty() {
@@ -259,6 +260,7 @@ fn row(out: &mut String, n: &PlacedNode, r: &Row, y: f64) -> f64 {
             r#"<circle class="pl-dot" cx="{cx}" cy="{line_y}" r="4"/>"#,
             cx = x + 10.0
         );
+        icon(out, &r.status, x + 10.0, line_y, 4.0);
         tx += 12.0;
     }
     let _ = write!(
@@ -276,6 +278,38 @@ fn row(out: &mut String, n: &PlacedNode, r: &Row, y: f64) -> f64 {
     }
     out.push_str("</g>");
     y + h
+}
+
+/// The phase's icon inside its dot of radius `r` at (`cx`, `cy`), drawn in white strokes as the
+/// Argo UI and Azure DevOps mark results: a check (succeeded), a cross (failed), an exclamation
+/// mark (error), an open ring (running), clock hands (pending), a bar (skipped, omitted,
+/// canceled). Other phases keep a plain dot.
+fn icon(out: &mut String, status: &str, cx: f64, cy: f64, r: f64) {
+    let k = r * 0.5;
+    // Unit-square coordinates scaled by `k` around the centre.
+    let p = |x: f64, y: f64| format!("{:.1} {:.1}", cx + x * k, cy + y * k);
+    let d = match status.to_ascii_lowercase().as_str() {
+        "succeeded" => format!("M{}L{}L{}", p(-1.1, 0.1), p(-0.3, 0.9), p(1.1, -0.8)),
+        "failed" => format!(
+            "M{}L{}M{}L{}",
+            p(-0.8, -0.8),
+            p(0.8, 0.8),
+            p(0.8, -0.8),
+            p(-0.8, 0.8)
+        ),
+        "error" => format!(
+            "M{}L{}M{}L{}",
+            p(0.0, -1.1),
+            p(0.0, 0.2),
+            p(0.0, 0.9),
+            p(0.0, 0.95)
+        ),
+        "running" => format!("M{}A{k:.1} {k:.1} 0 1 1 {}", p(0.0, -1.0), p(-1.0, 0.0)),
+        "pending" => format!("M{}L{}L{}", p(0.0, -1.1), p(0.0, 0.0), p(0.8, 0.5)),
+        "skipped" | "omitted" | "canceled" => format!("M{}L{}", p(-1.0, 0.0), p(1.0, 0.0)),
+        _ => return,
+    };
+    let _ = write!(out, r#"<path class="pl-icon" d="{d}"/>"#);
 }
 
 /// Escapes text for XML content and double-quoted attributes; drops characters XML 1.0 forbids.
