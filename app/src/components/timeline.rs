@@ -121,8 +121,10 @@ pub fn timeline(props: &TimelineProps) -> Html {
                     aria-label="Simulated time" data-testid="timeline-scrubber" oninput={on_input} />
                 <span class="muted" data-testid="timeline-time">{ format!("t = {now:.1}s / {end:.1}s") }</span>
             </div>
-            <div class="gantt" style={format!("--now:{:.2}", pct(now))}>
-                { for bars }
+            <div class="gantt-scroll">
+                <div class="gantt" style={format!("--now:{:.2}", pct(now))}>
+                    { for bars }
+                </div>
             </div>
         </section>
     }
