@@ -231,6 +231,39 @@ test('azure-dynamic-multistage graph: build → dev → prod with the region dep
   await page.context().close();
 });
 
+// A large run stays quick to show: the node table and the Gantt draw their first 200 rows until
+// "Show all" (the DAG collapses the fan-out anyway).
+test('a 300-item fan-out shows 200 rows of its node table and Gantt until Show all', async () => {
+  const page = await openPage(env.browser);
+  await page.goto(`${env.url}#example/argo-events-ml-pipeline`);
+  await ready(page);
+  const items = Array.from({ length: 300 }, (_, i) => `i${i}`).join(', ');
+  await replaceText(page, [
+    'apiVersion: argoproj.io/v1alpha1', 'kind: Workflow', 'metadata:', '  name: wide',
+    '  namespace: argo-events', 'spec:', '  serviceAccountName: operate-workflow-sa', '  entrypoint: main', '  templates:', '  - name: main', '    steps:', '    - - name: echo',
+    '        template: echo', '        arguments:', '          parameters:', '          - name: m',
+    "            value: '{{item}}'", `        withItems: [${items}]`, '  - name: echo',
+    '    inputs:', '      parameters:', '      - name: m', '    container:', '      image: alpine:3.20',
+    "      command: [echo, '{{inputs.parameters.m}}']", '',
+  ].join('\n'));
+  await page.click('[data-testid=panel-event-argo]');
+  await page.click('[data-testid=submit-workflow]');
+  await page.waitForSelector('[data-testid=workflow][data-phase=Succeeded]');
+  const count = (selector) => page.locator(selector).count();
+  assert.equal(await count('[data-testid=node]'), 200);
+  assert.equal(await count('[data-testid=gantt-row]'), 200);
+  // The workflow, its step group and 300 pods.
+  assert.match(await page.textContent('[data-testid=show-all-nodes]'), /^Show all 302 nodes \(102 more\)$/);
+  await page.click('[data-testid=show-all-nodes]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=node]').length === 302);
+  assert.equal(await page.$('[data-testid=show-all-nodes]'), null);
+  assert.equal(await page.getAttribute('[data-testid=node]:last-child', 'data-name'), 'echo(299:i299)');
+  await page.click('[data-testid=show-all-bars]');
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=gantt-row]').length === 302);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('a fan-out over three children is collapsed as the Argo UI does; clicking "N hidden nodes" shows them', async () => {
   const page = await openPage(env.browser);
   await page.goto(`${env.url}#example/argo-events-ml-pipeline`);

@@ -100,6 +100,23 @@ struct WorkflowProps {
     scrubbed: bool,
 }
 
+/// Rows of a node table or Gantt drawn before "Show all": a 2,000-node fan-out's rows took the
+/// page about a second to draw, and the DAG already collapses wide fan-outs.
+pub const ROWS_SHOWN: usize = 200;
+
+/// The "Show all" button under a list cut at [`ROWS_SHOWN`], or nothing when nothing is hidden.
+pub fn show_all(total: usize, all: &UseStateHandle<bool>, testid: &'static str) -> Html {
+    if **all || total <= ROWS_SHOWN {
+        return Html::default();
+    }
+    let all = all.clone();
+    html! {
+        <button class="show-all" data-testid={testid} onclick={Callback::from(move |_: MouseEvent| all.set(true))}>
+            { format!("Show all {total} nodes ({} more)", total - ROWS_SHOWN) }
+        </button>
+    }
+}
+
 /// Selects in the editor the task, step or template that node `id` of Workflow `index` was
 /// built from.
 fn reveal_node(state: &StateHandle, answer: &Answer, index: usize, id: &str) {
@@ -113,6 +130,7 @@ fn reveal_node(state: &StateHandle, answer: &Answer, index: usize, id: &str) {
 #[function_component(WorkflowView)]
 fn workflow_view(props: &WorkflowProps) -> Html {
     let selected = use_state(|| None::<String>);
+    let all_rows = use_state(|| false);
     let state = use_context::<StateHandle>().expect("state context");
     let canvas = use_node_ref();
     let frame = use_graph_frame();
@@ -132,7 +150,8 @@ fn workflow_view(props: &WorkflowProps) -> Html {
             n.phase.clone()
         }
     };
-    let rows = w.nodes.iter().map(|n| {
+    let limit = if *all_rows { usize::MAX } else { ROWS_SHOWN };
+    let rows = w.nodes.iter().take(limit).map(|n| {
         let phase = phase_of(n);
         let is_selected = selected.as_deref() == Some(n.id.as_str());
         let onclick = {
@@ -285,6 +304,7 @@ fn workflow_view(props: &WorkflowProps) -> Html {
                 <thead><tr><th>{ "Node" }</th><th>{ "Type" }</th><th>{ "Phase" }</th><th>{ "Start" }</th><th>{ "Finish" }</th><th>{ "Logs" }</th></tr></thead>
                 <tbody>{ for rows }</tbody>
             </table>
+            { show_all(w.nodes.len(), &all_rows, "show-all-nodes") }
         </section>
     }
 }

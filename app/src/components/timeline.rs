@@ -6,7 +6,7 @@ use gloo_timers::callback::Timeout;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::event_argo::Answer;
+use super::event_argo::{show_all, Answer, ROWS_SHOWN};
 use crate::argo_views::EventResult;
 use crate::state::{Action, StateHandle};
 
@@ -38,6 +38,7 @@ pub struct TimelineProps {
 pub fn timeline(props: &TimelineProps) -> Html {
     let state = use_context::<StateHandle>().expect("state context");
     let playing = use_state(|| false);
+    let all_rows = use_state(|| false);
     let Ok(result) = &*props.answer else {
         return Html::default();
     };
@@ -93,7 +94,9 @@ pub fn timeline(props: &TimelineProps) -> Html {
         })
     };
     let pct = |t: f64| if end > 0.0 { t / end * 100.0 } else { 0.0 };
-    let bars = result.workflows.iter().flat_map(|w| &w.nodes).map(|n| {
+    let total = result.workflows.iter().map(|w| w.nodes.len()).sum();
+    let limit = if *all_rows { usize::MAX } else { ROWS_SHOWN };
+    let bars = result.workflows.iter().flat_map(|w| &w.nodes).take(limit).map(|n| {
         let finish = n.finished.unwrap_or(end);
         html! {
             <div class="gantt-row" data-testid="gantt-row" data-name={n.display_name.clone()}>
@@ -125,6 +128,7 @@ pub fn timeline(props: &TimelineProps) -> Html {
                 <div class="gantt" style={format!("--now:{:.2}", pct(now))}>
                     { for bars }
                 </div>
+                { show_all(total, &all_rows, "show-all-bars") }
             </div>
         </section>
     }
