@@ -30,11 +30,15 @@ pub struct SendRequest {
     pub expanded: Vec<String>,
 }
 
-/// The curl-like form.
+/// The form of one event of an EventSource: curl-like for an HTTP source (a webhook, GitHub,
+/// Slack, ...), a message for the others (Kafka, SQS, NATS, a calendar tick, ...).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EventForm {
     pub event_source: String,
     pub event_name: String,
+    /// The EventSource's key for the event's type: `webhook`, `github`, `kafka`, `calendar`, ...
+    pub source_type: String,
+    /// HTTP sources only, as the rest of the request.
     pub method: String,
     /// `http://localhost:PORT/ENDPOINT`, as a port-forward would expose it.
     pub url: String,
@@ -44,6 +48,27 @@ pub struct EventForm {
 }
 
 impl EventForm {
+    /// Whether the event arrives as an HTTP request (else as a message or a tick).
+    pub fn is_http(&self) -> bool {
+        pipelab_core::argo::events::is_http(&self.source_type)
+    }
+
+    /// The equivalent `pipelab run` command line (for a message: the CLI's `--event`).
+    pub fn cli(&self) -> String {
+        let mut spec = format!(
+            "{}:{}/{}",
+            self.source_type, self.event_source, self.event_name
+        );
+        if !self.body.trim().is_empty() {
+            spec.push('=');
+            spec.push_str(self.body.trim());
+        }
+        format!(
+            "pipelab run *.yaml --event '{}'",
+            spec.replace('\'', "'\\''")
+        )
+    }
+
     /// The equivalent `curl` command line.
     pub fn curl(&self) -> String {
         let mut out = format!("curl -X {} {}", self.method, self.url);
@@ -63,8 +88,8 @@ impl EventForm {
 /// What the workspace offers to the Event panel.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ArgoTargets {
-    /// Webhook events, prefilled.
-    pub webhooks: Vec<EventForm>,
+    /// Every event of the EventSources, its form prefilled.
+    pub events: Vec<EventForm>,
     /// Whether there is a `kind: Workflow` to submit directly.
     pub has_workflow: bool,
     /// The event flow of the manifests (EventSources → Sensors → triggers), drawn.
@@ -135,7 +160,7 @@ pub struct WorkflowRow {
 /// The simulated cluster's answer.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EventResult {
-    /// `HTTP status response` per event.
+    /// `HTTP status response` per event (for a message: that the EventSource read it).
     pub responses: Vec<String>,
     pub triggers: Vec<TriggerRow>,
     pub workflows: Vec<WorkflowRow>,
@@ -145,8 +170,8 @@ pub struct EventResult {
 }
 
 crate::from_json! {
-    EventForm { event_source, event_name, method, url, headers, body }
-    ArgoTargets { webhooks, has_workflow, flow_svg }
+    EventForm { event_source, event_name, source_type, method, url, headers, body }
+    ArgoTargets { events, has_workflow, flow_svg }
     TriggerRow { sensor, trigger, fired, error, at, dlq_of }
     NodeRow {
         display_name, node_type, phase, message, started, finished, logs, phase_at, id,
@@ -234,30 +259,38 @@ pub fn targets(files: &[File]) -> ArgoTargets {
         .of_kind(Kind::Sensor)
         .map(Sensor::from_manifest)
         .collect();
-    let mut webhooks = Vec::new();
+    let mut events = Vec::new();
     for es in ms
         .of_kind(Kind::EventSource)
         .map(EventSource::from_manifest)
     {
-        for ev in es.events.iter().filter(|e| e.source_type == "webhook") {
-            let endpoint = ev.endpoint.clone().unwrap_or_else(|| "/".into());
-            let port = ev.port.clone().unwrap_or_else(|| "12000".into());
-            webhooks.push(EventForm {
+        for ev in &es.events {
+            let mut form = EventForm {
                 event_source: es.name.clone(),
                 event_name: ev.name.clone(),
-                method: ev.method.clone().unwrap_or_else(|| "POST".into()),
-                url: format!(
+                source_type: ev.source_type.clone(),
+                ..EventForm::default()
+            };
+            if form.is_http() {
+                let endpoint = ev.endpoint.clone().unwrap_or_else(|| "/".into());
+                let port = ev.port.clone().unwrap_or_else(|| "12000".into());
+                form.method = ev.method.clone().unwrap_or_else(|| "POST".into());
+                form.url = format!(
                     "http://localhost:{port}{}{endpoint}",
                     if endpoint.starts_with('/') { "" } else { "/" }
-                ),
-                headers: "Content-Type: application/json".into(),
-                body: suggested_body(&sensors, &es.name, &ev.name),
-            });
+                );
+                form.headers = "Content-Type: application/json".into();
+            }
+            // A calendar tick carries no body.
+            if ev.source_type != "calendar" {
+                form.body = suggested_body(&sensors, &es.name, &ev.name);
+            }
+            events.push(form);
         }
     }
     let has_workflow = ms.of_kind(Kind::Workflow).next().is_some();
     ArgoTargets {
-        webhooks,
+        events,
         has_workflow,
         flow_svg: flow_svg(&ms, None, None),
     }
@@ -408,7 +441,7 @@ pub fn send(request: &SendRequest) -> EventResult {
                 .filter_map(|l| l.split_once(':'))
                 .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
                 .collect(),
-            method: Some(f.method.clone()),
+            method: f.is_http().then(|| f.method.clone()),
             source_type: None,
         })
         .into_iter()
@@ -424,7 +457,13 @@ pub fn send(request: &SendRequest) -> EventResult {
         responses: report
             .events
             .iter()
-            .map(|e| format!("HTTP {} {}", e.status, e.response))
+            .map(|e| match form.filter(|f| !f.is_http()) {
+                // A message or tick has no HTTP exchange: say what the EventSource did with it.
+                Some(f) if e.status == 200 => {
+                    format!("{} event read by the EventSource", f.source_type)
+                }
+                _ => format!("HTTP {} {}", e.status, e.response),
+            })
             .collect(),
         triggers: report
             .triggers

@@ -549,15 +549,17 @@ impl Reducible for State {
                 }
                 s.targets_request = None;
                 if let Ok(targets) = &result {
-                    // The form keeps what the user typed while it still names a webhook of the
-                    // workspace.
+                    // The form keeps what the user typed while it still names an event of the
+                    // workspace of the same type.
                     let keep = s.event_form.as_ref().is_some_and(|f| {
-                        targets.webhooks.iter().any(|w| {
-                            w.event_source == f.event_source && w.event_name == f.event_name
+                        targets.events.iter().any(|e| {
+                            e.event_source == f.event_source
+                                && e.event_name == f.event_name
+                                && e.source_type == f.source_type
                         })
                     });
                     if !keep {
-                        s.event_form = targets.webhooks.first().cloned();
+                        s.event_form = targets.events.first().cloned();
                     }
                 }
                 s.argo_targets = Some(Shared::new(result));

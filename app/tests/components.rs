@@ -647,6 +647,74 @@ fn trigger_rows_say_when_they_ran_and_what_a_dead_letter_trigger_stands_for() {
     assert!(result.workflows.is_empty());
 }
 
+/// A Kafka EventSource gets a message form (no method, URL or headers) prefilled from the
+/// Sensor's `body.x` keys, with the equivalent `pipelab run --event`; publishing it runs the
+/// Workflow as the webhook did.
+#[wasm_bindgen_test]
+fn a_kafka_event_gets_a_message_form_and_publishing_runs_the_workflow() {
+    let example = pipelab_core::examples::find("argo-events-ml-pipeline").expect("example");
+    let kafka = "apiVersion: argoproj.io/v1alpha1\nkind: EventSource\nmetadata:\n  name: webhook\n  namespace: argo-events\nspec:\n  kafka:\n    trigger:\n      url: kafka.argo-events:9092\n      topic: ml-jobs\n";
+    let files = example
+        .files
+        .iter()
+        .map(|(name, text)| SharedFile {
+            name: name.to_string(),
+            text: if *name == "event-source.yaml" {
+                kafka
+            } else {
+                text
+            }
+            .to_string(),
+        })
+        .collect();
+    let state = Rc::new(State::default())
+        .reduce(Action::Load {
+            payload: Payload {
+                files,
+                view: View::default(),
+            },
+        })
+        .reduce(Action::SetPanel {
+            panel: Panel::EventArgo,
+        });
+    let state = answer_targets(state);
+    let form = state
+        .event_form
+        .clone()
+        .expect("a form for the Kafka event");
+    assert!(!form.is_http());
+    assert_eq!(
+        (
+            form.source_type.as_str(),
+            form.method.as_str(),
+            form.url.as_str()
+        ),
+        ("kafka", "", "")
+    );
+    assert_eq!(form.body, r#"{"model":"resnet","dataset":"imagenet"}"#);
+    assert_eq!(
+        form.cli(),
+        r#"pipelab run *.yaml --event 'kafka:webhook/trigger={"model":"resnet","dataset":"imagenet"}'"#
+    );
+    let result = sent(&answer(state.reduce(Action::SendEvent)));
+    assert_eq!(
+        result.responses,
+        ["kafka event read by the EventSource"],
+        "{result:?}"
+    );
+    assert_eq!(result.workflows.len(), 1, "{result:?}");
+    assert_eq!(result.workflows[0].phase, "Succeeded");
+    let logs: Vec<_> = result.workflows[0]
+        .nodes
+        .iter()
+        .flat_map(|n| n.logs.clone())
+        .collect();
+    assert!(
+        logs.iter().any(|l| l.contains("Training resnet")),
+        "{logs:?}"
+    );
+}
+
 #[wasm_bindgen_test]
 fn a_lone_workflow_is_submitted_directly() {
     let state = Rc::new(State::default())

@@ -143,6 +143,40 @@ fn webhook_answers_like_the_server() {
     assert!(report.workflows.is_empty() && report.triggers.is_empty());
 }
 
+/// A GitHub (or GitLab, Slack, ...) event listens where its `webhook:` block says, and answers
+/// like a webhook: a wrong method is 405.
+#[test]
+fn service_webhooks_listen_where_their_webhook_block_says() {
+    let github = "apiVersion: argoproj.io/v1alpha1
+kind: EventSource
+metadata: {name: gh}
+spec:
+  github:
+    push:
+      repositories: [{owner: o, names: [r]}]
+      webhook: {endpoint: /push, port: '13000', method: PUT}
+      events: ['*']
+"
+    .to_string();
+    let (report, _, _) = simulate(&[("gh.yaml", github.clone())], &["gh/push={}@method:PUT"]);
+    assert_eq!(report.events[0].status, 200);
+    let (report, _, _) = simulate(&[("gh.yaml", github.clone())], &["gh/push={}"]);
+    assert_eq!(report.events[0].status, 405);
+    let doc = yaml::load(pipelab_core::diag::FileId(0), &github);
+    let ms = Manifests::from_documents(
+        doc.documents
+            .iter()
+            .map(|d| (pipelab_core::diag::FileId(0), &d.root)),
+        &mut Vec::new(),
+    );
+    let es = pipelab_core::argo::model::EventSource::from_manifest(&ms.items[0]);
+    let ev = &es.events[0];
+    assert_eq!(
+        (ev.endpoint.as_deref(), ev.port.as_deref()),
+        (Some("/push"), Some("13000"))
+    );
+}
+
 #[test]
 fn sensor_without_event_bus_is_not_running() {
     let files: Vec<_> = example_files()

@@ -231,6 +231,28 @@ test('azure-dynamic-multistage graph: build → dev → prod with the region dep
   await page.context().close();
 });
 
+// Other sources than webhooks get a message form: a Kafka EventSource in place of the webhook.
+test('a Kafka EventSource gets a message form with its pipelab run line; Publish runs the Workflow', async () => {
+  const page = await openPage(env.browser);
+  await page.goto(`${env.url}#example/argo-events-ml-pipeline`);
+  await ready(page);
+  await replaceText(page, [
+    'apiVersion: argoproj.io/v1alpha1', 'kind: EventSource', 'metadata:', '  name: webhook', '  namespace: argo-events',
+    'spec:', '  kafka:', '    trigger:', '      url: kafka.argo-events:9092', '      topic: ml-jobs', '',
+  ].join('\n'));
+  await page.click('[data-testid=panel-event-argo]');
+  await page.waitForSelector('[data-testid=cli]');
+  assert.equal(await page.$('[data-testid=event-url]'), null);
+  assert.equal(await page.textContent('[data-testid=cli]'),
+    `pipelab run *.yaml --event 'kafka:webhook/trigger={"model":"resnet","dataset":"imagenet"}'`);
+  assert.equal(await page.textContent('[data-testid=send-event]'), 'Publish');
+  await page.click('[data-testid=send-event]');
+  await page.waitForSelector('[data-testid=workflow][data-phase=Succeeded]');
+  await screenshot(page, '12e-event-argo-kafka');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 // A large run stays quick to show: the node table and the Gantt draw their first 200 rows until
 // "Show all" (the DAG collapses the fan-out anyway).
 test('a 300-item fan-out shows 200 rows of its node table and Gantt until Show all', async () => {

@@ -1,5 +1,7 @@
-//! The Event (Argo) panel: a curl-like form prefilled from the webhook EventSource, the equivalent
-//! `curl` line and Send; then what the simulated cluster did: each trigger (fired, or the error),
+//! The Event (Argo) panel: for each event of the EventSources, a form prefilled from it and the
+//! Sensor's `body.x` keys — curl-like with the equivalent `curl` line and Send for an HTTP source,
+//! a message with the equivalent `pipelab run --event` line and Publish (Fire for a calendar) for
+//! the others; then what the simulated cluster did: each trigger (fired, or the error),
 //! each Workflow created with its phase and node table (Argo's colours, simulated seconds, logs).
 //! A node's click selects its YAML; the editor's cursor marks the node built from the YAML under it.
 //! With no EventSource but a Workflow, Submit runs it directly.
@@ -507,19 +509,36 @@ pub fn event_argo() -> Html {
             state.dispatch(Action::SendEvent);
         })
     };
-    let choose = targets.webhooks.len() > 1;
-    html! {
-        <div class="event-argo" data-testid="event-argo">
-            <form class="event-form" onsubmit={send}>
-                <p class="muted target">{ format!("EventSource {} · event {}", form.event_source, form.event_name) }
-                    if choose {
-                        { for targets.webhooks.iter().filter(|w| w.event_source != form.event_source || w.event_name != form.event_name).map(|w| {
-                            let state = state.clone();
-                            let w2 = w.clone();
-                            html! { <button type="button" class="link" onclick={Callback::from(move |_: MouseEvent| state.dispatch(Action::SetEventForm { form: w2.clone() }))}>{ format!(" · {}/{}", w.event_source, w.event_name) }</button> }
-                        }) }
-                    }
-                </p>
+    // More than one event in the workspace: a picker (the form is prefilled for each).
+    let picker = (targets.events.len() > 1).then(|| {
+        let events = targets.events.clone();
+        let onchange = {
+            let (state, events) = (state.clone(), events.clone());
+            Callback::from(move |e: Event| {
+                let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+                if let Some(form) = events.get(select.selected_index().max(0) as usize) {
+                    state.dispatch(Action::SetEventForm { form: form.clone() });
+                }
+            })
+        };
+        html! {
+            <select data-testid="event-picker" aria-label="Event" {onchange}>
+                { for events.iter().map(|e| html! {
+                    <option selected={e.event_source == form.event_source && e.event_name == form.event_name}>
+                        { format!("{}/{} ({})", e.event_source, e.event_name, e.source_type) }
+                    </option>
+                }) }
+            </select>
+        }
+    });
+    let target = html! {
+        <p class="muted target">
+            { picker.unwrap_or_else(|| html! { { format!("EventSource {} · event {} ({})", form.event_source, form.event_name, form.source_type) } }) }
+        </p>
+    };
+    let fields = if form.is_http() {
+        html! {
+            <>
                 <div class="request-line">
                     <input class="method" data-testid="event-method" aria-label="Method" value={form.method.clone()} onchange={on_input(|f, v| f.method = v)} />
                     <input class="url" data-testid="event-url" aria-label="Endpoint" value={form.url.clone()} onchange={on_input(|f, v| f.url = v)} />
@@ -528,6 +547,31 @@ pub fn event_argo() -> Html {
                 <label>{ "Headers" }<textarea class="code" rows="2" data-testid="event-headers" value={form.headers.clone()} onchange={on_area(|f, v| f.headers = v)} /></label>
                 <label>{ "Body (JSON)" }<textarea class="code" rows="4" data-testid="event-body" value={form.body.clone()} onchange={on_area(|f, v| f.body = v)} /></label>
                 <pre class="code curl" data-testid="curl">{ form.curl() }</pre>
+            </>
+        }
+    } else {
+        // Messages (Kafka, SQS, NATS, ...) and calendar ticks: what the EventSource would read.
+        let tick = form.source_type == "calendar";
+        html! {
+            <>
+                if tick {
+                    <p class="muted">{ "A calendar event fires on its schedule; Fire sends one tick now." }</p>
+                } else {
+                    <label>{ format!("Message (JSON, the event's body as the {} EventSource reads it)", form.source_type) }
+                        <textarea class="code" rows="4" data-testid="event-body" value={form.body.clone()} onchange={on_area(|f, v| f.body = v)} /></label>
+                }
+                <div class="request-line">
+                    <button type="submit" class="primary" data-testid="send-event">{ if tick { "Fire" } else { "Publish" } }</button>
+                </div>
+                <pre class="code curl" data-testid="cli">{ form.cli() }</pre>
+            </>
+        }
+    };
+    html! {
+        <div class="event-argo" data-testid="event-argo">
+            <form class="event-form" onsubmit={send}>
+                { target }
+                { fields }
             </form>
             { result }
         </div>

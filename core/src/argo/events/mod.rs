@@ -88,6 +88,23 @@ impl EventSpec {
     }
 }
 
+/// Whether events of `source_type` arrive as HTTP requests to the EventSource's own server (a
+/// webhook, or a service's webhook: GitHub, GitLab, Slack, ...), answered with a status; the
+/// other types read messages or ticks from elsewhere.
+pub fn is_http(source_type: &str) -> bool {
+    matches!(
+        source_type,
+        "webhook"
+            | "github"
+            | "gitlab"
+            | "bitbucket"
+            | "bitbucketserver"
+            | "slack"
+            | "stripe"
+            | "storagegrid"
+    )
+}
+
 /// What the EventSource answered and what it published.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fired {
@@ -133,18 +150,7 @@ pub fn fire(
         }
         serde_json::from_str(&spec.body).map_err(|e| e.to_string())
     };
-    let webhook_like = matches!(
-        ev.source_type.as_str(),
-        "webhook"
-            | "github"
-            | "gitlab"
-            | "bitbucket"
-            | "bitbucketserver"
-            | "slack"
-            | "stripe"
-            | "storagegrid"
-    );
-    if webhook_like {
+    if is_http(&ev.source_type) {
         let method = spec.method.clone().unwrap_or_else(|| "POST".into());
         let want = ev.method.clone().unwrap_or_else(|| "POST".into());
         if !method.eq_ignore_ascii_case(&want) {

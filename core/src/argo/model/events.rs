@@ -6,7 +6,9 @@ use crate::yaml::Node;
 use super::spec::{strings, text};
 use super::{Kind, Manifest, Manifests};
 
-/// One event of an EventSource: its source type (`webhook`, `calendar`, `sqs`, ...) and name.
+/// One event of an EventSource: its source type (`webhook`, `calendar`, `sqs`, ...) and name;
+/// for an HTTP source, where it listens (`endpoint`, `method`, `port` of a `webhook` event, or of
+/// the `webhook:` block of a `github`, `gitlab`, `slack`, ... event).
 #[derive(Clone, Debug)]
 pub struct EventSourceEvent {
     pub source_type: String,
@@ -41,12 +43,15 @@ impl EventSource {
             }
             for ev in e.value.as_mapping().unwrap_or_default() {
                 let cfg = &ev.value;
+                let server = |key: &str| {
+                    text(cfg, key).or_else(|| cfg.get("webhook").and_then(|w| text(w, key)))
+                };
                 events.push(EventSourceEvent {
                     source_type: source_type.to_string(),
                     name: ev.key.as_str().unwrap_or_default().to_string(),
-                    endpoint: text(cfg, "endpoint"),
-                    method: text(cfg, "method"),
-                    port: text(cfg, "port"),
+                    endpoint: server("endpoint"),
+                    method: server("method"),
+                    port: server("port"),
                     config: cfg.clone(),
                 });
             }
