@@ -7,6 +7,17 @@ use crate::azure::expr::{self, Context, DateTime, Names, Value};
 use crate::azure::template::{Tok, TokKind};
 use crate::diag::Sources;
 
+/// A JSON object of `fields`, their values moved in (`json!` would copy every value through the
+/// serializer: the whole model three times over, its steps inside jobs inside stages).
+pub(crate) fn object<const N: usize>(fields: [(&str, Json); N]) -> Json {
+    Json::Object(
+        fields
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
+}
+
 fn location(t: &Tok, sources: &Sources) -> Json {
     match sources.get(t.span.file) {
         Some(f) => {
@@ -160,10 +171,18 @@ impl VarScope {
     }
 
     fn to_json(&self) -> Json {
-        json!({
-            "values": self.values.iter().map(|(k, v)| (k.clone(), Json::String(v.clone()))).collect::<Map<_, _>>(),
-            "groups": self.groups,
-        })
+        object([
+            (
+                "values",
+                Json::Object(
+                    self.values
+                        .iter()
+                        .map(|(k, v)| (k.clone(), Json::String(v.clone())))
+                        .collect::<Map<_, _>>(),
+                ),
+            ),
+            ("groups", Json::Array(self.groups.clone())),
+        ])
     }
 
     /// Replaces `$(name)` macros whose value is known; unknown macros stay, as Azure leaves them.
@@ -232,26 +251,29 @@ pub fn build_with(normalized: &Tok, sources: &Sources, library: &Library) -> Jso
             .iter()
             .map(|j| job(j, sources, &stage_vars, library))
             .collect();
-        stages.push(json!({
-            "name": name,
-            "displayName": text(st.get("displayName")),
-            "dependsOn": deps,
-            "condition": text(st.get("condition")),
-            "pool": st.get("pool").map_or(Json::Null, to_json),
-            "variables": stage_vars.to_json(),
-            "jobs": jobs,
-            "location": location(st, sources),
-        }));
+        stages.push(object([
+            ("name", Json::from(name.as_str())),
+            ("displayName", text(st.get("displayName"))),
+            ("dependsOn", Json::from(deps)),
+            ("condition", text(st.get("condition"))),
+            ("pool", st.get("pool").map_or(Json::Null, to_json)),
+            ("variables", stage_vars.to_json()),
+            ("jobs", Json::Array(jobs)),
+            ("location", location(st, sources)),
+        ]));
         previous = Some(name);
     }
-    json!({
-        "name": text(normalized.get("name")),
-        "trigger": normalized.get("trigger").map_or(Json::Null, to_json),
-        "pr": normalized.get("pr").map_or(Json::Null, to_json),
-        "variables": root_vars.to_json(),
-        "pool": normalized.get("pool").map_or(Json::Null, to_json),
-        "stages": stages,
-    })
+    object([
+        ("name", text(normalized.get("name"))),
+        (
+            "trigger",
+            normalized.get("trigger").map_or(Json::Null, to_json),
+        ),
+        ("pr", normalized.get("pr").map_or(Json::Null, to_json)),
+        ("variables", root_vars.to_json()),
+        ("pool", normalized.get("pool").map_or(Json::Null, to_json)),
+        ("stages", Json::Array(stages)),
+    ])
 }
 
 /// The legs a job runs as, with each leg's variables: one per `strategy.matrix` entry, or
@@ -318,25 +340,28 @@ fn job(j: &Tok, sources: &Sources, stage_vars: &VarScope, library: &Library) -> 
             .as_mapping()
             .and_then(|m| m.first())
             .and_then(|(k, _)| k.scalar_text());
-        json!({"kind": kind, "spec": to_json(s)})
+        object([("kind", Json::from(kind)), ("spec", to_json(s))])
     });
     let legs: Vec<String> = job_legs(j, &name).into_iter().map(|(l, _)| l).collect();
     let mut steps = Vec::new();
     collect_steps(j, &mut steps, sources, None, &vars);
-    json!({
-        "name": name,
-        "kind": if deployment { "deployment" } else { "job" },
-        "displayName": text(j.get("displayName")),
-        "dependsOn": depends_on(j).unwrap_or_default(),
-        "condition": text(j.get("condition")),
-        "pool": j.get("pool").map_or(Json::Null, to_json),
-        "environment": environment,
-        "strategy": strategy,
-        "legs": legs,
-        "variables": vars.to_json(),
-        "steps": steps,
-        "location": location(j, sources),
-    })
+    object([
+        ("name", Json::from(name)),
+        (
+            "kind",
+            Json::from(if deployment { "deployment" } else { "job" }),
+        ),
+        ("displayName", text(j.get("displayName"))),
+        ("dependsOn", Json::from(depends_on(j).unwrap_or_default())),
+        ("condition", text(j.get("condition"))),
+        ("pool", j.get("pool").map_or(Json::Null, to_json)),
+        ("environment", environment.unwrap_or(Json::Null)),
+        ("strategy", strategy.unwrap_or(Json::Null)),
+        ("legs", Json::from(legs)),
+        ("variables", vars.to_json()),
+        ("steps", Json::Array(steps)),
+        ("location", location(j, sources)),
+    ])
 }
 
 /// Steps of a job, or of every lifecycle hook of a deployment (tagged with the hook).
@@ -365,15 +390,15 @@ fn collect_steps(
                     (k.scalar_text().unwrap_or_default(), value)
                 })
                 .collect();
-            out.push(json!({
-                "kind": kind,
-                "task": text(s.get("task")),
-                "inputs": inputs,
-                "displayName": text(s.get("displayName")),
-                "condition": text(s.get("condition")),
-                "hook": hook,
-                "location": location(s, sources),
-            }));
+            out.push(object([
+                ("kind", Json::from(kind)),
+                ("task", text(s.get("task"))),
+                ("inputs", Json::Object(inputs)),
+                ("displayName", text(s.get("displayName"))),
+                ("condition", text(s.get("condition"))),
+                ("hook", Json::from(hook)),
+                ("location", location(s, sources)),
+            ]));
         }
     }
     if let Some(TokKind::Mapping(m)) = t.get("strategy").map(|s| &s.kind) {

@@ -8,7 +8,7 @@
 
 use serde_json::{json, Value as Json};
 
-use super::model::{depends_on, job_legs, Library, VarScope};
+use super::model::{depends_on, job_legs, object, Library, VarScope};
 use crate::azure::expr::{self, Context, Names, Value};
 use crate::azure::template::{Tok, TokKind};
 
@@ -219,12 +219,13 @@ impl Done {
 }
 
 /// The context a condition is evaluated in.
-struct CondContext {
-    variables: Vec<(String, String)>,
+struct CondContext<'a> {
+    variables: &'a [(String, String)],
     /// Direct dependencies and their results.
     dependencies: Vec<Done>,
-    /// For jobs: earlier stages' jobs.
-    stage_dependencies: Vec<(String, Vec<Done>)>,
+    /// For jobs: earlier stages' jobs (borrowed: a job of the hundredth stage must not copy the
+    /// ninety-nine before it).
+    stage_dependencies: &'a [(String, Vec<Done>)],
 }
 
 fn result_object(d: &Done) -> Value {
@@ -242,7 +243,7 @@ fn result_object(d: &Done) -> Value {
     ])
 }
 
-impl Context for CondContext {
+impl Context for CondContext<'_> {
     fn named_value(&self, name: &str) -> Option<Value> {
         match name.to_ascii_lowercase().as_str() {
             "variables" => Some(Value::Object(
@@ -300,6 +301,9 @@ impl Context for CondContext {
 
 /// Replaces `$(name)` macros whose value is known.
 fn macros(text: &str, vars: &[(String, String)]) -> String {
+    if !text.contains("$(") {
+        return text.to_string();
+    }
     VarScope {
         values: vars.to_vec(),
         ..VarScope::default()
@@ -307,11 +311,11 @@ fn macros(text: &str, vars: &[(String, String)]) -> String {
     .resolve(text)
 }
 
-fn evaluate(condition: Option<&Tok>, ctx: &CondContext) -> (bool, String) {
+fn evaluate(condition: Option<&Tok>, ctx: &CondContext<'_>) -> (bool, String) {
     let text = condition
         .and_then(Tok::scalar_text)
         .unwrap_or_else(|| "succeeded()".into());
-    let text = macros(text.trim(), &ctx.variables);
+    let text = macros(text.trim(), ctx.variables);
     match expr::evaluate(&text, &Names::runtime(), ctx) {
         Ok(v) => {
             let b = v.to_bool();
@@ -514,9 +518,9 @@ fn run_steps(steps: &[StepRef], fails: bool, vars: &[(String, String)]) -> Steps
             }
         }
         let ctx = CondContext {
-            variables: vars.clone(),
+            variables: &vars,
             dependencies: vec![Done::new("previous steps", status)],
-            stage_dependencies: Vec::new(),
+            stage_dependencies: &[],
         };
         // The steps of an `on.success` / `on.failure` hook run once their hook was chosen.
         let (runs, why) = if is_outcome_hook(s) && s.step.get("condition").is_none() {
@@ -632,9 +636,9 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
         let mut stage_vars = vars.clone();
         static_variables(st.get("variables"), &spec.groups, &mut stage_vars);
         let ctx = CondContext {
-            variables: stage_vars.clone(),
+            variables: &stage_vars,
             dependencies: deps.iter().map(|d| done_of(&results, d)).collect(),
-            stage_dependencies: Vec::new(),
+            stage_dependencies: &[],
         };
         let (run, why) = evaluate(st.get("condition"), &ctx);
         let jobs = st.get("jobs").and_then(Tok::as_sequence).unwrap_or(&[]);
@@ -659,9 +663,9 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
                 let mut job_vars = stage_vars.clone();
                 static_variables(j.get("variables"), &spec.groups, &mut job_vars);
                 let jctx = CondContext {
-                    variables: job_vars.clone(),
+                    variables: &job_vars,
                     dependencies: jdeps.iter().map(|d| done_of(&this_jobs, d)).collect(),
-                    stage_dependencies: job_results.clone(),
+                    stage_dependencies: &job_results,
                 };
                 let (jrun, jwhy) = evaluate(j.get("condition"), &jctx);
                 if !jrun {
@@ -704,11 +708,11 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
                                     .into_iter()
                                     .map(|(k, v)| (format!("{leg}.{k}"), v)),
                             );
-                            legs_out.push(json!({
-                                "name": leg,
-                                "result": done.outcome.word(),
-                                "steps": ran.steps,
-                            }));
+                            legs_out.push(object([
+                                ("name", Json::from(leg.as_str())),
+                                ("result", Json::from(done.outcome.word())),
+                                ("steps", Json::Array(ran.steps)),
+                            ]));
                         }
                         job_out["legs"] = Json::Array(legs_out);
                         job_out["steps"] = Json::Array(Vec::new());
@@ -757,11 +761,18 @@ pub fn simulate(normalized: &Tok, spec: &RunSpec) -> Json {
             outputs,
         });
         job_results.push((name.clone(), this_jobs));
-        out.push(
-            json!({"name": name, "result": stage_result.word(), "reason": why, "jobs": jobs_out}),
-        );
+        out.push(object([
+            ("name", Json::from(name.as_str())),
+            ("result", Json::from(stage_result.word())),
+            ("reason", Json::from(why)),
+            ("jobs", Json::Array(jobs_out)),
+        ]));
     }
-    json!({"triggered": true, "reason": reason, "stages": out})
+    object([
+        ("triggered", Json::Bool(true)),
+        ("reason", Json::from(reason)),
+        ("stages", Json::Array(out)),
+    ])
 }
 
 #[cfg(test)]
