@@ -180,9 +180,9 @@ const TRANSPOSE_PASSES: usize = 16;
 /// the ranks whose order changed.
 ///
 /// Within those ranks, only the pairs marked in `Swapper` are looked at: a pair found not to
-/// help stays unmarked until a node next to one of the two moves (the swap of `x` and `y`
-/// changes the crossings of a pair `(u, v)` only if `u` is a neighbour of one and `v` of the
-/// other) or the pair gets a new member. So each pass visits the pairs the last one disturbed,
+/// help stays unmarked until the swap of a pair of its neighbours changes its crossings (the
+/// swap of `x` and `y` changes the crossings of a pair `(u, v)` only if `u` is a neighbour of
+/// one and `v` of the other, so only those pairs are marked) or the pair gets a new member. So each pass visits the pairs the last one disturbed,
 /// and makes the same swaps as visiting every pair would.
 fn transpose(
     layers: &mut [Vec<usize>],
@@ -244,14 +244,20 @@ fn transpose(
                     let len = layer.len();
                     swapper.mark(r, i - 1, len);
                     swapper.mark(r, i + 1, len);
-                    let sides = [(r.wrapping_sub(1), [up_u, up_v]), (r + 1, [down_u, down_v])];
-                    for (side, lists) in sides {
+                    // Next door, only the pairs of a neighbour of `u` and one of `v`.
+                    let sides = [(r.wrapping_sub(1), up_u, up_v), (r + 1, down_u, down_v)];
+                    for (side, of_u, of_v) in sides {
                         let Some(len) = layers.get(side).map(Vec::len) else {
                             continue;
                         };
-                        for &w in lists.into_iter().flatten() {
-                            swapper.mark(side, pos[w], len);
-                            swapper.mark(side, pos[w] + 1, len);
+                        for &a in of_u {
+                            let at = pos[a];
+                            for &b in of_v {
+                                let bt = pos[b];
+                                if at.abs_diff(bt) == 1 {
+                                    swapper.mark(side, at.max(bt), len);
+                                }
+                            }
                         }
                     }
                 }
