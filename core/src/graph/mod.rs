@@ -314,9 +314,10 @@ pub fn layout(graph: &Graph, options: &Options) -> Layout {
     let ordered = order::order(&layered, options.max_sweeps);
     let geometry = Geometry::new(options);
     let placed = position::place(&layered, &ordered.layers, &geometry);
-    let mut out = route::draw(&input, &visible, &dag, &layered, &placed, &geometry);
+    let reversed = dag.reversed_inputs(&visible);
+    let mut out = route::draw(&input, visible, &dag, &layered, &placed, &geometry);
     out.crossings = ordered.crossings;
-    out.reversed = dag.reversed_inputs(&visible);
+    out.reversed = reversed;
     out.warnings = warnings;
     out
 }
