@@ -348,17 +348,52 @@ fn reorder(
 ) -> bool {
     for &v in layer.iter() {
         let neighbours = &fixed[v];
+        // Summed as integers: the same sum as in `f64`, where every partial sum is exact.
         score[v] = if neighbours.is_empty() {
             pos[v] as f64
         } else {
-            neighbours.iter().map(|&u| pos[u] as f64).sum::<f64>() / neighbours.len() as f64
+            neighbours.iter().map(|&u| pos[u]).sum::<usize>() as f64 / neighbours.len() as f64
         };
     }
-    if !arranger.arrange(layer, score, group) {
+    if in_order(layer, score, group) || !arranger.arrange(layer, score, group) {
         return false;
     }
     for (i, &v) in layer.iter().enumerate() {
         pos[v] = i;
+    }
+    true
+}
+
+/// Whether [`Arranger::arrange`] would leave a rank as it is, for a rank whose groups are
+/// contiguous (as they are after the first arrangement): each group is one run, placed by its
+/// members' mean score, so the rank is in order when the scores within each run and the
+/// run scores from run to run (a node of no group is a run of one) never decrease. The
+/// current positions break ties, and they increase along the rank.
+fn in_order(layer: &[usize], score: &[f64], group: &[Option<usize>]) -> bool {
+    let mut last = 0;
+    let mut i = 0;
+    while let Some(&v) = layer.get(i) {
+        let start = i;
+        i += 1;
+        let key = match group[v] {
+            None => ordered(score[v]),
+            Some(g) => {
+                let (mut sum, mut before) = (score[v], ordered(score[v]));
+                while let Some(&w) = layer.get(i).filter(|&&w| group[w] == Some(g)) {
+                    let here = ordered(score[w]);
+                    if here < before {
+                        return false;
+                    }
+                    (sum, before) = (sum + score[w], here);
+                    i += 1;
+                }
+                ordered(sum / (i - start) as f64)
+            }
+        };
+        if key < last {
+            return false;
+        }
+        last = key;
     }
     true
 }
