@@ -108,26 +108,38 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         }
         if sweep % 2 == 0 {
             for (r, layer) in layers.iter_mut().enumerate().skip(1) {
-                if reorder(layer, &mut pos, &mut score, &l.up, &l.group, &mut arranger) {
+                let fixed = &l.up;
+                if reorder(
+                    layer,
+                    &mut pos,
+                    &mut score,
+                    fixed,
+                    l,
+                    &mut arranger,
+                    &mut swapper,
+                ) {
                     counter.changed[r] = true;
                     mark(&mut dirty, r);
                 }
             }
         } else {
             for (r, layer) in layers.iter_mut().enumerate().rev().skip(1) {
+                let fixed = &l.down;
                 if reorder(
                     layer,
                     &mut pos,
                     &mut score,
-                    &l.down,
-                    &l.group,
+                    fixed,
+                    l,
                     &mut arranger,
+                    &mut swapper,
                 ) {
                     counter.changed[r] = true;
                     mark(&mut dirty, r);
                 }
             }
         }
+        swapper.mark_moved(&pos, l);
         transpose(
             &mut layers,
             &mut pos,
@@ -168,6 +180,11 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
 /// swapping, which bounds the work per pair.
 const TRANSPOSE_LIMIT: usize = 4096;
 
+/// A sweep that makes more than one pair in this many of a rank new has moved so much of it
+/// that all pairs of the ranks next door are marked for the adjacent swaps, instead of finding
+/// the nodes that moved and the pairs of their neighbours.
+const MOVED_SHARE: usize = 4;
+
 /// Bound on the passes of adjacent swaps after each sweep.
 const TRANSPOSE_PASSES: usize = 16;
 
@@ -206,8 +223,12 @@ fn transpose(
         }
         (now, swapped)
     }
-    // The sweep moved nodes anywhere: every pair is to be looked at.
-    swapper.mark_all(layers);
+    // Pairs left marked when the last call stopped early were marked before the sweep moved
+    // them: every pair is to be looked at.
+    if !swapper.settled {
+        swapper.mark_all();
+    }
+    swapper.settled = false;
     let mut changed = vec![false; layers.len()];
     for _ in 0..TRANSPOSE_PASSES {
         changed.iter_mut().for_each(|c| *c = false);
@@ -241,21 +262,20 @@ fn transpose(
                     swapped[r] = true;
                     any = true;
                     // The pairs on either side have a new member; `(v, u)` does not help.
-                    let len = layer.len();
-                    swapper.mark(r, i - 1, len);
-                    swapper.mark(r, i + 1, len);
+                    swapper.mark(r, i - 1);
+                    swapper.mark(r, i + 1);
                     // Next door, only the pairs of a neighbour of `u` and one of `v`.
                     let sides = [(r.wrapping_sub(1), up_u, up_v), (r + 1, down_u, down_v)];
                     for (side, of_u, of_v) in sides {
-                        let Some(len) = layers.get(side).map(Vec::len) else {
+                        if side >= layers.len() {
                             continue;
-                        };
+                        }
                         for &a in of_u {
                             let at = pos[a];
                             for &b in of_v {
                                 let bt = pos[b];
                                 if at.abs_diff(bt) == 1 {
-                                    swapper.mark(side, at.max(bt), len);
+                                    swapper.mark(side, at.max(bt));
                                 }
                             }
                         }
@@ -265,6 +285,7 @@ fn transpose(
         }
         if !any {
             dirty.iter_mut().for_each(|d| *d = false);
+            swapper.settled = true;
             break;
         }
         for r in 0..layers.len() {
@@ -276,10 +297,28 @@ fn transpose(
 
 /// The pairs for the adjacent swaps to look at, a bit per pair: bit `i` of rank `r` stands for
 /// the nodes at positions `i - 1` and `i`.
+///
+/// A sweep disturbs only some pairs: those it made neighbours, and those with a neighbour of
+/// each of the two among the nodes it moved against the rest of their rank (a pair's swap gain
+/// depends only on the order of its two nodes' neighbours next door). The nodes that moved
+/// are all but a longest run that kept its relative order (a longest increasing subsequence
+/// of the old positions in the new order).
 struct Swapper {
     /// Per rank: its first word in `bits` (and one past the last rank's).
     base: Vec<usize>,
     bits: Vec<u64>,
+    /// Per rank: its number of nodes.
+    lens: Vec<usize>,
+    /// Whether the last adjacent swaps ran until none helped, so that every unmarked pair is
+    /// known not to help.
+    settled: bool,
+    /// Nodes the sweep moved, for `mark_moved`.
+    moved: Vec<usize>,
+    /// Buffers of `reordered`: per length, the least old position ending an increasing run of
+    /// that length and its index; per index, the index before it in its run; whether it stays.
+    tails: Vec<(usize, usize)>,
+    back: Vec<usize>,
+    stays: Vec<bool>,
 }
 
 impl Swapper {
@@ -294,26 +333,96 @@ impl Swapper {
         Swapper {
             base,
             bits: vec![0; words],
+            lens: layers.iter().map(Vec::len).collect(),
+            settled: false,
+            moved: Vec::new(),
+            tails: Vec::new(),
+            back: Vec::new(),
+            stays: Vec::new(),
         }
     }
 
-    /// Marks every pair (and bit 0 of each rank, which `take` never returns).
-    fn mark_all(&mut self, layers: &[Vec<usize>]) {
-        for (r, layer) in layers.iter().enumerate() {
-            let words = &mut self.bits[self.base[r]..self.base[r + 1]];
-            words.iter_mut().for_each(|w| *w = u64::MAX);
-            if let Some(last) = words.last_mut() {
-                let used = layer.len() % 64;
-                if used != 0 {
-                    *last = (1u64 << used) - 1;
+    /// Notes that the sweep reordered rank `r` into `layer` while `pos` still holds the old
+    /// positions: marks the pairs that are new, and keeps the nodes that moved for
+    /// `mark_moved`.
+    fn reordered(&mut self, r: usize, layer: &[usize], pos: &[usize]) {
+        let len = layer.len();
+        let mut new = 0;
+        for (i, w) in layer.windows(2).enumerate() {
+            if pos[w[1]] != pos[w[0]] + 1 {
+                new += 1;
+                // Much reordered: the moved nodes' neighbours are most of the ranks next door.
+                if new * MOVED_SHARE > len {
+                    for side in [r.wrapping_sub(1), r, r + 1] {
+                        if side < self.lens.len() {
+                            self.mark_rank(side);
+                        }
+                    }
+                    return;
                 }
+                self.mark(r, i + 1);
+            }
+        }
+        let (tails, back, stays) = (&mut self.tails, &mut self.back, &mut self.stays);
+        tails.clear();
+        back.clear();
+        for (i, &v) in layer.iter().enumerate() {
+            let p = pos[v];
+            let k = tails.partition_point(|&(t, _)| t < p);
+            back.push(if k > 0 { tails[k - 1].1 } else { usize::MAX });
+            if k == tails.len() {
+                tails.push((p, i));
+            } else {
+                tails[k] = (p, i);
+            }
+        }
+        stays.clear();
+        stays.resize(len, false);
+        let mut i = tails.last().map_or(usize::MAX, |&(_, i)| i);
+        while i != usize::MAX {
+            stays[i] = true;
+            i = back[i];
+        }
+        let moved = layer.iter().zip(stays.iter()).filter(|(_, &s)| !s);
+        self.moved.extend(moved.map(|(&v, _)| v));
+    }
+
+    /// After a sweep: marks the pairs of every neighbour of a node it moved.
+    fn mark_moved(&mut self, pos: &[usize], l: &Layered) {
+        let moved = std::mem::take(&mut self.moved);
+        for &m in &moved {
+            for &w in l.up[m].iter().chain(&l.down[m]) {
+                let (r, i) = (l.rank[w], pos[w]);
+                self.mark(r, i);
+                self.mark(r, i + 1);
+            }
+        }
+        self.moved = moved;
+        self.moved.clear();
+    }
+
+    /// Marks every pair (and bit 0 of each rank, which `take` never returns).
+    fn mark_all(&mut self) {
+        for r in 0..self.lens.len() {
+            self.mark_rank(r);
+        }
+    }
+
+    /// Marks every pair of rank `r` (and its bit 0).
+    fn mark_rank(&mut self, r: usize) {
+        let words = &mut self.bits[self.base[r]..self.base[r + 1]];
+        words.iter_mut().for_each(|w| *w = u64::MAX);
+        if let Some(last) = words.last_mut() {
+            let used = self.lens[r] % 64;
+            if used != 0 {
+                *last = (1u64 << used) - 1;
             }
         }
     }
 
-    /// Marks the pair ending at `i` in rank `r` of `len` nodes, if there is one.
-    fn mark(&mut self, r: usize, i: usize, len: usize) {
-        if i >= 1 && i < len {
+    /// Marks the pair ending at `i` in rank `r`, if there is one.
+    fn mark(&mut self, r: usize, i: usize) {
+        if i >= 1 && i < self.lens[r] {
             self.bits[self.base[r] + i / 64] |= 1 << (i % 64);
         }
     }
@@ -343,9 +452,11 @@ fn reorder(
     pos: &mut [usize],
     score: &mut [f64],
     fixed: &Lists,
-    group: &[Option<usize>],
+    l: &Layered,
     arranger: &mut Arranger,
+    swapper: &mut Swapper,
 ) -> bool {
+    let group = &l.group;
     for &v in layer.iter() {
         let neighbours = &fixed[v];
         // Summed as integers: the same sum as in `f64`, where every partial sum is exact.
@@ -357,6 +468,9 @@ fn reorder(
     }
     if in_order(layer, score, group) || !arranger.arrange(layer, score, group) {
         return false;
+    }
+    if let Some(&first) = layer.first() {
+        swapper.reordered(l.rank[first], layer, pos);
     }
     for (i, &v) in layer.iter().enumerate() {
         pos[v] = i;
