@@ -598,7 +598,6 @@ struct Counter {
     changed: Vec<bool>,
     /// Per rank `r`: crossings between ranks `r` and `r + 1` at the last count.
     pairs: Vec<u64>,
-    targets: Vec<usize>,
     tree: Vec<u64>,
 }
 
@@ -607,13 +606,12 @@ impl Counter {
         Counter {
             changed: vec![true; ranks],
             pairs: vec![0; ranks.saturating_sub(1)],
-            targets: Vec::new(),
             tree: Vec::new(),
         }
     }
 
     /// Crossings between every pair of adjacent ranks (Barth, Jünger and Mutzel's accumulator:
-    /// edges sorted by source position, inversions of target positions counted with a Fenwick
+    /// edges in order of source position, inversions of target positions counted with a Fenwick
     /// tree).
     fn count(&mut self, layers: &[Vec<usize>], pos: &[usize], down: &Lists) -> u64 {
         let mut total: u64 = 0;
@@ -628,31 +626,33 @@ impl Counter {
     }
 
     fn count_pair(&mut self, upper: &[usize], width: usize, pos: &[usize], down: &Lists) -> u64 {
-        let (targets, tree) = (&mut self.targets, &mut self.tree);
+        let tree = &mut self.tree;
         let mut total: u64 = 0;
         tree.clear();
         tree.resize(width + 1, 0);
         let mut inserted: u64 = 0;
         for &u in upper {
-            targets.clear();
-            targets.extend(down[u].iter().map(|&v| pos[v]));
-            targets.sort_unstable();
-            for &t in targets.iter() {
-                // Inserted edges whose target is at or left of `t`.
+            // Edges of one node do not cross each other: each is counted against the edges of
+            // the nodes before it, then all are inserted (so they need no sorting).
+            let edges = &down[u];
+            for &v in edges {
+                // Inserted edges whose target is at or left of this one's.
                 let mut at_or_left = 0;
-                let mut i = t + 1;
+                let mut i = pos[v] + 1;
                 while i > 0 {
                     at_or_left += tree[i];
                     i &= i - 1;
                 }
                 total = total.saturating_add(inserted - at_or_left);
-                let mut i = t + 1;
+            }
+            for &v in edges {
+                let mut i = pos[v] + 1;
                 while i <= width {
                     tree[i] += 1;
                     i += i & i.wrapping_neg();
                 }
-                inserted += 1;
             }
+            inserted += edges.len() as u64;
         }
         total
     }
