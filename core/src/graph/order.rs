@@ -71,7 +71,11 @@ fn components(l: &Layered) -> Vec<usize> {
 
 pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     let total = l.rank.len();
-    let mut layers: Vec<Vec<usize>> = vec![Vec::new(); l.ranks];
+    let mut sizes = vec![0usize; l.ranks];
+    for &r in &l.rank {
+        sizes[r] += 1;
+    }
+    let mut layers: Vec<Vec<usize>> = sizes.into_iter().map(Vec::with_capacity).collect();
     for v in 0..total {
         layers[l.rank[v]].push(v);
     }

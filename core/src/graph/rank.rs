@@ -64,7 +64,7 @@ impl Lists {
     /// The lists of `lists` nodes holding, for each `(from, item)` pair in order, `item` in
     /// list `from`: a counting sort, so each list keeps the pairs' order. (The pairs are walked
     /// by `for_each`, which flattened iterators run much faster than `next`.)
-    fn gather(lists: usize, pairs: impl Iterator<Item = (usize, usize)> + Clone) -> Lists {
+    pub fn gather(lists: usize, pairs: impl Iterator<Item = (usize, usize)> + Clone) -> Lists {
         let mut start = vec![0usize; lists + 1];
         pairs.clone().for_each(|(from, _)| start[from + 1] += 1);
         for i in 0..lists {
@@ -77,6 +77,13 @@ impl Lists {
             fill[from] += 1;
         });
         Lists { start, items }
+    }
+
+    /// Sorts each list by `key`; keys must be distinct (the sort is unstable).
+    pub fn sort_each_by_key<K: Ord>(&mut self, mut key: impl FnMut(usize) -> K) {
+        for w in self.start.windows(2) {
+            self.items[w[0]..w[1]].sort_unstable_by_key(|&i| key(i));
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &[usize]> + Clone {
