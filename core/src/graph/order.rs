@@ -10,7 +10,7 @@
 //! `TRANSPOSE_PASSES` passes of adjacent swaps; every sort breaks ties by the current position,
 //! so the result depends only on the input.
 
-use super::rank::{Layered, Lists};
+use super::rank::{Layered, Near};
 
 pub(super) struct Ordered {
     /// Per rank: layered nodes from left to right (top to bottom when transposed).
@@ -37,7 +37,7 @@ fn components(l: &Layered) -> Vec<usize> {
         }
     }
     for v in 0..total {
-        for &w in &l.down[v] {
+        for &w in l.near.down(v) {
             union(&mut parent, v, w);
         }
     }
@@ -96,7 +96,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     }
     let mut best = layers.clone();
     let mut swapper = Swapper::new(&layers);
-    let mut best_crossings = counter.count(&layers, &pos, &l.down);
+    let mut best_crossings = counter.count(&layers, &pos, &l.near);
     // Ranks for the adjacent swaps to look at: next to a rank whose order changed.
     let mut dirty = vec![true; l.ranks];
     let mark = |dirty: &mut [bool], r: usize| {
@@ -112,7 +112,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         }
         if sweep % 2 == 0 {
             for (r, layer) in layers.iter_mut().enumerate().skip(1) {
-                let fixed = &l.up;
+                let fixed = |v| l.near.up(v);
                 if reorder(
                     layer,
                     &mut pos,
@@ -128,7 +128,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
             }
         } else {
             for (r, layer) in layers.iter_mut().enumerate().rev().skip(1) {
-                let fixed = &l.down;
+                let fixed = |v| l.near.down(v);
                 if reorder(
                     layer,
                     &mut pos,
@@ -152,7 +152,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
             &mut dirty,
             &mut swapper,
         );
-        let crossings = counter.count(&layers, &pos, &l.down);
+        let crossings = counter.count(&layers, &pos, &l.near);
         if crossings < best_crossings {
             best_crossings = crossings;
             best.clone_from(&layers);
@@ -173,7 +173,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         }
     }
     counter.changed.iter_mut().for_each(|c| *c = true);
-    let best_crossings = best_crossings.min(counter.count(&best, &pos, &l.down));
+    let best_crossings = best_crossings.min(counter.count(&best, &pos, &l.near));
     Ordered {
         layers: best,
         crossings: best_crossings,
@@ -249,7 +249,7 @@ fn transpose(
                 if l.group[u] != l.group[v] {
                     continue;
                 }
-                let (up_u, up_v, down_u, down_v) = (&l.up[u], &l.up[v], &l.down[u], &l.down[v]);
+                let ((up_u, down_u), (up_v, down_v)) = (l.near.both(u), l.near.both(v));
                 if (up_u.len().saturating_mul(up_v.len()))
                     .saturating_add(down_u.len().saturating_mul(down_v.len()))
                     > TRANSPOSE_LIMIT
@@ -395,7 +395,7 @@ impl Swapper {
     fn mark_moved(&mut self, pos: &[usize], l: &Layered) {
         let moved = std::mem::take(&mut self.moved);
         for &m in &moved {
-            for &w in l.up[m].iter().chain(&l.down[m]) {
+            for &w in l.near.all(m) {
                 let (r, i) = (l.rank[w], pos[w]);
                 self.mark(r, i);
                 self.mark(r, i + 1);
@@ -451,18 +451,18 @@ impl Swapper {
 
 /// Reorders one rank by the barycenters of its neighbours in the fixed rank; a node without such
 /// neighbours keeps its current position as its score. Returns whether the order changed.
-fn reorder(
+fn reorder<'a>(
     layer: &mut [usize],
     pos: &mut [usize],
     score: &mut [f64],
-    fixed: &Lists,
+    fixed: impl Fn(usize) -> &'a [usize],
     l: &Layered,
     arranger: &mut Arranger,
     swapper: &mut Swapper,
 ) -> bool {
     let group = &l.group;
     for &v in layer.iter() {
-        let neighbours = &fixed[v];
+        let neighbours = fixed(v);
         // Summed as integers: the same sum as in `f64`, where every partial sum is exact.
         score[v] = if neighbours.is_empty() {
             pos[v] as f64
@@ -617,11 +617,11 @@ impl Counter {
     /// Crossings between every pair of adjacent ranks (Barth, Jünger and Mutzel's accumulator:
     /// edges in order of source position, inversions of target positions counted with a Fenwick
     /// tree).
-    fn count(&mut self, layers: &[Vec<usize>], pos: &[usize], down: &Lists) -> u64 {
+    fn count(&mut self, layers: &[Vec<usize>], pos: &[usize], near: &Near) -> u64 {
         let mut total: u64 = 0;
         for (r, pair) in layers.windows(2).enumerate() {
             if self.changed[r] || self.changed[r + 1] {
-                self.pairs[r] = self.count_pair(&pair[0], pair[1].len(), pos, down);
+                self.pairs[r] = self.count_pair(&pair[0], pair[1].len(), pos, near);
             }
             total = total.saturating_add(self.pairs[r]);
         }
@@ -629,7 +629,7 @@ impl Counter {
         total
     }
 
-    fn count_pair(&mut self, upper: &[usize], width: usize, pos: &[usize], down: &Lists) -> u64 {
+    fn count_pair(&mut self, upper: &[usize], width: usize, pos: &[usize], near: &Near) -> u64 {
         let tree = &mut self.tree;
         let mut total: u64 = 0;
         tree.clear();
@@ -638,7 +638,7 @@ impl Counter {
         for &u in upper {
             // Edges of one node do not cross each other: each is counted against the edges of
             // the nodes before it, then all are inserted (so they need no sorting).
-            let edges = &down[u];
+            let edges = near.down(u);
             for &v in edges {
                 // Inserted edges whose target is at or left of this one's.
                 let mut at_or_left = 0;

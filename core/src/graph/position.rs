@@ -91,11 +91,12 @@ pub(super) fn place(l: &Layered, layers: &[Vec<usize>], geometry: &Geometry) -> 
             weight.clear();
             for &v in layer {
                 let (sum, count) = match side {
-                    Side::Up => sum(&l.up[v], &breadth),
-                    Side::Down => sum(&l.down[v], &breadth),
+                    Side::Up => sum(l.near.up(v), &breadth),
+                    Side::Down => sum(l.near.down(v), &breadth),
                     Side::Both => {
-                        let (a, n) = sum(&l.up[v], &breadth);
-                        let (b, m) = sum(&l.down[v], &breadth);
+                        let (up, down) = l.near.both(v);
+                        let (a, n) = sum(up, &breadth);
+                        let (b, m) = sum(down, &breadth);
                         (a + b, n + m)
                     }
                 };

@@ -24,9 +24,8 @@ pub(super) struct Layered {
     pub group: Vec<Option<usize>>,
     /// Per layered node: the initial-order key (YAML order of the node, or of a dummy's source).
     pub key: Vec<(u64, usize, usize)>,
-    /// Neighbours in the rank above and below, with multiplicity, in edge order.
-    pub up: Lists,
-    pub down: Lists,
+    /// Neighbours in the rank above and below.
+    pub near: Near,
     /// Per visible edge: the layered nodes it passes, from its DAG source to its DAG target.
     pub chains: Lists,
     pub ranks: usize,
@@ -99,6 +98,67 @@ impl std::ops::Index<usize> for Lists {
     }
 }
 
+/// Each node's neighbours in the rank above, then in the rank below, with multiplicity, in edge
+/// order, stored flat with three offsets per node: both lists of a node (the swaps and sweeps
+/// of `order` read them in their innermost loops) come from one lookup.
+#[derive(Default)]
+pub(super) struct Near {
+    /// Per node: where its neighbours above start, where those below start, where they end.
+    at: Vec<[usize; 3]>,
+    items: Vec<usize>,
+}
+
+impl Near {
+    /// The lists of `nodes` nodes joined by `links` (upper, lower).
+    fn new(nodes: usize, links: impl Iterator<Item = (usize, usize)> + Clone) -> Near {
+        let (mut above, mut below) = (vec![0usize; nodes], vec![0usize; nodes]);
+        links.clone().for_each(|(a, b)| {
+            below[a] += 1;
+            above[b] += 1;
+        });
+        let mut at = Vec::with_capacity(nodes);
+        let mut end = 0;
+        for v in 0..nodes {
+            at.push([end, end + above[v], end + above[v] + below[v]]);
+            end += above[v] + below[v];
+        }
+        // Where the next neighbour above and below of each node goes.
+        let mut fill: Vec<[usize; 2]> = at.iter().map(|&[a, b, _]| [a, b]).collect();
+        let mut items = vec![0usize; end];
+        links.for_each(|(a, b)| {
+            items[fill[a][1]] = b;
+            fill[a][1] += 1;
+            items[fill[b][0]] = a;
+            fill[b][0] += 1;
+        });
+        Near { at, items }
+    }
+
+    /// Neighbours above `v`.
+    pub fn up(&self, v: usize) -> &[usize] {
+        let [start, end, _] = self.at[v];
+        &self.items[start..end]
+    }
+
+    /// Neighbours below `v`.
+    pub fn down(&self, v: usize) -> &[usize] {
+        let [_, start, end] = self.at[v];
+        &self.items[start..end]
+    }
+
+    /// Neighbours above and below `v`.
+    pub fn both(&self, v: usize) -> (&[usize], &[usize]) {
+        let [start, middle, end] = self.at[v];
+        (&self.items[start..middle], &self.items[middle..end])
+    }
+
+    /// Neighbours above, then below `v`.
+    pub fn all(&self, v: usize) -> &[usize] {
+        let [start, _, end] = self.at[v];
+        &self.items[start..end]
+    }
+}
+
 /// Bound on network simplex pivots, per node and edge.
 const MAX_PIVOTS: usize = 4;
 
@@ -143,8 +203,7 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
             .iter()
             .map(|v| (v.key.0, v.key.1, 0))
             .collect(),
-        up: Lists::default(),
-        down: Lists::default(),
+        near: Near::default(),
         chains: Lists::default(),
         ranks: 0,
     };
@@ -218,8 +277,7 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
             .iter()
             .flat_map(|chain| chain.windows(2).map(|w| (w[0], w[1])))
     };
-    layered.down = Lists::gather(total, links());
-    layered.up = Lists::gather(total, links().map(|(a, b)| (b, a)));
+    layered.near = Near::new(total, links());
     layered.ranks = layered.rank.iter().max().map_or(0, |&r| r + 1);
     layered
 }
