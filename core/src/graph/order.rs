@@ -19,10 +19,13 @@ pub(super) struct Ordered {
 }
 
 /// Each layered node's component: nodes joined by edges or by a group share one, numbered in
-/// YAML order of their first node.
+/// YAML order of their first node. Found on the visible nodes alone: a dummy node is in its
+/// edge's component, belongs to a group of one of the edge's ends, and has a greater key than
+/// the edge's source.
 fn components(l: &Layered) -> Vec<usize> {
     let total = l.rank.len();
-    let mut parent: Vec<usize> = (0..total).collect();
+    let real = l.real;
+    let mut parent: Vec<usize> = (0..real).collect();
     fn find(parent: &mut [usize], mut v: usize) -> usize {
         while parent[v] != v {
             parent[v] = parent[parent[v]];
@@ -36,22 +39,22 @@ fn components(l: &Layered) -> Vec<usize> {
             parent[ra.max(rb)] = ra.min(rb);
         }
     }
-    for v in 0..total {
-        for &w in l.near.down(v) {
-            union(&mut parent, v, w);
+    for chain in l.chains.iter() {
+        if let (Some(&a), Some(&b)) = (chain.first(), chain.last()) {
+            union(&mut parent, a, b);
         }
     }
     let groups = l.group.iter().flatten().max().map_or(0, |&g| g + 1);
     let mut first_of_group: Vec<Option<usize>> = vec![None; groups];
-    for v in 0..total {
+    for v in 0..real {
         if let Some(g) = l.group[v] {
             let first = *first_of_group[g].get_or_insert(v);
             union(&mut parent, first, v);
         }
     }
     // Per root: the least key of its component.
-    let mut least: Vec<Option<(u64, usize, usize)>> = vec![None; total];
-    for v in 0..total {
+    let mut least: Vec<Option<(u64, usize, usize)>> = vec![None; real];
+    for v in 0..real {
         let root = find(&mut parent, v);
         let k = least[root].get_or_insert(l.key[v]);
         *k = (*k).min(l.key[v]);
@@ -62,11 +65,20 @@ fn components(l: &Layered) -> Vec<usize> {
         .filter_map(|(root, key)| Some((root, key?)))
         .collect();
     roots.sort_by_key(|&(root, key)| (key, root));
-    let mut number = vec![0usize; total];
+    let mut number = vec![0usize; real];
     for (i, (root, _)) in roots.iter().enumerate() {
         number[*root] = i;
     }
-    (0..total).map(|v| number[find(&mut parent, v)]).collect()
+    let mut comp: Vec<usize> = (0..real).map(|v| number[find(&mut parent, v)]).collect();
+    comp.resize(total, 0);
+    for chain in l.chains.iter() {
+        if let Some((&a, inner)) = chain.split_first() {
+            for &d in inner.iter().take(inner.len().saturating_sub(1)) {
+                comp[d] = comp[a];
+            }
+        }
+    }
+    comp
 }
 
 pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
