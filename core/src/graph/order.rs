@@ -215,8 +215,9 @@ const TRANSPOSE_PASSES: usize = 16;
 /// Within those ranks, only the pairs marked in `Swapper` are looked at: a pair found not to
 /// help stays unmarked until the swap of a pair of its neighbours changes its crossings (the
 /// swap of `x` and `y` changes the crossings of a pair `(u, v)` only if `u` is a neighbour of
-/// one and `v` of the other, so only those pairs are marked) or the pair gets a new member. So each pass visits the pairs the last one disturbed,
-/// and makes the same swaps as visiting every pair would.
+/// one and `v` of the other, so only those pairs are marked) or the pair gets a new member. So
+/// each pass visits the pairs the last one disturbed, and makes the same swaps as visiting every
+/// pair would.
 fn transpose(
     layers: &mut [Vec<usize>],
     pos: &mut [usize],

@@ -149,7 +149,7 @@ impl Near {
     /// Neighbours above and below `v`.
     pub fn both(&self, v: usize) -> (&[usize], &[usize]) {
         let [start, middle, end] = self.at[v];
-        (&self.items[start..middle], &self.items[middle..end])
+        self.items[start..end].split_at(middle - start)
     }
 
     /// Neighbours above, then below `v`.
