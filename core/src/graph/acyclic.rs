@@ -7,6 +7,7 @@
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::collapse::Visible;
+use super::rank::Lists;
 
 /// The visible graph with back edges reversed.
 pub(super) struct Dag {
@@ -33,13 +34,10 @@ impl Dag {
 
 pub(super) fn break_cycles(visible: &Visible) -> Dag {
     let n = visible.nodes.len();
-    let mut out: Vec<Vec<(usize, usize)>> = vec![Vec::new(); n];
-    for (e, edge) in visible.edges.iter().enumerate() {
-        out[edge.from].push((edge.to, e));
-    }
-    for list in &mut out {
-        list.sort_by_key(|&(to, e)| (visible.nodes[to].key, e));
-    }
+    // Per node: its out-edges, by their targets' order.
+    let edges = visible.edges.iter().enumerate();
+    let mut out = Lists::gather(n, edges.map(|(e, edge)| (edge.from, e)));
+    out.sort_each_by_key(|e| (visible.nodes[visible.edges[e].to].key, e));
     let mut roots: Vec<usize> = (0..n).collect();
     roots.sort_by_key(|&i| visible.nodes[i].key);
 
@@ -54,7 +52,8 @@ pub(super) fn break_cycles(visible: &Visible) -> Dag {
         state[root] = 1;
         stack.push((root, 0));
         while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            if let Some(&(to, e)) = out[node].get(*next) {
+            if let Some(&e) = out[node].get(*next) {
+                let to = visible.edges[e].to;
                 *next += 1;
                 match state[to] {
                     0 => {

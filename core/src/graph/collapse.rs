@@ -93,7 +93,7 @@ pub(super) fn collapse(input: &Input, options: &Options) -> Visible {
         }
     }
 
-    let mut nodes = Vec::new();
+    let mut nodes = Vec::with_capacity(n);
     let mut index = vec![0usize; n];
     for i in 0..n {
         if rep[i].is_none() {
@@ -127,7 +127,8 @@ pub(super) fn collapse(input: &Input, options: &Options) -> Visible {
     }
 
     let mut merged: FnvMap<(usize, usize), usize> = FnvMap::default();
-    let mut edges: Vec<VisibleEdge> = Vec::new();
+    merged.reserve(input.edges.len());
+    let mut edges: Vec<VisibleEdge> = Vec::with_capacity(input.edges.len());
     let mut loops = Vec::new();
     for &(from, to, e) in &input.edges {
         let (a, b) = (index[from], index[to]);

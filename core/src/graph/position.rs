@@ -71,6 +71,7 @@ pub(super) fn place(l: &Layered, layers: &[Vec<usize>], geometry: &Geometry) -> 
     let mut desired = Vec::new();
     let mut weight = Vec::new();
     let mut solved = Vec::new();
+    let mut blocks = Vec::new();
     let passes = [
         Side::Up,
         Side::Down,
@@ -80,21 +81,22 @@ pub(super) fn place(l: &Layered, layers: &[Vec<usize>], geometry: &Geometry) -> 
         Side::Both,
     ];
     for side in passes {
-        let ranks: Vec<usize> = match side {
-            Side::Down => (0..layers.len()).rev().collect(),
-            Side::Up | Side::Both => (0..layers.len()).collect(),
-        };
-        for r in ranks {
+        for k in 0..layers.len() {
+            let r = match side {
+                Side::Down => layers.len() - 1 - k,
+                Side::Up | Side::Both => k,
+            };
             let layer = &layers[r];
             desired.clear();
             weight.clear();
             for &v in layer {
                 let (sum, count) = match side {
-                    Side::Up => sum(&l.up[v], &breadth),
-                    Side::Down => sum(&l.down[v], &breadth),
+                    Side::Up => sum(l.near.up(v), &breadth),
+                    Side::Down => sum(l.near.down(v), &breadth),
                     Side::Both => {
-                        let (a, n) = sum(&l.up[v], &breadth);
-                        let (b, m) = sum(&l.down[v], &breadth);
+                        let (up, down) = l.near.both(v);
+                        let (a, n) = sum(up, &breadth);
+                        let (b, m) = sum(down, &breadth);
                         (a + b, n + m)
                     }
                 };
@@ -106,7 +108,7 @@ pub(super) fn place(l: &Layered, layers: &[Vec<usize>], geometry: &Geometry) -> 
                     weight.push(if is_dummy(v) { DUMMY_WEIGHT } else { 1.0 });
                 }
             }
-            isotonic(&desired, &weight, &seps[r], &mut solved);
+            isotonic(&desired, &weight, &seps[r], &mut blocks, &mut solved);
             for (&v, &x) in layer.iter().zip(&solved) {
                 breadth[v] = x;
             }
@@ -164,11 +166,17 @@ fn sum(neighbours: &[usize], breadth: &[f64]) -> (f64, usize) {
 
 /// The positions `x` minimising `Σ weight·(x − desired)²` subject to
 /// `x[i+1] − x[i] ≥ sep[i]`: with `y[i] = x[i] − Σ sep[..i]` this is isotonic regression,
-/// solved in linear time by pooling adjacent violators.
-fn isotonic(desired: &[f64], weight: &[f64], sep: &[f64], out: &mut Vec<f64>) {
+/// solved in linear time by pooling adjacent violators. `blocks` is a buffer for the pooled
+/// values: (Σ weight, Σ weight·target, length).
+fn isotonic(
+    desired: &[f64],
+    weight: &[f64],
+    sep: &[f64],
+    blocks: &mut Vec<(f64, f64, usize)>,
+    out: &mut Vec<f64>,
+) {
     out.clear();
-    // Blocks of pooled values: (Σ weight, Σ weight·target, length).
-    let mut blocks: Vec<(f64, f64, usize)> = Vec::with_capacity(desired.len());
+    blocks.clear();
     let mut offset = 0.0;
     for i in 0..desired.len() {
         if i > 0 {
@@ -189,7 +197,7 @@ fn isotonic(desired: &[f64], weight: &[f64], sep: &[f64], out: &mut Vec<f64>) {
         }
     }
     let mut offset = 0.0;
-    for (w, wt, len) in blocks {
+    for &(w, wt, len) in blocks.iter() {
         let y = wt / w;
         for _ in 0..len {
             let i = out.len();

@@ -24,9 +24,8 @@ pub(super) struct Layered {
     pub group: Vec<Option<usize>>,
     /// Per layered node: the initial-order key (YAML order of the node, or of a dummy's source).
     pub key: Vec<(u64, usize, usize)>,
-    /// Neighbours in the rank above and below, with multiplicity, in edge order.
-    pub up: Lists,
-    pub down: Lists,
+    /// Neighbours in the rank above and below.
+    pub near: Near,
     /// Per visible edge: the layered nodes it passes, from its DAG source to its DAG target.
     pub chains: Lists,
     pub ranks: usize,
@@ -62,22 +61,28 @@ impl Lists {
     }
 
     /// The lists of `lists` nodes holding, for each `(from, item)` pair in order, `item` in
-    /// list `from`: a counting sort, so each list keeps the pairs' order.
-    fn gather(lists: usize, pairs: impl Iterator<Item = (usize, usize)> + Clone) -> Lists {
+    /// list `from`: a counting sort, so each list keeps the pairs' order. (The pairs are walked
+    /// by `for_each`, which flattened iterators run much faster than `next`.)
+    pub fn gather(lists: usize, pairs: impl Iterator<Item = (usize, usize)> + Clone) -> Lists {
         let mut start = vec![0usize; lists + 1];
-        for (from, _) in pairs.clone() {
-            start[from + 1] += 1;
-        }
+        pairs.clone().for_each(|(from, _)| start[from + 1] += 1);
         for i in 0..lists {
             start[i + 1] += start[i];
         }
         let mut fill = start.clone();
         let mut items = vec![0usize; start[lists]];
-        for (from, item) in pairs {
+        pairs.for_each(|(from, item)| {
             items[fill[from]] = item;
             fill[from] += 1;
-        }
+        });
         Lists { start, items }
+    }
+
+    /// Sorts each list by `key`; keys must be distinct (the sort is unstable).
+    pub fn sort_each_by_key<K: Ord>(&mut self, mut key: impl FnMut(usize) -> K) {
+        for w in self.start.windows(2) {
+            self.items[w[0]..w[1]].sort_unstable_by_key(|&i| key(i));
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &[usize]> + Clone {
@@ -90,6 +95,67 @@ impl std::ops::Index<usize> for Lists {
 
     fn index(&self, i: usize) -> &[usize] {
         &self.items[self.start[i]..self.start[i + 1]]
+    }
+}
+
+/// Each node's neighbours in the rank above, then in the rank below, with multiplicity, in edge
+/// order, stored flat with three offsets per node: both lists of a node (the swaps and sweeps
+/// of `order` read them in their innermost loops) come from one lookup.
+#[derive(Default)]
+pub(super) struct Near {
+    /// Per node: where its neighbours above start, where those below start, where they end.
+    at: Vec<[usize; 3]>,
+    items: Vec<usize>,
+}
+
+impl Near {
+    /// The lists of `nodes` nodes joined by `links` (upper, lower).
+    fn new(nodes: usize, links: impl Iterator<Item = (usize, usize)> + Clone) -> Near {
+        let (mut above, mut below) = (vec![0usize; nodes], vec![0usize; nodes]);
+        links.clone().for_each(|(a, b)| {
+            below[a] += 1;
+            above[b] += 1;
+        });
+        let mut at = Vec::with_capacity(nodes);
+        let mut end = 0;
+        for v in 0..nodes {
+            at.push([end, end + above[v], end + above[v] + below[v]]);
+            end += above[v] + below[v];
+        }
+        // Where the next neighbour above and below of each node goes.
+        let mut fill: Vec<[usize; 2]> = at.iter().map(|&[a, b, _]| [a, b]).collect();
+        let mut items = vec![0usize; end];
+        links.for_each(|(a, b)| {
+            items[fill[a][1]] = b;
+            fill[a][1] += 1;
+            items[fill[b][0]] = a;
+            fill[b][0] += 1;
+        });
+        Near { at, items }
+    }
+
+    /// Neighbours above `v`.
+    pub fn up(&self, v: usize) -> &[usize] {
+        let [start, end, _] = self.at[v];
+        &self.items[start..end]
+    }
+
+    /// Neighbours below `v`.
+    pub fn down(&self, v: usize) -> &[usize] {
+        let [_, start, end] = self.at[v];
+        &self.items[start..end]
+    }
+
+    /// Neighbours above and below `v`.
+    pub fn both(&self, v: usize) -> (&[usize], &[usize]) {
+        let [start, middle, end] = self.at[v];
+        self.items[start..end].split_at(middle - start)
+    }
+
+    /// Neighbours above, then below `v`.
+    pub fn all(&self, v: usize) -> &[usize] {
+        let [start, _, end] = self.at[v];
+        &self.items[start..end]
     }
 }
 
@@ -137,9 +203,8 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
             .iter()
             .map(|v| (v.key.0, v.key.1, 0))
             .collect(),
-        up: Lists::default(),
-        down: Lists::default(),
-        chains: Lists::with_capacity(visible.edges.len(), 2 * visible.edges.len()),
+        near: Near::default(),
+        chains: Lists::default(),
         ranks: 0,
     };
     // Per group: the first and last rank of its members.
@@ -156,6 +221,20 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
             spans[g] = Some(spans[g].map_or((r, r), |(lo, hi)| (lo.min(r), hi.max(r))));
         }
     }
+    // Room for the dummies: one per rank an edge passes.
+    let dummies: usize = visible
+        .edges
+        .iter()
+        .map(|edge| {
+            let span = layered.rank[edge.from].abs_diff(layered.rank[edge.to]);
+            span.saturating_sub(1)
+        })
+        .sum();
+    layered.chains = Lists::with_capacity(visible.edges.len(), 2 * visible.edges.len() + dummies);
+    layered.rank.reserve(dummies);
+    layered.size.reserve(dummies);
+    layered.group.reserve(dummies);
+    layered.key.reserve(dummies);
     for (e, edge) in visible.edges.iter().enumerate() {
         let (a, b) = if dag.reversed[e] {
             (edge.to, edge.from)
@@ -198,8 +277,7 @@ pub(super) fn layer(visible: &Visible, dag: &Dag) -> Layered {
             .iter()
             .flat_map(|chain| chain.windows(2).map(|w| (w[0], w[1])))
     };
-    layered.down = Lists::gather(total, links());
-    layered.up = Lists::gather(total, links().map(|(a, b)| (b, a)));
+    layered.near = Near::new(total, links());
     layered.ranks = layered.rank.iter().max().map_or(0, |&r| r + 1);
     layered
 }

@@ -18,7 +18,7 @@ type FrameRect = (f64, f64, f64, f64);
 
 pub(super) fn draw(
     input: &Input,
-    visible: &Visible,
+    visible: Visible,
     dag: &Dag,
     l: &Layered,
     placed: &Placed,
@@ -42,15 +42,20 @@ pub(super) fn draw(
             (b, d, bs, ds)
         }
     };
+    let Visible {
+        nodes: visible_nodes,
+        edges: visible_edges,
+        loops,
+    } = visible;
     let id_of = |v: usize| -> String {
-        match &visible.nodes[v].kind {
+        match &visible_nodes[v].kind {
             Kind::Real(i) => input.graph.nodes[input.nodes[*i]].id.clone(),
             Kind::Hidden { id, .. } => id.clone(),
         }
     };
 
-    let mut nodes = Vec::with_capacity(visible.nodes.len());
-    for (v, node) in visible.nodes.iter().enumerate() {
+    let mut nodes = Vec::with_capacity(visible_nodes.len());
+    for (v, node) in visible_nodes.iter().enumerate() {
         let (x, y, width, height) = to_drawing(frame_rect(v));
         let (label, hidden, look) = match &node.kind {
             Kind::Real(i) => {
@@ -84,27 +89,23 @@ pub(super) fn draw(
         });
     }
 
-    let mut edges = Vec::with_capacity(visible.edges.len() + visible.loops.len());
-    for (e, edge) in visible.edges.iter().enumerate() {
+    let mut edges = Vec::with_capacity(visible_edges.len() + loops.len());
+    for (e, edge) in visible_edges.into_iter().enumerate() {
         let chain = &l.chains[e];
-        let mut frame_points: Vec<(f64, f64)> = Vec::with_capacity(chain.len() * 2);
+        let mut points: Vec<Point> = Vec::with_capacity(chain.len() * 2);
         if let (Some(&first), Some(&last)) = (chain.first(), chain.last()) {
             let (b, d, bs, ds) = frame_rect(first);
-            frame_points.push((b + bs / 2.0, d + ds));
+            points.push(geometry.point(b + bs / 2.0, d + ds));
             for &dummy in &chain[1..chain.len() - 1] {
                 let band = placed.bands[l.rank[dummy]];
-                frame_points.push((placed.breadth[dummy], band.0));
+                points.push(geometry.point(placed.breadth[dummy], band.0));
                 if band.1 > band.0 {
-                    frame_points.push((placed.breadth[dummy], band.1));
+                    points.push(geometry.point(placed.breadth[dummy], band.1));
                 }
             }
             let (b, d, bs, _) = frame_rect(last);
-            frame_points.push((b + bs / 2.0, d));
+            points.push(geometry.point(b + bs / 2.0, d));
         }
-        let mut points: Vec<Point> = frame_points
-            .into_iter()
-            .map(|(b, d)| geometry.point(b, d))
-            .collect();
         if dag.reversed[e] {
             points.reverse();
         }
@@ -113,10 +114,10 @@ pub(super) fn draw(
             to: id_of(edge.to),
             points,
             reversed: dag.reversed[e],
-            edges: edge.inputs.clone(),
+            edges: edge.inputs,
         });
     }
-    for edge in &visible.loops {
+    for edge in loops {
         let (x, y, w, h) = to_drawing(frame_rect(edge.from));
         let (right, low, high) = (x + w, y + h * 0.75, y + h * 0.25);
         edges.push(Route {
@@ -135,7 +136,7 @@ pub(super) fn draw(
                 Point { x: right, y: high },
             ],
             reversed: false,
-            edges: edge.inputs.clone(),
+            edges: edge.inputs,
         });
     }
 
@@ -235,11 +236,62 @@ pub(super) fn draw(
 }
 
 fn round(v: f64) -> f64 {
-    let r = (v * 100.0).round() / 100.0;
+    let r = round_half_away(v * 100.0) / 100.0;
     // Never emit negative zero: it would print as "-0" and differ bit for bit from 0.
     if r == 0.0 {
         0.0
     } else {
         r
+    }
+}
+
+/// `x.round()` without the library call it compiles to on targets without a rounding
+/// instruction (baseline x86-64, wasm32): the fraction left by truncation is exact below 2^52.
+/// A zero comes out positive (`round` turns negative zero into zero anyway).
+fn round_half_away(x: f64) -> f64 {
+    if x.abs() < 4.0e15 {
+        let whole = x as i64 as f64;
+        let fraction = x - whole;
+        if fraction >= 0.5 {
+            whole + 1.0
+        } else if fraction <= -0.5 {
+            whole - 1.0
+        } else {
+            whole
+        }
+    } else {
+        x.round()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_half_away;
+
+    #[test]
+    fn rounds_as_f64_round() {
+        let values = [
+            0.0,
+            -0.0,
+            0.49999999999999994,
+            0.5,
+            -0.5,
+            1.5,
+            -1.5,
+            2.5,
+            -2.4999,
+            123456.789,
+            -98765.4321,
+            3.999e15,
+            -3.999e15 + 0.5,
+            4.5e15 + 1.0,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for x in values {
+            assert_eq!(round_half_away(x), x.round(), "{x}");
+        }
+        assert!(round_half_away(f64::NAN).is_nan());
     }
 }

@@ -73,6 +73,8 @@ struct Simplex {
     /// Where `leave_edge` resumes its cyclic search.
     search_from: usize,
     stack: Vec<(usize, usize)>,
+    /// `enter_edge`'s non-tree edges leaving the side it searches.
+    leaving: Vec<usize>,
 }
 
 impl Simplex {
@@ -113,6 +115,7 @@ impl Simplex {
             stamp: 0,
             search_from: 0,
             stack: Vec::new(),
+            leaving: Vec::new(),
         }
     }
 
@@ -402,61 +405,48 @@ impl Simplex {
         }
     }
 
-    /// Stamps the subtree of `v` in `seen` with a new stamp.
-    fn stamp_subtree(&mut self, v: usize) {
-        self.stamp += 1;
-        let mut stack = std::mem::take(&mut self.stack);
-        stack.clear();
-        stack.push((v, 0));
-        while let Some((x, _)) = stack.pop() {
-            self.seen[x] = self.stamp;
-            for i in self.start[x]..self.start[x] + self.tree_len[x] {
-                let g = self.tree[i];
-                if g != self.par[x] {
-                    stack.push((self.other(g, x), 0));
-                }
-            }
-        }
-        self.stack = stack;
-    }
-
-    /// The non-tree edge of least slack from the head side of `e` to its tail side. Leaves the
-    /// side below `e` stamped in `seen`.
+    /// The non-tree edge of least slack from the head side of `e` to its tail side (the first
+    /// found, in a depth-first walk of the side below `e`). Leaves that side stamped in `seen`.
     fn enter_edge(&mut self, e: usize) -> Option<usize> {
-        // Search the side below `e` in the rooted tree: out-edges if it is the head side.
+        // Walk the side below `e` in the rooted tree, stamping it and keeping the non-tree
+        // edges that leave it the right way (out-edges if it is the head side); those whose
+        // far end is not stamped cross to the other side.
         let v = self.child(e);
         let out = v == self.head[e];
-        self.stamp_subtree(v);
+        self.stamp += 1;
         let below = self.stamp;
-        let mut best: Option<(i64, usize)> = None;
         let mut stack = std::mem::take(&mut self.stack);
+        let mut leaving = std::mem::take(&mut self.leaving);
         stack.clear();
+        leaving.clear();
         stack.push((v, 0));
-        'search: while let Some((x, _)) = stack.pop() {
+        while let Some((x, _)) = stack.pop() {
+            self.seen[x] = below;
             for &g in self.incident(x) {
                 if self.in_tree[g] {
                     if g != self.par[x] {
                         stack.push((self.other(g, x), 0));
                     }
-                    continue;
+                } else if (if out { self.tail[g] } else { self.head[g] }) == x {
+                    leaving.push(g);
                 }
-                let crosses = if out {
-                    self.tail[g] == x && self.seen[self.head[g]] != below
-                } else {
-                    self.head[g] == x && self.seen[self.tail[g]] != below
-                };
-                if crosses {
-                    let slack = self.slack(g);
-                    if best.is_none_or(|(b, _)| slack < b) {
-                        best = Some((slack, g));
-                        if slack == 0 {
-                            break 'search;
-                        }
+            }
+        }
+        let mut best: Option<(i64, usize)> = None;
+        for &g in &leaving {
+            let far = if out { self.head[g] } else { self.tail[g] };
+            if self.seen[far] != below {
+                let slack = self.slack(g);
+                if best.is_none_or(|(b, _)| slack < b) {
+                    best = Some((slack, g));
+                    if slack == 0 {
+                        break;
                     }
                 }
             }
         }
         self.stack = stack;
+        self.leaving = leaving;
         best.map(|(_, g)| g)
     }
 
