@@ -231,6 +231,19 @@ test('azure-dynamic-multistage graph: build → dev → prod with the region dep
   await page.context().close();
 });
 
+/** A Workflow (in the example's namespace, as its service account) whose one step fans out over
+ * `items`, echoing each: what replaces the example's EventSource file, so Submit runs it. */
+function fanOut(name, items) {
+  return [
+    'apiVersion: argoproj.io/v1alpha1', 'kind: Workflow', 'metadata:', `  name: ${name}`,
+    '  namespace: argo-events', 'spec:', '  serviceAccountName: operate-workflow-sa', '  entrypoint: main', '  templates:', '  - name: main', '    steps:', '    - - name: echo',
+    '        template: echo', '        arguments:', '          parameters:', '          - name: m',
+    "            value: '{{item}}'", `        withItems: [${items.join(', ')}]`, '  - name: echo',
+    '    inputs:', '      parameters:', '      - name: m', '    container:', '      image: alpine:3.20',
+    "      command: [echo, '{{inputs.parameters.m}}']", '',
+  ].join('\n');
+}
+
 // Other sources than webhooks get a message form: a Kafka EventSource in place of the webhook.
 test('a Kafka EventSource gets a message form with its pipelab run line; Publish runs the Workflow', async () => {
   const page = await openPage(env.browser);
@@ -259,15 +272,7 @@ test('a 300-item fan-out shows 200 rows of its node table and Gantt until Show a
   const page = await openPage(env.browser);
   await page.goto(`${env.url}#example/argo-events-ml-pipeline`);
   await ready(page);
-  const items = Array.from({ length: 300 }, (_, i) => `i${i}`).join(', ');
-  await replaceText(page, [
-    'apiVersion: argoproj.io/v1alpha1', 'kind: Workflow', 'metadata:', '  name: wide',
-    '  namespace: argo-events', 'spec:', '  serviceAccountName: operate-workflow-sa', '  entrypoint: main', '  templates:', '  - name: main', '    steps:', '    - - name: echo',
-    '        template: echo', '        arguments:', '          parameters:', '          - name: m',
-    "            value: '{{item}}'", `        withItems: [${items}]`, '  - name: echo',
-    '    inputs:', '      parameters:', '      - name: m', '    container:', '      image: alpine:3.20',
-    "      command: [echo, '{{inputs.parameters.m}}']", '',
-  ].join('\n'));
+  await replaceText(page, fanOut('wide', Array.from({ length: 300 }, (_, i) => `i${i}`)));
   await page.click('[data-testid=panel-event-argo]');
   await page.click('[data-testid=submit-workflow]');
   await page.waitForSelector('[data-testid=workflow][data-phase=Succeeded]');
@@ -292,14 +297,7 @@ test('a fan-out over three children is collapsed as the Argo UI does; clicking "
   await ready(page);
   // The EventSource's file becomes a Workflow of its own: no webhook is left, so Submit runs it
   // (as the example's service account, which may report task results).
-  await replaceText(page, [
-    'apiVersion: argoproj.io/v1alpha1', 'kind: Workflow', 'metadata:', '  name: fan-out',
-    '  namespace: argo-events', 'spec:', '  serviceAccountName: operate-workflow-sa', '  entrypoint: main', '  templates:', '  - name: main', '    steps:', '    - - name: echo',
-    '        template: echo', '        arguments:', '          parameters:', '          - name: m',
-    "            value: '{{item}}'", '        withItems: [a, b, c, d, e, f]', '  - name: echo',
-    '    inputs:', '      parameters:', '      - name: m', '    container:', '      image: alpine:3.20',
-    "      command: [echo, '{{inputs.parameters.m}}']", '',
-  ].join('\n'));
+  await replaceText(page, fanOut('fan-out', ['a', 'b', 'c', 'd', 'e', 'f']));
   await page.click('[data-testid=panel-event-argo]');
   await page.click('[data-testid=submit-workflow]');
   await page.waitForSelector('[data-testid=workflow][data-phase=Succeeded]');
