@@ -9,6 +9,7 @@
 //! says so in a diagnostic.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
 
 use serde::Serialize;
 use serde_json::Value as Json;
@@ -165,8 +166,9 @@ pub struct RunReport {
 struct Cluster<'a> {
     manifests: &'a Manifests,
     rbac: &'a Rbac,
-    /// WorkflowTemplates and ConfigMaps (a ConfigMap created by a step is added).
-    library: Library,
+    /// WorkflowTemplates and ConfigMaps (a ConfigMap created by a step is added), shared with
+    /// the workflows created so far: a change copies it, so each keeps what it was created with.
+    library: Rc<Library>,
     config: &'a RunConfig,
 }
 
@@ -290,7 +292,7 @@ struct Session<'a> {
 
 /// Runs the manifests.
 pub fn run(manifests: &Manifests, config: &RunConfig) -> RunReport {
-    let library = Library::from_manifests(manifests);
+    let library = Rc::new(Library::from_manifests(manifests));
     let rbac = Rbac::from_manifests(manifests);
     let steps: Vec<Step> = config
         .events
@@ -650,7 +652,9 @@ impl Session<'_> {
         }
         let name = object_name(body);
         if deleted {
-            self.cluster.library.config_maps.remove(&name);
+            Rc::make_mut(&mut self.cluster.library)
+                .config_maps
+                .remove(&name);
             self.shared.locks.remove_config_map(&name);
             return;
         }
@@ -666,8 +670,7 @@ impl Session<'_> {
                     .collect()
             })
             .unwrap_or_default();
-        self.cluster
-            .library
+        Rc::make_mut(&mut self.cluster.library)
             .config_maps
             .insert(name.clone(), data.clone());
         self.shared.locks.set_config_map(&name, data);

@@ -190,7 +190,8 @@ pub struct Submission<'a> {
     pub namespace: String,
     /// The Workflow's (or CronWorkflow's `workflowSpec`) `spec` node.
     pub spec: &'a Node,
-    pub library: &'a Library,
+    /// What the workflow may reference, shared (never copied) with the run's other workflows.
+    pub library: &'a std::rc::Rc<Library>,
     pub overrides: &'a [Override],
     /// Seeds the random behaviour of the workflow's containers.
     pub seed: u64,

@@ -366,7 +366,7 @@ struct Pod {
 
 pub(super) struct State {
     spec: WorkflowSpec,
-    library: Library,
+    library: std::rc::Rc<Library>,
     overrides: Vec<Override>,
     globals: Scope,
     pods: NodeMap<Pod>,
