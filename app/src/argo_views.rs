@@ -92,8 +92,10 @@ pub struct ArgoTargets {
     pub events: Vec<EventForm>,
     /// Whether there is a `kind: Workflow` to submit directly.
     pub has_workflow: bool,
-    /// The event flow of the manifests (EventSources → Sensors → triggers), drawn.
+    /// The event flow of the manifests (EventSources → Sensors → triggers), drawn, and where
+    /// its nodes are written.
     pub flow_svg: String,
+    pub flow_sources: Vec<SourceOf>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -164,14 +166,16 @@ pub struct EventResult {
     pub responses: Vec<String>,
     pub triggers: Vec<TriggerRow>,
     pub workflows: Vec<WorkflowRow>,
-    /// The event flow with this run's counts and the Workflows it created, drawn.
+    /// The event flow with this run's counts and the Workflows it created, drawn, and where its
+    /// nodes are written.
     pub flow_svg: String,
+    pub flow_sources: Vec<SourceOf>,
     pub problems: Vec<String>,
 }
 
 crate::from_json! {
     EventForm { event_source, event_name, source_type, method, url, headers, body }
-    ArgoTargets { events, has_workflow, flow_svg }
+    ArgoTargets { events, has_workflow, flow_svg, flow_sources }
     TriggerRow { sensor, trigger, fired, error, at, dlq_of }
     NodeRow {
         display_name, node_type, phase, message, started, finished, logs, phase_at, id,
@@ -179,7 +183,7 @@ crate::from_json! {
         children, memoization,
     }
     WorkflowRow { name, end, svg, manifest, phase, message, nodes, sources, moments }
-    EventResult { responses, triggers, workflows, flow_svg, problems }
+    EventResult { responses, triggers, workflows, flow_svg, flow_sources, problems }
 }
 
 fn manifests(files: &[File]) -> Manifests {
@@ -289,25 +293,49 @@ pub fn targets(files: &[File]) -> ArgoTargets {
         }
     }
     let has_workflow = ms.of_kind(Kind::Workflow).next().is_some();
+    let (flow_svg, flow_sources) = flow(files, &ms, None, None);
     ArgoTargets {
         events,
         has_workflow,
-        flow_svg: flow_svg(&ms, None, None),
+        flow_svg,
+        flow_sources,
     }
 }
 
-/// The event flow of `ms` (with `report`'s counts as they were at `at`, else as they ended), drawn.
-fn flow_svg(
+/// The event flow of `ms` (with `report`'s counts as they were at `at`, else as they ended),
+/// drawn, and where in `files` each node is written.
+fn flow(
+    files: &[File],
     ms: &Manifests,
     report: Option<&pipelab_core::argo::run::RunReport>,
     at: Option<u64>,
-) -> String {
+) -> (String, Vec<SourceOf>) {
     use pipelab_core::argo::graph::{event_flow, event_flow_options};
-    let g = event_flow(ms, report, at);
+    let (g, spans) = event_flow(ms, report, at);
     if g.nodes.is_empty() {
-        return String::new();
+        return (String::new(), Vec::new());
     }
-    pipelab_core::graph::svg::render(&pipelab_core::graph::layout(&g, &event_flow_options()))
+    let layout = pipelab_core::graph::layout(&g, &event_flow_options());
+    (
+        pipelab_core::graph::svg::render(&layout),
+        sources_in(files, spans),
+    )
+}
+
+/// Spans as drawn ids' sources: the file's name and the byte range.
+fn sources_in(files: &[File], spans: Vec<(String, pipelab_core::diag::Span)>) -> Vec<SourceOf> {
+    spans
+        .into_iter()
+        .filter_map(|(id, span)| {
+            let file = files.get(span.file.0 as usize)?;
+            Some((
+                id,
+                file.name.clone(),
+                span.start as usize,
+                span.end as usize,
+            ))
+        })
+        .collect()
 }
 
 fn secs(ms: u64) -> f64 {
@@ -339,18 +367,7 @@ fn workflow_row(
         .unwrap_or(0);
     let mut moments: Vec<f64> = w.trace.entries.iter().map(|e| secs(e.time)).collect();
     moments.dedup();
-    let sources = node_sources(w, ms)
-        .into_iter()
-        .filter_map(|(id, span)| {
-            let file = files.get(span.file.0 as usize)?;
-            Some((
-                id,
-                file.name.clone(),
-                span.start as usize,
-                span.end as usize,
-            ))
-        })
-        .collect();
+    let sources = sources_in(files, node_sources(w, ms));
     WorkflowRow {
         moments,
         sources,
@@ -453,6 +470,7 @@ pub fn send(request: &SendRequest) -> EventResult {
             ..RunConfig::default()
         },
     );
+    let (flow_svg, flow_sources) = flow(&request.files, &ms, Some(&report), request.at);
     EventResult {
         responses: report
             .events
@@ -482,7 +500,8 @@ pub fn send(request: &SendRequest) -> EventResult {
             .iter()
             .map(|w| workflow_row(w, request.at, &request.expanded, &request.files, &ms))
             .collect(),
-        flow_svg: flow_svg(&ms, Some(&report), request.at),
+        flow_svg,
+        flow_sources,
         problems: report
             .diagnostics
             .iter()

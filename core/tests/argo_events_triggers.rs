@@ -282,7 +282,7 @@ fn the_event_flow_draws_the_dlq_trigger_and_its_workflow() {
         &[(0, r#"{"commit":"abc"}"#)],
         &[DOWN],
     );
-    let flow = event_flow(&out.manifests, Some(&out.report), None);
+    let (flow, _) = event_flow(&out.manifests, Some(&out.report), None);
     let node = |id: &str| {
         let n = flow.nodes.iter().find(|n| n.id == id);
         n.unwrap_or_else(|| panic!("no node {id}"))

@@ -49,6 +49,14 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   // The event flow of the manifests: EventSource → Sensor → trigger.
   const flowIds = () => page.$$eval('[data-testid=event-flow] .pl-node', (els) => els.map((e) => e.dataset.id));
   assert.deepEqual(await flowIds(), ['es:webhook/trigger', 'sensor:ml-pipeline-sensor', 'trigger:ml-pipeline-sensor/trigger-ml-pipeline']);
+  // Its nodes are click-to-source too: the trigger selects its entry in the Sensor, and the
+  // cursor in the EventSource's event marks the event.
+  await page.click('[data-testid=event-flow] [data-id="trigger:ml-pipeline-sensor/trigger-ml-pipeline"]');
+  await page.waitForFunction(() => document.querySelector('.tab.active')?.dataset.name === 'sensor.yaml');
+  await page.waitForFunction(() => document.querySelector('.cm-activeLine')?.textContent.includes('- template:'));
+  await page.click('[data-testid=file-tab][data-name="event-source.yaml"]');
+  await page.click('.cm-line:has-text("endpoint: /trigger")');
+  await page.waitForSelector('[data-testid=event-flow] [data-id="es:webhook/trigger"].pl-selected');
   assert.match(await page.textContent('[data-testid=curl]'),
     /^curl -X POST http:\/\/localhost:12000\/trigger -H 'Content-Type: application\/json' -d '\{"model":"resnet","dataset":"imagenet"\}'$/);
   await page.click('[data-testid=send-event]');

@@ -6,15 +6,15 @@
 //! A node's click selects its YAML; the editor's cursor marks the node built from the YAML under it.
 //! With no EventSource but a Workflow, Submit runs it directly.
 
-use wasm_bindgen::JsCast;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::engine_job::{engine_error, use_engine_job};
-use super::graph_frame::{clicked_id, reveal, step, use_graph_frame, FrameView};
+use super::graph_frame::{clicked_id, drawn_ids, reveal, step, use_graph_frame, Frame, FrameView};
 use super::timeline::Timeline;
 use crate::argo_views::{EventForm, EventResult, NodeRow, WorkflowRow};
-use crate::services::{download, highlight};
+use crate::services::download;
+use crate::services::highlight::{self, SourceOf};
 use crate::state::{Action, Shared, StateHandle};
 
 fn phase_class(phase: &str) -> String {
@@ -29,21 +29,71 @@ fn seconds(s: f64) -> String {
     }
 }
 
-/// The event flow drawing (core's SVG renderer escapes every label and attribute).
-fn flow(svg: &str) -> Html {
+/// The event flow and its frame: its state, canvas and keyboard selection (kept by the panel).
+struct FlowFrame {
+    frame: Frame,
+    canvas: NodeRef,
+    selected: std::rc::Rc<std::cell::RefCell<Option<String>>>,
+}
+
+/// The event flow drawing in its frame (core's SVG renderer escapes every label and attribute):
+/// a click on an EventSource, Sensor or trigger selects its YAML, as Enter does for the node the
+/// arrow keys moved to.
+fn flow(f: &FlowFrame, state: &StateHandle, svg: &str, sources: &[SourceOf]) -> Html {
     if svg.is_empty() {
         return Html::default();
     }
+    let sources = std::rc::Rc::new(sources.to_vec());
+    let onclick = {
+        let (state, sources) = (state.clone(), sources.clone());
+        Callback::from(move |e: MouseEvent| {
+            if let Some(id) = clicked_id(&e) {
+                reveal(&state, &sources, &id);
+            }
+        })
+    };
+    let onkeydown = {
+        let (state, canvas, selected) = (state.clone(), f.canvas.clone(), f.selected.clone());
+        Callback::from(move |e: KeyboardEvent| {
+            let current = selected.borrow().clone();
+            if e.key() == "Enter" {
+                if let Some(id) = current {
+                    reveal(&state, &sources, &id);
+                }
+                e.prevent_default();
+                return;
+            }
+            let ids = drawn_ids(&canvas);
+            let at = current.and_then(|s| ids.iter().position(|i| *i == s));
+            if let Some(next) = step(&ids, at, &e.key()) {
+                e.prevent_default();
+                highlight::select(Some(&ids[next]), true);
+                *selected.borrow_mut() = Some(ids[next].clone());
+            }
+        })
+    };
     html! {
         <section class="event-flow" data-testid="event-flow">
             <h3>{ "Event flow" }</h3>
-            <div class="workflow-graph">{ Html::from_html_unchecked(AttrValue::from(svg.to_string())) }</div>
+            <div class="workflow-graph">
+                { f.frame.view(FrameView {
+                    svg: Some(AttrValue::from(svg.to_string())),
+                    stem: AttrValue::from("event-flow"),
+                    hint: "Click an EventSource, Sensor or trigger for its YAML; arrow keys move between nodes.",
+                    label: "Event flow: arrow keys move between nodes, Enter shows the YAML",
+                    canvas: f.canvas.clone(),
+                    onclick,
+                    onkeydown,
+                    notice: Html::default(),
+                    content: Html::from_html_unchecked(AttrValue::from(svg.to_string())),
+                }) }
+            </div>
         </section>
     }
 }
 
 /// The last answer with its timeline.
-fn result_frame(state: &StateHandle) -> Html {
+fn result_frame(state: &StateHandle, f: &FlowFrame) -> Html {
     let Some(answer) = state.event_result.clone() else {
         return Html::default();
     };
@@ -52,7 +102,7 @@ fn result_frame(state: &StateHandle) -> Html {
     };
     html! {
         <>
-            { flow(&result.flow_svg) }
+            { flow(f, state, &result.flow_svg, &result.flow_sources) }
             if !result.workflows.is_empty() { <Timeline answer={answer.clone()} /> }
             { result_view(&answer, state.event_at.is_some()) }
         </>
@@ -135,7 +185,7 @@ fn workflow_view(props: &WorkflowProps) -> Html {
     let all_rows = use_state(|| false);
     let state = use_context::<StateHandle>().expect("state context");
     let canvas = use_node_ref();
-    let frame = use_graph_frame();
+    let frame = use_graph_frame(true);
     let Some(w) = props
         .answer
         .as_ref()
@@ -212,17 +262,7 @@ fn workflow_view(props: &WorkflowProps) -> Html {
                 e.prevent_default();
                 return;
             }
-            let Some(list) = canvas
-                .cast::<web_sys::Element>()
-                .and_then(|c| c.query_selector_all(".pl-node[data-id]").ok())
-            else {
-                return;
-            };
-            let ids: Vec<String> = (0..list.length())
-                .filter_map(|k| list.item(k)?.dyn_into::<web_sys::Element>().ok())
-                .filter_map(|el| el.get_attribute("data-id"))
-                .filter(|id| !id.contains(":hidden"))
-                .collect();
+            let ids = drawn_ids(&canvas);
             let at = selected
                 .as_deref()
                 .and_then(|s| ids.iter().position(|i| i == s));
@@ -413,17 +453,35 @@ pub fn event_argo() -> Html {
         "argo_send",
         |seq, result| Action::EventAnswered { seq, result },
     );
-    // Editor → graph: the cursor marks the Workflow node built from the YAML under it.
+    let flow_frame = FlowFrame {
+        frame: use_graph_frame(false),
+        canvas: use_node_ref(),
+        selected: use_mut_ref(|| None),
+    };
+    // Editor → graph: the cursor marks the node (of the event flow or a Workflow) built from the
+    // YAML under it.
     use_effect_with(
-        state
-            .event_result
-            .as_ref()
-            .map(|a| Shared::as_ptr(a) as usize),
+        (
+            state
+                .event_result
+                .as_ref()
+                .map(|a| Shared::as_ptr(a) as usize),
+            state
+                .argo_targets
+                .as_ref()
+                .map(|a| Shared::as_ptr(a) as usize),
+        ),
         {
-            let answer = state.event_result.clone();
+            let (answer, targets) = (state.event_result.clone(), state.argo_targets.clone());
             move |_| {
-                let sources = match answer.as_deref() {
-                    Some(Ok(r)) => r.workflows.iter().flat_map(|w| w.sources.clone()).collect(),
+                let sources = match (answer.as_deref(), targets.as_deref()) {
+                    (Some(Ok(r)), _) => r
+                        .flow_sources
+                        .iter()
+                        .cloned()
+                        .chain(r.workflows.iter().flat_map(|w| w.sources.clone()))
+                        .collect(),
+                    (_, Some(Ok(t))) => t.flow_sources.clone(),
                     _ => Vec::new(),
                 };
                 highlight::set_sources(sources);
@@ -450,15 +508,20 @@ pub fn event_argo() -> Html {
     let result = match state.event_result.as_deref() {
         // While a scrub is computed the previous frame stays.
         Some(Ok(_)) if state.event_request.is_some() && state.event_scrubbing => {
-            result_frame(&state)
+            result_frame(&state, &flow_frame)
         }
         _ if state.event_request.is_some() => html! {
             <p class="muted" data-testid="event-pending">{ "Running the simulated cluster…" }</p>
         },
-        Some(Ok(_)) => result_frame(&state),
+        Some(Ok(_)) => result_frame(&state, &flow_frame),
         Some(Err(why)) => engine_error(why, "Send again to retry."),
         // Before any Send: the flow the manifests describe.
-        None => flow(&targets.flow_svg),
+        None => flow(
+            &flow_frame,
+            &state,
+            &targets.flow_svg,
+            &targets.flow_sources,
+        ),
     };
 
     let Some(form) = state.event_form.clone() else {

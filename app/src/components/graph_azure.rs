@@ -59,7 +59,7 @@ pub fn graph_azure() -> Html {
         |seq, result| Action::GraphAnswered { seq, result },
     );
     let canvas = use_node_ref();
-    let frame = use_graph_frame();
+    let frame = use_graph_frame(true);
     let svg = match state.graph.as_deref() {
         Some(Ok(view)) if view.errors.is_empty() => Some(view.svg.clone()),
         _ => None,

@@ -39,10 +39,11 @@ pub struct Frame {
 /// Where a drag began: the pointer `(x, y)` and the scroll offsets `(left, top)` then.
 type Drag = (i32, i32, i32, i32);
 
+/// A frame's state; `fit`: the drawing starts fitted to the panel's width, else at its size.
 #[hook]
-pub fn use_graph_frame() -> Frame {
+pub fn use_graph_frame(fit: bool) -> Frame {
     Frame {
-        zoom: use_state(|| None::<f64>),
+        zoom: use_state(move || (!fit).then_some(1.0)),
         scroller: use_node_ref(),
         drag: use_mut_ref(|| None),
     }
@@ -53,6 +54,23 @@ pub fn clicked_id(e: &MouseEvent) -> Option<String> {
     use wasm_bindgen::JsCast;
     let target: web_sys::Element = e.target()?.dyn_into().ok()?;
     target.closest("[data-id]").ok()??.get_attribute("data-id")
+}
+
+/// The ids of the nodes drawn in `canvas`, in drawing order ("N hidden nodes" placeholders left
+/// out), for keyboard navigation.
+pub fn drawn_ids(canvas: &NodeRef) -> Vec<String> {
+    use wasm_bindgen::JsCast;
+    let Some(list) = canvas
+        .cast::<web_sys::Element>()
+        .and_then(|c| c.query_selector_all(".pl-node[data-id]").ok())
+    else {
+        return Vec::new();
+    };
+    (0..list.length())
+        .filter_map(|k| list.item(k)?.dyn_into::<web_sys::Element>().ok())
+        .filter_map(|el| el.get_attribute("data-id"))
+        .filter(|id| !id.contains(":hidden"))
+        .collect()
 }
 
 /// Selects in the editor the YAML that drawn `id` comes from, as one of `sources` says (opening

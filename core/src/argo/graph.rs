@@ -96,10 +96,17 @@ pub fn workflow_graph(run: &WorkflowRun, at: Option<Millis>) -> Graph {
 /// The event flow, as the Argo UI's event-flow page draws it: each EventSource event → the
 /// Sensors depending on it → their triggers → the Workflows they created, with live counts from a
 /// run (events received, triggers fired or failed with the error, each Workflow's phase) as they
-/// ended (`at: None`) or as they were at simulated time `at`.
-pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>, at: Option<Millis>) -> Graph {
+/// ended (`at: None`) or as they were at simulated time `at`; and where each node is written, for
+/// click-to-source (an event's name and configuration, a Sensor's manifest, a trigger's entry;
+/// the Workflows were written by no one).
+pub fn event_flow(
+    manifests: &Manifests,
+    report: Option<&RunReport>,
+    at: Option<Millis>,
+) -> (Graph, Vec<(String, crate::diag::Span)>) {
     let by_then = |time: Millis| at.is_none_or(|at| time <= at);
     let mut graph = Graph::default();
+    let mut sources = Vec::new();
     let mut order = 0u64;
     let mut add = |graph: &mut Graph, id: String, label: String, look: Look| {
         let (width, height) = svg::measure(&label, &look);
@@ -133,6 +140,7 @@ pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>, at: Option<
                 badges,
                 ..Look::default()
             };
+            sources.push((format!("es:{label}"), ev.span));
             add(&mut graph, format!("es:{label}"), label, look);
         }
     }
@@ -143,6 +151,7 @@ pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>, at: Option<
             badges: vec![plural(sensor.dependencies.len(), "dependency")],
             ..Look::default()
         };
+        sources.push((sid.clone(), sensor.span));
         add(&mut graph, sid.clone(), sensor.name.clone(), look);
         for dep in &sensor.dependencies {
             let source = format!("es:{}/{}", dep.event_source_name, dep.event_name);
@@ -195,6 +204,7 @@ pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>, at: Option<
                     tooltip: error.unwrap_or_default(),
                     ..Look::default()
                 };
+                sources.push((id.clone(), t.span));
                 add(&mut graph, id.clone(), t.name.clone(), look);
                 graph.edges.push(Edge::new(parent, id.clone()));
                 for name in outcomes.iter().filter_map(|o| o.workflow.clone()) {
@@ -219,7 +229,7 @@ pub fn event_flow(manifests: &Manifests, report: Option<&RunReport>, at: Option<
             }
         }
     }
-    graph
+    (graph, sources)
 }
 
 /// Where each node of a Workflow was written, for click-to-source (node id → span): the DAG task
@@ -397,7 +407,7 @@ mod tests {
     fn the_event_flow_with_counts() {
         let ms = ml_manifests();
         let report = ml_run();
-        let g = event_flow(&ms, Some(&report), None);
+        let (g, sources) = event_flow(&ms, Some(&report), None);
         let ids: Vec<&str> = g.nodes.iter().map(|n| n.id.as_str()).collect();
         let wf = format!("workflow:{}", report.workflows[0].name);
         assert_eq!(
@@ -414,12 +424,39 @@ mod tests {
         assert_eq!(g.nodes[2].look.status, "Succeeded");
         assert_eq!(g.nodes[2].look.badges[1], "fired 1×");
         assert_eq!(g.nodes[3].look.status, "Succeeded");
+        // Where each node is written (the Workflow, created by the trigger, by no one).
+        let ex = examples::find("argo-events-ml-pipeline").unwrap();
+        let written: Vec<(&str, String)> = sources
+            .iter()
+            .map(|(id, span)| {
+                let text = ex.files[span.file.0 as usize].1;
+                let at = &text[span.start as usize..span.end as usize];
+                (
+                    id.as_str(),
+                    at.lines().next().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            written,
+            [
+                ("es:webhook/trigger", "trigger:".to_string()),
+                (
+                    "sensor:ml-pipeline-sensor",
+                    "apiVersion: argoproj.io/v1alpha1".to_string()
+                ),
+                (
+                    "trigger:ml-pipeline-sensor/trigger-ml-pipeline",
+                    "template:".to_string()
+                ),
+            ]
+        );
         // Scrubbed back to 1.5 s: the Workflow was running then.
-        let then = event_flow(&ms, Some(&report), Some(1500));
+        let (then, _) = event_flow(&ms, Some(&report), Some(1500));
         assert_eq!(then.nodes[2].look.badges[1], "fired 1×");
         assert_eq!(then.nodes[3].look.status, "Running");
         // Without a run: the manifests alone, no counts.
-        let plain = event_flow(&ms, None, None);
+        let (plain, _) = event_flow(&ms, None, None);
         assert_eq!(plain.nodes.len(), 3);
         assert_eq!(plain.nodes[0].look.badges, ["webhook"]);
     }

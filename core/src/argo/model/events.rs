@@ -17,6 +17,8 @@ pub struct EventSourceEvent {
     pub method: Option<String>,
     pub port: Option<String>,
     pub config: Node,
+    /// Where the event is written: its name and its configuration.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -53,6 +55,10 @@ impl EventSource {
                     method: server("method"),
                     port: server("port"),
                     config: cfg.clone(),
+                    span: Span {
+                        end: cfg.span.end.max(ev.key.span.end),
+                        ..ev.key.span
+                    },
                 });
             }
         }
