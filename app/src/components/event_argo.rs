@@ -86,6 +86,7 @@ fn flow(f: &FlowFrame, state: &StateHandle, svg: &str, sources: &[SourceOf]) -> 
                     onkeydown,
                     notice: Html::default(),
                     content: Html::from_html_unchecked(AttrValue::from(svg.to_string())),
+                    min_fit: Some(0.8),
                 }) }
             </div>
         </section>
@@ -185,7 +186,7 @@ fn workflow_view(props: &WorkflowProps) -> Html {
     let all_rows = use_state(|| false);
     let state = use_context::<StateHandle>().expect("state context");
     let canvas = use_node_ref();
-    let frame = use_graph_frame(true);
+    let frame = use_graph_frame();
     let Some(w) = props
         .answer
         .as_ref()
@@ -335,6 +336,8 @@ fn workflow_view(props: &WorkflowProps) -> Html {
                     notice: Html::default(),
                     // core's SVG renderer escapes every label and attribute (its module invariant).
                     content: Html::from_html_unchecked(AttrValue::from(w.svg.clone())),
+                    // An expanded fan-out stays readable: it scrolls rather than shrinking further.
+                    min_fit: Some(0.6),
                 }) }
             </div>
             { details.unwrap_or_default() }
@@ -454,7 +457,7 @@ pub fn event_argo() -> Html {
         |seq, result| Action::EventAnswered { seq, result },
     );
     let flow_frame = FlowFrame {
-        frame: use_graph_frame(false),
+        frame: use_graph_frame(),
         canvas: use_node_ref(),
         selected: use_mut_ref(|| None),
     };

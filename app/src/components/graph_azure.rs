@@ -59,7 +59,7 @@ pub fn graph_azure() -> Html {
         |seq, result| Action::GraphAnswered { seq, result },
     );
     let canvas = use_node_ref();
-    let frame = use_graph_frame(true);
+    let frame = use_graph_frame();
     let svg = match state.graph.as_deref() {
         Some(Ok(view)) if view.errors.is_empty() => Some(view.svg.clone()),
         _ => None,
@@ -153,6 +153,7 @@ pub fn graph_azure() -> Html {
                 onkeydown: on_key,
                 notice: body,
                 content: Html::default(),
+                min_fit: None,
             }) }
             { environments }
         </div>

@@ -25,6 +25,16 @@ pub struct FrameView {
     pub onkeydown: Callback<KeyboardEvent>,
     pub notice: Html,
     pub content: Html,
+    /// Fitted to the panel, the drawing is never made smaller than this share of its size (it
+    /// scrolls instead); `None`: as small as the panel needs.
+    pub min_fit: Option<f64>,
+}
+
+/// The `width` the SVG renderer writes on the drawing's root element.
+fn drawing_width(svg: &str) -> Option<f64> {
+    let head = &svg[..svg.find('>')?];
+    let rest = &head[head.find(" width=\"")? + 8..];
+    rest[..rest.find('"')?].parse().ok()
 }
 
 /// A frame's own state (zoom, the scroller, a drag under way), kept by the component that
@@ -39,11 +49,10 @@ pub struct Frame {
 /// Where a drag began: the pointer `(x, y)` and the scroll offsets `(left, top)` then.
 type Drag = (i32, i32, i32, i32);
 
-/// A frame's state; `fit`: the drawing starts fitted to the panel's width, else at its size.
 #[hook]
-pub fn use_graph_frame(fit: bool) -> Frame {
+pub fn use_graph_frame() -> Frame {
     Frame {
-        zoom: use_state(move || (!fit).then_some(1.0)),
+        zoom: use_state(|| None::<f64>),
         scroller: use_node_ref(),
         drag: use_mut_ref(|| None),
     }
@@ -176,7 +185,11 @@ impl Frame {
                     <div class={classes!("graph-canvas", zoom.is_none().then_some("fit"))} data-testid="graph-canvas"
                         ref={v.canvas} onclick={v.onclick}
                         tabindex="0" onkeydown={v.onkeydown} aria-label={v.label}
-                        style={zoom.map(|z| format!("zoom: {z}"))}>{ v.content }</div>
+                        style={match **zoom {
+                            Some(z) => Some(format!("zoom: {z}")),
+                            None => v.min_fit.zip(v.svg.as_deref().and_then(drawing_width))
+                                .map(|(f, w)| format!("--min-width: {:.0}px", f * w)),
+                        }}>{ v.content }</div>
                 </div>
             </>
         }
