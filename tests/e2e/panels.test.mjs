@@ -55,7 +55,7 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   await page.waitForFunction(() => document.querySelector('.tab.active')?.dataset.name === 'sensor.yaml');
   await page.waitForFunction(() => document.querySelector('.cm-activeLine')?.textContent.includes('- template:'));
   await page.click('[data-testid=file-tab][data-name="event-source.yaml"]');
-  await page.click('.cm-line:has-text("endpoint: /trigger")');
+  await page.click('.cm-line:has-text("endpoint: /trigger")', { position: { x: 4, y: 4 } });
   await page.waitForSelector('[data-testid=event-flow] [data-id="es:webhook/trigger"].pl-selected');
   assert.match(await page.textContent('[data-testid=curl]'),
     /^curl -X POST http:\/\/localhost:12000\/trigger -H 'Content-Type: application\/json' -d '\{"model":"resnet","dataset":"imagenet"\}'$/);
@@ -99,7 +99,7 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   await page.waitForFunction(() => document.querySelector('.cm-activeLine')?.textContent.includes('- name: evaluate-model'));
   assert.match(await page.evaluate(() => getSelection().toString()), /^name: evaluate-model\s+dependencies: \[train-model\]\s+template: evaluate/);
   // And back: the cursor in train-model's task marks train-model in the DAG (and nothing else).
-  await page.click('.cm-line:has-text("template: train")');
+  await page.click('.cm-line:has-text("template: train")', { position: { x: 4, y: 4 } });
   await page.waitForSelector('[data-testid=workflow-graph] .pl-node.pl-selected:has(.pl-label:text-is("train-model"))');
   assert.equal(await page.locator('[data-testid=workflow-graph] .pl-selected').count(), 1);
   await screenshot(page, '12a-event-argo-cursor');

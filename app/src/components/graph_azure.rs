@@ -153,7 +153,8 @@ pub fn graph_azure() -> Html {
                 onkeydown: on_key,
                 notice: body,
                 content: Html::default(),
-                min_fit: None,
+                // Stage cards list their jobs in small type: below this they could not be read.
+                min_fit: Some(0.75),
             }) }
             { environments }
         </div>

@@ -1,7 +1,7 @@
 // Pipelab editor bundle: CodeMirror 6 behind a tiny global API
 // (window.PipelabEditor) that the Rust/WASM app calls. See ../README.md.
 
-import { EditorSelection, EditorState, Compartment, Prec } from "@codemirror/state";
+import { EditorState, Compartment, Prec } from "@codemirror/state";
 import {
   EditorView,
   keymap,
@@ -233,9 +233,9 @@ function create(parent, options = {}) {
       const head = to == null ? anchor : clamp(to, len);
       view.dispatch({
         selection: { anchor, head },
-        effects: EditorView.scrollIntoView(EditorSelection.range(anchor, head), {
-          y: "center",
-        }),
+        // Scroll to the cursor (the head), not the whole range: a range of several lines is
+        // as wide as the editor, and bringing it "nearest" scrolled the text sideways.
+        effects: EditorView.scrollIntoView(head, { y: "center" }),
       });
       view.focus();
     },
