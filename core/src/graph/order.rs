@@ -226,19 +226,32 @@ fn transpose(
     dirty: &mut [bool],
     swapper: &mut Swapper,
 ) {
-    // Crossings between the edges of `u` and `v` (`u` left of `v`) as they are and swapped.
+    // How many more crossings the edges of `u` and `v` (`u` left of `v`) make as they are than
+    // swapped.
     #[inline(always)]
-    fn pair(left: &[usize], right: &[usize], pos: &[usize]) -> (u64, u64) {
-        let (mut now, mut swapped) = (0, 0);
+    fn gain(left: &[usize], right: &[usize], pos: &[usize]) -> i64 {
+        let mut gain = 0;
         for &a in left {
             let at = pos[a];
             for &b in right {
-                let bt = pos[b];
-                now += u64::from(at > bt);
-                swapped += u64::from(at < bt);
+                gain += at.cmp(&pos[b]) as i64;
             }
         }
-        (now, swapped)
+        gain
+    }
+    #[inline(never)]
+    fn helps(l: &Layered, pos: &[usize], u: usize, v: usize) -> bool {
+        if l.group[u] != l.group[v] {
+            return false;
+        }
+        let ((up_u, down_u), (up_v, down_v)) = (l.near.both(u), l.near.both(v));
+        if (up_u.len().saturating_mul(up_v.len()))
+            .saturating_add(down_u.len().saturating_mul(down_v.len()))
+            > TRANSPOSE_LIMIT
+        {
+            return false;
+        }
+        gain(up_u, up_v, pos) + gain(down_u, down_v, pos) > 0
     }
     // Pairs left marked when the last call stopped early were marked before the sweep moved
     // them: every pair is to be looked at.
@@ -254,24 +267,21 @@ fn transpose(
             if !dirty[r] {
                 continue;
             }
+            let (first, end) = (swapper.base[r], swapper.base[r + 1]);
+            let layer = &mut layers[r];
             let mut from = 1;
-            while let Some(i) = swapper.take(r, from) {
+            // The marked pairs of the rank, in order; a pair marked on the way is found when it
+            // is ahead.
+            while let Some(i) = swapper.take(first, end, from) {
                 from = i + 1;
-                let layer = &mut layers[r];
-                let (u, v) = (layer[i - 1], layer[i]);
-                if l.group[u] != l.group[v] {
+                let (Some(&u), Some(&v)) = (layer.get(i - 1), layer.get(i)) else {
+                    break;
+                };
+                if !helps(l, pos, u, v) {
                     continue;
                 }
-                let ((up_u, down_u), (up_v, down_v)) = (l.near.both(u), l.near.both(v));
-                if (up_u.len().saturating_mul(up_v.len()))
-                    .saturating_add(down_u.len().saturating_mul(down_v.len()))
-                    > TRANSPOSE_LIMIT
                 {
-                    continue;
-                }
-                let (up_now, up_swapped) = pair(up_u, up_v, pos);
-                let (down_now, down_swapped) = pair(down_u, down_v, pos);
-                if up_swapped + down_swapped < up_now + down_now {
+                    let ((up_u, down_u), (up_v, down_v)) = (l.near.both(u), l.near.both(v));
                     layer.swap(i - 1, i);
                     pos[u] = i;
                     pos[v] = i - 1;
@@ -284,7 +294,7 @@ fn transpose(
                     // Next door, only the pairs of a neighbour of `u` and one of `v`.
                     let sides = [(r.wrapping_sub(1), up_u, up_v), (r + 1, down_u, down_v)];
                     for (side, of_u, of_v) in sides {
-                        if side >= layers.len() {
+                        if side >= swapped.len() {
                             continue;
                         }
                         for &a in of_u {
@@ -444,21 +454,19 @@ impl Swapper {
         }
     }
 
-    /// Unmarks and returns the first marked pair of rank `r` ending at or after `from` (at
-    /// least 1).
-    fn take(&mut self, r: usize, from: usize) -> Option<usize> {
-        let (first, end) = (self.base[r], self.base[r + 1]);
-        let mut k = first + from / 64;
-        let mut word = *self.bits[..end].get(k)? & (u64::MAX << (from % 64));
-        loop {
-            if word != 0 {
-                let bit = word.trailing_zeros() as usize;
-                self.bits[k] &= !(1 << bit);
-                return Some((k - first) * 64 + bit);
-            }
+    /// Unmarks and returns the first marked pair at or after `from` (at least 1) of the rank
+    /// whose words are `bits[first..end]`.
+    fn take(&mut self, first: usize, end: usize, from: usize) -> Option<usize> {
+        let bits = self.bits.get_mut(first..end)?;
+        let mut k = from / 64;
+        let mut word = *bits.get(k)? & (u64::MAX << (from % 64));
+        while word == 0 {
             k += 1;
-            word = *self.bits[..end].get(k)?;
+            word = *bits.get(k)?;
         }
+        let bit = word.trailing_zeros() as usize;
+        bits[k] &= !(1 << bit);
+        Some(k * 64 + bit)
     }
 }
 
@@ -540,6 +548,9 @@ struct Arranger {
     blocks: Vec<(f64, usize, usize)>,
     /// The groups with members in this rank.
     present: Vec<usize>,
+    /// `arrange_plain`'s keys, and the rank as it was.
+    keys: Vec<u128>,
+    old: Vec<usize>,
 }
 
 impl Arranger {
@@ -548,6 +559,8 @@ impl Arranger {
             items: Vec::new(),
             blocks: vec![(0.0, 0, 0); groups],
             present: Vec::new(),
+            keys: Vec::new(),
+            old: Vec::new(),
         }
     }
 
@@ -555,6 +568,9 @@ impl Arranger {
     /// a group is placed by the mean score of its members in this rank. Returns whether the
     /// order changed.
     fn arrange(&mut self, layer: &mut [usize], score: &[f64], group: &[Option<usize>]) -> bool {
+        if layer.iter().all(|&v| group[v].is_none()) {
+            return self.arrange_plain(layer, score);
+        }
         let items = &mut self.items;
         items.clear();
         items.extend(
@@ -563,28 +579,26 @@ impl Arranger {
                 .enumerate()
                 .map(|(i, &v)| (ordered(score[v]), i, ordered(score[v]), i, v)),
         );
-        if layer.iter().any(|&v| group[v].is_some()) {
-            for (i, &v) in layer.iter().enumerate() {
-                if let Some(g) = group[v] {
-                    let block = &mut self.blocks[g];
-                    if block.1 == 0 {
-                        *block = (0.0, 0, i);
-                        self.present.push(g);
-                    }
-                    block.0 += score[v];
-                    block.1 += 1;
+        for (i, &v) in layer.iter().enumerate() {
+            if let Some(g) = group[v] {
+                let block = &mut self.blocks[g];
+                if block.1 == 0 {
+                    *block = (0.0, 0, i);
+                    self.present.push(g);
                 }
+                block.0 += score[v];
+                block.1 += 1;
             }
-            for item in items.iter_mut() {
-                if let Some(g) = group[item.4] {
-                    let (sum, n, first) = self.blocks[g];
-                    item.0 = ordered(sum / n as f64);
-                    item.1 = first;
-                }
+        }
+        for item in items.iter_mut() {
+            if let Some(g) = group[item.4] {
+                let (sum, n, first) = self.blocks[g];
+                item.0 = ordered(sum / n as f64);
+                item.1 = first;
             }
-            for g in self.present.drain(..) {
-                self.blocks[g] = (0.0, 0, 0);
-            }
+        }
+        for g in self.present.drain(..) {
+            self.blocks[g] = (0.0, 0, 0);
         }
         // Most ranks keep their order once the sweeps settle: then there is nothing to sort.
         if items.windows(2).all(|w| w[0] < w[1]) {
@@ -593,6 +607,31 @@ impl Arranger {
         items.sort_unstable();
         for (slot, item) in layer.iter_mut().zip(items.iter()) {
             *slot = item.4;
+        }
+        true
+    }
+
+    /// [`Arranger::arrange`] for a rank of no group, where every node is a block of its own:
+    /// the same order from a sort of keys of half the size, (score, current position) packed in
+    /// a `u128`.
+    fn arrange_plain(&mut self, layer: &mut [usize], score: &[f64]) -> bool {
+        let keys = &mut self.keys;
+        keys.clear();
+        keys.extend(
+            layer
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| u128::from(ordered(score[v])) << 64 | i as u128),
+        );
+        if keys.windows(2).all(|w| w[0] < w[1]) {
+            return false;
+        }
+        keys.sort_unstable();
+        self.old.clear();
+        self.old.extend_from_slice(layer);
+        for (slot, &key) in layer.iter_mut().zip(keys.iter()) {
+            // The low half is a position in the rank.
+            *slot = self.old[key as u64 as usize];
         }
         true
     }
