@@ -82,7 +82,10 @@ struct Simplex {
     stamp: u64,
     /// Where `leave_edge` resumes its cyclic search.
     search_from: usize,
+    /// `dfs_range`'s stack: a node and how many of its tree edges it has looked at.
     stack: Vec<(usize, usize)>,
+    /// The stack of the walks that need no such count (`enter_edge`, `rerank`).
+    walk: Vec<usize>,
     /// `enter_edge`'s non-tree edges leaving the side it searches.
     leaving: Vec<usize>,
 }
@@ -140,6 +143,7 @@ impl Simplex {
             stamp: 0,
             search_from: 0,
             stack: Vec::new(),
+            walk: Vec::new(),
             leaving: Vec::new(),
         }
     }
@@ -441,12 +445,12 @@ impl Simplex {
         let out = v == self.head[e];
         self.stamp += 1;
         let below = self.stamp;
-        let mut stack = std::mem::take(&mut self.stack);
+        let mut stack = std::mem::take(&mut self.walk);
         let mut leaving = std::mem::take(&mut self.leaving);
         stack.clear();
         leaving.clear();
-        stack.push((v, 0));
-        while let Some((x, _)) = stack.pop() {
+        stack.push(v);
+        while let Some(x) = stack.pop() {
             self.seen[x] = below;
             let up = self.par[x];
             for &Link {
@@ -457,7 +461,7 @@ impl Simplex {
             {
                 if self.in_tree[g] {
                     if g != up {
-                        stack.push((other, 0));
+                        stack.push(other);
                     }
                 } else if leaves == out {
                     leaving.push(g);
@@ -477,7 +481,7 @@ impl Simplex {
                 }
             }
         }
-        self.stack = stack;
+        self.walk = stack;
         self.leaving = leaving;
         best.map(|(_, g)| g)
     }
@@ -550,19 +554,19 @@ impl Simplex {
 
     /// Lowers the ranks of `v`'s subtree by `delta`.
     fn rerank(&mut self, v: usize, delta: i64) {
-        let mut stack = std::mem::take(&mut self.stack);
+        let mut stack = std::mem::take(&mut self.walk);
         stack.clear();
-        stack.push((v, 0));
-        while let Some((x, _)) = stack.pop() {
+        stack.push(v);
+        while let Some(x) = stack.pop() {
             self.rank[x] -= delta;
             for i in 0..self.tree_len[x] {
                 let g = self.tree[self.start[x] + i];
                 if g != self.par[x] {
-                    stack.push((self.other(g, x), 0));
+                    stack.push(self.other(g, x));
                 }
             }
         }
-        self.stack = stack;
+        self.walk = stack;
     }
 
     /// Walks from `v` up to its ancestor `lca`, adding `value` to the cut values of the tree
