@@ -109,6 +109,8 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     let mut best = layers.clone();
     let mut swapper = Swapper::new(&layers);
     let mut best_crossings = counter.count(&layers, &pos, &l.near);
+    // The per-rank-pair counts of `best`.
+    let mut best_pairs = counter.pairs.clone();
     // Ranks for the adjacent swaps to look at: next to a rank whose order changed.
     let mut dirty = vec![true; l.ranks];
     let mark = |dirty: &mut [bool], r: usize| {
@@ -168,6 +170,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         if crossings < best_crossings {
             best_crossings = crossings;
             best.clone_from(&layers);
+            best_pairs.clone_from(&counter.pairs);
             stale = 0;
         } else {
             stale += 1;
@@ -175,16 +178,18 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     }
     // Components side by side: a stable sort by component keeps every component's own order
     // (so its crossings) and removes the crossings between components.
+    // Only the rank pairs next to a rank that sort changed are counted again.
     let comp = components(l);
-    for layer in &mut best {
-        layer.sort_by_key(|&v| comp[v]);
-    }
-    for layer in &best {
+    counter.pairs = best_pairs;
+    for (layer, changed) in best.iter_mut().zip(counter.changed.iter_mut()) {
+        if !layer.is_sorted_by_key(|&v| comp[v]) {
+            layer.sort_by_key(|&v| comp[v]);
+            *changed = true;
+        }
         for (i, &v) in layer.iter().enumerate() {
             pos[v] = i;
         }
     }
-    counter.changed.iter_mut().for_each(|c| *c = true);
     let best_crossings = best_crossings.min(counter.count(&best, &pos, &l.near));
     Ordered {
         layers: best,
