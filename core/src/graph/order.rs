@@ -200,6 +200,8 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
 /// Pairs of nodes whose neighbour lists are bigger than this together are not considered for
 /// swapping, which bounds the work per pair.
 const TRANSPOSE_LIMIT: usize = 4096;
+// Lists all shorter than 32 keep a pair within the limit.
+const _: () = assert!(2 * 31 * 31 <= TRANSPOSE_LIMIT);
 
 /// A sweep that makes more than one pair in this many of a rank new has moved so much of it
 /// that all pairs of the ranks next door are marked for the adjacent swaps, instead of finding
@@ -235,6 +237,10 @@ fn transpose(
     // swapped.
     #[inline(always)]
     fn gain(left: &[usize], right: &[usize], pos: &[usize]) -> i64 {
+        // One neighbour each (a dummy's), the commonest case: one comparison.
+        if let (&[a], &[b]) = (left, right) {
+            return pos[a].cmp(&pos[b]) as i64;
+        }
         let mut gain = 0;
         for &a in left {
             let at = pos[a];
@@ -244,15 +250,21 @@ fn transpose(
         }
         gain
     }
+    // Whether swapping `u` and `v` (`u` left of `v`, neighbours in a rank) removes crossings.
+    // Not inlined: in the pass loop its values spilled to the stack.
     #[inline(never)]
     fn helps(l: &Layered, pos: &[usize], u: usize, v: usize) -> bool {
         if l.group[u] != l.group[v] {
             return false;
         }
         let ((up_u, down_u), (up_v, down_v)) = (l.near.both(u), l.near.both(v));
-        if (up_u.len().saturating_mul(up_v.len()))
-            .saturating_add(down_u.len().saturating_mul(down_v.len()))
-            > TRANSPOSE_LIMIT
+        // Lists all shorter than 32 stay within the limit (asserted with it): most pairs skip
+        // the products.
+        let long = (up_u.len() | up_v.len() | down_u.len() | down_v.len()) >= 32;
+        if long
+            && (up_u.len().saturating_mul(up_v.len()))
+                .saturating_add(down_u.len().saturating_mul(down_v.len()))
+                > TRANSPOSE_LIMIT
         {
             return false;
         }
@@ -285,30 +297,28 @@ fn transpose(
                 if !helps(l, pos, u, v) {
                     continue;
                 }
-                {
-                    let ((up_u, down_u), (up_v, down_v)) = (l.near.both(u), l.near.both(v));
-                    layer.swap(i - 1, i);
-                    pos[u] = i;
-                    pos[v] = i - 1;
-                    changed[r] = true;
-                    swapped[r] = true;
-                    any = true;
-                    // The pairs on either side have a new member; `(v, u)` does not help.
-                    swapper.mark(r, i - 1);
-                    swapper.mark(r, i + 1);
-                    // Next door, only the pairs of a neighbour of `u` and one of `v`.
-                    let sides = [(r.wrapping_sub(1), up_u, up_v), (r + 1, down_u, down_v)];
-                    for (side, of_u, of_v) in sides {
-                        if side >= swapped.len() {
-                            continue;
-                        }
-                        for &a in of_u {
-                            let at = pos[a];
-                            for &b in of_v {
-                                let bt = pos[b];
-                                if at.abs_diff(bt) == 1 {
-                                    swapper.mark(side, at.max(bt));
-                                }
+                let ((up_u, down_u), (up_v, down_v)) = (l.near.both(u), l.near.both(v));
+                layer.swap(i - 1, i);
+                pos[u] = i;
+                pos[v] = i - 1;
+                changed[r] = true;
+                swapped[r] = true;
+                any = true;
+                // The pairs on either side have a new member; `(v, u)` does not help.
+                swapper.mark(r, i - 1);
+                swapper.mark(r, i + 1);
+                // Next door, only the pairs of a neighbour of `u` and one of `v`.
+                let sides = [(r.wrapping_sub(1), up_u, up_v), (r + 1, down_u, down_v)];
+                for (side, of_u, of_v) in sides {
+                    if side >= swapped.len() {
+                        continue;
+                    }
+                    for &a in of_u {
+                        let at = pos[a];
+                        for &b in of_v {
+                            let bt = pos[b];
+                            if at.abs_diff(bt) == 1 {
+                                swapper.mark(side, at.max(bt));
                             }
                         }
                     }
