@@ -121,8 +121,8 @@ fn render(layout: &Layout) -> String {
         writeln!(
             out,
             "edge {} -> {}{reversed} {:?}: {}",
-            e.from,
-            e.to,
+            layout.nodes[e.from].id,
+            layout.nodes[e.to].id,
             e.edges,
             points.join(" ")
         )
@@ -187,7 +187,6 @@ fn check_invariants(name: &str, graph: &Graph, options: &Options) -> Layout {
             );
         }
     }
-    let find = |id: &str| first.nodes.iter().find(|n| n.id == id).unwrap();
     let on_box = |p: &pipelab_core::graph::Point, n: &pipelab_core::graph::PlacedNode| {
         let inside = p.x >= n.x - EPS
             && p.x <= n.x + n.width + EPS
@@ -200,20 +199,21 @@ fn check_invariants(name: &str, graph: &Graph, options: &Options) -> Layout {
         inside && edge
     };
     for e in &first.edges {
+        let (from, to) = (&first.nodes[e.from], &first.nodes[e.to]);
         let (Some(start), Some(end)) = (e.points.first(), e.points.last()) else {
-            panic!("{name}: edge {} -> {} has no points", e.from, e.to);
+            panic!("{name}: edge {} -> {} has no points", from.id, to.id);
         };
         assert!(
-            on_box(start, find(&e.from)),
+            on_box(start, from),
             "{name}: {} -> {} does not start at its source",
-            e.from,
-            e.to
+            from.id,
+            to.id
         );
         assert!(
-            on_box(end, find(&e.to)),
+            on_box(end, to),
             "{name}: {} -> {} does not end at its target",
-            e.from,
-            e.to
+            from.id,
+            to.id
         );
     }
     for g in &first.groups {

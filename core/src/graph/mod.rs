@@ -274,8 +274,11 @@ pub struct PlacedNode {
 /// One drawn arrow: a polyline from the source's box to the target's box.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Route {
-    pub from: String,
-    pub to: String,
+    /// The source's box: an index into [`Layout::nodes`] (not its id, which would be one string
+    /// copied per end of every arrow).
+    pub from: usize,
+    /// The target's box: an index into [`Layout::nodes`].
+    pub to: usize,
     pub points: Vec<Point>,
     /// Drawn against the flow because it closed a cycle.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

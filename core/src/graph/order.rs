@@ -109,6 +109,8 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     let mut best = layers.clone();
     let mut swapper = Swapper::new(&layers);
     let mut best_crossings = counter.count(&layers, &pos, &l.near);
+    // The per-rank-pair counts of `best`.
+    let mut best_pairs = counter.pairs.clone();
     // Ranks for the adjacent swaps to look at: next to a rank whose order changed.
     let mut dirty = vec![true; l.ranks];
     let mark = |dirty: &mut [bool], r: usize| {
@@ -168,6 +170,7 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         if crossings < best_crossings {
             best_crossings = crossings;
             best.clone_from(&layers);
+            best_pairs.clone_from(&counter.pairs);
             stale = 0;
         } else {
             stale += 1;
@@ -175,16 +178,18 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
     }
     // Components side by side: a stable sort by component keeps every component's own order
     // (so its crossings) and removes the crossings between components.
+    // Only the rank pairs next to a rank that sort changed are counted again.
     let comp = components(l);
-    for layer in &mut best {
-        layer.sort_by_key(|&v| comp[v]);
-    }
-    for layer in &best {
+    counter.pairs = best_pairs;
+    for (layer, changed) in best.iter_mut().zip(counter.changed.iter_mut()) {
+        if !layer.is_sorted_by_key(|&v| comp[v]) {
+            layer.sort_by_key(|&v| comp[v]);
+            *changed = true;
+        }
         for (i, &v) in layer.iter().enumerate() {
             pos[v] = i;
         }
     }
-    counter.changed.iter_mut().for_each(|c| *c = true);
     let best_crossings = best_crossings.min(counter.count(&best, &pos, &l.near));
     Ordered {
         layers: best,
@@ -195,6 +200,8 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
 /// Pairs of nodes whose neighbour lists are bigger than this together are not considered for
 /// swapping, which bounds the work per pair.
 const TRANSPOSE_LIMIT: usize = 4096;
+// Lists all shorter than 32 keep a pair within the limit.
+const _: () = assert!(2 * 31 * 31 <= TRANSPOSE_LIMIT);
 
 /// A sweep that makes more than one pair in this many of a rank new has moved so much of it
 /// that all pairs of the ranks next door are marked for the adjacent swaps, instead of finding
@@ -226,19 +233,42 @@ fn transpose(
     dirty: &mut [bool],
     swapper: &mut Swapper,
 ) {
-    // Crossings between the edges of `u` and `v` (`u` left of `v`) as they are and swapped.
+    // How many more crossings the edges of `u` and `v` (`u` left of `v`) make as they are than
+    // swapped.
     #[inline(always)]
-    fn pair(left: &[usize], right: &[usize], pos: &[usize]) -> (u64, u64) {
-        let (mut now, mut swapped) = (0, 0);
+    fn gain(left: &[usize], right: &[usize], pos: &[usize]) -> i64 {
+        // One neighbour each (a dummy's), the commonest case: one comparison.
+        if let (&[a], &[b]) = (left, right) {
+            return pos[a].cmp(&pos[b]) as i64;
+        }
+        let mut gain = 0;
         for &a in left {
             let at = pos[a];
             for &b in right {
-                let bt = pos[b];
-                now += u64::from(at > bt);
-                swapped += u64::from(at < bt);
+                gain += at.cmp(&pos[b]) as i64;
             }
         }
-        (now, swapped)
+        gain
+    }
+    // Whether swapping `u` and `v` (`u` left of `v`, neighbours in a rank) removes crossings.
+    // Not inlined: in the pass loop its values spilled to the stack.
+    #[inline(never)]
+    fn helps(l: &Layered, pos: &[usize], u: usize, v: usize) -> bool {
+        if l.group[u] != l.group[v] {
+            return false;
+        }
+        let ((up_u, down_u), (up_v, down_v)) = (l.near.both(u), l.near.both(v));
+        // Lists all shorter than 32 stay within the limit (asserted with it): most pairs skip
+        // the products.
+        let long = (up_u.len() | up_v.len() | down_u.len() | down_v.len()) >= 32;
+        if long
+            && (up_u.len().saturating_mul(up_v.len()))
+                .saturating_add(down_u.len().saturating_mul(down_v.len()))
+                > TRANSPOSE_LIMIT
+        {
+            return false;
+        }
+        gain(up_u, up_v, pos) + gain(down_u, down_v, pos) > 0
     }
     // Pairs left marked when the last call stopped early were marked before the sweep moved
     // them: every pair is to be looked at.
@@ -254,46 +284,41 @@ fn transpose(
             if !dirty[r] {
                 continue;
             }
+            let (first, end) = (swapper.base[r], swapper.base[r + 1]);
+            let layer = &mut layers[r];
             let mut from = 1;
-            while let Some(i) = swapper.take(r, from) {
+            // The marked pairs of the rank, in order; a pair marked on the way is found when it
+            // is ahead.
+            while let Some(i) = swapper.take(first, end, from) {
                 from = i + 1;
-                let layer = &mut layers[r];
-                let (u, v) = (layer[i - 1], layer[i]);
-                if l.group[u] != l.group[v] {
+                let (Some(&u), Some(&v)) = (layer.get(i - 1), layer.get(i)) else {
+                    break;
+                };
+                if !helps(l, pos, u, v) {
                     continue;
                 }
                 let ((up_u, down_u), (up_v, down_v)) = (l.near.both(u), l.near.both(v));
-                if (up_u.len().saturating_mul(up_v.len()))
-                    .saturating_add(down_u.len().saturating_mul(down_v.len()))
-                    > TRANSPOSE_LIMIT
-                {
-                    continue;
-                }
-                let (up_now, up_swapped) = pair(up_u, up_v, pos);
-                let (down_now, down_swapped) = pair(down_u, down_v, pos);
-                if up_swapped + down_swapped < up_now + down_now {
-                    layer.swap(i - 1, i);
-                    pos[u] = i;
-                    pos[v] = i - 1;
-                    changed[r] = true;
-                    swapped[r] = true;
-                    any = true;
-                    // The pairs on either side have a new member; `(v, u)` does not help.
-                    swapper.mark(r, i - 1);
-                    swapper.mark(r, i + 1);
-                    // Next door, only the pairs of a neighbour of `u` and one of `v`.
-                    let sides = [(r.wrapping_sub(1), up_u, up_v), (r + 1, down_u, down_v)];
-                    for (side, of_u, of_v) in sides {
-                        if side >= layers.len() {
-                            continue;
-                        }
-                        for &a in of_u {
-                            let at = pos[a];
-                            for &b in of_v {
-                                let bt = pos[b];
-                                if at.abs_diff(bt) == 1 {
-                                    swapper.mark(side, at.max(bt));
-                                }
+                layer.swap(i - 1, i);
+                pos[u] = i;
+                pos[v] = i - 1;
+                changed[r] = true;
+                swapped[r] = true;
+                any = true;
+                // The pairs on either side have a new member; `(v, u)` does not help.
+                swapper.mark(r, i - 1);
+                swapper.mark(r, i + 1);
+                // Next door, only the pairs of a neighbour of `u` and one of `v`.
+                let sides = [(r.wrapping_sub(1), up_u, up_v), (r + 1, down_u, down_v)];
+                for (side, of_u, of_v) in sides {
+                    if side >= swapped.len() {
+                        continue;
+                    }
+                    for &a in of_u {
+                        let at = pos[a];
+                        for &b in of_v {
+                            let bt = pos[b];
+                            if at.abs_diff(bt) == 1 {
+                                swapper.mark(side, at.max(bt));
                             }
                         }
                     }
@@ -444,21 +469,19 @@ impl Swapper {
         }
     }
 
-    /// Unmarks and returns the first marked pair of rank `r` ending at or after `from` (at
-    /// least 1).
-    fn take(&mut self, r: usize, from: usize) -> Option<usize> {
-        let (first, end) = (self.base[r], self.base[r + 1]);
-        let mut k = first + from / 64;
-        let mut word = *self.bits[..end].get(k)? & (u64::MAX << (from % 64));
-        loop {
-            if word != 0 {
-                let bit = word.trailing_zeros() as usize;
-                self.bits[k] &= !(1 << bit);
-                return Some((k - first) * 64 + bit);
-            }
+    /// Unmarks and returns the first marked pair at or after `from` (at least 1) of the rank
+    /// whose words are `bits[first..end]`.
+    fn take(&mut self, first: usize, end: usize, from: usize) -> Option<usize> {
+        let bits = self.bits.get_mut(first..end)?;
+        let mut k = from / 64;
+        let mut word = *bits.get(k)? & (u64::MAX << (from % 64));
+        while word == 0 {
             k += 1;
-            word = *self.bits[..end].get(k)?;
+            word = *bits.get(k)?;
         }
+        let bit = word.trailing_zeros() as usize;
+        bits[k] &= !(1 << bit);
+        Some(k * 64 + bit)
     }
 }
 
@@ -540,6 +563,9 @@ struct Arranger {
     blocks: Vec<(f64, usize, usize)>,
     /// The groups with members in this rank.
     present: Vec<usize>,
+    /// `arrange_plain`'s keys, and the rank as it was.
+    keys: Vec<u128>,
+    old: Vec<usize>,
 }
 
 impl Arranger {
@@ -548,6 +574,8 @@ impl Arranger {
             items: Vec::new(),
             blocks: vec![(0.0, 0, 0); groups],
             present: Vec::new(),
+            keys: Vec::new(),
+            old: Vec::new(),
         }
     }
 
@@ -555,6 +583,9 @@ impl Arranger {
     /// a group is placed by the mean score of its members in this rank. Returns whether the
     /// order changed.
     fn arrange(&mut self, layer: &mut [usize], score: &[f64], group: &[Option<usize>]) -> bool {
+        if layer.iter().all(|&v| group[v].is_none()) {
+            return self.arrange_plain(layer, score);
+        }
         let items = &mut self.items;
         items.clear();
         items.extend(
@@ -563,28 +594,26 @@ impl Arranger {
                 .enumerate()
                 .map(|(i, &v)| (ordered(score[v]), i, ordered(score[v]), i, v)),
         );
-        if layer.iter().any(|&v| group[v].is_some()) {
-            for (i, &v) in layer.iter().enumerate() {
-                if let Some(g) = group[v] {
-                    let block = &mut self.blocks[g];
-                    if block.1 == 0 {
-                        *block = (0.0, 0, i);
-                        self.present.push(g);
-                    }
-                    block.0 += score[v];
-                    block.1 += 1;
+        for (i, &v) in layer.iter().enumerate() {
+            if let Some(g) = group[v] {
+                let block = &mut self.blocks[g];
+                if block.1 == 0 {
+                    *block = (0.0, 0, i);
+                    self.present.push(g);
                 }
+                block.0 += score[v];
+                block.1 += 1;
             }
-            for item in items.iter_mut() {
-                if let Some(g) = group[item.4] {
-                    let (sum, n, first) = self.blocks[g];
-                    item.0 = ordered(sum / n as f64);
-                    item.1 = first;
-                }
+        }
+        for item in items.iter_mut() {
+            if let Some(g) = group[item.4] {
+                let (sum, n, first) = self.blocks[g];
+                item.0 = ordered(sum / n as f64);
+                item.1 = first;
             }
-            for g in self.present.drain(..) {
-                self.blocks[g] = (0.0, 0, 0);
-            }
+        }
+        for g in self.present.drain(..) {
+            self.blocks[g] = (0.0, 0, 0);
         }
         // Most ranks keep their order once the sweeps settle: then there is nothing to sort.
         if items.windows(2).all(|w| w[0] < w[1]) {
@@ -593,6 +622,31 @@ impl Arranger {
         items.sort_unstable();
         for (slot, item) in layer.iter_mut().zip(items.iter()) {
             *slot = item.4;
+        }
+        true
+    }
+
+    /// [`Arranger::arrange`] for a rank of no group, where every node is a block of its own:
+    /// the same order from a sort of keys of half the size, (score, current position) packed in
+    /// a `u128`.
+    fn arrange_plain(&mut self, layer: &mut [usize], score: &[f64]) -> bool {
+        let keys = &mut self.keys;
+        keys.clear();
+        keys.extend(
+            layer
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| u128::from(ordered(score[v])) << 64 | i as u128),
+        );
+        if keys.windows(2).all(|w| w[0] < w[1]) {
+            return false;
+        }
+        keys.sort_unstable();
+        self.old.clear();
+        self.old.extend_from_slice(layer);
+        for (slot, &key) in layer.iter_mut().zip(keys.iter()) {
+            // The low half is a position in the rank.
+            *slot = self.old[key as u64 as usize];
         }
         true
     }
@@ -608,6 +662,10 @@ fn ordered(x: f64) -> u64 {
     }
 }
 
+/// The widest lower rank whose crossings `Counter` counts with an array of counts instead of a
+/// Fenwick tree (an insertion costs up to this many additions instead of a logarithm of them).
+const NARROW: usize = 256;
+
 /// Counting the crossings of an ordering, pair of adjacent ranks by pair, remembering each
 /// pair's count so that only pairs next to a rank that changed are counted again.
 struct Counter {
@@ -616,6 +674,8 @@ struct Counter {
     /// Per rank `r`: crossings between ranks `r` and `r + 1` at the last count.
     pairs: Vec<u64>,
     tree: Vec<u64>,
+    /// `count_narrow`'s counts.
+    right: Vec<u32>,
 }
 
 impl Counter {
@@ -624,6 +684,7 @@ impl Counter {
             changed: vec![true; ranks],
             pairs: vec![0; ranks.saturating_sub(1)],
             tree: Vec::new(),
+            right: Vec::new(),
         }
     }
 
@@ -643,6 +704,9 @@ impl Counter {
     }
 
     fn count_pair(&mut self, upper: &[usize], width: usize, pos: &[usize], near: &Near) -> u64 {
+        if width <= NARROW {
+            return self.count_narrow(upper, width, pos, near);
+        }
         let tree = &mut self.tree;
         let mut total: u64 = 0;
         tree.clear();
@@ -670,6 +734,28 @@ impl Counter {
                 }
             }
             inserted += edges.len() as u64;
+        }
+        total
+    }
+
+    /// `count_pair` for a lower rank of at most `NARROW` nodes: the same count with, instead of
+    /// the Fenwick tree, per position the number of inserted edges whose target is right of it
+    /// (an insertion adds one to the positions left of its target, a loop the compiler runs
+    /// several positions at a time; a look-up is one read).
+    fn count_narrow(&mut self, upper: &[usize], width: usize, pos: &[usize], near: &Near) -> u64 {
+        let right = &mut self.right;
+        right.clear();
+        right.resize(width, 0);
+        let mut total: u64 = 0;
+        for &u in upper {
+            let edges = near.down(u);
+            for &v in edges {
+                total = total.saturating_add(u64::from(right.get(pos[v]).copied().unwrap_or(0)));
+            }
+            for &v in edges {
+                let left = right.get_mut(..pos[v]).unwrap_or_default();
+                left.iter_mut().for_each(|n| *n += 1);
+            }
         }
         total
     }

@@ -68,9 +68,7 @@ pub(super) fn place(l: &Layered, layers: &[Vec<usize>], geometry: &Geometry) -> 
         seps.push(sep);
     }
 
-    let mut desired = Vec::new();
-    let mut weight = Vec::new();
-    let mut solved = Vec::new();
+    let mut wishes = Vec::new();
     let mut blocks = Vec::new();
     let passes = [
         Side::Up,
@@ -87,9 +85,8 @@ pub(super) fn place(l: &Layered, layers: &[Vec<usize>], geometry: &Geometry) -> 
                 Side::Up | Side::Both => k,
             };
             let layer = &layers[r];
-            desired.clear();
-            weight.clear();
-            for &v in layer {
+            wishes.clear();
+            wishes.extend(layer.iter().map(|&v| {
                 let (sum, count) = match side {
                     Side::Up => sum(l.near.up(v), &breadth),
                     Side::Down => sum(l.near.down(v), &breadth),
@@ -101,17 +98,14 @@ pub(super) fn place(l: &Layered, layers: &[Vec<usize>], geometry: &Geometry) -> 
                     }
                 };
                 if count == 0 {
-                    desired.push(breadth[v]);
-                    weight.push(LONELY_WEIGHT);
+                    (breadth[v], LONELY_WEIGHT)
                 } else {
-                    desired.push(sum / count as f64);
-                    weight.push(if is_dummy(v) { DUMMY_WEIGHT } else { 1.0 });
+                    let weight = if is_dummy(v) { DUMMY_WEIGHT } else { 1.0 };
+                    (sum / count as f64, weight)
                 }
-            }
-            isotonic(&desired, &weight, &seps[r], &mut blocks, &mut solved);
-            for (&v, &x) in layer.iter().zip(&solved) {
-                breadth[v] = x;
-            }
+            }));
+            isotonic(&wishes, &seps[r], &mut blocks);
+            place_blocks(&blocks, &seps[r], layer, &mut breadth);
         }
     }
 
@@ -164,47 +158,44 @@ fn sum(neighbours: &[usize], breadth: &[f64]) -> (f64, usize) {
     )
 }
 
-/// The positions `x` minimising `Σ weight·(x − desired)²` subject to
-/// `x[i+1] − x[i] ≥ sep[i]`: with `y[i] = x[i] − Σ sep[..i]` this is isotonic regression,
-/// solved in linear time by pooling adjacent violators. `blocks` is a buffer for the pooled
-/// values: (Σ weight, Σ weight·target, length).
-fn isotonic(
-    desired: &[f64],
-    weight: &[f64],
-    sep: &[f64],
-    blocks: &mut Vec<(f64, f64, usize)>,
-    out: &mut Vec<f64>,
-) {
-    out.clear();
+/// The positions `x` minimising `Σ weight·(x − desired)²` for the `(desired, weight)` wishes,
+/// subject to `x[i+1] − x[i] ≥ sep[i]`: with `y[i] = x[i] − Σ sep[..i]` this is isotonic
+/// regression, solved in linear time by pooling adjacent violators. Leaves in `blocks` the
+/// pooled values, (Σ weight, Σ weight·target, length), for [`place_blocks`].
+fn isotonic(wishes: &[(f64, f64)], sep: &[f64], blocks: &mut Vec<(f64, f64, usize)>) {
     blocks.clear();
     let mut offset = 0.0;
-    for i in 0..desired.len() {
+    for (i, &(desired, weight)) in wishes.iter().enumerate() {
         if i > 0 {
             offset += sep[i - 1];
         }
-        let target = desired[i] - offset;
-        blocks.push((weight[i], weight[i] * target, 1));
-        while blocks.len() >= 2 {
-            let last = blocks[blocks.len() - 1];
-            let prev = blocks[blocks.len() - 2];
-            if prev.1 / prev.0 > last.1 / last.0 {
+        let target = desired - offset;
+        let mut block = (weight, weight * target, 1);
+        // Pooled with the blocks before it while they would sit right of it.
+        while let Some(&prev) = blocks.last() {
+            if prev.1 / prev.0 > block.1 / block.0 {
                 blocks.pop();
-                let merged = blocks.len() - 1;
-                blocks[merged] = (prev.0 + last.0, prev.1 + last.1, prev.2 + last.2);
+                block = (prev.0 + block.0, prev.1 + block.1, prev.2 + block.2);
             } else {
                 break;
             }
         }
+        blocks.push(block);
     }
+}
+
+/// Sets the breadth of the nodes of `layer` from the pooled `blocks` of [`isotonic`].
+fn place_blocks(blocks: &[(f64, f64, usize)], sep: &[f64], layer: &[usize], breadth: &mut [f64]) {
     let mut offset = 0.0;
-    for &(w, wt, len) in blocks.iter() {
+    let mut i = 0;
+    for &(w, wt, len) in blocks {
         let y = wt / w;
-        for _ in 0..len {
-            let i = out.len();
+        for &v in layer.iter().skip(i).take(len) {
             if i > 0 {
                 offset += sep[i - 1];
             }
-            out.push(y + offset);
+            breadth[v] = y + offset;
+            i += 1;
         }
     }
 }

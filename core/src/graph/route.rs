@@ -47,22 +47,16 @@ pub(super) fn draw(
         edges: visible_edges,
         loops,
     } = visible;
-    let id_of = |v: usize| -> String {
-        match &visible_nodes[v].kind {
-            Kind::Real(i) => input.graph.nodes[input.nodes[*i]].id.clone(),
-            Kind::Hidden { id, .. } => id.clone(),
-        }
-    };
-
     let mut nodes = Vec::with_capacity(visible_nodes.len());
     for (v, node) in visible_nodes.iter().enumerate() {
         let (x, y, width, height) = to_drawing(frame_rect(v));
-        let (label, hidden, look) = match &node.kind {
+        let (id, label, hidden, look) = match &node.kind {
             Kind::Real(i) => {
                 let n = &input.graph.nodes[input.nodes[*i]];
-                (n.label.clone(), Vec::new(), n.look.clone())
+                (n.id.clone(), n.label.clone(), Vec::new(), n.look.clone())
             }
-            Kind::Hidden { members, .. } => (
+            Kind::Hidden { id, members } => (
+                id.clone(),
                 format!("{} hidden nodes", members.len()),
                 members
                     .iter()
@@ -76,7 +70,7 @@ pub(super) fn draw(
             ),
         };
         nodes.push(PlacedNode {
-            id: id_of(v),
+            id,
             label,
             x,
             y,
@@ -110,8 +104,8 @@ pub(super) fn draw(
             points.reverse();
         }
         edges.push(Route {
-            from: id_of(edge.from),
-            to: id_of(edge.to),
+            from: edge.from,
+            to: edge.to,
             points,
             reversed: dag.reversed[e],
             edges: edge.inputs,
@@ -121,8 +115,8 @@ pub(super) fn draw(
         let (x, y, w, h) = to_drawing(frame_rect(edge.from));
         let (right, low, high) = (x + w, y + h * 0.75, y + h * 0.25);
         edges.push(Route {
-            from: id_of(edge.from),
-            to: id_of(edge.to),
+            from: edge.from,
+            to: edge.to,
             points: vec![
                 Point { x: right, y: low },
                 Point {

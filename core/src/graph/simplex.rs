@@ -43,13 +43,23 @@ pub(super) fn minimise(n: usize, edges: &[(usize, usize)], rank: &mut [i64], max
     }
 }
 
+/// An edge as seen from one of its ends.
+#[derive(Clone, Copy)]
+struct Link {
+    edge: usize,
+    /// The node at its other end.
+    other: usize,
+    /// Whether it leaves this end (this end is its tail).
+    out: bool,
+}
+
 struct Simplex {
     tail: Vec<usize>,
     head: Vec<usize>,
     rank: Vec<i64>,
     /// Incident edges of node `v`: `incident[start[v]..start[v + 1]]`, in edge order.
     start: Vec<usize>,
-    incident: Vec<usize>,
+    incident: Vec<Link>,
     /// Tree edges of node `v`: `tree[start[v]..start[v] + tree_len[v]]`.
     tree: Vec<usize>,
     tree_len: Vec<usize>,
@@ -72,7 +82,10 @@ struct Simplex {
     stamp: u64,
     /// Where `leave_edge` resumes its cyclic search.
     search_from: usize,
+    /// `dfs_range`'s stack: a node and how many of its tree edges it has looked at.
     stack: Vec<(usize, usize)>,
+    /// The stack of the walks that need no such count (`enter_edge`, `rerank`).
+    walk: Vec<usize>,
     /// `enter_edge`'s non-tree edges leaving the side it searches.
     leaving: Vec<usize>,
 }
@@ -88,11 +101,26 @@ impl Simplex {
             start[v + 1] += start[v];
         }
         let mut fill = start.clone();
-        let mut incident = vec![0usize; start[n]];
+        let mut incident = vec![
+            Link {
+                edge: 0,
+                other: 0,
+                out: false
+            };
+            start[n]
+        ];
         for (e, &(t, h)) in edges.iter().enumerate() {
-            incident[fill[t]] = e;
+            incident[fill[t]] = Link {
+                edge: e,
+                other: h,
+                out: true,
+            };
             fill[t] += 1;
-            incident[fill[h]] = e;
+            incident[fill[h]] = Link {
+                edge: e,
+                other: t,
+                out: false,
+            };
             fill[h] += 1;
         }
         Simplex {
@@ -115,6 +143,7 @@ impl Simplex {
             stamp: 0,
             search_from: 0,
             stack: Vec::new(),
+            walk: Vec::new(),
             leaving: Vec::new(),
         }
     }
@@ -131,7 +160,7 @@ impl Simplex {
         }
     }
 
-    fn incident(&self, v: usize) -> &[usize] {
+    fn incident(&self, v: usize) -> &[Link] {
         &self.incident[self.start[v]..self.start[v + 1]]
     }
 
@@ -189,8 +218,9 @@ impl Simplex {
             stack.push(s);
             while let Some(v) = stack.pop() {
                 for i in self.start[v]..self.start[v + 1] {
-                    let e = self.incident[i];
-                    let w = self.other(e, v);
+                    let Link {
+                        edge: e, other: w, ..
+                    } = self.incident[i];
                     if owner[w] == NONE && self.slack(e) == 0 {
                         owner[w] = t;
                         list.push(w);
@@ -213,8 +243,8 @@ impl Simplex {
             // The least-slack edge between this tree and another.
             let mut best: Option<(i64, usize)> = None;
             for &v in &members[t] {
-                for &e in self.incident(v) {
-                    if owner[self.other(e, v)] != t {
+                for &Link { edge: e, other, .. } in self.incident(v) {
+                    if owner[other] != t {
                         let slack = self.slack(e);
                         if best.is_none_or(|(b, _)| slack < b) {
                             best = Some((slack, e));
@@ -336,8 +366,12 @@ impl Simplex {
             (self.head[f], false)
         };
         let mut sum = 0;
-        for &e in self.incident(v) {
-            let other = self.other(e, v);
+        for &Link {
+            edge: e,
+            other,
+            out,
+        } in self.incident(v)
+        {
             let outside = !self.below(other, v);
             let mut value = if outside {
                 1
@@ -347,11 +381,7 @@ impl Simplex {
                 -1
             };
             // +1 for an edge pointing into `v` seen from below `f` going down, and so on.
-            let toward = if down {
-                self.head[e] == v
-            } else {
-                self.tail[e] == v
-            };
+            let toward = down != out;
             let mut d = if toward { 1 } else { -1 };
             if outside {
                 d = -d;
@@ -415,19 +445,25 @@ impl Simplex {
         let out = v == self.head[e];
         self.stamp += 1;
         let below = self.stamp;
-        let mut stack = std::mem::take(&mut self.stack);
+        let mut stack = std::mem::take(&mut self.walk);
         let mut leaving = std::mem::take(&mut self.leaving);
         stack.clear();
         leaving.clear();
-        stack.push((v, 0));
-        while let Some((x, _)) = stack.pop() {
+        stack.push(v);
+        while let Some(x) = stack.pop() {
             self.seen[x] = below;
-            for &g in self.incident(x) {
+            let up = self.par[x];
+            for &Link {
+                edge: g,
+                other,
+                out: leaves,
+            } in self.incident(x)
+            {
                 if self.in_tree[g] {
-                    if g != self.par[x] {
-                        stack.push((self.other(g, x), 0));
+                    if g != up {
+                        stack.push(other);
                     }
-                } else if (if out { self.tail[g] } else { self.head[g] }) == x {
+                } else if leaves == out {
                     leaving.push(g);
                 }
             }
@@ -445,7 +481,7 @@ impl Simplex {
                 }
             }
         }
-        self.stack = stack;
+        self.walk = stack;
         self.leaving = leaving;
         best.map(|(_, g)| g)
     }
@@ -518,19 +554,19 @@ impl Simplex {
 
     /// Lowers the ranks of `v`'s subtree by `delta`.
     fn rerank(&mut self, v: usize, delta: i64) {
-        let mut stack = std::mem::take(&mut self.stack);
+        let mut stack = std::mem::take(&mut self.walk);
         stack.clear();
-        stack.push((v, 0));
-        while let Some((x, _)) = stack.pop() {
+        stack.push(v);
+        while let Some(x) = stack.pop() {
             self.rank[x] -= delta;
             for i in 0..self.tree_len[x] {
                 let g = self.tree[self.start[x] + i];
                 if g != self.par[x] {
-                    stack.push((self.other(g, x), 0));
+                    stack.push(self.other(g, x));
                 }
             }
         }
-        self.stack = stack;
+        self.walk = stack;
     }
 
     /// Walks from `v` up to its ancestor `lca`, adding `value` to the cut values of the tree

@@ -133,6 +133,7 @@ pub fn render(layout: &Layout) -> String {
             label = escape(&g.label),
         );
     }
+    let id = |v: usize| layout.nodes.get(v).map_or("", |n| n.id.as_str());
     for e in &layout.edges {
         let mut points = String::new();
         for (i, p) in e.points.iter().enumerate() {
@@ -144,8 +145,8 @@ pub fn render(layout: &Layout) -> String {
         let _ = writeln!(
             out,
             r#"<polyline class="pl-edge" data-from="{from}" data-to="{to}" points="{points}" marker-end="url(#pl-arrow)"/>"#,
-            from = escape(&e.from),
-            to = escape(&e.to),
+            from = escape(id(e.from)),
+            to = escape(id(e.to)),
         );
     }
     for n in &layout.nodes {
