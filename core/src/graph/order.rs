@@ -124,37 +124,23 @@ pub(super) fn order(l: &Layered, max_sweeps: usize) -> Ordered {
         if best_crossings == 0 || stale >= 4 {
             break;
         }
-        if sweep % 2 == 0 {
-            for (r, layer) in layers.iter_mut().enumerate().skip(1) {
-                let fixed = |v| l.near.up(v);
-                if reorder(
-                    layer,
-                    &mut pos,
-                    &mut score,
-                    fixed,
-                    l,
-                    &mut arranger,
-                    &mut swapper,
-                ) {
-                    counter.changed[r] = true;
-                    mark(&mut dirty, r);
-                }
-            }
-        } else {
-            for (r, layer) in layers.iter_mut().enumerate().rev().skip(1) {
-                let fixed = |v| l.near.down(v);
-                if reorder(
-                    layer,
-                    &mut pos,
-                    &mut score,
-                    fixed,
-                    l,
-                    &mut arranger,
-                    &mut swapper,
-                ) {
-                    counter.changed[r] = true;
-                    mark(&mut dirty, r);
-                }
+        // Even sweeps go down (each rank ordered by the one above), odd sweeps up.
+        let down = sweep % 2 == 0;
+        let fixed = |v| if down { l.near.up(v) } else { l.near.down(v) };
+        let last = layers.len().saturating_sub(1);
+        for k in 1..layers.len() {
+            let r = if down { k } else { last - k };
+            if reorder(
+                &mut layers[r],
+                &mut pos,
+                &mut score,
+                fixed,
+                l,
+                &mut arranger,
+                &mut swapper,
+            ) {
+                counter.changed[r] = true;
+                mark(&mut dirty, r);
             }
         }
         swapper.mark_moved(&pos, l);
