@@ -148,7 +148,8 @@ pub struct Banner {
     pub message: String,
 }
 
-/// A request for the editor to select a range (bumping `seq` repeats the same request).
+/// A request for the editor to select a range from `start` to `end`, the cursor at `end` (so
+/// `end < start` selects backwards); bumping `seq` repeats the same request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reveal {
     pub file: usize,
@@ -283,7 +284,8 @@ pub enum Action {
     SetPanel {
         panel: Panel,
     },
-    /// Opens `file` and selects `start..end` (bytes) in the editor.
+    /// Opens `file` and selects from byte `start` to byte `end` in the editor, the cursor at `end`
+    /// (before `start` for a backwards selection).
     Reveal {
         file: usize,
         start: usize,
