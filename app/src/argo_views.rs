@@ -48,6 +48,13 @@ pub struct EventForm {
 }
 
 impl EventForm {
+    /// Whether `other` is a form for the same event (whatever the user typed into either).
+    pub fn same_event(&self, other: &EventForm) -> bool {
+        self.event_source == other.event_source
+            && self.event_name == other.event_name
+            && self.source_type == other.source_type
+    }
+
     /// Whether the event arrives as an HTTP request (else as a message or a tick).
     pub fn is_http(&self) -> bool {
         pipelab_core::argo::events::is_http(&self.source_type)

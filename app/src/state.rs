@@ -553,13 +553,10 @@ impl Reducible for State {
                 if let Ok(targets) = &result {
                     // The form keeps what the user typed while it still names an event of the
                     // workspace of the same type.
-                    let keep = s.event_form.as_ref().is_some_and(|f| {
-                        targets.events.iter().any(|e| {
-                            e.event_source == f.event_source
-                                && e.event_name == f.event_name
-                                && e.source_type == f.source_type
-                        })
-                    });
+                    let keep = s
+                        .event_form
+                        .as_ref()
+                        .is_some_and(|f| targets.events.iter().any(|e| e.same_event(f)));
                     if !keep {
                         s.event_form = targets.events.first().cloned();
                     }

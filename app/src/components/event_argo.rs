@@ -10,7 +10,9 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 use super::engine_job::{engine_error, use_engine_job};
-use super::graph_frame::{clicked_id, drawn_ids, reveal, step, use_graph_frame, Frame, FrameView};
+use super::graph_frame::{
+    clicked_id, drawn_ids, key_nav, reveal, use_graph_frame, Frame, FrameView, KeyNav,
+};
 use super::timeline::Timeline;
 use crate::argo_views::{EventForm, EventResult, NodeRow, WorkflowRow};
 use crate::services::download;
@@ -43,6 +45,7 @@ fn flow(f: &FlowFrame, state: &StateHandle, svg: &str, sources: &[SourceOf]) -> 
     if svg.is_empty() {
         return Html::default();
     }
+    let drawing = AttrValue::from(svg.to_string());
     let sources = std::rc::Rc::new(sources.to_vec());
     let onclick = {
         let (state, sources) = (state.clone(), sources.clone());
@@ -56,19 +59,13 @@ fn flow(f: &FlowFrame, state: &StateHandle, svg: &str, sources: &[SourceOf]) -> 
         let (state, canvas, selected) = (state.clone(), f.canvas.clone(), f.selected.clone());
         Callback::from(move |e: KeyboardEvent| {
             let current = selected.borrow().clone();
-            if e.key() == "Enter" {
-                if let Some(id) = current {
-                    reveal(&state, &sources, &id);
+            match key_nav(&e, current.as_deref(), || drawn_ids(&canvas)) {
+                Some(KeyNav::Reveal(id)) => reveal(&state, &sources, &id),
+                Some(KeyNav::Select(id)) => {
+                    highlight::select(Some(&id), true);
+                    *selected.borrow_mut() = Some(id);
                 }
-                e.prevent_default();
-                return;
-            }
-            let ids = drawn_ids(&canvas);
-            let at = current.and_then(|s| ids.iter().position(|i| *i == s));
-            if let Some(next) = step(&ids, at, &e.key()) {
-                e.prevent_default();
-                highlight::select(Some(&ids[next]), true);
-                *selected.borrow_mut() = Some(ids[next].clone());
+                None => {}
             }
         })
     };
@@ -77,7 +74,7 @@ fn flow(f: &FlowFrame, state: &StateHandle, svg: &str, sources: &[SourceOf]) -> 
             <h3>{ "Event flow" }</h3>
             <div class="workflow-graph">
                 { f.frame.view(FrameView {
-                    svg: Some(AttrValue::from(svg.to_string())),
+                    svg: Some(drawing.clone()),
                     stem: AttrValue::from("event-flow"),
                     hint: "Click an EventSource, Sensor or trigger for its YAML; arrow keys move between nodes.",
                     label: "Event flow: arrow keys move between nodes, Enter shows the YAML",
@@ -85,7 +82,7 @@ fn flow(f: &FlowFrame, state: &StateHandle, svg: &str, sources: &[SourceOf]) -> 
                     onclick,
                     onkeydown,
                     notice: Html::default(),
-                    content: Html::from_html_unchecked(AttrValue::from(svg.to_string())),
+                    content: Html::from_html_unchecked(drawing),
                     min_fit: Some(0.8),
                 }) }
             </div>
@@ -256,20 +253,10 @@ fn workflow_view(props: &WorkflowProps) -> Html {
         let (selected, canvas, state) = (selected.clone(), canvas.clone(), state.clone());
         let (answer, index) = (props.answer.clone(), props.index);
         Callback::from(move |e: KeyboardEvent| {
-            if e.key() == "Enter" {
-                if let Some(id) = selected.as_deref() {
-                    reveal_node(&state, &answer, index, id);
-                }
-                e.prevent_default();
-                return;
-            }
-            let ids = drawn_ids(&canvas);
-            let at = selected
-                .as_deref()
-                .and_then(|s| ids.iter().position(|i| i == s));
-            if let Some(next) = step(&ids, at, &e.key()) {
-                e.prevent_default();
-                selected.set(Some(ids[next].clone()));
+            match key_nav(&e, selected.as_deref(), || drawn_ids(&canvas)) {
+                Some(KeyNav::Reveal(id)) => reveal_node(&state, &answer, index, &id),
+                Some(KeyNav::Select(id)) => selected.set(Some(id)),
+                None => {}
             }
         })
     };
@@ -300,6 +287,8 @@ fn workflow_view(props: &WorkflowProps) -> Html {
             </button>
         }
     });
+    // One copy of the drawing's text for the exports and the canvas.
+    let drawing = AttrValue::from(w.svg.clone());
     let details = selected
         .as_deref()
         .and_then(|id| w.nodes.iter().find(|n| n.id == id))
@@ -326,7 +315,7 @@ fn workflow_view(props: &WorkflowProps) -> Html {
             { collapse.unwrap_or_default() }
             <div class="workflow-graph" data-testid="workflow-graph">
                 { frame.view(FrameView {
-                    svg: Some(AttrValue::from(w.svg.clone())),
+                    svg: Some(drawing.clone()),
                     stem: AttrValue::from(w.name.clone()),
                     hint: "Click a node for its details and its YAML; arrow keys move between nodes.",
                     label: "Workflow graph: arrow keys move between nodes and show their details, Enter shows the YAML",
@@ -335,7 +324,7 @@ fn workflow_view(props: &WorkflowProps) -> Html {
                     onkeydown: on_key,
                     notice: Html::default(),
                     // core's SVG renderer escapes every label and attribute (its module invariant).
-                    content: Html::from_html_unchecked(AttrValue::from(w.svg.clone())),
+                    content: Html::from_html_unchecked(drawing),
                     // An expanded fan-out stays readable: it scrolls rather than shrinking further.
                     min_fit: Some(0.6),
                 }) }
@@ -590,7 +579,7 @@ pub fn event_argo() -> Html {
         html! {
             <select data-testid="event-picker" aria-label="Event" {onchange}>
                 { for events.iter().map(|e| html! {
-                    <option selected={e.event_source == form.event_source && e.event_name == form.event_name}>
+                    <option selected={e.same_event(&form)}>
                         { format!("{}/{} ({})", e.event_source, e.event_name, e.source_type) }
                     </option>
                 }) }

@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use super::engine_job::{engine_error, use_engine_job};
 use super::entry_picker::EntryPicker;
-use super::graph_frame::{self, clicked_id, step, use_graph_frame, FrameView};
+use super::graph_frame::{self, clicked_id, key_nav, use_graph_frame, FrameView, KeyNav};
 use pipelab_core::azure::pipeline::graph::Environments;
 
 use crate::services::{highlight, perf};
@@ -117,24 +117,15 @@ pub fn graph_azure() -> Html {
     let on_key = {
         let (state, selected) = (state.clone(), selected.clone());
         Callback::from(move |e: KeyboardEvent| {
-            let ids = highlight::ids();
-            if e.key() == "Enter" {
-                if let Some(id) = selected.borrow().as_deref() {
-                    reveal(&state, id);
+            let current = selected.borrow().clone();
+            match key_nav(&e, current.as_deref(), highlight::ids) {
+                Some(KeyNav::Reveal(id)) => reveal(&state, &id),
+                Some(KeyNav::Select(id)) => {
+                    highlight::select(Some(&id), true);
+                    *selected.borrow_mut() = Some(id);
                 }
-                e.prevent_default();
-                return;
+                None => {}
             }
-            let at = selected
-                .borrow()
-                .as_ref()
-                .and_then(|s| ids.iter().position(|i| i == s));
-            let Some(next) = step(&ids, at, &e.key()) else {
-                return;
-            };
-            e.prevent_default();
-            highlight::select(Some(&ids[next]), true);
-            *selected.borrow_mut() = Some(ids[next].clone());
         })
     };
     let entry = state.entry().unwrap_or("pipeline");

@@ -196,9 +196,35 @@ impl Frame {
     }
 }
 
+/// What a key pressed on a graph's canvas asks for.
+pub enum KeyNav {
+    /// Enter: the selected node's YAML.
+    Reveal(String),
+    /// An arrow, Home or End: this node becomes the selected one.
+    Select(String),
+}
+
+/// Reads a key pressed on a graph's canvas while `current` is selected; `ids` gives the nodes in
+/// drawing order (asked for only by a navigation key). A key it handles goes no further.
+pub fn key_nav(
+    e: &KeyboardEvent,
+    current: Option<&str>,
+    ids: impl FnOnce() -> Vec<String>,
+) -> Option<KeyNav> {
+    if e.key() == "Enter" {
+        e.prevent_default();
+        return current.map(|id| KeyNav::Reveal(id.to_string()));
+    }
+    let ids = ids();
+    let at = current.and_then(|s| ids.iter().position(|i| i == s));
+    let next = step(&ids, at, &e.key())?;
+    e.prevent_default();
+    Some(KeyNav::Select(ids[next].clone()))
+}
+
 /// The next id after `at` in `ids` for a navigation key (arrows, Home, End); `None` for any
 /// other key.
-pub fn step(ids: &[String], at: Option<usize>, key: &str) -> Option<usize> {
+fn step(ids: &[String], at: Option<usize>, key: &str) -> Option<usize> {
     let last = ids.len().checked_sub(1)?;
     Some(match key {
         "ArrowRight" | "ArrowDown" => at.map_or(0, |i| (i + 1).min(last)),
