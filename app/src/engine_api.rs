@@ -22,7 +22,8 @@ fn answer<Req: DeserializeOwned, Res: Serialize>(
     .to_string()
 }
 
-/// The webhooks (prefilled forms) and Workflows a workspace offers; the request is its files.
+/// The events (prefilled forms), the event flow and the Workflows a workspace offers; the request
+/// is its files.
 pub fn argo_targets(request: &str) -> String {
     answer(request, |files: Vec<File>| targets(&files))
 }
