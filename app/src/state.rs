@@ -66,7 +66,8 @@ pub enum Panel {
     RunAzure,
     /// The chosen Azure pipeline's stage → job graph, with the run's results.
     GraphAzure,
-    /// Fire an event (a webhook, a message, a tick) into the Sensors (or submit the Workflows) and watch the simulated cluster.
+    /// Fire an event (a webhook, a message, a tick) into the Sensors (or submit the Workflows)
+    /// and watch the simulated cluster.
     EventArgo,
 }
 
