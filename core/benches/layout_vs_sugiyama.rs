@@ -19,6 +19,10 @@
 //! converted to `u32` ids outside the timed loop, while ours is timed from the `Graph` of
 //! string ids.
 //!
+//! At 2,000 nodes ours is also timed with no crossing reduction at all (`max_sweeps: 0`): the
+//! floor of this design (ranks, coordinates, routes and output), to set against what a speed
+//! ratio asks for.
+//!
 //! Run: `cargo bench -p pipelab-core --bench layout_vs_sugiyama -- --warm-up-time 1
 //! --measurement-time 3`. rust-sugiyama is measured with 10 flat samples.
 //! Results and the measured table: ARCHITECTURE.md, "Layout against rust-sugiyama".
@@ -203,6 +207,19 @@ fn compare(c: &mut Criterion) {
             BenchmarkId::new(format!("ours/{name}"), n),
             graph,
             |b, g| b.iter(|| layout(black_box(g), &options)),
+        );
+    }
+    // The floor of our design: the same layout with no crossing reduction at all (the initial
+    // YAML order, counted once). What 100x rust-sugiyama allows must be above it.
+    let floor = Options {
+        max_sweeps: 0,
+        ..options.clone()
+    };
+    for (name, n, graph) in graphs.iter().filter(|(_, n, _)| *n == 2_000) {
+        group.bench_with_input(
+            BenchmarkId::new(format!("ours-no-sweeps/{name}"), n),
+            graph,
+            |b, g| b.iter(|| layout(black_box(g), &floor)),
         );
     }
     group

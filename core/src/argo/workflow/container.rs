@@ -619,16 +619,8 @@ impl Machine {
                         return PyFlow::Unknown;
                     };
                     for item in items {
-                        match (targets.as_slice(), item) {
-                            ([one], item) => {
-                                self.vars.insert(one.clone(), item);
-                            }
-                            (many, Json::Array(parts)) if many.len() == parts.len() => {
-                                for (t, v) in many.iter().zip(parts) {
-                                    self.vars.insert(t.clone(), v);
-                                }
-                            }
-                            _ => return PyFlow::Unknown,
+                        if !self.py_bind(targets, item) {
+                            return PyFlow::Unknown;
                         }
                         match self.py_run(body) {
                             PyFlow::Next => {}
@@ -667,6 +659,75 @@ impl Machine {
             }
         }
         PyFlow::Next
+    }
+
+    /// Binds a `for` target (`x`, or `i, x` unpacking a pair) to an item; false when the item
+    /// does not unpack into the names.
+    fn py_bind(&mut self, targets: &[String], item: Json) -> bool {
+        match (targets, item) {
+            ([one], item) => {
+                self.vars.insert(one.clone(), item);
+            }
+            (many, Json::Array(parts)) if many.len() == parts.len() => {
+                for (t, v) in many.iter().zip(parts) {
+                    self.vars.insert(t.clone(), v);
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    /// `[EXPR for TARGETS in ITERABLE]` or `[... if COND]` (the inside of the brackets); its
+    /// names do not outlive it, as in Python 3.
+    fn py_comprehension(&mut self, inside: &str) -> Option<Json> {
+        let f = find_top(inside, " for ")?;
+        let (value, rest) = (&inside[..f], &inside[f + 5..]);
+        let i = find_top(rest, " in ")?;
+        let targets: Vec<String> = rest[..i]
+            .trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .split(',')
+            .map(|t| t.trim().to_string())
+            .collect();
+        let rest = &rest[i + 4..];
+        let (iter, cond) = match find_top(rest, " if ") {
+            Some(c) => (&rest[..c], Some(&rest[c + 4..])),
+            None => (rest, None),
+        };
+        let Json::Array(items) = self.py_eval(iter)? else {
+            return None;
+        };
+        let saved: Vec<(String, Option<Json>)> = targets
+            .iter()
+            .map(|t| (t.clone(), self.vars.get(t).cloned()))
+            .collect();
+        let mut out = Some(Vec::with_capacity(items.len()));
+        for item in items {
+            let kept = self.py_bind(&targets, item).then(|| match cond {
+                Some(c) => self.py_eval(c).map(|v| py_truthy(&v)),
+                None => Some(true),
+            });
+            match (kept.flatten(), out.as_mut()) {
+                (Some(true), Some(list)) => match self.py_eval(value) {
+                    Some(v) => list.push(v),
+                    None => out = None,
+                },
+                (Some(false), _) => {}
+                _ => out = None,
+            }
+            if out.is_none() {
+                break;
+            }
+        }
+        for (name, value) in saved {
+            match value {
+                Some(v) => self.vars.insert(name, v),
+                None => self.vars.remove(&name),
+            };
+        }
+        out.map(Json::Array)
     }
 
     /// `open(PATH[, MODE])`'s arguments → a file handle; writing modes create or empty the
@@ -899,10 +960,7 @@ impl Machine {
             }
         }
         // Dict and list literals, element by element (values may be any expression).
-        if src.starts_with('{')
-            && src.ends_with('}')
-            && find_close_brace(src) == Some(src.len() - 1)
-        {
+        if src.starts_with('{') && src.ends_with('}') && find_closing(src) == Some(src.len() - 1) {
             let mut map = serde_json::Map::new();
             for entry in split_args(&src[1..src.len() - 1]) {
                 let i = find_top(&entry, ":")?;
@@ -914,7 +972,11 @@ impl Machine {
             }
             return Some(Json::Object(map));
         }
-        if src.starts_with('[') && src.ends_with(']') && !src.contains(" for ") {
+        let bracketed = src.starts_with('[') && find_closing(src) == Some(src.len() - 1);
+        if bracketed && find_top(&src[1..src.len() - 1], " for ").is_some() {
+            return self.py_comprehension(&src[1..src.len() - 1]);
+        }
+        if bracketed {
             let mut items = Vec::new();
             for entry in split_args(&src[1..src.len() - 1]) {
                 items.push(self.py_eval(&entry)?);
@@ -1170,8 +1232,8 @@ fn bracket_balance(line: &str) -> i32 {
     balance
 }
 
-/// The offset of the `}` closing the `{` at offset 0.
-fn find_close_brace(s: &str) -> Option<usize> {
+/// The offset of the bracket (`}`, `]` or `)`) closing the one at offset 0.
+fn find_closing(s: &str) -> Option<usize> {
     scan(s, |i, c, depth| {
         (bracket_delta(c) < 0 && depth == 1).then_some(i)
     })
@@ -1576,6 +1638,21 @@ mod tests {
         let src = "import json\ni = 3\nres = {\n  \"num\": i,\n  \"evenness\": \"even\" if i % 2 == 0 else \"odd\"\n}\nprint(json.dumps(res))\n";
         let b = python(src);
         assert_eq!(b.stdout, "{\"evenness\": \"odd\", \"num\": 3}\n");
+    }
+
+    /// Argo's `loops-param-result` example generates its items with a list comprehension.
+    #[test]
+    fn python_list_comprehensions() {
+        let b =
+            python("import json\nimport sys\njson.dump([i for i in range(20, 31)], sys.stdout)\n");
+        assert!(b.recognised);
+        assert_eq!(b.stdout, "[20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30]");
+        let b = python("i = 7\npairs = [[n, v * 2] for n, v in enumerate([1, 2, 3]) if v != 2]\nprint(pairs)\nprint(i)\nprint([str(x) for x in [1, 2]])\n");
+        assert!(b.recognised);
+        assert_eq!(b.stdout, "[[0, 2], [2, 6]]\n7\n['1', '2']\n");
+        // The comprehension's names do not outlive it.
+        let b = python("xs = [x for x in range(3)]\nprint(x)\n");
+        assert!(!b.recognised);
     }
 
     #[test]

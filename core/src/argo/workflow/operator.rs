@@ -406,6 +406,10 @@ pub(super) struct State {
     volume_files: HashMap<String, BTreeMap<String, String>>,
     /// The objects pods stored at the locations their output artifacts name (`s3: {key}`, ...).
     artifact_store: ArtifactStore,
+    /// Output artifacts that are directories, by `(node id, artifact name)`: their files by
+    /// path under the directory, unpacked again where a later pod takes the artifact as input
+    /// (the node's `outputs.artifacts` keeps their text run together, for display).
+    artifact_dirs: HashMap<(String, String), Vec<(String, String)>>,
     /// Children of nodes a retry deleted to re-create, by node name: the kept children are
     /// given back to the new node.
     retained_children: HashMap<String, Vec<String>>,
@@ -564,6 +568,7 @@ impl WorkflowRun {
                 retried: false,
                 volume_files: HashMap::new(),
                 artifact_store: ArtifactStore::new(),
+                artifact_dirs: HashMap::new(),
             },
             index: NameMap::default(),
             by_id: NameMap::default(),
@@ -1836,7 +1841,15 @@ impl WorkflowRun {
                 }
                 continue;
             }
+            let dir = arg
+                .and_then(|x| x.from.as_deref())
+                .and_then(|from| self.artifact_dir(from));
             match (&a.path, content) {
+                (Some(path), Some(_)) if dir.is_some() => {
+                    for (rel, c) in dir.into_iter().flatten() {
+                        files.insert(format!("{}/{rel}", path.trim_end_matches('/')), c.clone());
+                    }
+                }
                 (Some(path), Some(c)) => {
                     files.insert(path.clone(), c);
                 }
@@ -1888,6 +1901,14 @@ impl WorkflowRun {
         let (id, name) = rest.rsplit_once('/')?;
         let n = &self.nodes[*self.by_id.get(id)?];
         n.outputs.artifacts.get(name).cloned()
+    }
+
+    /// The files of a resolved `artifact:` reference that is a directory.
+    fn artifact_dir(&self, from: &str) -> Option<&Vec<(String, String)>> {
+        let (id, name) = from.strip_prefix("artifact:")?.rsplit_once('/')?;
+        self.state
+            .artifact_dirs
+            .get(&(id.to_string(), name.to_string()))
     }
 
     // ----- retries -----
@@ -2301,13 +2322,19 @@ impl WorkflowRun {
             let content = a.path.as_ref().and_then(|p| {
                 b.files.get(p).cloned().or_else(|| {
                     let prefix = format!("{}/", p.trim_end_matches('/'));
-                    let inside: Vec<_> = b
+                    let inside: Vec<(String, String)> = b
                         .files
                         .iter()
-                        .filter(|(k, _)| k.starts_with(&prefix))
-                        .map(|(_, v)| v.clone())
+                        .filter_map(|(k, v)| {
+                            Some((k.strip_prefix(&prefix)?.to_string(), v.clone()))
+                        })
                         .collect();
-                    (!inside.is_empty()).then(|| inside.concat())
+                    let text = inside.iter().map(|(_, v)| v.as_str()).collect::<String>();
+                    (!inside.is_empty()).then(|| {
+                        let key = (self.nodes[i].id.clone(), a.name.clone());
+                        self.state.artifact_dirs.insert(key, inside);
+                        text
+                    })
                 })
             });
             let content = content
