@@ -258,6 +258,9 @@ impl Machine {
                         Some(false)
                     }
                     [a] => Some(!a.is_empty()),
+                    // POSIX: with no expression, `test` is false (metrics_test.go's
+                    // TestFailedMetric runs `command: [test]` to fail its pod).
+                    [] => Some(false),
                     _ => None,
                 };
                 let Some(ok) = ok else { return false };
@@ -1638,6 +1641,17 @@ mod tests {
         let src = "import json\ni = 3\nres = {\n  \"num\": i,\n  \"evenness\": \"even\" if i % 2 == 0 else \"odd\"\n}\nprint(json.dumps(res))\n";
         let b = python(src);
         assert_eq!(b.stdout, "{\"evenness\": \"odd\", \"num\": 3}\n");
+    }
+
+    /// `test` with no expression is false (exit 1), with one word true when it is not empty.
+    #[test]
+    fn test_without_an_expression_fails() {
+        let run = |argv: &[&str]| simulate("alpine", &s(argv), &[], None, &BTreeMap::new(), 1);
+        let b = run(&["test"]);
+        assert!(b.recognised);
+        assert_eq!(b.exit_code, 1);
+        assert_eq!(run(&["test", "x"]).exit_code, 0);
+        assert_eq!(run(&["[", "]"]).exit_code, 1);
     }
 
     /// Argo's `loops-param-result` example generates its items with a list comprehension.

@@ -79,6 +79,20 @@ fn config_map_data(root: &Node) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// A `configMapKeyRef`'s value. Its name and key may use the workflow's variables (`name:
+/// '{{workflow.parameters.cm-name}}'`), substituted first as Argo's
+/// `substituteAndGetConfigMapValue` does.
+fn config_map_value<V: subst::Vars + ?Sized>(
+    library: &Library,
+    name: &str,
+    key: &str,
+    vars: &V,
+) -> Option<String> {
+    let name = subst::replace(name, vars, Strict::No).ok()?;
+    let key = subst::replace(key, vars, Strict::No).ok()?;
+    library.config_maps.get(&name)?.get(&key).cloned()
+}
+
 /// An explicit container behaviour, for a template name or a node display name.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Override {
@@ -410,6 +424,10 @@ pub(super) struct State {
     /// path under the directory, unpacked again where a later pod takes the artifact as input
     /// (the node's `outputs.artifacts` keeps their text run together, for display).
     artifact_dirs: HashMap<(String, String), Vec<(String, String)>>,
+    /// Nodes whose own execution failed (their template could not be resolved or run, their
+    /// pod could not be created): what Argo's `executeTemplate` returns as an error. For the
+    /// entry template that ends the workflow in Error at once, exit handler not run.
+    exec_errors: HashSet<usize>,
     /// Children of nodes a retry deleted to re-create, by node name: the kept children are
     /// given back to the new node.
     retained_children: HashMap<String, Vec<String>>,
@@ -489,8 +507,8 @@ impl WorkflowRun {
                 .value
                 .clone()
                 .or_else(|| {
-                    let (cm, key) = p.value_from.as_ref()?.config_map_key_ref.clone()?;
-                    sub.library.config_maps.get(&cm)?.get(&key).cloned()
+                    let (cm, key) = p.value_from.as_ref()?.config_map_key_ref.as_ref()?;
+                    config_map_value(sub.library, cm, key, &globals)
                 })
                 .or_else(|| p.value_from.as_ref().and_then(|v| v.default.clone()))
                 .or_else(|| p.default.clone());
@@ -569,6 +587,7 @@ impl WorkflowRun {
                 volume_files: HashMap::new(),
                 artifact_store: ArtifactStore::new(),
                 artifact_dirs: HashMap::new(),
+                exec_errors: HashSet::new(),
             },
             index: NameMap::default(),
             by_id: NameMap::default(),
@@ -978,6 +997,15 @@ impl WorkflowRun {
         ) else {
             return;
         };
+        if self.state.exec_errors.contains(&root) {
+            // operate(): "error in entry template execution", then return — no exit handler.
+            let msg = format!(
+                "error in entry template execution: {}",
+                self.nodes[root].message
+            );
+            self.finish(now, WorkflowPhase::Error, msg);
+            return;
+        }
         self.run_workflow_hooks(now, false);
         if !self.nodes[root].phase.fulfilled() {
             return;
@@ -1091,16 +1119,25 @@ impl WorkflowRun {
         all_done
     }
 
+    /// Every node's phase as `steps.NAME.status` and `tasks.NAME.status`, flat and nested
+    /// (hook expressions index by name: `tasks["step-1"].status`, as Argo's `EnvMap` allows).
     fn add_node_status_vars(&self, vars: &mut serde_json::Map<String, Json>) {
-        for n in &self.nodes {
-            vars.insert(
-                format!("steps.{}.status", n.display_name),
-                Json::String(n.phase.as_str().into()),
-            );
-            vars.insert(
-                format!("tasks.{}.status", n.display_name),
-                Json::String(n.phase.as_str().into()),
-            );
+        for root in ["steps", "tasks"] {
+            let mut nested = match vars.remove(root) {
+                Some(Json::Object(m)) => m,
+                _ => serde_json::Map::new(),
+            };
+            for n in &self.nodes {
+                let phase = Json::String(n.phase.as_str().into());
+                vars.insert(format!("{root}.{}.status", n.display_name), phase.clone());
+                let entry = nested
+                    .entry(n.display_name.clone())
+                    .or_insert_with(|| Json::Object(serde_json::Map::new()));
+                if let Json::Object(fields) = entry {
+                    fields.insert("status".into(), phase);
+                }
+            }
+            vars.insert(root.into(), Json::Object(nested));
         }
     }
 
@@ -1311,7 +1348,9 @@ impl WorkflowRun {
             }
             let t = call.template.clone().unwrap_or_default();
             let msg = "Maximum recursion depth exceeded";
-            return self.create(now, name, display, "Pod", NodePhase::Error, msg, parent, &t);
+            let i = self.create(now, name, display, "Pod", NodePhase::Error, msg, parent, &t);
+            self.state.exec_errors.extend(i);
+            return i;
         }
         self.state.depth += 1;
         let out = self.execute_inner(now, name, display, call, parent, extra);
@@ -1396,7 +1435,7 @@ impl WorkflowRun {
             Ok(r) => r,
             Err(msg) => {
                 let t = call.template.clone().unwrap_or_default();
-                return self.create(
+                let i = self.create(
                     now,
                     name,
                     display,
@@ -1406,6 +1445,8 @@ impl WorkflowRun {
                     parent,
                     &t,
                 );
+                self.state.exec_errors.extend(i);
+                return i;
             }
         };
         let tname = resolved.tmpl.name.clone();
@@ -1460,6 +1501,7 @@ impl WorkflowRun {
                     NodePhase::Error,
                     &format!("template '{tname}' has no body (container, script, dag, steps, ...)"),
                 );
+                self.state.exec_errors.insert(i);
                 return Some(i);
             }
             i
@@ -1779,8 +1821,8 @@ impl WorkflowRun {
                 .or_else(|| p.value.clone())
                 .or_else(|| p.default.clone())
                 .or_else(|| {
-                    let (cm, key) = p.value_from.as_ref()?.config_map_key_ref.clone()?;
-                    self.state.library.config_maps.get(&cm)?.get(&key).cloned()
+                    let (cm, key) = p.value_from.as_ref()?.config_map_key_ref.as_ref()?;
+                    config_map_value(&self.state.library, cm, key, globals)
                 })
                 .or_else(|| p.value_from.as_ref().and_then(|v| v.default.clone()));
             let Some(value) = value else {
@@ -2130,6 +2172,7 @@ impl WorkflowRun {
         {
             let msg = format!("volume '{v}' not found in workflow spec");
             self.mark(i, now, NodePhase::Error, &msg);
+            self.state.exec_errors.insert(i);
             return;
         }
         let mut deadline_message = None;
@@ -2530,8 +2573,13 @@ impl WorkflowRun {
                     if !self.done(c) {
                         all_done = false;
                         running += 1;
-                        walks[si].idle[ei] = self.pod_idle_until(c);
-                    } else if !self.run_exit_handlers(c, inv, &r.base, now) {
+                        if inv.hooks.is_empty() {
+                            walks[si].idle[ei] = self.pod_idle_until(c);
+                        } else {
+                            // Not idle: its hooks are looked at every time.
+                            self.run_exit_handlers(c, inv, &r.base, now, false);
+                        }
+                    } else if !self.run_exit_handlers(c, inv, &r.base, now, true) {
                         all_done = false;
                     } else if self.nodes[c].phase.fulfilled() {
                         // (A daemon that is up is done but still advanced.)
@@ -2585,14 +2633,24 @@ impl WorkflowRun {
         self.mark(i, now, NodePhase::Succeeded, "");
     }
 
-    /// Runs a step's or task's `onExit` and exit hook after it is fulfilled; true when done.
-    fn run_exit_handlers(&mut self, c: usize, inv: &Invocation, base: &Base, now: Millis) -> bool {
+    /// Runs a step's or task's lifecycle hooks: while it runs (`finished` false), the hooks
+    /// whose expression holds (Argo evaluates them at every reconciliation while the node is
+    /// there, so `tasks["a"].status == "Running"` fires); once it is fulfilled, also its
+    /// `onExit` and exit hook. True when every hook started is done.
+    fn run_exit_handlers(
+        &mut self,
+        c: usize,
+        inv: &Invocation,
+        base: &Base,
+        now: Millis,
+        finished: bool,
+    ) -> bool {
         if inv.on_exit.is_none() && inv.hooks.is_empty() {
             return true;
         }
         let mut calls = Vec::new();
         let mut exit_display = None;
-        if let Some(t) = &inv.on_exit {
+        if let (Some(t), true) = (&inv.on_exit, finished) {
             let n = format!("{}.onExit", self.nodes[c].name);
             // Under a shutdown a new exit handler starts only with Stop (ShouldExecute(true)).
             if self.should_execute(true) || self.index.contains_key(&n) {
@@ -2603,7 +2661,7 @@ impl WorkflowRun {
         for h in &inv.hooks {
             let node_name = format!("{}.hooks.{}", self.nodes[c].name, h.name);
             let fire = if h.name == "exit" {
-                true
+                finished
             } else if let Some(e) = &h.expression {
                 let mut vars = subst::expr_vars(&self.state.globals);
                 self.add_node_status_vars(&mut vars);
@@ -3126,12 +3184,15 @@ impl WorkflowRun {
                         }
                         if self.nodes[c].phase.fulfilled() {
                             progressed = true;
-                        } else {
+                        } else if plan.invs[k].hooks.is_empty() {
                             progress.idle[k] = self.pod_idle_until(c);
+                        } else {
+                            // Not idle: its hooks are looked at every time.
+                            self.run_exit_handlers(c, &plan.invs[k], &r.base, now, false);
                         }
                     }
                     if self.nodes[c].phase.fulfilled()
-                        && self.run_exit_handlers(c, &plan.invs[k], &r.base, now)
+                        && self.run_exit_handlers(c, &plan.invs[k], &r.base, now, true)
                     {
                         progress.settled[k] = true;
                     }
@@ -3364,7 +3425,21 @@ impl WorkflowRun {
                 .all(|&d| node_of(self, d).is_some());
         }
         progress.nodes = cache.iter().map(std::cell::Cell::get).collect();
-        let outcome = self.assess_dag(plan, *fail_fast, &progress.nodes);
+        // A task whose hooks or exit handler still run keeps the DAG running (Argo's
+        // CheckAllHooksFullfilled).
+        let hooks_running = (0..n).any(|k| {
+            plan.needed[k]
+                && !progress.settled[k]
+                && (plan.invs[k].on_exit.is_some() || !plan.invs[k].hooks.is_empty())
+                && progress.nodes[k]
+                    .flatten()
+                    .is_some_and(|c| self.nodes[c].phase.fulfilled())
+        });
+        let outcome = if hooks_running {
+            None
+        } else {
+            self.assess_dag(plan, *fail_fast, &progress.nodes)
+        };
         match outcome {
             None => {
                 self.state.dag_scopes.insert(i, progress);
