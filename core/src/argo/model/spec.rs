@@ -452,8 +452,9 @@ pub struct Http {
     pub url: String,
     /// As written; empty is GET (Go's `http.NewRequest`).
     pub method: String,
-    /// `headers[]` as `(name, value)`; a `valueFrom` secret reads as an empty value.
-    pub headers: Vec<(String, String)>,
+    /// `headers[]` as `(name, value)`; `None`: the value comes `valueFrom` a Secret, whose
+    /// content the simulation does not know.
+    pub headers: Vec<(String, Option<String>)>,
     pub body: String,
     /// An expr-lang condition on `request` and `response`; `None`: any 2xx succeeds.
     pub success_condition: Option<String>,
@@ -662,7 +663,11 @@ impl Template {
                     .iter()
                     .map(|e| {
                         let name = text(e, "name").unwrap_or_default();
-                        (name, text(e, "value").unwrap_or_default())
+                        let secret = e.get("valueFrom").is_some();
+                        (
+                            name,
+                            (!secret).then(|| text(e, "value").unwrap_or_default()),
+                        )
                     })
                     .collect(),
                 body: text(h, "body").unwrap_or_default(),

@@ -370,7 +370,7 @@ impl Texts for TemplateBody {
                 v.text(method);
                 for (name, value) in headers {
                     v.text(name);
-                    v.text(value);
+                    opt(v, value);
                 }
                 v.text(body);
                 opt(v, success_condition);

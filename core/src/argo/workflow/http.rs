@@ -132,8 +132,11 @@ fn success(
     response: &Response,
 ) -> Result<bool, String> {
     let mut request_headers = Map::new();
+    // `HTTPHeaders.ToHeader`: names as written, and no header whose value is `valueFrom`.
     for (name, value) in &http.headers {
-        request_headers.insert(name.clone(), json!([value]));
+        if let Some(value) = value {
+            request_headers.insert(name.clone(), json!([value]));
+        }
     }
     let mut vars = Map::new();
     vars.insert(
@@ -334,7 +337,8 @@ fn httpbin(method: &str, http: &Http, url: &Url) -> Response {
                 .headers
                 .iter()
                 .find(|(n, _)| n.eq_ignore_ascii_case("authorization"))
-                .map(|(_, v)| v.trim());
+                .and_then(|(_, v)| v.as_deref())
+                .map(str::trim);
             if given == Some(format!("Basic {expected}").as_str()) {
                 json_page(200, &json!({"authenticated": true, "user": user}))
             } else {
@@ -402,8 +406,9 @@ fn query_args(query: &str) -> Json {
     Json::Object(out)
 }
 
-/// The request headers as the server receives them: the template's (canonical names), the
-/// client's `User-Agent` and `Accept-Encoding`, `Host`, and `Content-Length` for a body.
+/// The request headers as the server receives them: the template's (canonical names; a
+/// Secret's value is unknown, sent empty), the client's `User-Agent` and `Accept-Encoding`,
+/// `Host`, and `Content-Length` for a body.
 fn echoed_headers(http: &Http, url: &Url) -> Map<String, Json> {
     let mut headers = Map::new();
     headers.insert("Accept-Encoding".into(), json!("gzip"));
@@ -413,6 +418,7 @@ fn echoed_headers(http: &Http, url: &Url) -> Map<String, Json> {
         headers.insert("Content-Length".into(), json!(http.body.len().to_string()));
     }
     for (name, value) in &http.headers {
+        let value = value.as_deref().unwrap_or_default();
         headers.insert(canonical_header(name), json!(value));
     }
     headers
@@ -518,7 +524,7 @@ mod tests {
     #[test]
     fn headers_and_json_bodies() {
         let http = Http {
-            headers: vec![("x-token".into(), "abc".into())],
+            headers: vec![("x-token".into(), Some("abc".into()))],
             ..request(
                 "http://httpbin:9100/get?a=1",
                 Some(
@@ -544,6 +550,22 @@ mod tests {
         };
         let o = check(&post, None);
         assert!(o.result.unwrap_or_default().contains("\"x\": 1"));
+    }
+
+    #[test]
+    fn basic_auth_checks_the_header() {
+        let url = "http://httpbin:9100/basic-auth/user/passwd";
+        check(
+            &request(url, None),
+            Some("received non-2xx response code: 401"),
+        );
+        let with = |value: Option<&str>| Http {
+            headers: vec![("Authorization".into(), value.map(str::to_string))],
+            ..request(url, None)
+        };
+        check(&with(Some("Basic dXNlcjpwYXNzd2Q=")), None);
+        // A Secret's value is unknown to the simulation.
+        check(&with(None), Some("received non-2xx response code: 401"));
     }
 
     #[test]
