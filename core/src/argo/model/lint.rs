@@ -19,7 +19,8 @@ const NOT_SIMULATED: &[(&str, &str)] = &[
     ),
     (
         "http",
-        "the request is not sent; the step succeeds with an empty result",
+        "the request is not sent; a simulated server answers (httpbin's paths as httpbin \
+         does, any other URL 200 with a page naming it)",
     ),
     ("plugin", "plugins are not run; the step succeeds"),
 ];

@@ -446,6 +446,22 @@ pub struct SetContainer {
     pub dependencies: Vec<String>,
 }
 
+/// An `http` template's request, with the rule that judges the response.
+#[derive(Clone, Debug, Default)]
+pub struct Http {
+    pub url: String,
+    /// As written; empty is GET (Go's `http.NewRequest`).
+    pub method: String,
+    /// `headers[]` as `(name, value)`; `None`: the value comes `valueFrom` a Secret, whose
+    /// content the simulation does not know.
+    pub headers: Vec<(String, Option<String>)>,
+    pub body: String,
+    /// An expr-lang condition on `request` and `response`; `None`: any 2xx succeeds.
+    pub success_condition: Option<String>,
+    /// The request's deadline in seconds, as written.
+    pub timeout_seconds: Option<String>,
+}
+
 /// What a template does.
 #[derive(Clone, Debug)]
 pub enum TemplateBody {
@@ -478,9 +494,8 @@ pub enum TemplateBody {
     Steps {
         groups: Vec<Vec<Node>>,
     },
-    Http {
-        url: String,
-    },
+    /// `http`: a request the workflow's agent sends (`workflow/http` answers it).
+    Http(Http),
     /// `data`: a source (`artifactPaths`, the keys stored under an artifact's location) and
     /// the `expression`s of its `transformation`, in order.
     Data {
@@ -641,9 +656,24 @@ impl Template {
                     .collect(),
             }
         } else if let Some(h) = node.get("http") {
-            TemplateBody::Http {
+            TemplateBody::Http(Http {
                 url: text(h, "url").unwrap_or_default(),
-            }
+                method: text(h, "method").unwrap_or_default(),
+                headers: seq(h, "headers")
+                    .iter()
+                    .map(|e| {
+                        let name = text(e, "name").unwrap_or_default();
+                        let secret = e.get("valueFrom").is_some();
+                        (
+                            name,
+                            (!secret).then(|| text(e, "value").unwrap_or_default()),
+                        )
+                    })
+                    .collect(),
+                body: text(h, "body").unwrap_or_default(),
+                success_condition: text(h, "successCondition").filter(|c| !c.is_empty()),
+                timeout_seconds: text(h, "timeoutSeconds"),
+            })
         } else if let Some(d) = node.get("data") {
             let source = d.get("source");
             TemplateBody::Data {

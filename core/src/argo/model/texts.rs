@@ -12,7 +12,7 @@
 //! is visited.
 
 use super::spec::{
-    Arguments, Artifact, ArtifactLocation, Hook, Invocation, Parameter, RetryStrategy,
+    Arguments, Artifact, ArtifactLocation, Hook, Http, Invocation, Parameter, RetryStrategy,
     SetContainer, Template, TemplateBody, TemplateRef, ValueFrom,
 };
 use crate::yaml::{Node, Value};
@@ -358,7 +358,24 @@ impl Texts for TemplateBody {
             TemplateBody::Steps { groups } => {
                 groups.iter_mut().flatten().for_each(|s| v.node(s));
             }
-            TemplateBody::Http { url } => v.text(url),
+            TemplateBody::Http(Http {
+                url,
+                method,
+                headers,
+                body,
+                success_condition,
+                timeout_seconds,
+            }) => {
+                v.text(url);
+                v.text(method);
+                for (name, value) in headers {
+                    v.text(name);
+                    opt(v, value);
+                }
+                v.text(body);
+                opt(v, success_condition);
+                opt(v, timeout_seconds);
+            }
             TemplateBody::Data {
                 artifact_paths,
                 expressions,

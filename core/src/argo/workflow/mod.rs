@@ -10,6 +10,7 @@
 
 pub mod container;
 pub mod data;
+pub mod http;
 mod operator;
 pub mod subst;
 pub mod sync;

@@ -7,6 +7,7 @@ use serde_json::Value as Json;
 
 use super::container::{self, Behaviour};
 use super::data::{self, ArtifactStore};
+use super::http;
 use super::subst::{self, Scope, Strict};
 use super::sync::{lock_refs, Acquire, Locks};
 use super::{
@@ -100,6 +101,8 @@ pub struct Override {
     pub exit_code: Option<i32>,
     pub duration: Option<Millis>,
     pub stdout: Option<String>,
+    /// An `http` template's response status (its `stdout` is the response body).
+    pub status_code: Option<u16>,
     pub parameters: BTreeMap<String, String>,
     /// The first N attempts fail with exit code 1 (then the others behave as configured).
     pub fail_attempts: u32,
@@ -108,7 +111,7 @@ pub struct Override {
 impl Override {
     /// The override a template declares in its `metadata.annotations`:
     /// `pipelab.dev/exit-code`, `pipelab.dev/duration`, `pipelab.dev/stdout`,
-    /// `pipelab.dev/fail-attempts` and `pipelab.dev/output.NAME`.
+    /// `pipelab.dev/status-code`, `pipelab.dev/fail-attempts` and `pipelab.dev/output.NAME`.
     pub fn from_annotations(annotations: &[(String, String)]) -> Option<Override> {
         let mut o = Override::default();
         let mut any = false;
@@ -121,6 +124,7 @@ impl Override {
                 "exit-code" => o.exit_code = v.trim().parse().ok(),
                 "duration" => o.duration = parse_duration(v),
                 "stdout" => o.stdout = Some(v.clone()),
+                "status-code" => o.status_code = v.trim().parse().ok(),
                 "fail-attempts" => o.fail_attempts = v.trim().parse().unwrap_or(0),
                 other => {
                     if let Some(name) = other.strip_prefix("output.") {
@@ -375,7 +379,11 @@ struct Pod {
     start_at: Millis,
     finish_at: Millis,
     behaviour: Behaviour,
-    deadline_message: Option<String>,
+    /// Why the node fails whatever the exit code: a deadline, or the agent's verdict on an
+    /// `http` template's response.
+    failure_message: Option<String>,
+    /// An `http` template's `outputs.result`: the response body, if one was read.
+    http_result: Option<String>,
 }
 
 pub(super) struct State {
@@ -2149,7 +2157,28 @@ impl WorkflowRun {
             .iter()
             .find(|o| o.target == tmpl.name || o.target == display || o.target == base_display)
             .cloned();
-        if let Some(o) = from_config.or_else(|| Override::from_annotations(&tmpl.annotations)) {
+        let o = from_config.or_else(|| Override::from_annotations(&tmpl.annotations));
+        let mut failure_message = None;
+        let mut http_result = None;
+        if let TemplateBody::Http(h) = &tmpl.body {
+            // The agent sends the request; overrides shape the simulated response.
+            let failing = o.as_ref().is_some_and(|o| {
+                o.exit_code.is_some_and(|c| c != 0) || r.call.attempt < o.fail_attempts
+            });
+            let answer = http::Answer {
+                status_code: if failing {
+                    Some(500)
+                } else {
+                    o.as_ref().and_then(|o| o.status_code)
+                },
+                body: o.as_ref().and_then(|o| o.stdout.clone()),
+                duration: o.as_ref().and_then(|o| o.duration),
+            };
+            let outcome = http::execute(h, &answer);
+            b.duration = outcome.duration;
+            failure_message = outcome.failure;
+            http_result = outcome.result;
+        } else if let Some(o) = o {
             if let Some(c) = o.exit_code {
                 b.exit_code = c;
             }
@@ -2175,12 +2204,11 @@ impl WorkflowRun {
             self.state.exec_errors.insert(i);
             return;
         }
-        let mut deadline_message = None;
         // `timeout`: the executor's deadline (ARGO_DEADLINE), which kills the running container.
         if let Some(l) = tmpl.timeout.as_deref().and_then(parse_duration) {
             if b.duration > l {
                 b.duration = l;
-                deadline_message = Some("Step exceeded its deadline".to_string());
+                failure_message = Some("Step exceeded its deadline".to_string());
             }
         }
         // An HTTP template runs in the agent, which is already up; a pod waits to be scheduled.
@@ -2196,7 +2224,7 @@ impl WorkflowRun {
         let ads = tmpl.active_deadline_seconds.as_deref();
         if let Some(deadline) = ads.and_then(parse_duration).map(|l| now.saturating_add(l)) {
             if finish_at > deadline {
-                deadline_message =
+                failure_message =
                     Some("Pod was active on the node longer than the specified deadline".into());
                 finish_at = deadline;
                 if start_at >= deadline {
@@ -2218,7 +2246,8 @@ impl WorkflowRun {
                 start_at,
                 finish_at,
                 behaviour: b,
-                deadline_message,
+                failure_message,
+                http_result,
             },
         );
         self.pod_started(i, now);
@@ -2257,17 +2286,22 @@ impl WorkflowRun {
         };
         let b = &pod.behaviour;
         let stdout = b.stdout.strip_suffix('\n').unwrap_or(&b.stdout).to_string();
+        let is_http = matches!(r.tmpl.body, TemplateBody::Http(_));
         let mut outputs = Outputs {
-            result: matches!(
-                r.tmpl.body,
-                TemplateBody::Container { .. }
-                    | TemplateBody::Script { .. }
-                    | TemplateBody::ContainerSet { .. }
-                    | TemplateBody::Data { .. }
-                    | TemplateBody::Http { .. }
-            )
-            .then(|| stdout.clone()),
-            exit_code: Some(b.exit_code),
+            result: if is_http {
+                pod.http_result.clone()
+            } else {
+                matches!(
+                    r.tmpl.body,
+                    TemplateBody::Container { .. }
+                        | TemplateBody::Script { .. }
+                        | TemplateBody::ContainerSet { .. }
+                        | TemplateBody::Data { .. }
+                )
+                .then(|| stdout.clone())
+            },
+            // The agent reports no exit code: it runs no container for the node.
+            exit_code: (!is_http).then_some(b.exit_code),
             ..Outputs::default()
         };
         let mut phase = if b.exit_code == 0 {
@@ -2291,7 +2325,7 @@ impl WorkflowRun {
         } else {
             format!("Error (exit code {})", b.exit_code)
         };
-        if let Some(m) = &pod.deadline_message {
+        if let Some(m) = &pod.failure_message {
             phase = NodePhase::Failed;
             message = m.clone();
         }
