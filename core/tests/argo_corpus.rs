@@ -399,20 +399,3 @@ fn go_format_matching() {
     assert!(!matches_go_format("consumer", "consumer(%d:%s"));
     assert!(!matches_go_format("producer(0:a)", "consumer(%d:%s"));
 }
-
-/// test/e2e/agent_test.go TestStatusCondition (not a row of expected.tsv): the agent judges each
-/// response by the template's `successCondition` (workflow/executor/agent.go
-/// executeHTTPTemplate), so two of the four requests fail and so does the Workflow.
-#[test]
-fn agent_status_condition() {
-    let nodes =
-        "http-body-contains-google-fails=Failed;http-body-contains-google-succeeds=Succeeded;\
-                 http-status-is-201-fails=Failed;http-status-is-201-succeeds=Succeeded";
-    let file = "e2e-inline/agent_test__TestStatusCondition.yaml";
-    assert_eq!(check_row(&corpus(), file, "Failed", nodes, &[]), Ok(()));
-    // The example it comes from (no-test=flaky: it calls httpbin.org and google.com).
-    let nodes =
-        "http-status-is-201-succeeds=Succeeded;http-body-contains-google-succeeds=Succeeded";
-    let file = "workflows/http-success-condition.yaml";
-    assert_eq!(check_row(&corpus(), file, "Succeeded", nodes, &[]), Ok(()));
-}
