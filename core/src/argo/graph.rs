@@ -515,4 +515,52 @@ mod tests {
         assert!(svg.contains("pl-status-succeeded"));
         assert!(svg.contains(&format!("data-id=\"{}\"", eval.id)));
     }
+
+    /// A containerSet pod is drawn with its Container nodes under it, as the Argo UI draws
+    /// them: the set's own graph of dependencies, then the next DAG task under the last one.
+    #[test]
+    fn a_container_set_draws_its_containers_under_the_pod() {
+        let yaml = include_str!("../../tests/fixtures/argo/container_set_dag.yaml");
+        let ms = analyze([("wf.yaml", yaml)]).manifests(&mut Vec::new());
+        let report = run(&ms, &RunConfig::default());
+        let wf = &report.workflows[0];
+        let g = workflow_graph(wf, None);
+        let label = |id: &str| {
+            g.nodes
+                .iter()
+                .find(|n| n.id == id)
+                .map(|n| n.label.clone())
+                .unwrap_or_default()
+        };
+        let mut edges: Vec<(String, String)> = g
+            .edges
+            .iter()
+            .map(|e| (label(&e.from), label(&e.to)))
+            .collect();
+        edges.sort();
+        let want = [
+            ("a", "b"),
+            ("a", "c"),
+            ("b", "d"),
+            ("c", "d"),
+            ("container-set-dag", "set"),
+            ("d", "after"),
+            ("set", "a"),
+        ];
+        assert_eq!(
+            edges,
+            want.map(|(a, b)| (a.to_string(), b.to_string())).to_vec()
+        );
+        let a = g.nodes.iter().find(|n| n.label == "a").unwrap();
+        assert_eq!(
+            (a.look.kind.as_str(), a.look.status.as_str()),
+            ("Container", "Succeeded")
+        );
+        // Scrubbed to before the pod started: its containers are there, Pending.
+        let early = workflow_graph(wf, Some(1));
+        let a = early.nodes.iter().find(|n| n.label == "a").unwrap();
+        assert_eq!(a.look.status, "Pending");
+        let svg = svg::render(&layout(&g, &options()));
+        assert!(svg.contains("pl-kind-container"));
+    }
 }

@@ -441,9 +441,21 @@ impl Invocation {
 #[derive(Clone, Debug)]
 pub struct SetContainer {
     pub name: String,
+    pub image: String,
     pub command: Vec<String>,
     pub args: Vec<String>,
     pub dependencies: Vec<String>,
+    /// `resources.limits.memory`, a Kubernetes quantity as written (`50Mi`).
+    pub memory_limit: Option<String>,
+}
+
+/// `containerSet.retryStrategy`: the emissary runs a failing container's command again in the
+/// same container (`retries`, `duration` between attempts), not a new pod.
+#[derive(Clone, Debug, Default)]
+pub struct SetRetryStrategy {
+    /// An int or a string, as written.
+    pub retries: Option<String>,
+    pub duration: Option<String>,
 }
 
 /// An `http` template's request, with the rule that judges the response.
@@ -478,6 +490,7 @@ pub enum TemplateBody {
     },
     ContainerSet {
         containers: Vec<SetContainer>,
+        retry_strategy: Option<SetRetryStrategy>,
     },
     Resource {
         action: String,
@@ -621,11 +634,20 @@ impl Template {
                     .iter()
                     .map(|c| SetContainer {
                         name: text(c, "name").unwrap_or_default(),
+                        image: text(c, "image").unwrap_or_default(),
                         command: strings(c.get("command")),
                         args: strings(c.get("args")),
                         dependencies: strings(c.get("dependencies")),
+                        memory_limit: c
+                            .get("resources")
+                            .and_then(|r| r.get("limits"))
+                            .and_then(|l| text(l, "memory")),
                     })
                     .collect(),
+                retry_strategy: cs.get("retryStrategy").map(|r| SetRetryStrategy {
+                    retries: text(r, "retries"),
+                    duration: text(r, "duration"),
+                }),
             }
         } else if let Some(r) = node.get("resource") {
             TemplateBody::Resource {

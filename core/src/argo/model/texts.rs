@@ -13,7 +13,7 @@
 
 use super::spec::{
     Arguments, Artifact, ArtifactLocation, Hook, Http, Invocation, Parameter, RetryStrategy,
-    SetContainer, Template, TemplateBody, TemplateRef, ValueFrom,
+    SetContainer, SetRetryStrategy, Template, TemplateBody, TemplateRef, ValueFrom,
 };
 use crate::yaml::{Node, Value};
 
@@ -262,14 +262,26 @@ impl Texts for SetContainer {
     fn visit_texts(&mut self, v: &mut dyn TextVisitor) {
         let SetContainer {
             name,
+            image,
             command,
             args,
             dependencies,
+            memory_limit,
         } = self;
         v.text(name);
+        v.text(image);
         all(v, command);
         all(v, args);
         all(v, dependencies);
+        opt(v, memory_limit);
+    }
+}
+
+impl Texts for SetRetryStrategy {
+    fn visit_texts(&mut self, v: &mut dyn TextVisitor) {
+        let SetRetryStrategy { retries, duration } = self;
+        opt(v, retries);
+        opt(v, duration);
     }
 }
 
@@ -341,7 +353,15 @@ impl Texts for TemplateBody {
                 v.text(source);
                 v.text(image);
             }
-            TemplateBody::ContainerSet { containers } => containers.visit_texts(v),
+            TemplateBody::ContainerSet {
+                containers,
+                retry_strategy,
+            } => {
+                containers.visit_texts(v);
+                if let Some(r) = retry_strategy {
+                    r.visit_texts(v);
+                }
+            }
             TemplateBody::Resource { action, manifest } => {
                 v.text(action);
                 v.text(manifest);

@@ -33,6 +33,16 @@ pub struct Behaviour {
     pub files: BTreeMap<String, String>,
     /// Whether the program was understood (false: the default behaviour was used).
     pub recognised: bool,
+    /// Killed by the kernel for going over the container's memory limit (`OOMKilled`, exit
+    /// code 137).
+    pub oom_killed: bool,
+}
+
+/// What the container is allowed, from its `resources.limits`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Limits {
+    /// `limits.memory` in bytes.
+    pub memory: Option<u64>,
 }
 
 /// Simulates `command` + `args` (or a script `source` run by `command`) in image `image`, with
@@ -45,9 +55,24 @@ pub fn simulate(
     files: &BTreeMap<String, String>,
     seed: u64,
 ) -> Behaviour {
+    simulate_limited(image, command, args, source, files, seed, Limits::default())
+}
+
+/// `simulate` in a container with `limits`: a recognised command that obviously allocates more
+/// memory than `limits.memory` (`dd bs=512M` under `50Mi`) is killed by the kernel.
+pub fn simulate_limited(
+    image: &str,
+    command: &[String],
+    args: &[String],
+    source: Option<&str>,
+    files: &BTreeMap<String, String>,
+    seed: u64,
+    limits: Limits,
+) -> Behaviour {
     let mut m = Machine {
         files: files.clone(),
         rng: Rng::new(seed),
+        limits,
         ..Machine::default()
     };
     let ok = if let Some(src) = source {
@@ -84,7 +109,66 @@ pub fn simulate(
         stdout: m.stdout,
         files: m.files,
         recognised: true,
+        oom_killed: m.oom_killed,
     }
+}
+
+/// A `dd` size operand: a number with GNU dd's multiplicative suffixes (`c`, `w`, `b`, `K`/`KiB`,
+/// `kB`, `M`/`MiB`, `MB`, `G`, ...).
+fn dd_size(text: &str) -> Option<u64> {
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let n: u64 = text[..digits].parse().ok()?;
+    let unit = |power: u32, base: u64| base.checked_pow(power);
+    let factor = match &text[digits..] {
+        "" | "c" => Some(1),
+        "w" => Some(2),
+        "b" => Some(512),
+        "kB" => unit(1, 1000),
+        "K" | "KiB" => unit(1, 1024),
+        "MB" => unit(2, 1000),
+        "M" | "MiB" => unit(2, 1024),
+        "GB" => unit(3, 1000),
+        "G" | "GiB" => unit(3, 1024),
+        "TB" => unit(4, 1000),
+        "T" | "TiB" => unit(4, 1024),
+        _ => None,
+    }?;
+    n.checked_mul(factor)
+}
+
+/// A Kubernetes resource quantity in bytes (`50Mi`, `1G`, `1.5Gi`, `129e6`, `128974848`); `None`
+/// when it is not one.
+pub fn quantity_bytes(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+' || c == '-'))
+        .unwrap_or(text.len());
+    let (number, suffix) = text.split_at(split);
+    let n: f64 = number.parse().ok()?;
+    let factor = match suffix {
+        "" => 1.0,
+        "m" => 0.001,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => 1024f64,
+        "Mi" => 1024f64.powi(2),
+        "Gi" => 1024f64.powi(3),
+        "Ti" => 1024f64.powi(4),
+        "Pi" => 1024f64.powi(5),
+        "Ei" => 1024f64.powi(6),
+        s => {
+            let e: i32 = s.strip_prefix(['e', 'E'])?.parse().ok()?;
+            10f64.powi(e)
+        }
+    };
+    let bytes = (n * factor).ceil();
+    (bytes.is_finite() && bytes >= 0.0 && bytes < u64::MAX as f64).then_some(bytes as u64)
 }
 
 fn base(path: &str) -> &str {
@@ -100,6 +184,8 @@ struct Machine {
     exit: Option<i32>,
     last_status: i32,
     steps: usize,
+    limits: Limits,
+    oom_killed: bool,
 }
 
 impl Default for Machine {
@@ -113,6 +199,8 @@ impl Default for Machine {
             exit: None,
             last_status: 0,
             steps: 0,
+            limits: Limits::default(),
+            oom_killed: false,
         }
     }
 }
@@ -281,6 +369,7 @@ impl Machine {
                     _ => false,
                 }
             }
+            "dd" => self.dd(rest),
             "true" | ":" => {
                 self.last_status = 0;
                 true
@@ -301,6 +390,42 @@ impl Machine {
             }
             _ => false,
         }
+    }
+
+    /// `dd` from a device to `/dev/null`: it allocates one buffer of `bs` (or the larger of
+    /// `ibs`/`obs`) bytes; over the container's memory limit, the kernel's OOM killer ends the
+    /// container (the whole cgroup: the shell and the executor with it), exit code 137.
+    fn dd(&mut self, operands: &[String]) -> bool {
+        let (mut bs, mut ibs, mut obs) = (None, 512, 512);
+        for o in operands {
+            let Some((key, value)) = o.split_once('=') else {
+                return false;
+            };
+            match key {
+                "if" if value.starts_with("/dev/") => {}
+                "of" if value == "/dev/null" => {}
+                "count" if value.parse::<u64>().is_ok() => {}
+                "bs" | "ibs" | "obs" => {
+                    let Some(size) = dd_size(value) else {
+                        return false;
+                    };
+                    match key {
+                        "bs" => bs = Some(size),
+                        "ibs" => ibs = size,
+                        _ => obs = size,
+                    }
+                }
+                _ => return false,
+            }
+        }
+        let buffer = bs.unwrap_or(ibs.max(obs));
+        if self.limits.memory.is_some_and(|limit| buffer > limit) {
+            self.oom_killed = true;
+            self.exit = Some(137);
+        } else {
+            self.last_status = 0;
+        }
+        true
     }
 
     /// `argoproj/argosay:v2`: `echo [TEXT [FILE]]`, `cat FILE`, `sleep D`, `exit [N]`,

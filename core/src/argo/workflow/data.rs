@@ -138,6 +138,7 @@ pub fn run(
         stdout,
         files: BTreeMap::new(),
         recognised: true,
+        oom_killed: false,
     }
 }
 

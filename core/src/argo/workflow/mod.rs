@@ -9,6 +9,7 @@
 //! panics on user input, and bounds the number of nodes it creates.
 
 pub mod container;
+pub mod container_set;
 pub mod data;
 pub mod http;
 mod operator;

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use serde_json::Value as Json;
 
 use super::container::{self, Behaviour};
+use super::container_set;
 use super::data::{self, ArtifactStore};
 use super::http;
 use super::subst::{self, Scope, Strict};
@@ -384,6 +385,15 @@ struct Pod {
     failure_message: Option<String>,
     /// An `http` template's `outputs.result`: the response body, if one was read.
     http_result: Option<String>,
+    /// A `containerSet`'s containers: each one's Container node, when it exits and how.
+    containers: Vec<SetMember>,
+}
+
+/// One container of a `containerSet` pod, with its Container node.
+struct SetMember {
+    node: usize,
+    exits_at: Millis,
+    exited: container_set::Exited,
 }
 
 pub(super) struct State {
@@ -1254,6 +1264,9 @@ impl WorkflowRun {
     }
 
     fn mark(&mut self, i: usize, now: Millis, phase: NodePhase, message: &str) {
+        if phase.fulfilled() && self.nodes[i].node_type == "Pod" {
+            self.settle_containers(i, now, phase);
+        }
         let n = &mut self.nodes[i];
         if n.phase == phase && n.message == message {
             return;
@@ -1287,6 +1300,34 @@ impl WorkflowRun {
         self.trace
             .record(now, n.id.clone(), "phase", phase.as_str());
         self.state.changed = true;
+    }
+
+    /// The Container nodes of a set pod that ends while they still run (stopped, deadline,
+    /// shutdown): Argo's `assessNodeStatus` fails each with "Pod Failed whilst container
+    /// running" (a daemon stopped at its scope's end succeeds, its containers with it).
+    fn settle_containers(&mut self, pod: usize, now: Millis, phase: NodePhase) {
+        // Containers hang under the pod and under each other: each is visited once.
+        let mut stack = self.set_children(pod);
+        let mut seen = HashSet::new();
+        while let Some(k) = stack.pop() {
+            if !seen.insert(k) {
+                continue;
+            }
+            stack.extend(self.set_children(k));
+            if self.nodes[k].phase.fulfilled() {
+                continue;
+            }
+            if phase == NodePhase::Succeeded {
+                self.mark(k, now, NodePhase::Succeeded, "");
+            } else {
+                self.mark(
+                    k,
+                    now,
+                    NodePhase::Failed,
+                    "Pod Failed whilst container running",
+                );
+            }
+        }
     }
 
     /// Whether a new child of a steps, DAG or loop node waits: the template's `parallelism`
@@ -1705,7 +1746,13 @@ impl WorkflowRun {
         let pod = self.state.pods.get(&c)?;
         let next = match node.phase {
             NodePhase::Pending => pod.start_at.min(pod.finish_at),
-            NodePhase::Running => pod.finish_at,
+            // A set's container exiting is an event of the pod's.
+            NodePhase::Running => pod
+                .containers
+                .iter()
+                .filter(|m| !self.nodes[m.node].phase.fulfilled())
+                .map(|m| m.exits_at)
+                .fold(pod.finish_at, Millis::min),
             _ => return None,
         };
         Some((next, node.phase))
@@ -2093,6 +2140,7 @@ impl WorkflowRun {
                 files.insert(format!("{path}/{rel}"), content.clone());
             }
         }
+        let mut set_run = None;
         let mut b = match &tmpl.body {
             TemplateBody::Container {
                 command,
@@ -2113,26 +2161,13 @@ impl WorkflowRun {
                 image,
                 ..
             } => container::simulate(image, command, &[], Some(source), &files, seed),
-            TemplateBody::ContainerSet { containers } => {
-                let mut all = Behaviour {
-                    recognised: true,
-                    files: r.files.clone(),
-                    ..Behaviour::default()
-                };
-                for c in containers {
-                    let (cname, command, args) = (&c.name, &c.command, &c.args);
-                    let one = container::simulate("", command, args, None, &all.files, seed);
-                    all.duration = all.duration.max(one.duration);
-                    all.files = one.files;
-                    all.recognised &= one.recognised;
-                    if cname == "main" || containers.len() == 1 {
-                        all.stdout = one.stdout;
-                    }
-                    if all.exit_code == 0 {
-                        all.exit_code = one.exit_code;
-                    }
-                }
-                all
+            TemplateBody::ContainerSet {
+                containers,
+                retry_strategy,
+            } => {
+                let run = container_set::run(containers, retry_strategy.as_ref(), &files, seed);
+                set_run = Some(run.containers);
+                run.pod
             }
             TemplateBody::Data {
                 artifact_paths,
@@ -2192,6 +2227,17 @@ impl WorkflowRun {
                 b.exit_code = 1;
             }
             b.recognised = true;
+            // An override is the pod's: every container of a set ends with it.
+            for e in set_run.iter_mut().flatten() {
+                e.at = b.duration;
+                e.exit_code = b.exit_code;
+                e.reason = if b.exit_code == 0 {
+                    "Completed"
+                } else {
+                    "Error"
+                };
+                e.message.clear();
+            }
         }
         // A mount of a volume the workflow does not declare: the pod cannot be created.
         if let Some(v) = tmpl
@@ -2240,6 +2286,10 @@ impl WorkflowRun {
         }
         self.wakes.push(start_at.min(finish_at));
         self.wakes.push(finish_at);
+        let containers = match set_run {
+            Some(set) => self.create_set_nodes(i, now, start_at, set),
+            None => Vec::new(),
+        };
         self.state.pods.insert(
             i,
             Pod {
@@ -2248,9 +2298,76 @@ impl WorkflowRun {
                 behaviour: b,
                 failure_message,
                 http_result,
+                containers,
             },
         );
         self.pod_started(i, now);
+    }
+
+    /// `executeContainerSet`, once the pod is created: a Pending node of type Container per
+    /// container, named `<pod node>.<container>`, under the pod node when it has no
+    /// dependencies and under each of its dependencies otherwise.
+    fn create_set_nodes(
+        &mut self,
+        pod: usize,
+        now: Millis,
+        start_at: Millis,
+        set: Vec<container_set::Exited>,
+    ) -> Vec<SetMember> {
+        let Some(TemplateBody::ContainerSet { containers, .. }) =
+            self.state.resolved.get(&pod).map(|r| r.tmpl.body.clone())
+        else {
+            return Vec::new();
+        };
+        let pod_name = self.nodes[pod].name.clone();
+        let template = self.nodes[pod].template_name.clone();
+        let mut members = Vec::with_capacity(set.len());
+        for exited in set {
+            let name = format!("{pod_name}.{}", exited.name);
+            let node = match self.index.get(&name) {
+                Some(&k) => k,
+                None => match self.create(
+                    now,
+                    &name,
+                    &exited.name,
+                    "Container",
+                    NodePhase::Pending,
+                    "",
+                    None,
+                    &template,
+                ) {
+                    Some(k) => k,
+                    None => break,
+                },
+            };
+            let exits_at = start_at.saturating_add(exited.at);
+            self.wakes.push(exits_at);
+            members.push(SetMember {
+                node,
+                exits_at,
+                exited,
+            });
+        }
+        for c in &containers {
+            let Some(&child) = self.index.get(&format!("{pod_name}.{}", c.name)) else {
+                continue;
+            };
+            let id = self.nodes[child].id.clone();
+            let parents: Vec<usize> = if c.dependencies.is_empty() {
+                vec![pod]
+            } else {
+                c.dependencies
+                    .iter()
+                    .filter_map(|d| self.index.get(&format!("{pod_name}.{d}")).copied())
+                    .collect()
+            };
+            for p in parents {
+                if !self.nodes[p].children.contains(&id) {
+                    self.nodes[p].children.push(id.clone());
+                }
+            }
+        }
+        members
     }
 
     /// Turns a Pending pod Running once its containers start.
@@ -2261,7 +2378,14 @@ impl WorkflowRun {
         if pod.start_at > now || self.nodes[i].phase != NodePhase::Pending {
             return;
         }
+        let members: Vec<usize> = pod.containers.iter().map(|m| m.node).collect();
         self.mark(i, now, NodePhase::Running, "");
+        // The set's containers all start with the pod (one with dependencies waits inside it).
+        for k in members {
+            if self.nodes[k].phase == NodePhase::Pending {
+                self.mark(k, now, NodePhase::Running, "");
+            }
+        }
         let daemon = self.state.resolved.get(&i).is_some_and(|r| r.tmpl.daemon);
         if daemon {
             self.nodes[i].daemoned = true;
@@ -2272,6 +2396,23 @@ impl WorkflowRun {
 
     fn advance_pod(&mut self, i: usize, now: Millis) {
         self.pod_started(i, now);
+        let Some(pod) = self.state.pods.get(&i) else {
+            return;
+        };
+        let exited: Vec<(usize, NodePhase, String, Vec<String>)> = pod
+            .containers
+            .iter()
+            .filter(|m| m.exits_at <= now && !self.nodes[m.node].phase.fulfilled())
+            .map(|m| {
+                let (phase, message) = m.exited.node_phase();
+                let logs = m.exited.stdout.lines().map(str::to_string).collect();
+                (m.node, phase, message, logs)
+            })
+            .collect();
+        for (k, phase, message, logs) in exited {
+            self.nodes[k].logs = logs;
+            self.mark(k, now, phase, &message);
+        }
         let Some(pod) = self.state.pods.get(&i) else {
             return;
         };
@@ -2320,10 +2461,12 @@ impl WorkflowRun {
                 forbidden = Some(msg.clone());
             }
         }
-        let mut message = if b.exit_code == 0 {
-            String::new()
-        } else {
-            format!("Error (exit code {})", b.exit_code)
+        let members: Vec<container_set::Exited> =
+            pod.containers.iter().map(|m| m.exited.clone()).collect();
+        let mut message = match container_set::pod_failure(&members) {
+            Some((_, m)) => m,
+            None if b.exit_code == 0 => String::new(),
+            None => format!("Error (exit code {})", b.exit_code),
         };
         if let Some(m) = &pod.failure_message {
             phase = NodePhase::Failed;
@@ -3279,12 +3422,12 @@ impl WorkflowRun {
                     }),
                 };
                 // A task hangs under its first dependency (a task group's iterations are its
-                // only children, so then under the DAG).
+                // only children, so then under the DAG; a containerSet pod's last containers).
                 let parent = plan.dep_idx[k]
                     .first()
                     .and_then(|&d| node_of(self, d))
                     .filter(|&d| self.nodes[d].node_type != "TaskGroup")
-                    .unwrap_or(i);
+                    .map_or(i, |d| self.outbound(d)[0]);
                 let task = &plan.invs[k].name;
                 if !ok {
                     if let Some(c) = created(
@@ -3444,13 +3587,20 @@ impl WorkflowRun {
                 continue;
             }
             let id = self.nodes[c].id.clone();
-            for &d in plan.dep_idx[k].iter().skip(1) {
+            for (n, &d) in plan.dep_idx[k].iter().enumerate() {
                 let Some(d) = node_of(self, d) else {
                     continue;
                 };
                 // A task group's children are its iterations only.
-                if self.nodes[d].node_type != "TaskGroup" && !self.nodes[d].children.contains(&id) {
-                    self.nodes[d].children.push(id.clone());
+                if self.nodes[d].node_type == "TaskGroup" {
+                    continue;
+                }
+                // The first dependency's first outbound node was linked at creation.
+                let outbound = self.outbound(d);
+                for o in outbound.into_iter().skip(usize::from(n == 0)) {
+                    if !self.nodes[o].children.contains(&id) {
+                        self.nodes[o].children.push(id.clone());
+                    }
                 }
             }
             progress.linked[k] = plan.dep_idx[k]
@@ -3585,6 +3735,50 @@ impl WorkflowRun {
             }
         }
         (result != NodePhase::Running).then_some(result)
+    }
+
+    /// The Container nodes right under node `k` (a set's pod or container). They are its first
+    /// children (created with the pod, before any DAG dependent hangs there), so a node with
+    /// thousands of dependents is not scanned whole.
+    fn set_children(&self, k: usize) -> Vec<usize> {
+        self.nodes[k]
+            .children
+            .iter()
+            .map_while(|id| {
+                self.by_id
+                    .get(id)
+                    .copied()
+                    .filter(|&c| self.nodes[c].node_type == "Container")
+            })
+            .collect()
+    }
+
+    /// Argo's `getOutboundNodes` for a DAG dependency `d`: a containerSet pod's are its last
+    /// containers (those no other container of the set waits for); any other node is its own
+    /// (never empty).
+    fn outbound(&self, d: usize) -> Vec<usize> {
+        let containers_under = |k: usize| self.set_children(k);
+        if self.nodes[d].node_type != "Pod" {
+            return vec![d];
+        }
+        let mut stack = containers_under(d);
+        let mut seen = HashSet::new();
+        let mut leaves = Vec::new();
+        while let Some(k) = stack.pop() {
+            if !seen.insert(k) {
+                continue;
+            }
+            let under = containers_under(k);
+            if under.is_empty() {
+                leaves.push(k);
+            }
+            stack.extend(under);
+        }
+        if leaves.is_empty() {
+            return vec![d];
+        }
+        leaves.sort_unstable();
+        leaves
     }
 
     /// The nodes of a task or step group's iterations.
