@@ -11,6 +11,7 @@
 pub mod container;
 pub mod data;
 mod operator;
+pub mod resource;
 pub mod subst;
 pub mod sync;
 
