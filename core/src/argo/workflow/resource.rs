@@ -741,15 +741,13 @@ fn apply_jq_path(v: &Json, path: &[JqStep], out: &mut Vec<Json>) -> Result<(), S
 /// Argo v2 pod names (`util.GeneratePodName`): `<workflow>-<template>-<fnv32a(node name)>`,
 /// what `{{pod.name}}` is in a resource manifest.
 pub fn pod_name(workflow: &str, template: &str, node_name: &str) -> String {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in node_name.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
     if workflow == node_name {
         return workflow.to_string();
     }
-    format!("{workflow}-{template}-{h}")
+    // The node id is `<workflow>-<fnv32a(node name)>`: the same hash.
+    let id = super::node_id(workflow, node_name);
+    let hash = id.rsplit('-').next().unwrap_or_default();
+    format!("{workflow}-{template}-{hash}")
 }
 
 #[cfg(test)]
