@@ -15,7 +15,10 @@ use super::{Kind, Manifests};
 const NOT_SIMULATED: &[(&str, &str)] = &[
     (
         "resource",
-        "the manifest is not applied; the step succeeds after 1s",
+        "no cluster: kubectl's checks run on the manifest and the object is the manifest as \
+         created; only Pods, Jobs, Workflows, Deployments, StatefulSets and ReplicaSets get a \
+         simulated status, so a condition on another object's status polls until the \
+         workflow ends",
     ),
     (
         "http",

@@ -172,6 +172,8 @@ pub struct ValueFrom {
     pub default: Option<String>,
     pub expression: Option<String>,
     pub json_path: Option<String>,
+    /// `jqFilter`: a resource template's output, a jq filter over the object.
+    pub jq_filter: Option<String>,
     pub parameter: Option<String>,
     pub supplied: bool,
     pub config_map_key_ref: Option<(String, String)>,
@@ -185,6 +187,7 @@ impl Parameter {
             default: value_text(v.get("default")),
             expression: text(v, "expression"),
             json_path: text(v, "jsonPath"),
+            jq_filter: text(v, "jqFilter"),
             parameter: text(v, "parameter"),
             supplied: v.get("supplied").is_some(),
             config_map_key_ref: v.get("configMapKeyRef").map(|c| {
@@ -492,9 +495,16 @@ pub enum TemplateBody {
         containers: Vec<SetContainer>,
         retry_strategy: Option<SetRetryStrategy>,
     },
+    /// `resource`: a kubectl action on a manifest (`manifest`, or the text of the input
+    /// artifact `manifestFrom.artifact` names), then a wait for the conditions.
     Resource {
         action: String,
         manifest: String,
+        manifest_from: Option<String>,
+        merge_strategy: Option<String>,
+        flags: Vec<String>,
+        success_condition: Option<String>,
+        failure_condition: Option<String>,
     },
     Suspend {
         duration: Option<String>,
@@ -653,6 +663,14 @@ impl Template {
             TemplateBody::Resource {
                 action: text(r, "action").unwrap_or_default(),
                 manifest: text(r, "manifest").unwrap_or_default(),
+                manifest_from: r
+                    .get("manifestFrom")
+                    .and_then(|m| m.get("artifact"))
+                    .and_then(|a| text(a, "name")),
+                merge_strategy: text(r, "mergeStrategy"),
+                flags: strings(r.get("flags")),
+                success_condition: text(r, "successCondition"),
+                failure_condition: text(r, "failureCondition"),
             }
         } else if let Some(s) = node.get("suspend") {
             TemplateBody::Suspend {

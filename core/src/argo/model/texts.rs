@@ -160,6 +160,7 @@ impl Texts for ValueFrom {
             default,
             expression,
             json_path,
+            jq_filter,
             parameter,
             supplied: _,
             config_map_key_ref,
@@ -169,6 +170,7 @@ impl Texts for ValueFrom {
         opt(v, default);
         opt(v, expression);
         opt(v, json_path);
+        opt(v, jq_filter);
         opt(v, parameter);
         if let Some((name, key)) = config_map_key_ref {
             v.text(name);
@@ -362,9 +364,22 @@ impl Texts for TemplateBody {
                     r.visit_texts(v);
                 }
             }
-            TemplateBody::Resource { action, manifest } => {
+            TemplateBody::Resource {
+                action,
+                manifest,
+                manifest_from,
+                merge_strategy,
+                flags,
+                success_condition,
+                failure_condition,
+            } => {
                 v.text(action);
                 v.text(manifest);
+                opt(v, manifest_from);
+                opt(v, merge_strategy);
+                all(v, flags);
+                opt(v, success_condition);
+                opt(v, failure_condition);
             }
             TemplateBody::Suspend { duration } => opt(v, duration),
             TemplateBody::Dag {

@@ -13,6 +13,7 @@ pub mod container_set;
 pub mod data;
 pub mod http;
 mod operator;
+pub mod resource;
 pub mod subst;
 pub mod sync;
 

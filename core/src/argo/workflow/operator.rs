@@ -9,6 +9,7 @@ use super::container::{self, Behaviour};
 use super::container_set;
 use super::data::{self, ArtifactStore};
 use super::http;
+use super::resource;
 use super::subst::{self, Scope, Strict};
 use super::sync::{lock_refs, Acquire, Locks};
 use super::{
@@ -387,6 +388,11 @@ struct Pod {
     http_result: Option<String>,
     /// A `containerSet`'s containers: each one's Container node, when it exits and how.
     containers: Vec<SetMember>,
+    /// A resource template's object as its outputs read it (`None`: no object, e.g. after a
+    /// `delete`).
+    object: Option<Json>,
+    /// The message of a resource template's failure (kubectl's, or a failure condition's).
+    message: Option<String>,
 }
 
 /// One container of a `containerSet` pod, with its Container node.
@@ -394,6 +400,19 @@ struct SetMember {
     node: usize,
     exits_at: Millis,
     exited: container_set::Exited,
+}
+
+/// An object's statuses at instants.
+type Statuses = Vec<(Millis, Json)>;
+
+/// What a resource template's executor did, beside its [`Behaviour`].
+#[derive(Default)]
+struct ResourceRun {
+    object: Option<Json>,
+    message: Option<String>,
+    /// Whether the outcome came from `WaitResource` (a condition held, or none ever does and
+    /// it polls for ever) rather than from kubectl's action: an override decides instead.
+    waited: bool,
 }
 
 pub(super) struct State {
@@ -421,6 +440,12 @@ pub(super) struct State {
     seed: u64,
     task_results_forbidden: Option<String>,
     depth: usize,
+    /// How many resource templates' created Workflows this workflow is nested in (each is run
+    /// to learn its status; deeper ones are not run).
+    object_depth: usize,
+    /// The objects this workflow's resource templates created, by `(kind, name)`: the object
+    /// and its simulated statuses at absolute instants, for a later `get` or `patch` of it.
+    objects: HashMap<(String, String), (Json, Statuses)>,
     /// The Workflow's `spec` as submitted (for `resubmit`).
     source: Node,
     /// What the run's workflows share (locks, memoization caches), swapped in while the
@@ -595,6 +620,8 @@ impl WorkflowRun {
                 seed: sub.seed,
                 task_results_forbidden: sub.task_results_forbidden.clone(),
                 depth: 0,
+                object_depth: 0,
+                objects: HashMap::new(),
                 source: sub.spec.clone(),
                 shared: Shared::default(),
                 lock_waiting: HashSet::new(),
@@ -2141,6 +2168,7 @@ impl WorkflowRun {
             }
         }
         let mut set_run = None;
+        let mut resource: Option<ResourceRun> = None;
         let mut b = match &tmpl.body {
             TemplateBody::Container {
                 command,
@@ -2177,6 +2205,11 @@ impl WorkflowRun {
                 expressions,
                 &self.state.artifact_store,
             ),
+            TemplateBody::Resource { .. } => {
+                let (b, run) = self.start_resource(i, &r, &files, seed, now);
+                resource = Some(run);
+                b
+            }
             _ => Behaviour {
                 duration: container::COMMAND_DURATION,
                 recognised: true,
@@ -2214,6 +2247,13 @@ impl WorkflowRun {
             failure_message = outcome.failure;
             http_result = outcome.result;
         } else if let Some(o) = o {
+            // The override stands for the created object's behaviour: it decides instead of
+            // the conditions (a manifest kubectl refuses still fails unless it sets exit-code).
+            if let Some(run) = resource.as_mut().filter(|run| run.waited) {
+                b.exit_code = 0;
+                b.duration = container::COMMAND_DURATION;
+                run.message = None;
+            }
             if let Some(c) = o.exit_code {
                 b.exit_code = c;
             }
@@ -2285,11 +2325,14 @@ impl WorkflowRun {
             }
         }
         self.wakes.push(start_at.min(finish_at));
-        self.wakes.push(finish_at);
+        if finish_at != Millis::MAX {
+            self.wakes.push(finish_at);
+        }
         let containers = match set_run {
             Some(set) => self.create_set_nodes(i, now, start_at, set),
             None => Vec::new(),
         };
+        let run = resource.unwrap_or_default();
         self.state.pods.insert(
             i,
             Pod {
@@ -2299,6 +2342,8 @@ impl WorkflowRun {
                 failure_message,
                 http_result,
                 containers,
+                object: run.object,
+                message: run.message,
             },
         );
         self.pod_started(i, now);
@@ -2463,10 +2508,11 @@ impl WorkflowRun {
         }
         let members: Vec<container_set::Exited> =
             pod.containers.iter().map(|m| m.exited.clone()).collect();
-        let mut message = match container_set::pod_failure(&members) {
-            Some((_, m)) => m,
-            None if b.exit_code == 0 => String::new(),
-            None => format!("Error (exit code {})", b.exit_code),
+        let mut message = match (container_set::pod_failure(&members), &pod.message) {
+            (Some((_, m)), _) => m,
+            (None, _) if b.exit_code == 0 => String::new(),
+            (None, Some(m)) => format!("Error (exit code {}): {m}", b.exit_code),
+            (None, None) => format!("Error (exit code {})", b.exit_code),
         };
         if let Some(m) = &pod.failure_message {
             phase = NodePhase::Failed;
@@ -2488,10 +2534,22 @@ impl WorkflowRun {
             .unwrap_or_default();
         // Output expressions see the template's scope and the result (rare: built on demand).
         let mut scope: Option<Scope> = None;
+        let is_resource = matches!(r.tmpl.body, TemplateBody::Resource { .. });
         for p in &r.tmpl.outputs.parameters {
             let vf = p.value_from.as_ref();
+            let mut not_saved = None;
             let value = if let Some(v) = override_params.get(&p.name) {
                 Some(v.clone())
+            } else if let Some(vf) =
+                vf.filter(|v| is_resource && (v.json_path.is_some() || v.jq_filter.is_some()))
+            {
+                match resource_output(pod.object.as_ref(), vf) {
+                    Ok(v) => Some(v),
+                    Err(e) => {
+                        not_saved = Some(e);
+                        None
+                    }
+                }
             } else if let Some(path) = vf.and_then(|v| v.path.as_ref()) {
                 b.files
                     .get(path)
@@ -2533,7 +2591,8 @@ impl WorkflowRun {
                 None if phase == NodePhase::Succeeded => {
                     let path = vf.and_then(|v| v.path.clone()).unwrap_or_default();
                     phase = NodePhase::Error;
-                    message = format!("open {path}: no such file or directory");
+                    message = not_saved
+                        .unwrap_or_else(|| format!("open {path}: no such file or directory"));
                 }
                 None => {}
             }
@@ -2601,6 +2660,291 @@ impl WorkflowRun {
             .filter(|(v, _)| self.state.spec.volumes.contains(v) && !tmpl.volumes.contains(v))
             .map(|(v, p)| (v.clone(), p.trim_end_matches('/').to_string()))
             .collect()
+    }
+
+    /// A resource template's executor (`ExecResource`, `WaitResource`): kubectl's action on
+    /// the manifest, then the polls of the object until a condition holds, as a pod that runs
+    /// the kubectl step (1 s) and then polls. See [`resource`].
+    fn start_resource(
+        &mut self,
+        i: usize,
+        r: &Resolved,
+        files: &BTreeMap<String, String>,
+        seed: u64,
+        now: Millis,
+    ) -> (Behaviour, ResourceRun) {
+        let mut b = Behaviour {
+            duration: container::COMMAND_DURATION,
+            recognised: true,
+            files: r.files.clone(),
+            ..Behaviour::default()
+        };
+        let mut run = ResourceRun::default();
+        let TemplateBody::Resource {
+            action,
+            manifest,
+            manifest_from,
+            merge_strategy,
+            flags,
+            success_condition,
+            failure_condition,
+        } = &r.tmpl.body
+        else {
+            return (b, run);
+        };
+        // `manifestFrom.artifact`: the input artifact's text, where the pod has it.
+        let text = match manifest_from {
+            Some(name) => r
+                .tmpl
+                .inputs
+                .artifacts
+                .iter()
+                .find(|a| &a.name == name)
+                .and_then(|a| {
+                    a.path
+                        .as_ref()
+                        .and_then(|p| files.get(p).cloned())
+                        .or_else(|| a.raw.clone())
+                })
+                .unwrap_or_default(),
+            None => manifest.clone(),
+        };
+        let pod = resource::pod_name(&self.name, &r.tmpl.name, &self.nodes[i].name);
+        let text = text.replace("{{pod.name}}", &pod);
+        // The executor's errors are `CodeBadRequest`: argoexec exits 64.
+        let mut fail = |b: &mut Behaviour, msg: String| {
+            b.exit_code = 64;
+            run.message = Some(msg);
+        };
+        let applied = resource::apply(&resource::Action {
+            action,
+            manifest: &text,
+            merge_strategy: merge_strategy.as_deref(),
+            flags,
+            namespace: &self.namespace,
+            seed,
+            created: timestamp(now),
+        });
+        let object = match applied {
+            Err(e) => {
+                fail(&mut b, format!("no more retries {e}"));
+                return (b, run);
+            }
+            Ok(a) => a.object,
+        };
+        let Some(mut object) = object else {
+            if action == "delete" {
+                // The object is gone (`kubectl delete -f` names it by its manifest).
+                let doc = crate::yaml::load(crate::diag::FileId(0), &text);
+                if let Some(d) = doc.documents.first() {
+                    let doc = to_json(&d.root);
+                    let key = |p: &str| doc.pointer(p).and_then(Json::as_str).map(str::to_string);
+                    if let (Some(k), Some(n)) = (key("/kind"), key("/metadata/name")) {
+                        self.state.objects.remove(&(k, n));
+                    }
+                }
+            }
+            return (b, run);
+        };
+        let parse = |which: &str, c: &Option<String>| match c.as_deref().map(str::trim) {
+            None | Some("") => Ok(Vec::new()),
+            Some(c) => resource::parse_selector(c)
+                .map_err(|e| format!("{which} condition '{c}' failed to parse: {e}")),
+        };
+        let (success, failure) = match (
+            parse("success", success_condition),
+            parse("fail", failure_condition),
+        ) {
+            (Ok(s), Ok(f)) => (s, f),
+            (Err(e), _) | (_, Err(e)) => {
+                fail(&mut b, e);
+                run.object = Some(object);
+                return (b, run);
+            }
+        };
+        if success.is_empty() && failure.is_empty() {
+            self.lifetime(action, &mut object, seed, now);
+            run.object = Some(object);
+            return (b, run);
+        }
+        let statuses = self.lifetime(action, &mut object, seed, now);
+        run.waited = true;
+        match resource::decide(&object, &statuses, &success, &failure) {
+            Some((at, resource::Wait::Failed(msg), state)) => {
+                b.duration = b.duration.saturating_add(at);
+                run.object = Some(state);
+                fail(&mut b, msg);
+            }
+            Some((at, _, state)) => {
+                b.duration = b.duration.saturating_add(at);
+                run.object = Some(state);
+            }
+            None => {
+                // Nothing the simulation knows ever satisfies a condition: it polls for ever.
+                b.duration = Millis::MAX;
+                run.object = Some(object);
+            }
+        }
+        (b, run)
+    }
+
+    /// The object's statuses from `now` on (ms after `now`): those of an object this workflow
+    /// created (a `get` or `patch` of it sees its status as it is by then; the object is
+    /// the one created, under the action's changes), else, for a `create` or `apply`, those of
+    /// the new object, recorded for later actions. Any other object is unknown: none.
+    fn lifetime(
+        &mut self,
+        action: &str,
+        object: &mut Json,
+        seed: u64,
+        now: Millis,
+    ) -> Vec<(Millis, Json)> {
+        let text = |p: &str| {
+            object
+                .pointer(p)
+                .and_then(Json::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let key = (text("/kind"), text("/metadata/name"));
+        if let Some((created, at)) = self.state.objects.get(&key) {
+            if let (Some(o), Some(c)) = (object.as_object_mut(), created.as_object()) {
+                for (k, v) in c {
+                    if k != "metadata" && (action == "get" || !o.contains_key(k)) {
+                        o.insert(k.clone(), v.clone());
+                    }
+                }
+                if let (Some(m), Some(cm)) = (
+                    o.get_mut("metadata").and_then(Json::as_object_mut),
+                    c.get("metadata").and_then(Json::as_object),
+                ) {
+                    for (k, v) in cm {
+                        if k != "name" && k != "generateName" {
+                            m.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            let current = at
+                .iter()
+                .rev()
+                .find(|(t, _)| *t <= now)
+                .map(|(_, s)| (0, s.clone()));
+            return current
+                .into_iter()
+                .chain(
+                    at.iter()
+                        .filter(|(t, _)| *t > now)
+                        .map(|(t, s)| (t - now, s.clone())),
+                )
+                .collect();
+        }
+        if !matches!(action, "create" | "apply") {
+            return Vec::new();
+        }
+        let statuses = self.object_statuses(object, seed, now);
+        if self.state.objects.len() < 10_000 {
+            let absolute = statuses
+                .iter()
+                .map(|(t, s)| (now.saturating_add(*t), s.clone()))
+                .collect();
+            self.state.objects.insert(key, (object.clone(), absolute));
+        }
+        statuses
+    }
+
+    /// The created object's `status` over time (ms after its creation), for the kinds the
+    /// simulation can run: a Pod's first container and a Job's pods per DESIGN.md's fidelity
+    /// rules, an Argo Workflow run as a workflow of its own. Other kinds: none.
+    fn object_statuses(&self, object: &Json, seed: u64, now: Millis) -> Vec<(Millis, Json)> {
+        let kind = object
+            .get("kind")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let api = object
+            .get("apiVersion")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        let no_files = BTreeMap::new();
+        match kind {
+            "Pod" if api == "v1" => {
+                let (image, command, args) = resource::first_container(object.get("spec"));
+                let b = container::simulate(&image, &command, &args, None, &no_files, seed);
+                resource::pod_statuses(b.duration, b.exit_code)
+            }
+            "Job" if api.starts_with("batch/") => {
+                let spec = object.pointer("/spec/template/spec");
+                let (image, command, args) = resource::first_container(spec);
+                let b = container::simulate(&image, &command, &args, None, &no_files, seed);
+                resource::job_statuses(object, b.duration, b.exit_code)
+            }
+            "Workflow" if api.starts_with("argoproj.io/") => {
+                self.child_workflow_statuses(object, seed, now)
+            }
+            "Deployment" | "StatefulSet" | "ReplicaSet" if api.starts_with("apps/") => {
+                resource::replica_statuses(object)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Runs a Workflow a resource template created, on its own (its locks and caches are
+    /// not shared with the run's, and it is not listed among the run's workflows): `phase`
+    /// Running, then its final phase when it ends within a day of simulated time.
+    fn child_workflow_statuses(
+        &self,
+        object: &Json,
+        seed: u64,
+        now: Millis,
+    ) -> Vec<(Millis, Json)> {
+        const MAX_WAKES: usize = 10_000;
+        const HORIZON: Millis = 86_400_000;
+        let running = vec![(0, serde_json::json!({ "phase": "Running" }))];
+        if self.state.object_depth >= 2 {
+            return running;
+        }
+        let name = object
+            .pointer("/metadata/name")
+            .and_then(Json::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let spec = crate::argo::model::json::from_json(
+            object.get("spec").unwrap_or(&Json::Null),
+            self.state.source.span,
+        );
+        let mut child = WorkflowRun::new(
+            Submission {
+                name,
+                namespace: self.namespace.clone(),
+                spec: &spec,
+                library: &self.state.library,
+                overrides: &self.state.overrides,
+                seed: seed.rotate_left(17),
+                task_results_forbidden: self.state.task_results_forbidden.clone(),
+                generate_name: None,
+            },
+            now,
+        );
+        child.state.object_depth = self.state.object_depth + 1;
+        let (mut t, mut pending) = (now, std::collections::BTreeSet::new());
+        for _ in 0..MAX_WAKES {
+            child.operate(t);
+            if let Some(end) = child.finished_at {
+                let mut status = serde_json::json!({ "phase": child.phase.as_str() });
+                if !child.message.is_empty() {
+                    status["message"] = Json::String(child.message.clone());
+                }
+                let mut out = running;
+                out.push((end.saturating_sub(now), status));
+                return out;
+            }
+            pending.extend(child.wakes.drain(..).filter(|&w| w > t));
+            match pending.pop_first() {
+                Some(next) if next.saturating_sub(now) <= HORIZON => t = next,
+                _ => break,
+            }
+        }
+        running
     }
 
     // ----- steps -----
@@ -3986,6 +4330,25 @@ fn sim_time_of(stamp: &str) -> Option<i64> {
     };
     let secs = (days(y, mo, d) - days(2025, 1, 1)) * 86_400 + h * 3600 + mi * 60 + s;
     Some(secs * 1000)
+}
+
+/// A resource template's output parameter (`SaveResourceParameters`): `jsonPath` as
+/// `kubectl get -o jsonpath` prints it (a missing field is empty: kubectl allows missing
+/// keys), `jqFilter` through [`resource::jq`]; with no object, the default or empty.
+fn resource_output(
+    object: Option<&Json>,
+    vf: &crate::argo::model::spec::ValueFrom,
+) -> Result<String, String> {
+    let Some(object) = object else {
+        return Ok(vf.default.clone().unwrap_or_default());
+    };
+    if let Some(jp) = &vf.json_path {
+        return expr::jsonpath(object, jp).map(|v| match v {
+            Json::Null => String::new(),
+            v => json_text(&v),
+        });
+    }
+    resource::jq(object, vf.jq_filter.as_deref().unwrap_or("."))
 }
 
 fn continues_on(inv: &Invocation, phase: NodePhase) -> bool {
