@@ -3,7 +3,7 @@
 //! Sensors and EventSources.
 
 use crate::argo::expr::Depends;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
 use crate::yaml::Node;
 
 use super::events::EventSource;
@@ -67,6 +67,15 @@ pub fn lint(ms: &Manifests, out: &mut Vec<Diagnostic>) {
             );
             continue;
         };
+        for (node, message) in structural(spec_node) {
+            out.push(
+                Diagnostic::error(
+                    "argo-lint",
+                    format!("{:?} \"{}\" is invalid: {message}", m.kind, m.name),
+                )
+                .with_span(node.span),
+            );
+        }
         let spec = WorkflowSpec::parse(spec_node, out);
         let has_ref = spec.workflow_template_ref.is_some();
         if let Some(r) = &spec.workflow_template_ref {
@@ -113,13 +122,117 @@ pub fn lint(ms: &Manifests, out: &mut Vec<Diagnostic>) {
                 _ => {}
             }
         }
+        let find = |cluster: bool, name: &str| {
+            let kind = if cluster {
+                Kind::ClusterWorkflowTemplate
+            } else {
+                Kind::WorkflowTemplate
+            };
+            ms.find(kind, name).and_then(|m| m.spec())
+        };
         for t in &spec.templates {
-            lint_template(t, &spec, ms, out);
+            lint_template(t, &spec, &find, false, out);
         }
     }
 }
 
-fn lint_template(node: &Node, spec: &WorkflowSpec, ms: &Manifests, out: &mut Vec<Diagnostic>) {
+/// Where a workflow spec breaks the types of the Workflow CRDs' schema (lists that are not
+/// lists, templates without a name): the API server refuses such an object (`kubectl apply`
+/// fails with `... in body must be of type array`), so it never exists in the cluster. Each
+/// problem with its node and the API server's words.
+pub fn structural(spec: &Node) -> Vec<(&Node, String)> {
+    fn must_be<'a>(
+        out: &mut Vec<(&'a Node, String)>,
+        node: Option<&'a Node>,
+        path: &str,
+        array: bool,
+    ) {
+        let Some(n) = node else { return };
+        let ok = if array {
+            n.as_sequence().is_some()
+        } else {
+            n.as_mapping().is_some()
+        };
+        if !ok && !n.is_null() {
+            let want = if array { "array" } else { "object" };
+            out.push((n, format!("{path} in body must be of type {want}")));
+        }
+    }
+    let mut out = Vec::new();
+    let args = spec.get("arguments");
+    must_be(&mut out, args, "spec.arguments", false);
+    for list in ["parameters", "artifacts"] {
+        let node = args.and_then(|a| a.get(list));
+        must_be(&mut out, node, &format!("spec.arguments.{list}"), true);
+    }
+    let templates = spec.get("templates");
+    must_be(&mut out, templates, "spec.templates", true);
+    for (i, t) in templates
+        .and_then(Node::as_sequence)
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        let at = format!("spec.templates[{i}]");
+        if t.as_mapping().is_none() {
+            must_be(&mut out, Some(t), &at, false);
+            continue;
+        }
+        if t.get("name").and_then(Node::as_str).is_none() {
+            out.push((t, format!("{at}.name: Required value")));
+        }
+        for side in ["inputs", "outputs"] {
+            for list in ["parameters", "artifacts"] {
+                let node = t.get(side).and_then(|x| x.get(list));
+                must_be(&mut out, node, &format!("{at}.{side}.{list}"), true);
+            }
+        }
+        must_be(&mut out, t.get("steps"), &format!("{at}.steps"), true);
+        let tasks = t.get("dag").and_then(|d| d.get("tasks"));
+        must_be(&mut out, tasks, &format!("{at}.dag.tasks"), true);
+    }
+    out
+}
+
+/// Looks up the spec of a WorkflowTemplate (`false`) or ClusterWorkflowTemplate (`true`) by
+/// name, for `templateRef`s.
+pub type FindSpec<'a> = dyn Fn(bool, &str) -> Option<&'a Node> + 'a;
+
+/// The controller's check of a Workflow it is about to run (Argo's `ValidateWorkflow`, from
+/// `setExecWorkflow`), on its spec merged with its `workflowTemplateRef`: the first error, in
+/// `argo lint`'s words. The controller fails such a workflow at once with `invalid spec: `
+/// and that message, before any node. Unlike the editor's lint, a `templateRef` to a
+/// (Cluster)WorkflowTemplate that does not exist is an error here: the cluster is all there is.
+pub fn validate(spec: &WorkflowSpec, find: &FindSpec) -> Option<String> {
+    let mut out = Vec::new();
+    match &spec.entrypoint {
+        None => return Some("spec.entrypoint is required".into()),
+        Some(e) if spec.template(e).is_none() => {
+            return Some(format!("spec.entrypoint template '{e}' undefined"));
+        }
+        _ => {}
+    }
+    if let Some(e) = spec.on_exit.as_ref().filter(|e| spec.template(e).is_none()) {
+        return Some(format!("spec.onExit template name '{e}' undefined"));
+    }
+    for t in &spec.templates {
+        lint_template(t, spec, find, true, &mut out);
+        if let Some(d) = out.iter().find(|d| d.severity == Severity::Error) {
+            return Some(d.message.clone());
+        }
+    }
+    None
+}
+
+/// Lints one template of `spec`; `strict`: a `templateRef` to a template nobody loaded is an
+/// error (the controller's view) rather than left to the workflowTemplateRef warning.
+fn lint_template(
+    node: &Node,
+    spec: &WorkflowSpec,
+    find: &FindSpec,
+    strict: bool,
+    out: &mut Vec<Diagnostic>,
+) {
     let t = Template::parse(node, out);
     warn_not_simulated(node, NOT_SIMULATED, &format!("templates.{}.", t.name), out);
     // A data template's source lists a bucket the run only knows from its own pods.
@@ -134,30 +247,37 @@ fn lint_template(node: &Node, spec: &WorkflowSpec, ms: &Manifests, out: &mut Vec
     if matches!(t.body, TemplateBody::Missing) {
         out.push(Diagnostic::error("argo-lint", format!("templates.{} template type unspecified. choose one of: container, containerSet, dag, data, http, plugin, resource, script, steps, suspend", t.name)).with_span(node.span));
     }
-    let check_call = |inv: &Invocation, out: &mut Vec<Diagnostic>| {
+    // `at`: where the call is, in Argo's words (`steps[0].a`, `tasks.a`).
+    let check_call = |inv: &Invocation, at: &str, out: &mut Vec<Diagnostic>| {
         if let Some(name) = &inv.template {
-            if spec.template(name).is_none() {
+            if let Some(callee) = spec.template(name) {
+                check_arguments(&t.name, at, name, callee, inv, out);
+            } else {
                 out.push(
                     Diagnostic::error(
                         "argo-lint",
-                        format!(
-                            "templates.{}.{}: template name '{name}' undefined",
-                            t.name, inv.name
-                        ),
+                        format!("templates.{}.{at} template name '{name}' undefined", t.name),
                     )
                     .with_span(inv.raw.get("template").map_or(inv.span, |n| n.span)),
                 );
             }
         } else if let Some(r) = &inv.template_ref {
-            let kind = if r.cluster_scope {
-                Kind::ClusterWorkflowTemplate
-            } else {
-                Kind::WorkflowTemplate
-            };
-            if let Some(m) = ms.find(kind, &r.name) {
-                let found = m
-                    .spec()
-                    .and_then(|s| s.get("templates"))
+            let found = find(r.cluster_scope, &r.name);
+            if found.is_none() && strict {
+                out.push(
+                    Diagnostic::error(
+                        "argo-lint",
+                        format!(
+                            "templates.{}.{at} template reference {}.{} not found",
+                            t.name, r.name, r.template
+                        ),
+                    )
+                    .with_span(r.span),
+                );
+            }
+            if let Some(tspec) = found {
+                let found = tspec
+                    .get("templates")
                     .and_then(Node::as_sequence)
                     .unwrap_or_default()
                     .iter()
@@ -190,10 +310,10 @@ fn lint_template(node: &Node, spec: &WorkflowSpec, ms: &Manifests, out: &mut Vec
     };
     match &t.body {
         TemplateBody::Steps { groups } => {
-            for g in groups {
+            for (i, g) in groups.iter().enumerate() {
                 for s in g {
                     let inv = Invocation::parse(s, out);
-                    check_call(&inv, out);
+                    check_call(&inv, &format!("steps[{i}].{}", inv.name), out);
                 }
             }
         }
@@ -202,7 +322,7 @@ fn lint_template(node: &Node, spec: &WorkflowSpec, ms: &Manifests, out: &mut Vec
             let names: Vec<&str> = invs.iter().map(|i| i.name.as_str()).collect();
             let mut edges: Vec<Vec<usize>> = vec![Vec::new(); invs.len()];
             for (k, inv) in invs.iter().enumerate() {
-                check_call(inv, out);
+                check_call(inv, &format!("tasks.{}", inv.name), out);
                 if inv.depends.is_some() && !inv.dependencies.is_empty() {
                     out.push(
                         Diagnostic::error(
@@ -285,6 +405,46 @@ fn lint_template(node: &Node, spec: &WorkflowSpec, ms: &Manifests, out: &mut Vec
             }
         }
         _ => {}
+    }
+}
+
+/// A call's arguments against the called template's inputs, as Argo's validation processes
+/// them (`ProcessArgs` in validate mode): an input parameter with no value, default or
+/// `valueFrom` that the call does not pass is "not supplied". A loop's item or an expression
+/// can supply anything, so only a parameter missing from the call's arguments is reported.
+fn check_arguments(
+    template: &str,
+    at: &str,
+    callee_name: &str,
+    callee: &Node,
+    inv: &Invocation,
+    out: &mut Vec<Diagnostic>,
+) {
+    let params = callee
+        .get("inputs")
+        .and_then(|i| i.get("parameters"))
+        .and_then(Node::as_sequence)
+        .unwrap_or_default();
+    for p in params {
+        let Some(name) = p.get("name").and_then(Node::as_str) else {
+            continue;
+        };
+        let has_own = ["value", "default", "valueFrom"]
+            .iter()
+            .any(|k| p.get(k).is_some());
+        let passed = inv.arguments.parameters.iter().any(|a| a.name == name);
+        if !has_own && !passed {
+            out.push(
+                Diagnostic::error(
+                    "argo-lint",
+                    format!(
+                        "templates.{template}.{at} templates.{callee_name} \
+                         inputs.parameters.{name} was not supplied"
+                    ),
+                )
+                .with_span(inv.raw.get("arguments").map_or(inv.span, |n| n.span)),
+            );
+        }
     }
 }
 

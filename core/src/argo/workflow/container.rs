@@ -36,6 +36,98 @@ pub struct Behaviour {
     /// Killed by the kernel for going over the container's memory limit (`OOMKilled`, exit
     /// code 137).
     pub oom_killed: bool,
+    /// Why the container ended, beside its exit code (argoexec's error, e.g. a command that
+    /// is not in the image).
+    pub message: Option<String>,
+}
+
+/// The programs of `argoproj/argosay` (the image of Argo's own e2e tests: v2 is v1, Ubuntu
+/// 14.04 with cowsay, plus `/argosay`), beyond the ones the simulation runs: a command word
+/// outside both is not in the image. Any other image's contents are unknown.
+const ARGOSAY_PROGRAMS: &[&str] = &[
+    "argosay",
+    "awk",
+    "base64",
+    "basename",
+    "bash",
+    "cat",
+    "chmod",
+    "chown",
+    "cowsay",
+    "cp",
+    "cut",
+    "dash",
+    "date",
+    "dd",
+    "df",
+    "dirname",
+    "du",
+    "echo",
+    "env",
+    "expr",
+    "false",
+    "find",
+    "grep",
+    "gunzip",
+    "gzip",
+    "head",
+    "hostname",
+    "id",
+    "kill",
+    "ln",
+    "ls",
+    "md5sum",
+    "mkdir",
+    "mktemp",
+    "mv",
+    "od",
+    "printf",
+    "ps",
+    "pwd",
+    "readlink",
+    "realpath",
+    "rm",
+    "sed",
+    "seq",
+    "sh",
+    "sha256sum",
+    "sleep",
+    "sort",
+    "stat",
+    "tail",
+    "tar",
+    "tee",
+    "test",
+    "touch",
+    "tr",
+    "true",
+    "uname",
+    "uniq",
+    "wc",
+    "whoami",
+    "xargs",
+    "yes",
+    "[",
+];
+
+/// argoexec's emissary looks the command up in `PATH` before it starts it; in an image whose
+/// programs are known, a bare name that is not one fails the container with exit code 64 and
+/// its error (invalid_command_test.go's TestInvalidCommand: `command: [invalid]`).
+fn not_in_image(image: &str, command: &[String]) -> Option<Behaviour> {
+    let name = command.first()?;
+    let known_image = image.starts_with("argoproj/argosay:") || image == "argoproj/argosay";
+    if !known_image || name.contains('/') || ARGOSAY_PROGRAMS.contains(&name.as_str()) {
+        return None;
+    }
+    Some(Behaviour {
+        exit_code: 64,
+        duration: COMMAND_DURATION,
+        recognised: true,
+        message: Some(format!(
+            "failed to find name in PATH: exec: \"{name}\": executable file not found in $PATH"
+        )),
+        ..Behaviour::default()
+    })
 }
 
 /// What the container is allowed, from its `resources.limits`.
@@ -69,6 +161,12 @@ pub fn simulate_limited(
     seed: u64,
     limits: Limits,
 ) -> Behaviour {
+    if let Some(b) = not_in_image(image, command) {
+        return Behaviour {
+            files: files.clone(),
+            ..b
+        };
+    }
     let mut m = Machine {
         files: files.clone(),
         rng: Rng::new(seed),
@@ -110,6 +208,7 @@ pub fn simulate_limited(
         files: m.files,
         recognised: true,
         oom_killed: m.oom_killed,
+        message: None,
     }
 }
 

@@ -120,7 +120,7 @@ pub fn run(
                         } else {
                             "Error"
                         },
-                        "",
+                        b.message.as_deref().unwrap_or_default(),
                         stdout,
                     ),
                     // `retries: 0`: `wait.ExponentialBackoff` with no steps never calls the
@@ -170,6 +170,7 @@ pub fn run(
         files,
         recognised,
         oom_killed: false,
+        message: None,
     };
     SetRun {
         containers: out,

@@ -139,6 +139,7 @@ pub fn run(
         files: BTreeMap::new(),
         recognised: true,
         oom_killed: false,
+        message: None,
     }
 }
 

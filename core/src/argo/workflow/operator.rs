@@ -21,7 +21,7 @@ use crate::argo::model::json::{json_text, to_json};
 use crate::argo::model::spec::{
     Arguments, Invocation, Parameter, TemplateBody, TemplateRef, WorkflowSpec,
 };
-use crate::argo::model::texts;
+use crate::argo::model::{lint, texts};
 use crate::argo::model::{Kind, Manifests, Template};
 use crate::fnv::fnv64;
 use crate::sim::{parse_duration, Millis, Trace};
@@ -51,6 +51,10 @@ impl Library {
                 }
                 continue;
             };
+            // A template the API server would refuse is not in the cluster.
+            if !lint::structural(spec).is_empty() {
+                continue;
+            }
             match m.kind {
                 Kind::WorkflowTemplate => {
                     lib.workflow_templates
@@ -524,6 +528,18 @@ impl WorkflowRun {
                 }
             }
         }
+        // setExecWorkflow: the merged spec is validated; an invalid one fails the workflow.
+        let mut invalid = None;
+        if message.is_empty() {
+            let find = |cluster: bool, name: &str| {
+                if cluster {
+                    sub.library.cluster_workflow_templates.get(name)
+                } else {
+                    sub.library.workflow_templates.get(name)
+                }
+            };
+            invalid = lint::validate(&spec, &find).map(|e| format!("invalid spec: {e}"));
+        }
         let mut globals = Scope::new();
         globals.insert("workflow.name".into(), sub.name.clone());
         globals.insert("workflow.namespace".into(), sub.namespace.clone());
@@ -643,12 +659,8 @@ impl WorkflowRun {
         }
         if !message.is_empty() {
             run.finish(now, WorkflowPhase::Error, message);
-        } else if run.state.spec.entrypoint.is_none() {
-            run.finish(
-                now,
-                WorkflowPhase::Error,
-                "spec.entrypoint is required".into(),
-            );
+        } else if let Some(m) = invalid {
+            run.finish(now, WorkflowPhase::Failed, m);
         }
         run
     }
@@ -2333,6 +2345,7 @@ impl WorkflowRun {
             None => Vec::new(),
         };
         let run = resource.unwrap_or_default();
+        let exec_message = b.message.clone();
         self.state.pods.insert(
             i,
             Pod {
@@ -2343,7 +2356,7 @@ impl WorkflowRun {
                 http_result,
                 containers,
                 object: run.object,
-                message: run.message,
+                message: run.message.or(exec_message),
             },
         );
         self.pod_started(i, now);
