@@ -613,6 +613,45 @@ pub const TEMPLATE_FIELDS: &[&str] = &[
     "volumes",
 ];
 
+/// A Kubernetes container's fields (`io.k8s.api.core.v1.Container` in the Argo Workflows v4.1
+/// JSON schema): what `container`, `script` (also `source`) and a `containerSet`'s containers
+/// (also `dependencies`) take. `argo lint` decodes strictly and rejects any other
+/// (`lintfail/disallow-unknown.yaml`).
+pub const CONTAINER_FIELDS: &[&str] = &[
+    "args",
+    "command",
+    "env",
+    "envFrom",
+    "image",
+    "imagePullPolicy",
+    "lifecycle",
+    "livenessProbe",
+    "name",
+    "ports",
+    "readinessProbe",
+    "resizePolicy",
+    "resources",
+    "restartPolicy",
+    "restartPolicyRules",
+    "securityContext",
+    "startupProbe",
+    "stdin",
+    "stdinOnce",
+    "terminationMessagePath",
+    "terminationMessagePolicy",
+    "tty",
+    "volumeDevices",
+    "volumeMounts",
+    "workingDir",
+];
+
+/// Warns at each key of a container-like mapping that is neither a container's field nor one
+/// of `extra`.
+fn warn_unknown_container(node: &Node, extra: &[&str], what: &str, diags: &mut Vec<Diagnostic>) {
+    let fields: Vec<&str> = CONTAINER_FIELDS.iter().chain(extra).copied().collect();
+    warn_unknown(node, &fields, what, diags);
+}
+
 /// The scalar items of a list node, as text.
 pub fn strings(node: Option<&Node>) -> Vec<String> {
     node.and_then(Node::as_sequence)
@@ -625,6 +664,20 @@ pub fn strings(node: Option<&Node>) -> Vec<String> {
 impl Template {
     pub fn parse(node: &Node, diags: &mut Vec<Diagnostic>) -> Template {
         warn_unknown(node, TEMPLATE_FIELDS, "template", diags);
+        if let Some(c) = node.get("container") {
+            warn_unknown_container(c, &[], "container", diags);
+        }
+        if let Some(c) = node.get("script") {
+            warn_unknown_container(c, &["source"], "script", diags);
+        }
+        for c in node
+            .get("containerSet")
+            .and_then(|s| s.get("containers"))
+            .and_then(Node::as_sequence)
+            .unwrap_or_default()
+        {
+            warn_unknown_container(c, &["dependencies"], "containerSet container", diags);
+        }
         let body = if let Some(c) = node.get("container") {
             TemplateBody::Container {
                 command: strings(c.get("command")),
