@@ -745,7 +745,8 @@ impl Machine {
         }
         let mut argv = Vec::new();
         let mut redirect: Option<(String, bool)> = None;
-        let mut tee: Option<String> = None;
+        // `| tee [-a] FILE`, as many as the pipe has: each gets what passes through it.
+        let mut tees: Vec<(String, bool)> = Vec::new();
         let mut i = 0;
         while i < words.len() {
             let w = &words[i];
@@ -756,10 +757,14 @@ impl Machine {
                     (">>", Some(t)) => redirect = Some((t, true)),
                     ("|", Some(t)) if base(&t) == "tee" => {
                         let mut j = i + 2;
-                        while words.get(j).is_some_and(|w| w.starts_with('-')) {
+                        let mut append = false;
+                        while let Some(flag) = words.get(j).filter(|w| w.starts_with('-')) {
+                            append |= flag.contains('a');
                             j += 1;
                         }
-                        tee = words.get(j).cloned();
+                        if let Some(file) = words.get(j).and_then(|w| self.expand(w)) {
+                            tees.push((file, append));
+                        }
                         i = j + 1;
                         continue;
                     }
@@ -789,8 +794,14 @@ impl Machine {
                 entry.clear();
             }
             entry.push_str(&produced);
-        } else if let Some(file) = tee {
-            self.files.insert(file, produced);
+        } else {
+            for (file, append) in tees {
+                let entry = self.files.entry(file).or_default();
+                if !append {
+                    entry.clear();
+                }
+                entry.push_str(&produced);
+            }
         }
         true
     }
@@ -1868,6 +1879,28 @@ mod tests {
     }
 
     /// `test` with no expression is false (exit 1), with one word true when it is not empty.
+    /// `artifact-disable-archive` writes two files through a chain of `tee`s.
+    #[test]
+    fn shell_tee_chains() {
+        let run = |script: &str| {
+            simulate(
+                "busybox",
+                &s(&["sh", "-c", script]),
+                &[],
+                None,
+                &BTreeMap::new(),
+                1,
+            )
+        };
+        let b = run(
+            "echo hello world | tee /tmp/a.txt | tee /tmp/b.txt ; echo more | tee -a /tmp/a.txt",
+        );
+        assert!(b.recognised);
+        assert_eq!(b.files["/tmp/a.txt"], "hello world\nmore\n");
+        assert_eq!(b.files["/tmp/b.txt"], "hello world\n");
+        assert_eq!(b.stdout, "hello world\nmore\n");
+    }
+
     #[test]
     fn test_without_an_expression_fails() {
         let run = |argv: &[&str]| simulate("alpine", &s(argv), &[], None, &BTreeMap::new(), 1);

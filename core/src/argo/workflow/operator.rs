@@ -86,6 +86,16 @@ fn config_map_data(root: &Node) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Whether `path` is one of the directories of every Linux image (`/etc`, `/usr`, ...): an
+/// output artifact there exists whatever the container did.
+fn in_every_image(path: &str) -> bool {
+    const DIRS: &[&str] = &[
+        "/bin", "/etc", "/home", "/lib", "/opt", "/root", "/sbin", "/tmp", "/usr", "/var",
+    ];
+    let path = path.trim_end_matches('/');
+    DIRS.contains(&path)
+}
+
 /// A `configMapKeyRef`'s value. Its name and key may use the workflow's variables (`name:
 /// '{{workflow.parameters.cm-name}}'`), substituted first as Argo's
 /// `substituteAndGetConfigMapValue` does.
@@ -465,6 +475,9 @@ pub(super) struct State {
     /// path under the mount: what a pod writes under a mount, later pods mounting the volume
     /// read (a PVC outlives its pods, and a failed workflow's PVC outlives the workflow).
     volume_files: HashMap<String, BTreeMap<String, String>>,
+    /// Volumes a pod the simulation did not understand has mounted: what is on them is not
+    /// all known, so a path under them that the model lacks may well be there.
+    uncertain_volumes: HashSet<String>,
     /// The objects pods stored at the locations their output artifacts name (`s3: {key}`, ...).
     artifact_store: ArtifactStore,
     /// Output artifacts that are directories, by `(node id, artifact name)`: their files by
@@ -646,6 +659,7 @@ impl WorkflowRun {
                 retained_children: HashMap::new(),
                 retried: false,
                 volume_files: HashMap::new(),
+                uncertain_volumes: HashSet::new(),
                 artifact_store: ArtifactStore::new(),
                 artifact_dirs: HashMap::new(),
                 exec_errors: HashSet::new(),
@@ -2629,9 +2643,19 @@ impl WorkflowRun {
                     })
                 })
             });
+            // A directory every image has (`/etc`), or a path on a volume an earlier pod did
+            // something unknown to: there, with content the simulation does not know.
+            let unknown = a.path.as_deref().is_some_and(|p| {
+                in_every_image(p)
+                    || self.workflow_mounts(&r.tmpl).iter().any(|(vol, at)| {
+                        self.state.uncertain_volumes.contains(vol)
+                            && (p == at || p.starts_with(&format!("{at}/")))
+                    })
+            });
             let content = content
                 .or_else(|| a.raw.clone())
-                .or_else(|| (!b.recognised || a.optional).then(String::new));
+                .or_else(|| (!b.recognised || a.optional).then(String::new))
+                .or_else(|| unknown.then(|| container::UNKNOWN_CONTENT.to_string()));
             match content {
                 Some(c) => {
                     outputs.artifacts.insert(a.name.clone(), c);
@@ -2652,6 +2676,9 @@ impl WorkflowRun {
         }
         // What the pod left on the workflow's volumes stays there.
         for (vol, path) in self.workflow_mounts(&r.tmpl) {
+            if !b.recognised {
+                self.state.uncertain_volumes.insert(vol.clone());
+            }
             let prefix = format!("{path}/");
             let kept = self.state.volume_files.entry(vol).or_default();
             for (p, content) in &b.files {
