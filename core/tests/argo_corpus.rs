@@ -298,6 +298,12 @@ fn check_row(
                     .iter()
                     .filter(|n| n.display_name.ends_with(suffix))
                     .collect();
+                if want == "!" {
+                    if let Some(n) = matching.first() {
+                        return Err(format!("node {} exists, want none", n.display_name));
+                    }
+                    continue;
+                }
                 if matching.is_empty() {
                     return Err(format!("no node whose display name ends with {suffix}"));
                 }
@@ -314,6 +320,8 @@ fn check_row(
                 continue;
             }
             match wf.node_by_display(display) {
+                None if want == "!" => {}
+                Some(_) if want == "!" => return Err(format!("node {display} exists, want none")),
                 Some(_) if want == "*" => {}
                 Some(n) if n.phase.as_str() == want => {}
                 Some(n) => {

@@ -541,6 +541,8 @@ pub struct Template {
     pub active_deadline_seconds: Option<String>,
     pub timeout: Option<String>,
     pub parallelism: Option<u64>,
+    /// The template's own `failFast` (not `dag.failFast`): on only when set `true`, as Argo's
+    /// `Template.IsFailFast`.
     pub fail_fast: bool,
     pub daemon: bool,
     pub memoize: Option<Node>,
@@ -797,7 +799,7 @@ impl Template {
             active_deadline_seconds: value_text(node.get("activeDeadlineSeconds")),
             timeout: value_text(node.get("timeout")),
             parallelism: number(node, "parallelism"),
-            fail_fast: node.get("failFast").and_then(Node::as_str) != Some("false"),
+            fail_fast: flag(node, "failFast"),
             daemon: flag(node, "daemon"),
             memoize: node.get("memoize").cloned(),
             synchronization: node.get("synchronization").cloned(),

@@ -31,6 +31,9 @@ use crate::yaml::{Node, Value};
 pub const MAX_NODES: usize = 20_000;
 /// Templates may nest this deep (a template calling itself must stop somewhere).
 pub const MAX_DEPTH: usize = 100;
+/// The message of a steps or DAG node that its template's `failFast` ends (Argo's
+/// `checkParallelism`; functional_test.go TestWorkflowParallelismStepFailFast/DAGFailFast).
+const FAIL_FAST_MESSAGE: &str = "template has failed or errored children and failFast enabled";
 
 /// The WorkflowTemplates, ClusterWorkflowTemplates and ConfigMaps a workflow can refer to.
 #[derive(Clone, Debug, Default)]
@@ -1387,6 +1390,91 @@ impl WorkflowRun {
     /// children run already (`running`), or the workflow's pods do.
     fn at_parallelism(&self, tmpl: &Template, running: usize) -> bool {
         tmpl.parallelism.is_some_and(|p| running as u64 >= p) || self.at_workflow_parallelism()
+    }
+
+    /// The nodes of the steps or DAG node `i`'s boundary, as Argo's counters select them by
+    /// `boundaryID`: each step's or task's node, and under a loop's TaskGroup or a Retry node
+    /// their items and attempts (not what runs inside a nested steps or DAG template).
+    fn boundary_nodes(&self, i: usize, r: &Resolved) -> Vec<usize> {
+        let roots: Vec<usize> = match &r.tmpl.body {
+            TemplateBody::Steps { .. } => self
+                .members(i)
+                .into_iter()
+                .filter(|&g| self.nodes[g].node_type == "StepGroup")
+                .flat_map(|g| self.members(g))
+                .collect(),
+            TemplateBody::Dag { .. } => match r.dag.get() {
+                Some(Ok(plan)) => plan
+                    .names
+                    .iter()
+                    .filter_map(|n| self.index.get(n).copied())
+                    .collect(),
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        self.with_items_and_attempts(roots)
+    }
+
+    /// `roots` and, under the TaskGroups and Retry nodes among them, their members (each node
+    /// once: the walk is bounded by the node count).
+    fn with_items_and_attempts(&self, roots: Vec<usize>) -> Vec<usize> {
+        let mut out = Vec::new();
+        let mut stack = roots;
+        while let Some(n) = stack.pop() {
+            if out.len() >= self.nodes.len() {
+                break;
+            }
+            out.push(n);
+            if matches!(self.nodes[n].node_type, "Retry" | "TaskGroup") {
+                stack.extend(self.members(n));
+            }
+        }
+        out
+    }
+
+    /// Whether any of `nodes` counts as an unsuccessful child for `failFast` (Argo's
+    /// `getUnsuccessfulChildrenCounter`: a Pod, HTTP, Steps or DAG node that Failed or Errored
+    /// — a failed attempt of a Retry node too, and a step that continues on failure).
+    fn any_unsuccessful(&self, nodes: &[usize]) -> bool {
+        nodes.iter().any(|&n| {
+            let n = &self.nodes[n];
+            matches!(n.node_type, "Pod" | "HTTP" | "Steps" | "DAG") && n.phase.failed_or_error()
+        })
+    }
+
+    /// Whether any of `nodes` is a pod still Pending or Running (Argo's `getActivePods`: pods
+    /// only, and not those waiting for a lock).
+    fn any_active_pod(&self, nodes: &[usize]) -> bool {
+        nodes.iter().any(|&n| {
+            self.nodes[n].node_type == "Pod"
+                && matches!(self.nodes[n].phase, NodePhase::Pending | NodePhase::Running)
+                && !self.state.lock_waiting.contains(&n)
+        })
+    }
+
+    /// A steps or DAG template with `failFast: true` whose boundary has an unsuccessful child,
+    /// as Argo's `checkParallelism` (v3.5+/v4) treats it: no new child starts, the children
+    /// already running go on, and once no pod of the boundary is active the node fails with
+    /// "template has failed or errored children and failFast enabled" — and, for steps, so does
+    /// its last step group. True when the node was failed.
+    fn fail_fast_ends(
+        &mut self,
+        i: usize,
+        r: &Resolved,
+        group: Option<usize>,
+        now: Millis,
+    ) -> bool {
+        let nodes = self.boundary_nodes(i, r);
+        if !self.any_unsuccessful(&nodes) || self.any_active_pod(&nodes) {
+            return false;
+        }
+        if let Some(g) = group {
+            self.mark(g, now, NodePhase::Failed, FAIL_FAST_MESSAGE);
+        }
+        self.kill_daemons(i, now);
+        self.mark(i, now, NodePhase::Failed, FAIL_FAST_MESSAGE);
+        true
     }
 
     /// Whether `spec.parallelism` pods are already running (new nodes wait).
@@ -3009,6 +3097,11 @@ impl WorkflowRun {
                 expansions: None,
                 walks: Vec::new(),
             });
+        // failFast: once a child of this boundary failed, no new child starts.
+        let mut fail_fast_hit = r.tmpl.fail_fast && {
+            let nodes = self.boundary_nodes(i, &r);
+            self.any_unsuccessful(&nodes)
+        };
         for (gi, group) in groups.iter().enumerate().skip(progress.group) {
             let gname = format!("{name}[{gi}]");
             let g = match self.index.get(&gname) {
@@ -3113,7 +3206,7 @@ impl WorkflowRun {
                                     }
                                 }
                             }
-                            if self.at_parallelism(&r.tmpl, running) {
+                            if fail_fast_hit || self.at_parallelism(&r.tmpl, running) {
                                 all_done = false;
                                 continue;
                             }
@@ -3131,6 +3224,10 @@ impl WorkflowRun {
                         walks[si].nodes[ei] = Some(c);
                         c
                     };
+                    if r.tmpl.fail_fast && !fail_fast_hit {
+                        fail_fast_hit =
+                            self.any_unsuccessful(&self.with_items_and_attempts(vec![c]));
+                    }
                     if !self.done(c) {
                         all_done = false;
                         running += 1;
@@ -3147,6 +3244,11 @@ impl WorkflowRun {
                         walks[si].settled[ei] = true;
                     }
                 }
+            }
+            // The failFast check comes before the group is assessed, as Argo's runs before
+            // executeSteps: its message wins over "child '…' failed".
+            if fail_fast_hit && self.fail_fast_ends(i, &r, Some(g), now) {
+                return;
             }
             if !all_done {
                 self.state.steps_progress.insert(i, progress);
@@ -3700,6 +3802,11 @@ impl WorkflowRun {
             }
             c
         };
+        // failFast: once a child of this boundary failed, no new child starts.
+        let mut fail_fast_hit = r.tmpl.fail_fast && {
+            let nodes = self.boundary_nodes(i, &r);
+            self.any_unsuccessful(&nodes)
+        };
         for _pass in 0..=n {
             let mut progressed = false;
             for k in 0..n {
@@ -3739,9 +3846,20 @@ impl WorkflowRun {
                     }
                     if !self.nodes[c].phase.fulfilled() {
                         if self.nodes[c].node_type == "TaskGroup" {
-                            self.advance_task_group(c, &plan.invs[k], &r, scope, now);
+                            self.advance_task_group(
+                                c,
+                                &plan.invs[k],
+                                &r,
+                                scope,
+                                now,
+                                &mut fail_fast_hit,
+                            );
                         } else {
                             self.advance(c, now);
+                        }
+                        if r.tmpl.fail_fast && !fail_fast_hit {
+                            fail_fast_hit =
+                                self.any_unsuccessful(&self.with_items_and_attempts(vec![c]));
                         }
                         if self.nodes[c].phase.fulfilled() {
                             progressed = true;
@@ -3832,7 +3950,7 @@ impl WorkflowRun {
                     progressed = true;
                     continue;
                 }
-                if self.at_parallelism(&r.tmpl, running) {
+                if fail_fast_hit || self.at_parallelism(&r.tmpl, running) {
                     continue;
                 }
                 let expansion = match self.expand(&tasks[k], scope) {
@@ -3891,7 +4009,7 @@ impl WorkflowRun {
                     ) else {
                         return;
                     };
-                    self.advance_task_group(g, &plan.invs[k], &r, scope, now);
+                    self.advance_task_group(g, &plan.invs[k], &r, scope, now, &mut fail_fast_hit);
                     running += 1;
                     progressed = true;
                     continue;
@@ -3940,7 +4058,7 @@ impl WorkflowRun {
                         }
                     }
                 }
-                if created(
+                let Some(c) = created(
                     k,
                     self.execute(
                         now,
@@ -3950,10 +4068,11 @@ impl WorkflowRun {
                         Some(parent),
                         &Scope::new(),
                     ),
-                )
-                .is_none()
-                {
+                ) else {
                     return;
+                };
+                if r.tmpl.fail_fast && !fail_fast_hit {
+                    fail_fast_hit = self.any_unsuccessful(&self.with_items_and_attempts(vec![c]));
                 }
                 running += 1;
                 progressed = true;
@@ -3993,6 +4112,11 @@ impl WorkflowRun {
                 .all(|&d| node_of(self, d).is_some());
         }
         progress.nodes = cache.iter().map(std::cell::Cell::get).collect();
+        // The failFast check comes before the DAG is assessed, as Argo's runs before
+        // executeDAG: its message is the DAG's.
+        if fail_fast_hit && self.fail_fast_ends(i, &r, None, now) {
+            return;
+        }
         // A task whose hooks or exit handler still run keeps the DAG running (Argo's
         // CheckAllHooksFullfilled).
         let hooks_running = (0..n).any(|k| {
@@ -4181,6 +4305,7 @@ impl WorkflowRun {
         r: &Rc<Resolved>,
         scope: &mut Scope,
         now: Millis,
+        fail_fast_hit: &mut bool,
     ) {
         // The loop's items are expanded once: the scope they read (the task's dependencies)
         // does not change while the group runs.
@@ -4257,7 +4382,7 @@ impl WorkflowRun {
                             continue;
                         }
                     }
-                    if self.at_parallelism(&r.tmpl, running) {
+                    if *fail_fast_hit || self.at_parallelism(&r.tmpl, running) {
                         all_done = false;
                         continue;
                     }
@@ -4275,6 +4400,9 @@ impl WorkflowRun {
                 progress.nodes[ei] = Some(c);
                 c
             };
+            if r.tmpl.fail_fast && !*fail_fast_hit {
+                *fail_fast_hit = self.any_unsuccessful(&self.with_items_and_attempts(vec![c]));
+            }
             if self.nodes[c].phase.fulfilled() {
                 progress.settled[ei] = true;
             } else {
