@@ -197,13 +197,16 @@ pub fn to_json(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources
         .workflows
         .iter()
         .map(|w| {
+            let (progress, each) = w.progress();
             let nodes: Vec<Value> = w
                 .nodes
                 .iter()
-                .map(|n| {
+                .zip(&each)
+                .map(|(n, p)| {
                     json!({
                         "id": n.id, "name": n.name, "displayName": n.display_name,
                         "type": n.node_type, "phase": n.phase.as_str(), "message": n.message,
+                        "progress": p.to_string(),
                         "startedAt": secs(n.started_at),
                         "finishedAt": n.finished_at.map(secs),
                         "logs": n.logs,
@@ -215,6 +218,7 @@ pub fn to_json(report: &RunReport, diagnostics: &[Diagnostic], sources: &Sources
                 })
                 .collect();
             let mut v = json!({"name": w.name, "namespace": w.namespace, "phase": w.phase.as_str(), "message": w.message,
+                   "progress": progress.to_string(),
                    "startedAt": secs(w.started_at), "finishedAt": w.finished_at.map(secs), "nodes": nodes});
             if let Some(t) = w.deleted_at {
                 v["deletedAt"] = secs(t);

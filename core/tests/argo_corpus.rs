@@ -288,6 +288,13 @@ fn check_row(
                 }
                 continue;
             }
+            if display == "status.progress" {
+                let progress = wf.progress().0.to_string();
+                if progress != want {
+                    return Err(format!("workflow progress {progress}, want {want}"));
+                }
+                continue;
+            }
             if let Some(format) = display.strip_prefix("fmt.Sprintf('") {
                 check_formatted_nodes(wf, format, want)?;
                 continue;

@@ -92,6 +92,8 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   assert.match(await page.textContent('[data-testid=node-logs]'), /^Evaluating imagenet\.\.\.$/);
   assert.match(await page.textContent('[data-testid=node-duration]'), /^\d+(\.\d)?s$/);
   assert.equal(await page.getAttribute('[data-testid=node][data-name="evaluate-model"]', 'class'), 'selected');
+  // Argo's progress: both pods done.
+  assert.equal(await page.textContent('[data-testid=workflow] [data-testid=progress]'), '2/2');
   await screenshot(page, '12-event-argo-sent');
   // Click-to-source: the click also selected evaluate-model's DAG task in the WorkflowTemplate,
   // the cursor at its start.
@@ -131,6 +133,7 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   };
   await scrubTo(0.5, 'train-model', 'Pending');
   assert.deepEqual(await phases(), { 'ml-pipeline-run-nk5q6': 'Running', 'train-model': 'Pending', 'evaluate-model': '' });
+  assert.equal(await page.textContent('[data-testid=workflow] [data-testid=progress]'), '0/1');
   await scrubTo(2.5, 'train-model', 'Running');
   assert.deepEqual(await phases(), { 'ml-pipeline-run-nk5q6': 'Running', 'train-model': 'Running', 'evaluate-model': '' });
   const labels = () => page.$$eval('[data-testid=workflow-graph] .pl-label', (els) => els.map((e) => e.textContent));
@@ -141,6 +144,7 @@ test('argo-events-ml-pipeline: Send the POST, the Workflow runs train-model then
   await screenshot(page, '12b-event-argo-scrubbed');
   await scrubTo(3.5, 'evaluate-model', 'Pending');
   assert.deepEqual(await phases(), { 'ml-pipeline-run-nk5q6': 'Running', 'train-model': 'Succeeded', 'evaluate-model': 'Pending' });
+  assert.equal(await page.textContent('[data-testid=workflow] [data-testid=progress]'), '1/2');
   const dagAt = await page.$$eval('[data-testid=workflow-graph] .pl-node', (els) => els.map((e) => `${e.querySelector('.pl-label').textContent}:${e.getAttribute('class')}`));
   assert.ok(dagAt.some((d) => /^evaluate-model:.*pl-status-pending/.test(d)), dagAt.join('\n'));
   // The selected node's details follow the timeline: Pending, so no outputs or logs yet.

@@ -287,6 +287,25 @@ fn workflow_view(props: &WorkflowProps) -> Html {
             </button>
         }
     });
+    // Argo's `status.progress` at the moment shown: of the pod-like nodes created by then
+    // (pods, containers, HTTP requests, suspends), those Succeeded, Skipped or Omitted.
+    let (done, total) = w
+        .nodes
+        .iter()
+        .filter(|n| {
+            matches!(
+                n.node_type.as_str(),
+                "Pod" | "HTTP" | "Plugin" | "Container" | "Suspend"
+            )
+        })
+        .map(phase_of)
+        .filter(|p| !p.is_empty())
+        .fold((0, 0), |(d, t), p| {
+            (
+                d + usize::from(matches!(p.as_str(), "Succeeded" | "Skipped" | "Omitted")),
+                t + 1,
+            )
+        });
     // One copy of the drawing's text for the exports and the canvas.
     let drawing = AttrValue::from(w.svg.clone());
     let details = selected
@@ -310,6 +329,7 @@ fn workflow_view(props: &WorkflowProps) -> Html {
                             Callback::from(move |_: MouseEvent| { download::download(&name, "application/json", &text); })
                         }}>{ "Download manifest" }</button>
                 }
+                <span class="progress muted" data-testid="progress" title="Progress: pods done / pods created, as the Argo UI shows it">{ format!("{done}/{total}") }</span>
                 <span class={classes!("phase", phase_class(&w.phase))}>{ &w.phase }</span></h3>
             if !w.message.is_empty() { <p class="muted">{ &w.message }</p> }
             { collapse.unwrap_or_default() }

@@ -291,6 +291,87 @@ impl WorkflowRun {
     pub fn is_done(&self) -> bool {
         self.finished_at.is_some()
     }
+
+    /// `status.progress` and each node's `progress`, as Argo's `UpdateProgress` computes them:
+    /// a pod, HTTP, plugin, container or suspend node is `0/1`, `1/1` once Succeeded, Skipped
+    /// or Omitted; any other node sums the executable nodes under it; the workflow sums every
+    /// executable node (so the root's progress equals the workflow's).
+    pub fn progress(&self) -> (Progress, Vec<Progress>) {
+        let executable = |t: &str| matches!(t, "Pod" | "HTTP" | "Plugin" | "Container" | "Suspend");
+        let own: Vec<Progress> = self
+            .nodes
+            .iter()
+            .map(|n| Progress {
+                done: u64::from(matches!(
+                    n.phase,
+                    NodePhase::Succeeded | NodePhase::Skipped | NodePhase::Omitted
+                )),
+                total: 1,
+            })
+            .collect();
+        let mut total = Progress::default();
+        for (n, p) in self.nodes.iter().zip(&own) {
+            if executable(n.node_type) {
+                total = total.add(*p);
+            }
+        }
+        let mut each = Vec::with_capacity(self.nodes.len());
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack = Vec::new();
+        for (i, n) in self.nodes.iter().enumerate() {
+            if executable(n.node_type) {
+                each.push(own[i]);
+                continue;
+            }
+            // sumProgress: every node reachable through children, each once.
+            let mut sum = Progress::default();
+            let mut visited = Vec::new();
+            stack.push(i);
+            while let Some(k) = stack.pop() {
+                for c in &self.nodes[k].children {
+                    let Some(&c) = self.by_id.get(c) else {
+                        continue;
+                    };
+                    if seen[c] {
+                        continue;
+                    }
+                    seen[c] = true;
+                    visited.push(c);
+                    if executable(self.nodes[c].node_type) {
+                        sum = sum.add(own[c]);
+                    }
+                    stack.push(c);
+                }
+            }
+            for v in visited {
+                seen[v] = false;
+            }
+            each.push(sum);
+        }
+        (total, each)
+    }
+}
+
+/// Argo's `Progress`: `done/total` of the executable nodes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub done: u64,
+    pub total: u64,
+}
+
+impl Progress {
+    fn add(self, other: Progress) -> Progress {
+        Progress {
+            done: self.done + other.done,
+            total: self.total + other.total,
+        }
+    }
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.done, self.total)
+    }
 }
 
 /// The node ID Argo derives from a node name (`<workflow>-<fnv32a(name)>`, the root is the
