@@ -39,8 +39,12 @@ pub struct SimArgs {
     /// Act on a Workflow at a simulated time, as `argo ACTION WORKFLOW` would:
     /// `TIME:ACTION[:WORKFLOW]` with ACTION one of stop, terminate, suspend, resume, retry,
     /// retry-successful=SELECTOR (`--restart-successful --node-field-selector SELECTOR`),
-    /// resubmit, delete; without WORKFLOW, the one created last (`@latest`). Repeatable; an
-    /// action before the last event's second happens right after it.
+    /// resubmit, delete, or
+    /// node-set=SELECTOR;output-parameter=NAME=VALUE;message=TEXT;phase=PHASE (`argo node set
+    /// --node-field-selector SELECTOR --output-parameter NAME=VALUE --message TEXT --phase
+    /// PHASE`: each `;` part optional, output-parameter repeatable, no `:` in it); without
+    /// WORKFLOW, the one created last (`@latest`). Repeatable; an action before the last
+    /// event's second happens right after it.
     #[arg(long = "action")]
     pub actions: Vec<String>,
 }

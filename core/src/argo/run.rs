@@ -551,8 +551,8 @@ impl Session<'_> {
         }
     }
 
-    /// `argo stop|terminate|suspend|resume|retry|resubmit|delete` from a scripted step: a
-    /// refusal is a diagnostic.
+    /// `argo stop|terminate|suspend|resume|retry|resubmit|delete|node set` from a scripted
+    /// step: a refusal is a diagnostic.
     fn act(&mut self, action: &WorkflowAction, target: Option<&str>, now: Millis) {
         if let Err(e) = self.try_act(action, target, now) {
             self.report
@@ -1611,8 +1611,11 @@ fn run_trigger(
         ));
     }
     if t.kind == "argoWorkflow" && operation != "submit" {
+        // argo-events' operations are argo's verbs; `argo node set` is not one of them.
         let action = WorkflowAction::parse(&operation)
-            .map_err(|_| format!("unknown operation '{operation}' of an argoWorkflow trigger"))?;
+            .ok()
+            .filter(|a| !matches!(a, WorkflowAction::NodeSet { .. }))
+            .ok_or_else(|| format!("unknown operation '{operation}' of an argoWorkflow trigger"))?;
         let name = doc
             .pointer("/metadata/name")
             .and_then(Json::as_str)

@@ -226,6 +226,16 @@ pub enum WorkflowAction {
         restart_successful: bool,
         node_field_selector: Option<String>,
     },
+    /// `argo node set WORKFLOW --node-field-selector S [--output-parameter NAME=VALUE]...
+    /// [--message M] [--phase P]` (util.go `updateSuspendedNode`): sets what is given on the
+    /// running suspend nodes the selector picks — a `valueFrom.supplied` output parameter not
+    /// set yet, the node's message, its phase (Succeeded, Failed or Error).
+    NodeSet {
+        node_field_selector: String,
+        output_parameters: Vec<(String, String)>,
+        message: Option<String>,
+        phase: Option<String>,
+    },
     /// `argo resubmit`: a new Workflow from the same spec.
     Resubmit,
     /// `argo delete`.
@@ -235,8 +245,13 @@ pub enum WorkflowAction {
 impl WorkflowAction {
     /// Parses an action as the CLI names it: `stop`, `terminate`, `suspend`, `resume`,
     /// `retry`, `retry-successful=SELECTOR` (`--restart-successful --node-field-selector`),
-    /// `resubmit`, `delete`.
+    /// `resubmit`, `delete`, and `node-set=SELECTOR` followed by `;`-separated
+    /// `output-parameter=NAME=VALUE` (repeatable), `message=TEXT`, `phase=PHASE` (`argo node
+    /// set`; a VALUE in double quotes is unquoted, as the argo CLI does).
     pub fn parse(text: &str) -> Result<WorkflowAction, String> {
+        if let Some(rest) = text.strip_prefix("node-set=") {
+            return parse_node_set(rest);
+        }
         Ok(match text {
             "stop" => WorkflowAction::Stop,
             "terminate" => WorkflowAction::Terminate,
@@ -256,7 +271,8 @@ impl WorkflowAction {
                 None => {
                     return Err(format!(
                         "unknown action '{other}' (expected stop, terminate, suspend, resume, \
-                         retry, retry-successful=SELECTOR, resubmit or delete)"
+                         retry, retry-successful=SELECTOR, node-set=SELECTOR;..., resubmit \
+                         or delete)"
                     ))
                 }
             },
@@ -271,10 +287,72 @@ impl WorkflowAction {
             WorkflowAction::Suspend => "suspend",
             WorkflowAction::Resume => "resume",
             WorkflowAction::Retry { .. } => "retry",
+            WorkflowAction::NodeSet { .. } => "node set",
             WorkflowAction::Resubmit => "resubmit",
             WorkflowAction::Delete => "delete",
         }
     }
+}
+
+/// `node-set=SELECTOR;output-parameter=NAME=VALUE;message=TEXT;phase=PHASE`.
+fn parse_node_set(text: &str) -> Result<WorkflowAction, String> {
+    let mut parts = text.split(';');
+    let node_field_selector = parts.next().unwrap_or_default().trim().to_string();
+    let mut output_parameters: Vec<(String, String)> = Vec::new();
+    let (mut message, mut phase) = (None, None);
+    for part in parts.filter(|p| !p.is_empty()) {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| format!("node-set: expected KEY=VALUE, got '{part}'"))?;
+        match key {
+            "output-parameter" | "p" => {
+                // cmd/argo/commands/node.go: NAME=VALUE, VALUE unquoted when it is quoted.
+                let (name, v) = value.split_once('=').ok_or_else(|| {
+                    format!("expected parameter of the form: NAME=VALUE. Received: {value}")
+                })?;
+                let v = unquote(v).unwrap_or_else(|| v.to_string());
+                // The CLI sends a map: the last value of a name wins.
+                output_parameters.retain(|(n, _)| n != name);
+                output_parameters.push((name.to_string(), v));
+            }
+            "message" | "m" => message = Some(value.to_string()),
+            "phase" => phase = Some(value.to_string()),
+            other => {
+                return Err(format!(
+                    "node-set: unknown flag '{other}' (expected output-parameter, message or \
+                     phase)"
+                ))
+            }
+        }
+    }
+    Ok(WorkflowAction::NodeSet {
+        node_field_selector,
+        output_parameters,
+        message,
+        phase,
+    })
+}
+
+/// Go's `strconv.Unquote` for a double-quoted string (the common escapes); `None` when `s` is
+/// not one.
+fn unquote(s: &str) -> Option<String> {
+    let inner = s.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return None,
+            '\\' => out.push(match chars.next()? {
+                'n' => '\n',
+                't' => '\t',
+                'r' => '\r',
+                c @ ('"' | '\\') => c,
+                _ => return None,
+            }),
+            c => out.push(c),
+        }
+    }
+    Some(out)
 }
 
 impl WorkflowRun {

@@ -31,6 +31,9 @@ use crate::yaml::{Node, Value};
 pub const MAX_NODES: usize = 20_000;
 /// Templates may nest this deep (a template calling itself must stop somewhere).
 pub const MAX_DEPTH: usize = 100;
+/// The node message of a template nested deeper than [`MAX_DEPTH`] (Argo's
+/// `ErrMaxDepthExceeded`, which a step group does not report as its own error).
+const MAX_DEPTH_MESSAGE: &str = "Maximum recursion depth exceeded";
 /// The message of a steps or DAG node that its template's `failFast` ends (Argo's
 /// `checkParallelism`; functional_test.go TestWorkflowParallelismStepFailFast/DAGFailFast).
 const FAIL_FAST_MESSAGE: &str = "template has failed or errored children and failFast enabled";
@@ -755,16 +758,37 @@ impl WorkflowRun {
                     return Err("cannot resume completed workflows".into());
                 }
                 // util.ResumeWorkflow: clear spec.suspend and mark running suspend nodes
-                // Succeeded.
+                // Succeeded, their unset `valueFrom.supplied` outputs taking their defaults
+                // (OverrideOutputParametersWithDefault); one without a default refuses the
+                // whole resume, nothing changed.
+                let active: Vec<usize> = (0..self.nodes.len())
+                    .filter(|&i| {
+                        self.nodes[i].node_type == "Suspend" && !self.nodes[i].phase.fulfilled()
+                    })
+                    .collect();
+                let mut defaults = Vec::with_capacity(active.len());
+                for &i in &active {
+                    defaults.push(self.raw_output_defaults(i)?);
+                }
                 self.state.spec.suspend = false;
                 self.trace
                     .record(now, self.name.clone(), "suspend", "false");
-                for i in 0..self.nodes.len() {
-                    if self.nodes[i].node_type == "Suspend" && !self.nodes[i].phase.fulfilled() {
-                        self.complete_suspend(i, now);
-                    }
+                for (i, values) in active.into_iter().zip(defaults) {
+                    self.complete_suspend(i, now, values);
                 }
             }
+            WorkflowAction::NodeSet {
+                node_field_selector,
+                output_parameters,
+                message,
+                phase,
+            } => self.node_set(
+                now,
+                node_field_selector,
+                output_parameters,
+                message.as_deref(),
+                phase.as_deref(),
+            )?,
             WorkflowAction::Retry {
                 restart_successful,
                 node_field_selector,
@@ -860,19 +884,7 @@ impl WorkflowRun {
         let mut stack = Vec::new();
         for (i, n) in self.nodes.iter().enumerate() {
             let failed_leaf = !is_container(n) && n.phase != NodePhase::Succeeded;
-            let selected = selector.as_ref().is_some_and(|sel| {
-                sel.iter().all(|(field, negate, want)| {
-                    let have = match field.as_str() {
-                        "name" => n.name.as_str(),
-                        "displayName" => n.display_name.as_str(),
-                        "templateName" => n.template_name.as_str(),
-                        "phase" => n.phase.as_str(),
-                        "id" => n.id.as_str(),
-                        _ => "",
-                    };
-                    (have == want) != *negate
-                })
-            });
+            let selected = selector.as_ref().is_some_and(|sel| node_matches(sel, n));
             if failed_leaf || selected || n.name.starts_with(&exit_prefix) {
                 stack.push(i);
             }
@@ -1537,7 +1549,7 @@ impl WorkflowRun {
                 return Some(i);
             }
             let t = call.template.clone().unwrap_or_default();
-            let msg = "Maximum recursion depth exceeded";
+            let msg = MAX_DEPTH_MESSAGE;
             let i = self.create(now, name, display, "Pod", NodePhase::Error, msg, parent, &t);
             self.state.exec_errors.extend(i);
             return i;
@@ -1857,23 +1869,158 @@ impl WorkflowRun {
         }
     }
 
-    /// A suspend node completes: its outputs take their defaults (`argo resume`, or its
-    /// `duration` elapsed).
-    fn complete_suspend(&mut self, i: usize, now: Millis) {
-        if let Some(r) = self.state.resolved.get(&i).cloned() {
-            for p in &r.tmpl.outputs.parameters {
-                let v = p
-                    .value_from
-                    .as_ref()
-                    .and_then(|v| v.default.clone())
-                    .or_else(|| p.value.clone());
-                if let Some(v) = v {
-                    self.nodes[i].outputs.parameters.insert(p.name.clone(), v);
+    /// The `valueFrom.supplied` output parameters of suspend node `i` (Argo's
+    /// `addRawOutputFields` puts only those in a suspend node's outputs): name, default and
+    /// `globalName`. One is set once its name is in the node's outputs.
+    fn raw_outputs(&self, i: usize) -> Vec<(String, Option<String>, Option<String>)> {
+        let Some(r) = self.state.resolved.get(&i) else {
+            return Vec::new();
+        };
+        r.tmpl
+            .outputs
+            .parameters
+            .iter()
+            .filter_map(|p| {
+                let vf = p.value_from.as_ref().filter(|v| v.supplied)?;
+                Some((p.name.clone(), vf.default.clone(), p.global_name.clone()))
+            })
+            .collect()
+    }
+
+    /// util.go `OverrideOutputParametersWithDefault`: each raw output of suspend node `i` not
+    /// set yet takes its default — `Err` with Argo's message for the first without one.
+    fn raw_output_defaults(
+        &self,
+        i: usize,
+    ) -> Result<Vec<(String, String, Option<String>)>, String> {
+        let mut out = Vec::new();
+        for (name, default, global) in self.raw_outputs(i) {
+            if self.nodes[i].outputs.parameters.contains_key(&name) {
+                continue;
+            }
+            match default {
+                Some(d) => out.push((name, d, global)),
+                None => {
+                    return Err(format!(
+                        "raw output parameter '{name}' has not been set and does not have a \
+                         default value"
+                    ))
                 }
             }
         }
+        Ok(out)
+    }
+
+    /// Sets output parameter `name` of node `i`, and `workflow.outputs.parameters.<global>`
+    /// (util.go `AddParamToGlobalScope`).
+    fn set_output(&mut self, i: usize, name: String, value: String, global: Option<String>) {
+        if let Some(g) = global {
+            self.state
+                .globals
+                .insert(format!("workflow.outputs.parameters.{g}"), value.clone());
+        }
+        self.nodes[i].outputs.parameters.insert(name, value);
+    }
+
+    /// A suspend node completes (`argo resume`, or its `duration` elapsed) with its raw
+    /// outputs' `defaults` set; its message (`argo node set --message`) stays.
+    fn complete_suspend(
+        &mut self,
+        i: usize,
+        now: Millis,
+        defaults: Vec<(String, String, Option<String>)>,
+    ) {
+        for (name, value, global) in defaults {
+            self.set_output(i, name, value, global);
+        }
         self.state.suspend_until.remove(&i);
-        self.mark(i, now, NodePhase::Succeeded, "");
+        let message = self.nodes[i].message.clone();
+        self.mark(i, now, NodePhase::Succeeded, &message);
+    }
+
+    /// `argo node set` (util.go `updateSuspendedNode`, after the server's check of the phase):
+    /// on every running suspend node the selector matches, the phase, message and raw output
+    /// parameters given. Any refusal leaves the workflow as it was (the server updates it
+    /// only when every node could be set).
+    fn node_set(
+        &mut self,
+        now: Millis,
+        selector: &str,
+        params: &[(String, String)],
+        message: Option<&str>,
+        phase: Option<&str>,
+    ) -> Result<(), String> {
+        let phase = match phase.filter(|p| !p.is_empty()) {
+            None => None,
+            Some("Succeeded") => Some(NodePhase::Succeeded),
+            Some("Failed") => Some(NodePhase::Failed),
+            Some("Error") => Some(NodePhase::Error),
+            Some(p) => return Err(format!("{p} is an invalid phase to set to")),
+        };
+        if selector.is_empty() {
+            return Err(
+                "'set' currently only targets suspend nodes, use a node field \
+                        selector to target them"
+                    .into(),
+            );
+        }
+        let sel = parse_field_selector(selector)?;
+        let message = message.filter(|m| !m.is_empty());
+        let mut plan = Vec::new();
+        for i in 0..self.nodes.len() {
+            let n = &self.nodes[i];
+            if n.node_type != "Suspend" || n.phase != NodePhase::Running || !node_matches(&sel, n) {
+                continue;
+            }
+            let mut outputs = Vec::new();
+            if !params.is_empty() {
+                let raw = self.raw_outputs(i);
+                if raw.is_empty() {
+                    return Err(
+                        "cannot set output parameters because node is not expecting \
+                                any raw parameters"
+                            .into(),
+                    );
+                }
+                for (name, value) in params {
+                    let Some((_, _, global)) = raw.iter().find(|(r, _, _)| r == name) else {
+                        return Err(format!("node is not expecting output parameter '{name}'"));
+                    };
+                    if n.outputs.parameters.contains_key(name) {
+                        return Err(format!(
+                            "cannot set output parameter '{name}' because it does not use \
+                             valueFrom.raw or it was already set"
+                        ));
+                    }
+                    outputs.push((name.clone(), value.clone(), global.clone()));
+                }
+            }
+            if phase.is_some() || message.is_some() || !outputs.is_empty() {
+                plan.push((i, outputs));
+            }
+        }
+        if plan.is_empty() {
+            return Err(format!(
+                "currently, set only targets suspend nodes: no suspend nodes matching \
+                 nodeFieldSelector: {selector}"
+            ));
+        }
+        for (i, outputs) in plan {
+            for (name, value, global) in outputs {
+                self.set_output(i, name, value, global);
+            }
+            let message = message.map_or_else(|| self.nodes[i].message.clone(), str::to_string);
+            self.trace
+                .record(now, self.nodes[i].id.clone(), "message", message.clone());
+            match phase {
+                Some(p) => {
+                    self.state.suspend_until.remove(&i);
+                    self.mark(i, now, p, &message);
+                }
+                None => self.nodes[i].message = message,
+            }
+        }
+        Ok(())
     }
 
     /// A started pod's next event — its containers start, or it ends — and its phase: before
@@ -1918,7 +2065,16 @@ impl WorkflowRun {
             "Suspend" => {
                 if let Some(Some(u)) = self.state.suspend_until.get(&i) {
                     if now >= *u {
-                        self.complete_suspend(i, now);
+                        // executeSuspend: an expired suspension resumes the node with its
+                        // raw outputs' defaults; one without a default is the node's error.
+                        match self.raw_output_defaults(i) {
+                            Ok(defaults) => self.complete_suspend(i, now, defaults),
+                            Err(m) => {
+                                self.state.suspend_until.remove(&i);
+                                self.mark(i, now, NodePhase::Error, &m);
+                                self.state.exec_errors.insert(i);
+                            }
+                        }
                     }
                 }
             }
@@ -3268,6 +3424,21 @@ impl WorkflowRun {
             if self.nodes[g].phase == NodePhase::Running {
                 for &(c, inv) in &results {
                     let p = self.nodes[c].phase;
+                    // executeStepGroup: a child whose executeTemplate returned an error errs
+                    // the group at once, continueOn or not.
+                    if p == NodePhase::Error
+                        && self.state.exec_errors.contains(&c)
+                        && self.nodes[c].message != MAX_DEPTH_MESSAGE
+                    {
+                        let msg = format!(
+                            "step group deemed errored due to child {} error: {}",
+                            self.nodes[c].name, self.nodes[c].message
+                        );
+                        self.mark(g, now, NodePhase::Error, &msg);
+                        self.kill_daemons(i, now);
+                        self.mark(i, now, NodePhase::Failed, &msg);
+                        return;
+                    }
                     if p.failed_or_error() && !continues_on(inv, p) {
                         let msg = format!("child '{}' failed", self.nodes[c].id);
                         self.mark(g, now, NodePhase::Failed, &msg);
@@ -4535,7 +4706,7 @@ fn find_template<'a>(spec: &'a Node, name: &str) -> Option<&'a Node> {
 /// merged by name.
 /// A Kubernetes field selector as `argo retry --node-field-selector` takes it:
 /// `field=value`, `field==value` or `field!=value`, comma-separated (all must hold), on
-/// `name`, `displayName`, `templateName`, `phase` or `id`.
+/// `name`, `displayName`, `templateName`, `phase`, `id` or `inputs.parameters.NAME.value`.
 fn parse_field_selector(text: &str) -> Result<Vec<(String, bool, String)>, String> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -4551,13 +4722,18 @@ fn parse_field_selector(text: &str) -> Result<Vec<(String, bool, String)>, Strin
             ));
         };
         let field = field.trim();
-        if !matches!(
-            field,
-            "name" | "displayName" | "templateName" | "phase" | "id"
-        ) {
+        let input = field
+            .strip_prefix("inputs.parameters.")
+            .is_some_and(|f| f.ends_with(".value"));
+        if !input
+            && !matches!(
+                field,
+                "name" | "displayName" | "templateName" | "phase" | "id"
+            )
+        {
             return Err(format!(
                 "invalid node field selector: '{field}' is not a field Pipelab can select \
-                 on (name, displayName, templateName, phase, id)"
+                 on (name, displayName, templateName, phase, id, inputs.parameters.NAME.value)"
             ));
         }
         out.push((field.to_string(), negate, value.trim().to_string()));
@@ -4566,6 +4742,26 @@ fn parse_field_selector(text: &str) -> Result<Vec<(String, bool, String)>, Strin
         return Err("empty node field selector".into());
     }
     Ok(out)
+}
+
+/// util.go `SelectorMatchesNode`: whether node `n` has every field the selector asks for.
+fn node_matches(sel: &[(String, bool, String)], n: &NodeStatus) -> bool {
+    sel.iter().all(|(field, negate, want)| {
+        let have = match field.as_str() {
+            "name" => Some(n.name.as_str()),
+            "displayName" => Some(n.display_name.as_str()),
+            "templateName" => Some(n.template_name.as_str()),
+            "phase" => Some(n.phase.as_str()),
+            "id" => Some(n.id.as_str()),
+            f => f
+                .strip_prefix("inputs.parameters.")
+                .and_then(|f| f.strip_suffix(".value"))
+                .and_then(|p| n.inputs.parameters.iter().find(|q| q.name == p))
+                .map(|q| q.value.as_str()),
+        };
+        // A field the node does not have is the empty string to a fields.Set.
+        (have.unwrap_or("") == want) != *negate
+    })
 }
 
 fn merge_specs(mut wf: WorkflowSpec, base: WorkflowSpec) -> WorkflowSpec {
