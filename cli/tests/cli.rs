@@ -482,6 +482,55 @@ fn run_acts_on_workflows_at_simulated_times() {
     assert!(err.contains("invalid time 'soon'"), "{err}");
 }
 
+/// `--action TIME:node-set=SELECTOR;...` is `argo node set`: cli_test.go TestArgoSetOutputs.
+#[test]
+fn run_sets_a_suspend_node_with_node_set() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/corpus/argo/e2e-inline/cli_test__TestArgoSetOutputs.yaml"
+    );
+    let set = r#"6s:node-set=displayName=approve;output-parameter=message="Hello, World!";message=Test message"#;
+    let (code, out, err) = pipelab(&[
+        "run",
+        file,
+        "--action",
+        "5s:resume",
+        "--action",
+        set,
+        "--action",
+        "7s:resume",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let wf = &v["workflows"][0];
+    assert_eq!(wf["phase"], "Succeeded", "{wf}");
+    let node = |name: &str| {
+        wf["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["displayName"] == name)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(node("approve")["message"], "Test message");
+    assert_eq!(
+        node("approve")["outputs"]["parameters"]["message"],
+        "Hello, World!"
+    );
+    assert_eq!(node("release")["logs"][0], "Hello, World!");
+    // The first resume was refused.
+    let diags = v["diagnostics"].as_array().unwrap();
+    assert_eq!(diags.len(), 1, "{diags:?}");
+    assert!(diags[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("raw output parameter 'message' has not been set"));
+    let (code, _, err) = pipelab(&["run", file, "--action", "5s:node-set=x=1;colour=red"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown flag 'colour'"), "{err}");
+}
+
 #[test]
 fn run_fires_events_at_simulated_times() {
     let limited = concat!(

@@ -18,6 +18,10 @@
 //!   `--restart-successful` with `--node-field-selector` picks them), the shutdown cleared.
 //! - `argo resubmit` is `FormulateResubmitWorkflow`: a new Workflow with the same spec, named
 //!   `<generateName or name->` plus five random characters.
+//! - `argo resume` (util.go `ResumeWorkflow`) gives each running suspend node's unset
+//!   `valueFrom.supplied` outputs their defaults, and is refused ("raw output parameter '<p>'
+//!   has not been set and does not have a default value") when one has none; `argo node set`
+//!   (`updateSuspendedNode`) sets those outputs once, a node's message and phase.
 //! - Synchronization (`workflow/sync`): locks named `<ns>/Mutex/<name>` or
 //!   `<ns>/ConfigMap/<cm>/<key>`; a waiter is Pending with "Waiting for <lock> lock. Lock
 //!   status: <available>/<limit>"; FIFO by priority then creation; released when done.
@@ -1015,4 +1019,239 @@ spec:
     let root = w.node("flaky").unwrap();
     assert_eq!(root.children.len(), 2, "{:?}", root.children);
     assert_eq!(w.node_by_display("bad").unwrap().children.len(), 2);
+}
+
+fn node_set(selector: &str, params: &[(&str, &str)], message: Option<&str>) -> Step {
+    act(WorkflowAction::NodeSet {
+        node_field_selector: selector.to_string(),
+        output_parameters: params
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        message: message.map(str::to_string),
+        phase: None,
+    })
+}
+
+/// The errors of a session's refused actions, in order.
+fn refusals(r: &RunReport) -> Vec<&str> {
+    r.diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| d.message.as_str())
+        .collect()
+}
+
+/// cli_test.go TestArgoSetOutputs, step by step: `argo resume` is refused while `approve`'s
+/// supplied output has no value (util.go OverrideOutputParametersWithDefault); `argo node set
+/// --output-parameter` sets it once ("workflow values set"), not twice ("it was already
+/// set"), and not on `approve-no-vars` (no raw parameters: updateSuspendedNode); `--message`
+/// sets the node's message; then the resume goes through, `release` gets the value and
+/// `approve` keeps the message.
+#[test]
+fn set_outputs_of_a_suspend_node() {
+    let docs = load("e2e-inline/cli_test__TestArgoSetOutputs.yaml").unwrap();
+    let ms = Manifests::from_documents(docs.iter().map(|d| (FileId(0), d)), &mut Vec::new());
+    // The CLI unquotes `message="Hello, World!"`; the parse of `--action` does the same.
+    let set = WorkflowAction::parse(
+        r#"node-set=displayName=approve;output-parameter=message="Hello, World!""#,
+    )
+    .unwrap();
+    assert_eq!(
+        set,
+        WorkflowAction::NodeSet {
+            node_field_selector: "displayName=approve".into(),
+            output_parameters: vec![("message".into(), "Hello, World!".into())],
+            message: None,
+            phase: None,
+        }
+    );
+    let value = [("message", "Hello, World!")];
+    let mut steps = vec![Step::Submit, wait(5), act(WorkflowAction::Resume)];
+    steps.extend([
+        wait(1),
+        act(set),
+        wait(1),
+        node_set("displayName=approve", &value, None),
+        wait(1),
+        node_set("displayName=approve-no-vars", &value, None),
+        wait(1),
+        node_set("displayName=approve", &[], Some("Test message")),
+        wait(1),
+    ]);
+    // Before the last resume, both suspend nodes still wait.
+    let early = run(
+        &ms,
+        &RunConfig {
+            steps: steps.clone(),
+            ..RunConfig::default()
+        },
+    );
+    let w = first(&early).unwrap();
+    assert_eq!(w.phase.as_str(), "Running", "{}", w.message);
+    let approve = node(w, "approve").unwrap();
+    assert_eq!(approve.phase, NodePhase::Running);
+    assert_eq!(approve.message, "Test message");
+    assert_eq!(
+        approve
+            .outputs
+            .parameters
+            .get("message")
+            .map(String::as_str),
+        Some("Hello, World!")
+    );
+    assert!(w.node_by_display("release").is_none());
+
+    steps.extend([act(WorkflowAction::Resume), wait(30)]);
+    let report = run(
+        &ms,
+        &RunConfig {
+            steps,
+            ..RunConfig::default()
+        },
+    );
+    let errors = refusals(&report);
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(errors[0].contains(
+        "raw output parameter 'message' has not been set and does not have a default value"
+    ));
+    assert!(errors[1].contains("it was already set"), "{}", errors[1]);
+    assert!(
+        errors[2].contains(
+            "cannot set output parameters because node is not expecting any raw parameters"
+        ),
+        "{}",
+        errors[2]
+    );
+    let w = first(&report).unwrap();
+    assert_eq!(w.phase.as_str(), "Succeeded", "{}", w.message);
+    let release = node(w, "release").unwrap();
+    assert_eq!(release.inputs.parameters[0].value, "Hello, World!");
+    assert_eq!(node(w, "approve").unwrap().message, "Test message");
+    assert_eq!(
+        node(w, "approve-no-vars").unwrap().phase,
+        NodePhase::Succeeded
+    );
+}
+
+/// What `argo node set` refuses, each leaving the workflow as it was; `--phase` ends the node.
+#[test]
+fn node_set_refusals_and_phase() {
+    let docs = load("e2e-inline/cli_test__TestArgoSetOutputs.yaml").unwrap();
+    let ms = Manifests::from_documents(docs.iter().map(|d| (FileId(0), d)), &mut Vec::new());
+    let cases: Vec<(&str, &str)> = vec![
+        ("node-set=", "use a node field selector to target them"),
+        (
+            "node-set=displayName=approve;phase=Running",
+            "Running is an invalid phase to set to",
+        ),
+        (
+            "node-set=displayName=release;message=x",
+            "no suspend nodes matching nodeFieldSelector: displayName=release",
+        ),
+        (
+            "node-set=displayName=approve;output-parameter=other=1",
+            "node is not expecting output parameter 'other'",
+        ),
+        (
+            "node-set=displayName=approve;message=x;output-parameter=other=1",
+            "node is not expecting output parameter 'other'",
+        ),
+    ];
+    for (action, want) in cases {
+        let action = WorkflowAction::parse(action).unwrap();
+        let report = run(
+            &ms,
+            &RunConfig {
+                steps: vec![Step::Submit, wait(5), act(action.clone()), wait(5)],
+                ..RunConfig::default()
+            },
+        );
+        let errors = refusals(&report);
+        assert!(
+            errors.len() == 1 && errors[0].contains(want),
+            "{action:?}: {errors:?}"
+        );
+        // Nothing was set: the message of the last case was not applied either.
+        let w = first(&report).unwrap();
+        assert_eq!(node(w, "approve").unwrap().message, "", "{action:?}");
+        assert_eq!(w.phase.as_str(), "Running");
+    }
+    // `--phase Failed` ends the node; the step group fails with it.
+    let action =
+        WorkflowAction::parse("node-set=templateName=approve;phase=Failed;message=no").unwrap();
+    let report = run(
+        &ms,
+        &RunConfig {
+            steps: vec![Step::Submit, wait(5), act(action), wait(5)],
+            ..RunConfig::default()
+        },
+    );
+    assert!(refusals(&report).is_empty(), "{:?}", refusals(&report));
+    let w = first(&report).unwrap();
+    let approve = node(w, "approve").unwrap();
+    assert_eq!(
+        (approve.phase, approve.message.as_str()),
+        (NodePhase::Failed, "no")
+    );
+    assert_eq!(approve.finished_at, Some(5_000));
+    // approve-no-vars still waits, so the workflow does too.
+    assert_eq!(w.phase.as_str(), "Running");
+}
+
+/// suspend_test.go TestSuspendNodeTimeoutWithoutDefaultValue / WithDefaultValue: a suspend
+/// whose `duration` ends resumes its node (operator.go executeSuspend), the raw outputs taking
+/// their defaults; without one the node errs with OverrideOutputParametersWithDefault's
+/// message, its step group with "step group deemed errored due to child …" (executeStepGroup)
+/// and the workflow ends Failed with it.
+#[test]
+fn suspend_timeout_with_and_without_default() {
+    for (file, want) in [
+        (
+            "e2e-inline/suspend_test__TestSuspendNodeTimeoutWithoutDefaultValue.yaml",
+            "Failed",
+        ),
+        (
+            "e2e-inline/suspend_test__TestSuspendNodeTimeoutWithDefaultValue.yaml",
+            "Succeeded",
+        ),
+    ] {
+        let docs = load(file).unwrap();
+        let ms = Manifests::from_documents(docs.iter().map(|d| (FileId(0), d)), &mut Vec::new());
+        let report = run(&ms, &RunConfig::default());
+        let w = first(&report).unwrap();
+        assert_eq!(w.phase.as_str(), want, "{file}: {}", w.message);
+        let approve = node(w, "approve").unwrap();
+        assert_eq!(approve.finished_at, Some(5_000), "{file}");
+        if want == "Failed" {
+            let raw = "raw output parameter 'message' has not been set and does not have a \
+                       default value";
+            assert_eq!(
+                (approve.phase, approve.message.as_str()),
+                (NodePhase::Error, raw)
+            );
+            let group = node(w, "[0]").unwrap();
+            assert_eq!(group.phase, NodePhase::Error);
+            assert_eq!(
+                group.message,
+                format!(
+                    "step group deemed errored due to child {}[0].approve error: {raw}",
+                    w.name
+                )
+            );
+            assert_eq!(w.message, group.message);
+            assert!(w.node_by_display("release").is_none());
+        } else {
+            assert_eq!(
+                approve
+                    .outputs
+                    .parameters
+                    .get("message")
+                    .map(String::as_str),
+                Some("default message")
+            );
+            let release = node(w, "release").unwrap();
+            assert_eq!(release.inputs.parameters[0].value, "default message");
+        }
+    }
 }
