@@ -7,7 +7,7 @@ use crate::diag::{Diagnostic, Severity};
 use crate::yaml::Node;
 
 use super::events::EventSource;
-use super::spec::{text, Invocation, Template, TemplateBody, WorkflowSpec};
+use super::spec::{text, Arguments, Artifact, Invocation, Template, TemplateBody, WorkflowSpec};
 use super::warn_unknown;
 use super::{Kind, Manifests};
 
@@ -205,12 +205,17 @@ pub type FindSpec<'a> = dyn Fn(bool, &str) -> Option<&'a Node> + 'a;
 /// (Cluster)WorkflowTemplate that does not exist is an error here: the cluster is all there is.
 pub fn validate(spec: &WorkflowSpec, find: &FindSpec) -> Option<String> {
     let mut out = Vec::new();
-    match &spec.entrypoint {
+    let entry = match &spec.entrypoint {
         None => return Some("spec.entrypoint is required".into()),
-        Some(e) if spec.template(e).is_none() => {
-            return Some(format!("spec.entrypoint template '{e}' undefined"));
-        }
-        _ => {}
+        Some(e) => match spec.template(e) {
+            Some(t) => t,
+            None => return Some(format!("spec.entrypoint template '{e}' undefined")),
+        },
+    };
+    // The entrypoint takes the workflow's arguments.
+    if let Some(missing) = unsupplied(entry, &spec.arguments).into_iter().next() {
+        let name = entry.get("name").and_then(Node::as_str).unwrap_or_default();
+        return Some(format!("templates.{name} {missing} was not supplied"));
     }
     if let Some(e) = spec.on_exit.as_ref().filter(|e| spec.template(e).is_none()) {
         return Some(format!("spec.onExit template name '{e}' undefined"));
@@ -420,32 +425,48 @@ fn check_arguments(
     inv: &Invocation,
     out: &mut Vec<Diagnostic>,
 ) {
-    let params = callee
-        .get("inputs")
-        .and_then(|i| i.get("parameters"))
-        .and_then(Node::as_sequence)
-        .unwrap_or_default();
-    for p in params {
+    for missing in unsupplied(callee, &inv.arguments) {
+        out.push(
+            Diagnostic::error(
+                "argo-lint",
+                format!(
+                    "templates.{template}.{at} templates.{callee_name} {missing} was not supplied"
+                ),
+            )
+            .with_span(inv.raw.get("arguments").map_or(inv.span, |n| n.span)),
+        );
+    }
+}
+
+/// The inputs of `template` that `arguments` must supply and does not, as
+/// `inputs.parameters.NAME` / `inputs.artifacts.NAME`: a parameter with no value, default or
+/// `valueFrom`, an artifact neither optional nor with a place to load it from.
+fn unsupplied(template: &Node, arguments: &Arguments) -> Vec<String> {
+    let inputs = template.get("inputs");
+    let list = |key: &str| {
+        inputs
+            .and_then(|i| i.get(key))
+            .and_then(Node::as_sequence)
+            .unwrap_or_default()
+    };
+    let mut out = Vec::new();
+    for p in list("parameters") {
         let Some(name) = p.get("name").and_then(Node::as_str) else {
             continue;
         };
         let has_own = ["value", "default", "valueFrom"]
             .iter()
             .any(|k| p.get(k).is_some());
-        let passed = inv.arguments.parameters.iter().any(|a| a.name == name);
-        if !has_own && !passed {
-            out.push(
-                Diagnostic::error(
-                    "argo-lint",
-                    format!(
-                        "templates.{template}.{at} templates.{callee_name} \
-                         inputs.parameters.{name} was not supplied"
-                    ),
-                )
-                .with_span(inv.raw.get("arguments").map_or(inv.span, |n| n.span)),
-            );
+        if !has_own && !arguments.parameters.iter().any(|a| a.name == name) {
+            out.push(format!("inputs.parameters.{name}"));
         }
     }
+    for a in list("artifacts").iter().map(Artifact::parse) {
+        if !a.optional && !a.has_location && !arguments.artifacts.iter().any(|x| x.name == a.name) {
+            out.push(format!("inputs.artifacts.{}", a.name));
+        }
+    }
+    out
 }
 
 // Field names from the Argo Events JSON schema (`ref/argo-events.schema.json`).

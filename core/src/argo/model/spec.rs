@@ -226,6 +226,9 @@ pub struct Artifact {
     pub location: Option<ArtifactLocation>,
     /// `archive: {none: {}}`: a directory is stored file by file, not as one tarball.
     pub archive_none: bool,
+    /// Whether it says where to load it from (Argo's `HasLocationOrKey`): raw data, a bucket
+    /// store, or an http/artifactory URL, git repo or hdfs path that is not empty.
+    pub has_location: bool,
 }
 
 /// A place in an artifact repository: the bucket-and-key stores (S3, GCS, OSS; Azure's
@@ -269,6 +272,20 @@ impl Artifact {
             global_name: text(node, "globalName"),
             location: ArtifactLocation::parse(node),
             archive_none: node.get("archive").is_some_and(|a| a.get("none").is_some()),
+            has_location: node.get("raw").is_some()
+                || ArtifactLocation::parse(node).is_some()
+                || [
+                    ("http", "url"),
+                    ("artifactory", "url"),
+                    ("git", "repo"),
+                    ("hdfs", "path"),
+                ]
+                .iter()
+                .any(|(store, field)| {
+                    node.get(store)
+                        .and_then(|n| text(n, field))
+                        .is_some_and(|v| !v.is_empty())
+                }),
         }
     }
 }

@@ -191,6 +191,7 @@ impl Texts for Artifact {
             global_name,
             location,
             archive_none: _,
+            has_location: _,
         } = self;
         v.text(name);
         opt(v, path);

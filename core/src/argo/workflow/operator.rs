@@ -2203,6 +2203,10 @@ impl WorkflowRun {
                 scope.insert(format!("inputs.artifacts.{}.path", a.name), path.clone());
             }
             let arg = call.arguments.artifacts.iter().find(|x| x.name == a.name);
+            // ProcessArgs: a required input with nowhere to load it from must be passed.
+            if arg.is_none() && !a.optional && !a.has_location {
+                return Err(format!("inputs.artifacts.{} was not supplied", a.name));
+            }
             let content = a.raw.clone().or_else(|| {
                 let from = arg?.from.as_deref().or(arg?.raw.as_deref().map(|_| ""))?;
                 if let Some(raw) = arg?.raw.clone() {
