@@ -203,7 +203,7 @@ pub fn simulate_limited(
     }
     Behaviour {
         exit_code: m.exit.unwrap_or(m.last_status),
-        duration: COMMAND_DURATION + m.slept,
+        duration: COMMAND_DURATION.saturating_add(m.slept),
         stdout: m.stdout,
         files: m.files,
         recognised: true,
