@@ -442,15 +442,7 @@ fn run_acts_on_workflows_at_simulated_times() {
     let wf = &v["workflows"][0];
     assert_eq!(wf["phase"], "Failed");
     assert_eq!(wf["message"], "Stopped with strategy 'Stop'");
-    let node = |name: &str| {
-        wf["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["displayName"] == name)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let node = |name: &str| node_named(wf, name);
     assert_eq!(node("nap")["phase"], "Failed");
     assert_eq!(node("nap")["finishedAt"], 5);
     assert_eq!(node("sleepy.onExit")["phase"], "Succeeded");
@@ -504,15 +496,7 @@ fn run_sets_a_suspend_node_with_node_set() {
     let v: serde_json::Value = serde_json::from_str(&out).expect("json");
     let wf = &v["workflows"][0];
     assert_eq!(wf["phase"], "Succeeded", "{wf}");
-    let node = |name: &str| {
-        wf["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["displayName"] == name)
-            .cloned()
-            .unwrap_or_default()
-    };
+    let node = |name: &str| node_named(wf, name);
     assert_eq!(node("approve")["message"], "Test message");
     assert_eq!(
         node("approve")["outputs"]["parameters"]["message"],
@@ -646,4 +630,15 @@ fn run_reports_the_dlq_trigger() {
         .as_str()
         .unwrap()
         .starts_with("dead-letter-"));
+}
+
+/// The node of `workflow` (a workflow of `pipelab run`'s JSON) displayed as `name`, or null.
+fn node_named(workflow: &serde_json::Value, name: &str) -> serde_json::Value {
+    workflow["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["displayName"] == name)
+        .cloned()
+        .unwrap_or_default()
 }

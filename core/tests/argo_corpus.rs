@@ -71,13 +71,7 @@ fn every_corpus_file_loads_and_runs_without_panic() {
 fn expected_tsv_ratchet() {
     let root = corpus();
     let tsv = std::fs::read_to_string(root.join("expected.tsv")).expect("expected.tsv");
-    // The library: WorkflowTemplates, ClusterWorkflowTemplates and ConfigMaps from the corpus
-    // (not under events/), found by metadata.name.
-    let mut lib_files = Vec::new();
-    for d in ["workflows", "e2e", "e2e-inline"] {
-        files_under(&root.join(d), &["yaml", "yml", "json"], &mut lib_files);
-    }
-    let library = library_of(&lib_files);
+    let library = corpus_library(&root);
     let mut total = 0;
     let mut passed = 0;
     let mut failures = Vec::new();
@@ -142,11 +136,7 @@ fn more_expected_rows() {
     let root = corpus();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let tsv = std::fs::read_to_string(fixtures.join("argo-more-expected.tsv")).expect("table");
-    let mut lib_files = Vec::new();
-    for d in ["workflows", "e2e", "e2e-inline"] {
-        files_under(&root.join(d), &["yaml", "yml", "json"], &mut lib_files);
-    }
-    let library = library_of(&lib_files);
+    let library = corpus_library(&root);
     let mut failures = Vec::new();
     let mut rows = 0;
     for line in tsv.lines().filter(|l| !l.starts_with('#')).skip(1) {
@@ -176,6 +166,17 @@ fn more_expected_rows() {
         rows - failures.len()
     );
     assert!(failures.is_empty(), "{} rows fail", failures.len());
+}
+
+/// The library the rows run with: the WorkflowTemplates, ClusterWorkflowTemplates and
+/// ConfigMaps of the corpus (not under events/), found by metadata.name, as the Go tests
+/// created them first.
+fn corpus_library(root: &Path) -> Vec<Node> {
+    let mut files = Vec::new();
+    for d in ["workflows", "e2e", "e2e-inline"] {
+        files_under(&root.join(d), &["yaml", "yml", "json"], &mut files);
+    }
+    library_of(&files)
 }
 
 /// The WorkflowTemplates, ClusterWorkflowTemplates and ConfigMaps of `files`.
@@ -451,11 +452,7 @@ fn expected_tsv_final_phases() {
     const PINNED: usize = 26;
     let root = corpus();
     let tsv = std::fs::read_to_string(root.join("expected.tsv")).expect("expected.tsv");
-    let mut lib_files = Vec::new();
-    for d in ["workflows", "e2e", "e2e-inline"] {
-        files_under(&root.join(d), &["yaml", "yml", "json"], &mut lib_files);
-    }
-    let library = library_of(&lib_files);
+    let library = corpus_library(&root);
     let (mut total, mut passed) = (0, 0);
     for line in tsv.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
