@@ -263,6 +263,19 @@ impl ArtifactLocation {
 
 impl Artifact {
     pub fn parse(node: &Node) -> Artifact {
+        let location = ArtifactLocation::parse(node);
+        let elsewhere = [
+            ("http", "url"),
+            ("artifactory", "url"),
+            ("git", "repo"),
+            ("hdfs", "path"),
+        ]
+        .iter()
+        .any(|(store, field)| {
+            node.get(store)
+                .and_then(|n| text(n, field))
+                .is_some_and(|v| !v.is_empty())
+        });
         Artifact {
             name: text(node, "name").unwrap_or_default(),
             path: text(node, "path"),
@@ -270,22 +283,9 @@ impl Artifact {
             optional: flag(node, "optional"),
             raw: node.get("raw").and_then(|r| text(r, "data")),
             global_name: text(node, "globalName"),
-            location: ArtifactLocation::parse(node),
+            has_location: node.get("raw").is_some() || location.is_some() || elsewhere,
+            location,
             archive_none: node.get("archive").is_some_and(|a| a.get("none").is_some()),
-            has_location: node.get("raw").is_some()
-                || ArtifactLocation::parse(node).is_some()
-                || [
-                    ("http", "url"),
-                    ("artifactory", "url"),
-                    ("git", "repo"),
-                    ("hdfs", "path"),
-                ]
-                .iter()
-                .any(|(store, field)| {
-                    node.get(store)
-                        .and_then(|n| text(n, field))
-                        .is_some_and(|v| !v.is_empty())
-                }),
         }
     }
 }
