@@ -7,7 +7,9 @@ use crate::diag::{Diagnostic, Severity};
 use crate::yaml::Node;
 
 use super::events::EventSource;
-use super::spec::{text, Arguments, Artifact, Invocation, Template, TemplateBody, WorkflowSpec};
+use super::spec::{
+    step_groups, text, Arguments, Artifact, Invocation, Template, WorkflowSpec, BODY_FIELDS,
+};
 use super::warn_unknown;
 use super::{Kind, Manifests};
 
@@ -238,30 +240,33 @@ fn lint_template(
     strict: bool,
     out: &mut Vec<Diagnostic>,
 ) {
-    let t = Template::parse(node, out);
-    warn_not_simulated(node, NOT_SIMULATED, &format!("templates.{}.", t.name), out);
+    Template::check_fields(node, out);
+    let tname = text(node, "name").unwrap_or_default();
+    // Its type: the first body field present, in the order `Template::parse` reads them.
+    let kind = BODY_FIELDS.iter().copied().find(|k| node.get(k).is_some());
+    warn_not_simulated(node, NOT_SIMULATED, &format!("templates.{}.", tname), out);
     // A data template's source lists a bucket the run only knows from its own pods.
     if let Some(source) = node.get("data").and_then(|d| d.get("source")) {
         warn_not_simulated(
             source,
             DATA_SOURCE_NOT_SIMULATED,
-            &format!("templates.{}.data.source.", t.name),
+            &format!("templates.{}.data.source.", tname),
             out,
         );
     }
-    if matches!(t.body, TemplateBody::Missing) {
-        out.push(Diagnostic::error("argo-lint", format!("templates.{} template type unspecified. choose one of: container, containerSet, dag, data, http, plugin, resource, script, steps, suspend", t.name)).with_span(node.span));
+    if kind.is_none() {
+        out.push(Diagnostic::error("argo-lint", format!("templates.{} template type unspecified. choose one of: container, containerSet, dag, data, http, plugin, resource, script, steps, suspend", tname)).with_span(node.span));
     }
     // `at`: where the call is, in Argo's words (`steps[0].a`, `tasks.a`).
     let check_call = |inv: &Invocation, at: &str, out: &mut Vec<Diagnostic>| {
         if let Some(name) = &inv.template {
             if let Some(callee) = spec.template(name) {
-                check_arguments(&t.name, at, name, callee, inv, out);
+                check_arguments(&tname, at, name, callee, inv, out);
             } else {
                 out.push(
                     Diagnostic::error(
                         "argo-lint",
-                        format!("templates.{}.{at} template name '{name}' undefined", t.name),
+                        format!("templates.{}.{at} template name '{name}' undefined", tname),
                     )
                     .with_span(inv.raw.get("template").map_or(inv.span, |n| n.span)),
                 );
@@ -274,7 +279,7 @@ fn lint_template(
                         "argo-lint",
                         format!(
                             "templates.{}.{at} template reference {}.{} not found",
-                            t.name, r.name, r.template
+                            tname, r.name, r.template
                         ),
                     )
                     .with_span(r.span),
@@ -293,7 +298,7 @@ fn lint_template(
                             "argo-lint",
                             format!(
                                 "templates.{}.{}: template {} not found in workflow template {}",
-                                t.name, inv.name, r.template, r.name
+                                tname, inv.name, r.template, r.name
                             ),
                         )
                         .with_span(r.span),
@@ -306,15 +311,16 @@ fn lint_template(
                     "argo-lint",
                     format!(
                         "templates.{}.{}: template or templateRef must be specified",
-                        t.name, inv.name
+                        tname, inv.name
                     ),
                 )
                 .with_span(inv.span),
             );
         }
     };
-    match &t.body {
-        TemplateBody::Steps { groups } => {
+    match kind {
+        Some("steps") => {
+            let groups = node.get("steps").map(step_groups).unwrap_or_default();
             for (i, g) in groups.iter().enumerate() {
                 for s in g {
                     let inv = Invocation::parse(s, out);
@@ -322,7 +328,12 @@ fn lint_template(
                 }
             }
         }
-        TemplateBody::Dag { tasks, .. } => {
+        Some("dag") => {
+            let tasks = node
+                .get("dag")
+                .and_then(|d| d.get("tasks"))
+                .and_then(Node::as_sequence)
+                .unwrap_or_default();
             let invs: Vec<Invocation> = tasks.iter().map(|x| Invocation::parse(x, out)).collect();
             let names: Vec<&str> = invs.iter().map(|i| i.name.as_str()).collect();
             let mut edges: Vec<Vec<usize>> = vec![Vec::new(); invs.len()];
@@ -334,7 +345,7 @@ fn lint_template(
                             "argo-lint",
                             format!(
                                 "templates.{}.tasks.{} dependencies and depends cannot both be set",
-                                t.name, inv.name
+                                tname, inv.name
                             ),
                         )
                         .with_span(inv.span),
@@ -348,7 +359,7 @@ fn lint_template(
                             out.push(
                                 Diagnostic::error(
                                     "argo-lint",
-                                    format!("templates.{}.tasks.{}: {e}", t.name, inv.name),
+                                    format!("templates.{}.tasks.{}: {e}", tname, inv.name),
                                 )
                                 .with_span(inv.raw.get("depends").map_or(inv.span, |n| n.span)),
                             );
@@ -363,7 +374,7 @@ fn lint_template(
                                 "argo-lint",
                                 format!(
                                     "templates.{}.tasks.{} dependency '{d}' not defined",
-                                    t.name, inv.name
+                                    tname, inv.name
                                 ),
                             )
                             .with_span(inv.span),
@@ -394,7 +405,7 @@ fn lint_template(
                                         "argo-lint",
                                         format!(
                                             "templates.{} dependency cycle detected: {} -> {}",
-                                            t.name, invs[n].name, invs[next].name
+                                            tname, invs[n].name, invs[next].name
                                         ),
                                     )
                                     .with_span(invs[n].span),

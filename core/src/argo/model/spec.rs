@@ -680,8 +680,39 @@ pub fn strings(node: Option<&Node>) -> Vec<String> {
         .collect()
 }
 
+/// The fields that give a template its type; a template with none of them has no body.
+pub const BODY_FIELDS: &[&str] = &[
+    "container",
+    "script",
+    "containerSet",
+    "resource",
+    "suspend",
+    "dag",
+    "steps",
+    "http",
+    "data",
+    "plugin",
+];
+
+/// A `steps` list's parallel groups (`steps: [{name: ...}]` without the inner list: one step
+/// per group).
+pub fn step_groups(steps: &Node) -> Vec<Vec<&Node>> {
+    steps
+        .as_sequence()
+        .unwrap_or_default()
+        .iter()
+        .map(|g| match g.as_sequence() {
+            Some(items) => items.iter().collect(),
+            None => vec![g],
+        })
+        .collect()
+}
+
 impl Template {
-    pub fn parse(node: &Node, diags: &mut Vec<Diagnostic>) -> Template {
+    /// The warnings any read of a template gives: its fields and its containers' fields that
+    /// Argo does not know. The editor's lint needs only these and the template's shape, so it
+    /// does not build the body ([`Template::parse`]).
+    pub fn check_fields(node: &Node, diags: &mut Vec<Diagnostic>) {
         warn_unknown(node, TEMPLATE_FIELDS, "template", diags);
         if let Some(c) = node.get("container") {
             warn_unknown_container(c, &[], "container", diags);
@@ -697,6 +728,10 @@ impl Template {
         {
             warn_unknown_container(c, &["dependencies"], "containerSet container", diags);
         }
+    }
+
+    pub fn parse(node: &Node, diags: &mut Vec<Diagnostic>) -> Template {
+        Template::check_fields(node, diags);
         let body = if let Some(c) = node.get("container") {
             TemplateBody::Container {
                 command: strings(c.get("command")),
@@ -756,15 +791,9 @@ impl Template {
             }
         } else if let Some(s) = node.get("steps") {
             TemplateBody::Steps {
-                groups: s
-                    .as_sequence()
-                    .unwrap_or_default()
-                    .iter()
-                    .map(|g| match g.as_sequence() {
-                        Some(items) => items.to_vec(),
-                        // `steps: [{name: ...}]` without the inner list: one step per group.
-                        None => vec![g.clone()],
-                    })
+                groups: step_groups(s)
+                    .into_iter()
+                    .map(|g| g.into_iter().cloned().collect())
                     .collect(),
             }
         } else if let Some(h) = node.get("http") {
@@ -895,4 +924,39 @@ fn seq<'a>(node: &'a Node, key: &str) -> &'a [Node] {
     node.get(key)
         .and_then(Node::as_sequence)
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::FileId;
+
+    fn template(yaml_text: &str) -> Node {
+        crate::yaml::load(FileId(0), yaml_text)
+            .documents
+            .remove(0)
+            .root
+    }
+
+    /// The lint tells a template's type from [`BODY_FIELDS`] without parsing it: every field
+    /// there gives a body, the first one present decides (as `Template::parse`'s order does),
+    /// and a template with none of them has no body.
+    #[test]
+    fn body_fields_are_what_parse_reads() {
+        for field in BODY_FIELDS {
+            let node = template(&format!("name: t\n{field}: {{}}\n"));
+            let body = Template::parse(&node, &mut Vec::new()).body;
+            assert!(!matches!(body, TemplateBody::Missing), "{field}");
+        }
+        let node = template("name: t\nsteps: []\ncontainer: {image: alpine}\n");
+        let first = BODY_FIELDS.iter().find(|k| node.get(k).is_some());
+        assert_eq!(first, Some(&"container"));
+        let body = Template::parse(&node, &mut Vec::new()).body;
+        assert!(matches!(body, TemplateBody::Container { .. }));
+        let node = template("name: t\ninputs: {}\n");
+        assert!(matches!(
+            Template::parse(&node, &mut Vec::new()).body,
+            TemplateBody::Missing
+        ));
+    }
 }
