@@ -4,7 +4,7 @@
 
 use crate::argo::expr::Depends;
 use crate::diag::{Diagnostic, Severity};
-use crate::yaml::Node;
+use crate::yaml::{Node, Value};
 
 use super::events::EventSource;
 use super::spec::{
@@ -321,10 +321,35 @@ fn lint_template(
     match kind {
         Some("steps") => {
             let groups = node.get("steps").map(step_groups).unwrap_or_default();
+            let inputs = input_names(node);
+            let names: Vec<Vec<String>> = groups
+                .iter()
+                .map(|g| g.iter().filter_map(|s| text(s, "name")).collect())
+                .collect();
             for (i, g) in groups.iter().enumerate() {
                 for s in g {
                     let inv = Invocation::parse(s, out);
                     check_call(&inv, &format!("steps[{i}].{}", inv.name), out);
+                    // A step sees the steps of its own and earlier groups (`validateSteps`
+                    // adds each to the scope as it goes); an inline template brings inputs of
+                    // its own, so it is not judged.
+                    if inv.inline.is_some() {
+                        continue;
+                    }
+                    let known = |n: &str| names[..=i].iter().flatten().any(|x| x == n);
+                    for (tag, at) in tags_in(s) {
+                        if unresolvable(&tag, "steps", &inputs, loops(&inv), &known) {
+                            out.push(
+                                Diagnostic::error(
+                                    "argo-lint",
+                                    format!(
+                                        "templates.{tname}.steps failed to resolve {{{{{tag}}}}}"
+                                    ),
+                                )
+                                .with_span(at.span),
+                            );
+                        }
+                    }
                 }
             }
         }
@@ -381,6 +406,30 @@ fn lint_template(
                         ),
                     }
                 }
+            }
+            let inputs = input_names(node);
+            for (k, (inv, raw)) in invs.iter().zip(tasks).enumerate() {
+                if inv.inline.is_some() {
+                    continue;
+                }
+                // Any task's outputs are in a task's scope (`validateDAG` adds them all first);
+                // only a name no task has cannot resolve.
+                let known = |n: &str| names.contains(&n);
+                for (tag, at) in tags_in(raw) {
+                    if unresolvable(&tag, "tasks", &inputs, loops(inv), &known) {
+                        out.push(
+                            Diagnostic::error(
+                                "argo-lint",
+                                format!(
+                                    "templates.{tname}.tasks.{} failed to resolve {{{{{tag}}}}}",
+                                    inv.name
+                                ),
+                            )
+                            .with_span(at.span),
+                        );
+                    }
+                }
+                missing_dependencies(&tname, inv, &ancestry(&edges, k), &names, out);
             }
             // Cycles: iterative DFS with colours.
             let mut colour = vec![0u8; invs.len()];
@@ -827,5 +876,261 @@ fn lint_dlq_trigger(t: &Node, dlq: &Node, dep_names: &[String], out: &mut Vec<Di
         if let Some(e) = dlq.entry(field) {
             out.push(Diagnostic::warning("argo-events-lint", what).with_span(e.key.span));
         }
+    }
+}
+
+/// Every `{{tag}}` in the strings of `node` (keys included, as Argo scans the JSON of a step or
+/// task), trimmed, with the scalar it is in. Expressions (`{{=...}}`) are left out: Argo's
+/// `resolveAllVariables` does not resolve them.
+fn tags_in(node: &Node) -> Vec<(String, &Node)> {
+    let mut out = Vec::new();
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        match &n.value {
+            Value::Scalar(s) => {
+                let mut rest = s.text.as_str();
+                while let Some(start) = rest.find("{{") {
+                    let after = &rest[start + 2..];
+                    let Some(end) = after.find("}}") else { break };
+                    let tag = after[..end].trim();
+                    if !tag.starts_with('=') {
+                        out.push((tag.to_string(), n));
+                    }
+                    rest = &after[end + 2..];
+                }
+            }
+            Value::Sequence(items) => stack.extend(items.iter().rev()),
+            Value::Mapping(entries) => {
+                for e in entries.iter().rev() {
+                    stack.push(&e.value);
+                    stack.push(&e.key);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Why a `{{tag}}` in a step or task cannot resolve, in the few cases where Argo's validation
+/// surely says so (`resolveAllVariables` in workflow/validate/validate.go): an `item.` without
+/// a loop, an `inputs.parameters.` the template does not declare, a `steps.`/`tasks.` naming
+/// no step or task that `known` accepts. Anything Argo might resolve (workflow globals, a
+/// status whose scope depends on hooks, aggregates) is not judged. Tags starting with
+/// `steps.name` / `tasks.name` pass, as Argo lets them by prefix.
+fn unresolvable(
+    tag: &str,
+    node_kind: &str,
+    inputs: &[&str],
+    looped: bool,
+    known: &dyn Fn(&str) -> bool,
+) -> bool {
+    if tag.starts_with("item.") {
+        return !looped;
+    }
+    if let Some(p) = tag.strip_prefix("inputs.parameters.") {
+        return !inputs.contains(&p);
+    }
+    let prefix = format!("{node_kind}.");
+    let Some(rest) = tag.strip_prefix(prefix.as_str()) else {
+        return false;
+    };
+    if rest.starts_with("name") {
+        return false;
+    }
+    let Some((name, field)) = rest.split_once('.') else {
+        return false;
+    };
+    !field.is_empty() && !known(name)
+}
+
+/// The names of `template`'s input parameters.
+fn input_names(template: &Node) -> Vec<&str> {
+    template
+        .get("inputs")
+        .and_then(|i| i.get("parameters"))
+        .and_then(Node::as_sequence)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|p| p.get("name").and_then(Node::as_str))
+        .collect()
+}
+
+/// Whether a step or task loops (`withItems`, `withParam`, `withSequence`): then any `item`
+/// reference passes, as Argo's `addItemsToScope` lets `withParam` items be anything.
+fn loops(inv: &Invocation) -> bool {
+    inv.with_items.is_some() || inv.with_param.is_some() || inv.with_sequence.is_some()
+}
+
+/// The tasks `k` depends on, directly or through others (Argo's `GetTaskAncestry`), by index.
+fn ancestry(edges: &[Vec<usize>], k: usize) -> Vec<usize> {
+    let mut seen = vec![false; edges.len()];
+    let mut stack = edges.get(k).cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    while let Some(n) = stack.pop() {
+        if n < seen.len() && !seen[n] {
+            seen[n] = true;
+            out.push(n);
+            stack.extend(edges[n].iter().copied());
+        }
+    }
+    out
+}
+
+/// An argument whose value starts with `{{tasks.NAME.` where NAME is a task this one does not
+/// depend on, directly or not: Argo's `validateDAGTaskArgumentDependency` says "missing
+/// dependency" (it looks at parameter values and artifacts' `from` only, and only at a value
+/// that starts with the tag). A NAME no task has is left to "failed to resolve".
+fn missing_dependencies(
+    tname: &str,
+    inv: &Invocation,
+    ancestors: &[usize],
+    names: &[&str],
+    out: &mut Vec<Diagnostic>,
+) {
+    let args = inv.raw.get("arguments");
+    let list = |key: &str| {
+        args.and_then(|a| a.get(key))
+            .and_then(Node::as_sequence)
+            .unwrap_or_default()
+    };
+    let mut check = |what: &str, item: &Node, field: &str| {
+        let Some(value) = item.get(field) else { return };
+        let Some(rest) = value.as_str().and_then(|v| v.strip_prefix("{{tasks.")) else {
+            return;
+        };
+        let dep = rest.split('.').next().unwrap_or_default();
+        let Some(p) = names.iter().position(|n| *n == dep) else {
+            return;
+        };
+        if !ancestors.contains(&p) {
+            let name = text(item, "name").unwrap_or_default();
+            out.push(
+                Diagnostic::error(
+                    "argo-lint",
+                    format!(
+                        "templates.{tname}.tasks.{} missing dependency '{dep}' for {what} '{name}'",
+                        inv.name
+                    ),
+                )
+                .with_span(value.span),
+            );
+        }
+    };
+    for p in list("parameters") {
+        check("parameter", p, "value");
+    }
+    for a in list("artifacts") {
+        check("artifact", a, "from");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::FileId;
+
+    /// The lint's errors on a Workflow whose templates are `templates` (YAML, indented as
+    /// under `spec:`), and what the controller's `validate` says of it.
+    fn check(templates: &str) -> (Vec<String>, Option<String>) {
+        let text = format!(
+            "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: w\nspec:\n  \
+             entrypoint: main\n  templates:\n{templates}"
+        );
+        let docs = crate::yaml::load(FileId(0), &text).documents;
+        let mut diags = Vec::new();
+        let ms = Manifests::from_documents(docs.iter().map(|d| (FileId(0), &d.root)), &mut diags);
+        lint(&ms, &mut diags);
+        let errors = diags
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| d.message.clone())
+            .collect();
+        let spec_node = docs[0].root.get("spec").expect("spec");
+        let spec = WorkflowSpec::parse(spec_node, &mut Vec::new());
+        (errors, validate(&spec, &|_, _| None))
+    }
+
+    const SAY: &str = "  - name: say\n    inputs: {parameters: [{name: m}]}\n    outputs: \
+                       {parameters: [{name: out, value: x}]}\n    container: {image: alpine, \
+                       command: [echo, '{{inputs.parameters.m}}']}\n";
+
+    /// A typo in a step name: Argo's `validateSteps` fails "templates.main.steps failed to
+    /// resolve {{...}}" and the controller refuses the run with it.
+    #[test]
+    fn a_typo_in_a_step_name_does_not_resolve() {
+        let (errors, invalid) = check(&format!(
+            "  - name: main\n    steps:\n    - - name: approve\n        template: say\n        \
+             arguments: {{parameters: [{{name: m, value: hi}}]}}\n    - - name: release\n        \
+             template: say\n        arguments: {{parameters: [{{name: m, value: \
+             '{{{{steps.aprove.outputs.parameters.out}}}}'}}]}}\n{SAY}"
+        ));
+        let want = "templates.main.steps failed to resolve {{steps.aprove.outputs.parameters.out}}";
+        assert_eq!(errors, vec![want.to_string()]);
+        assert_eq!(invalid.as_deref(), Some(want));
+    }
+
+    /// A step refers to a step of a later group: not yet in the scope Argo builds.
+    #[test]
+    fn a_later_step_does_not_resolve() {
+        let (errors, _) = check(&format!(
+            "  - name: main\n    steps:\n    - - name: a\n        template: say\n        \
+             arguments: {{parameters: [{{name: m, value: '{{{{steps.b.outputs.result}}}}'}}]}}\n    \
+             - - name: b\n        template: say\n        arguments: {{parameters: [{{name: m, \
+             value: hi}}]}}\n{SAY}"
+        ));
+        assert_eq!(
+            errors,
+            vec!["templates.main.steps failed to resolve {{steps.b.outputs.result}}".to_string()]
+        );
+    }
+
+    /// A typo in a DAG task's name, and a reference to a task that is not a dependency
+    /// (`validateDAGTaskArgumentDependency`), and an `item.` outside any loop.
+    #[test]
+    fn dag_references() {
+        let (errors, invalid) = check(&format!(
+            "  - name: main\n    dag:\n      tasks:\n      - name: a\n        template: say\n        \
+             arguments: {{parameters: [{{name: m, value: '{{{{item.x}}}}'}}]}}\n      - name: b\n        \
+             template: say\n        arguments: {{parameters: [{{name: m, value: \
+             '{{{{tasks.a.outputs.parameters.out}}}}'}}]}}\n      - name: c\n        depends: b\n        \
+             template: say\n        arguments: {{parameters: [{{name: m, value: \
+             '{{{{tasks.bb.outputs.result}}}}'}}]}}\n{SAY}"
+        ));
+        assert_eq!(
+            errors,
+            vec![
+                "templates.main.tasks.a failed to resolve {{item.x}}".to_string(),
+                "templates.main.tasks.b missing dependency 'a' for parameter 'm'".to_string(),
+                "templates.main.tasks.c failed to resolve {{tasks.bb.outputs.result}}".to_string(),
+            ]
+        );
+        assert_eq!(
+            invalid.as_deref(),
+            Some("templates.main.tasks.a failed to resolve {{item.x}}")
+        );
+    }
+
+    /// What resolves, or what Argo might resolve, passes: earlier steps, the same group,
+    /// dependencies (also indirect), items in loops, declared inputs, `steps.name`-prefixed
+    /// tags, workflow globals, and expressions (`{{=...}}`, which Argo does not resolve here).
+    #[test]
+    fn valid_references_and_expressions_pass() {
+        let (errors, invalid) = check(&format!(
+            "  - name: main\n    inputs: {{parameters: [{{name: p, value: v}}]}}\n    steps:\n    \
+             - - name: a\n        template: say\n        arguments: {{parameters: [{{name: m, \
+             value: '{{{{inputs.parameters.p}}}} {{{{workflow.name}}}} {{{{steps.name}}}}'}}]}}\n      \
+             - name: a2\n        template: say\n        arguments: {{parameters: [{{name: m, \
+             value: '{{{{steps.a.status}}}}'}}]}}\n    - - name: b\n        template: say\n        \
+             withItems: [{{x: 1}}]\n        when: '{{{{steps.a.outputs.result}}}} == 1'\n        \
+             arguments: {{parameters: [{{name: m, value: '{{{{item.x}}}} {{{{= steps.zz.x }}}}'}}]}}\n  \
+             - name: d\n    dag:\n      tasks:\n      - name: a\n        template: say\n        \
+             withParam: '[1]'\n        arguments: {{parameters: [{{name: m, value: '{{{{item.k}}}}'}}]}}\n      \
+             - name: b\n        depends: a\n        template: say\n        arguments: {{parameters: \
+             [{{name: m, value: '{{{{tasks.a.outputs.parameters.out}}}}'}}]}}\n      - name: c\n        \
+             depends: b\n        template: say\n        arguments: {{parameters: [{{name: m, value: \
+             '{{{{tasks.a.outputs.parameters.out}}}}{{{{=tasks.q}}}}'}}]}}\n{SAY}"
+        ));
+        assert_eq!(errors, Vec::<String>::new());
+        assert_eq!(invalid, None);
     }
 }
