@@ -1,6 +1,6 @@
 //! Checks like `argo lint`: missing and undefined templates, bad references, DAG cycles, bad
-//! `depends` expressions, unknown fields — each at its file:line:col; and the same care for
-//! Sensors and EventSources.
+//! `depends` expressions, unknown fields, `{{...}}` references that cannot resolve — each at
+//! its file:line:col; and the same care for Sensors and EventSources.
 
 use crate::argo::expr::Depends;
 use crate::diag::{Diagnostic, Severity};
@@ -469,7 +469,24 @@ fn lint_template(
                 }
             }
         }
-        _ => {}
+        Some(_) => {
+            // A leaf's scope has its declared inputs and no loop items (`validateLeaf` on
+            // the template as `validateInputs` scoped it); the step that loops substitutes
+            // `item` in its own arguments, never in the template it calls.
+            let inputs = input_names(node);
+            for (tag, at) in tags_in(node) {
+                if unresolvable(&tag, "", &inputs, false, &|_| true) {
+                    out.push(
+                        Diagnostic::error(
+                            "argo-lint",
+                            format!("templates.{tname}: failed to resolve {{{{{tag}}}}}"),
+                        )
+                        .with_span(at.span),
+                    );
+                }
+            }
+        }
+        None => {}
     }
 }
 
@@ -911,11 +928,14 @@ fn tags_in(node: &Node) -> Vec<(String, &Node)> {
     out
 }
 
-/// Why a `{{tag}}` in a step or task cannot resolve, in the few cases where Argo's validation
-/// surely says so (`resolveAllVariables` in workflow/validate/validate.go): an `item.` without
-/// a loop, an `inputs.parameters.` the template does not declare, a `steps.`/`tasks.` naming
-/// no step or task that `known` accepts. Anything Argo might resolve (workflow globals, a
-/// status whose scope depends on hooks, aggregates) is not judged. Tags starting with
+/// Whether a `{{tag}}` in a step, task or leaf template cannot resolve, in the few cases where
+/// Argo's validation surely says so (`resolveAllVariables` in workflow/validate/validate.go):
+/// an `item.` without a loop, an `inputs.parameters.` the template does not declare, and (for
+/// `node_kind` `steps` or `tasks`; empty for a leaf) a `steps.`/`tasks.` naming no step or
+/// task that `known` accepts. Anything Argo might resolve is not judged: workflow globals
+/// (declared parameters, labels, status and failures depend on the workflow, its defaults and
+/// its submission), a step's outputs by name (they depend on the called template), a status
+/// whose scope depends on hooks, aggregates, `pod.`, `retries`. Tags starting with
 /// `steps.name` / `tasks.name` pass, as Argo lets them by prefix.
 fn unresolvable(
     tag: &str,
@@ -929,6 +949,9 @@ fn unresolvable(
     }
     if let Some(p) = tag.strip_prefix("inputs.parameters.") {
         return !inputs.contains(&p);
+    }
+    if node_kind.is_empty() {
+        return false;
     }
     let prefix = format!("{node_kind}.");
     let Some(rest) = tag.strip_prefix(prefix.as_str()) else {
@@ -1108,6 +1131,26 @@ mod tests {
             invalid.as_deref(),
             Some("templates.main.tasks.a failed to resolve {{item.x}}")
         );
+    }
+
+    /// A leaf template's undeclared input and a loop item it cannot see (`validateLeaf`);
+    /// a bare `{{item}}` is not judged, as Argo's prefixes (`item.`) do not catch it.
+    #[test]
+    fn a_leaf_sees_its_inputs_only() {
+        let (errors, invalid) = check(
+            "  - name: main\n    inputs: {parameters: [{name: m, value: hi}]}\n    container: \
+             {image: alpine, command: [echo, '{{inputs.parameters.mm}} {{item.x}} {{item}} \
+             {{inputs.parameters.m}} {{pod.name}} {{=inputs.parameters.q}}']}\n",
+        );
+        let want = "templates.main: failed to resolve {{inputs.parameters.mm}}";
+        assert_eq!(
+            errors,
+            vec![
+                want.to_string(),
+                "templates.main: failed to resolve {{item.x}}".to_string()
+            ]
+        );
+        assert_eq!(invalid.as_deref(), Some(want));
     }
 
     /// What resolves, or what Argo might resolve, passes: earlier steps, the same group,
