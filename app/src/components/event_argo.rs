@@ -6,6 +6,7 @@
 //! A node's click selects its YAML; the editor's cursor marks the node built from the YAML under it.
 //! With no EventSource but a Workflow, Submit runs it directly.
 
+use pipelab_core::argo::workflow::{has_own_progress, progress_done};
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
@@ -292,19 +293,11 @@ fn workflow_view(props: &WorkflowProps) -> Html {
     let (done, total) = w
         .nodes
         .iter()
-        .filter(|n| {
-            matches!(
-                n.node_type.as_str(),
-                "Pod" | "HTTP" | "Plugin" | "Container" | "Suspend"
-            )
-        })
+        .filter(|n| has_own_progress(&n.node_type))
         .map(phase_of)
         .filter(|p| !p.is_empty())
         .fold((0, 0), |(d, t), p| {
-            (
-                d + usize::from(matches!(p.as_str(), "Succeeded" | "Skipped" | "Omitted")),
-                t + 1,
-            )
+            (d + usize::from(progress_done(&p)), t + 1)
         });
     // One copy of the drawing's text for the exports and the canvas.
     let drawing = AttrValue::from(w.svg.clone());

@@ -337,19 +337,13 @@ fn lint_template(
                         continue;
                     }
                     let known = |n: &str| names[..=i].iter().flatten().any(|x| x == n);
-                    for (tag, at) in tags_in(s) {
-                        if unresolvable(&tag, "steps", &inputs, loops(&inv), &known) {
-                            out.push(
-                                Diagnostic::error(
-                                    "argo-lint",
-                                    format!(
-                                        "templates.{tname}.steps failed to resolve {{{{{tag}}}}}"
-                                    ),
-                                )
-                                .with_span(at.span),
-                            );
-                        }
-                    }
+                    let scope = Scope {
+                        kind: "steps.",
+                        inputs: &inputs,
+                        looped: loops(&inv),
+                        known: &known,
+                    };
+                    report_unresolved(s, &scope, &format!("templates.{tname}.steps"), out);
                 }
             }
         }
@@ -415,21 +409,15 @@ fn lint_template(
                 // Any task's outputs are in a task's scope (`validateDAG` adds them all first);
                 // only a name no task has cannot resolve.
                 let known = |n: &str| names.contains(&n);
-                for (tag, at) in tags_in(raw) {
-                    if unresolvable(&tag, "tasks", &inputs, loops(inv), &known) {
-                        out.push(
-                            Diagnostic::error(
-                                "argo-lint",
-                                format!(
-                                    "templates.{tname}.tasks.{} failed to resolve {{{{{tag}}}}}",
-                                    inv.name
-                                ),
-                            )
-                            .with_span(at.span),
-                        );
-                    }
-                }
-                missing_dependencies(&tname, inv, &ancestry(&edges, k), &names, out);
+                let scope = Scope {
+                    kind: "tasks.",
+                    inputs: &inputs,
+                    looped: loops(inv),
+                    known: &known,
+                };
+                let at = format!("templates.{tname}.tasks.{}", inv.name);
+                report_unresolved(raw, &scope, &at, out);
+                missing_dependencies(&tname, inv, &edges, k, &names, out);
             }
             // Cycles: iterative DFS with colours.
             let mut colour = vec![0u8; invs.len()];
@@ -474,17 +462,13 @@ fn lint_template(
             // the template as `validateInputs` scoped it); the step that loops substitutes
             // `item` in its own arguments, never in the template it calls.
             let inputs = input_names(node);
-            for (tag, at) in tags_in(node) {
-                if unresolvable(&tag, "", &inputs, false, &|_| true) {
-                    out.push(
-                        Diagnostic::error(
-                            "argo-lint",
-                            format!("templates.{tname}: failed to resolve {{{{{tag}}}}}"),
-                        )
-                        .with_span(at.span),
-                    );
-                }
-            }
+            let scope = Scope {
+                kind: "",
+                inputs: &inputs,
+                looped: false,
+                known: &|_| true,
+            };
+            report_unresolved(node, &scope, &format!("templates.{tname}:"), out);
         }
         None => {}
     }
@@ -928,33 +912,50 @@ fn tags_in(node: &Node) -> Vec<(String, &Node)> {
     out
 }
 
+/// What a step, task or leaf template's `{{tag}}`s may name, for [`unresolvable`].
+struct Scope<'a> {
+    /// `steps.` or `tasks.` (with its dot); empty for a leaf, which names neither.
+    kind: &'a str,
+    /// The template's declared input parameters.
+    inputs: &'a [&'a str],
+    /// Whether the step or task loops (then any `item.` passes).
+    looped: bool,
+    /// The step or task names in scope.
+    known: &'a dyn Fn(&str) -> bool,
+}
+
+/// Reports every `{{tag}}` in `node` that cannot resolve in `scope`, as Argo words it:
+/// `<at> failed to resolve {{tag}}`.
+fn report_unresolved(node: &Node, scope: &Scope, at: &str, out: &mut Vec<Diagnostic>) {
+    for (tag, scalar) in tags_in(node) {
+        if unresolvable(&tag, scope) {
+            out.push(
+                Diagnostic::error("argo-lint", format!("{at} failed to resolve {{{{{tag}}}}}"))
+                    .with_span(scalar.span),
+            );
+        }
+    }
+}
+
 /// Whether a `{{tag}}` in a step, task or leaf template cannot resolve, in the few cases where
 /// Argo's validation surely says so (`resolveAllVariables` in workflow/validate/validate.go):
-/// an `item.` without a loop, an `inputs.parameters.` the template does not declare, and (for
-/// `node_kind` `steps` or `tasks`; empty for a leaf) a `steps.`/`tasks.` naming no step or
-/// task that `known` accepts. Anything Argo might resolve is not judged: workflow globals
+/// an `item.` without a loop, an `inputs.parameters.` the template does not declare, and (in a
+/// steps or DAG template) a `steps.`/`tasks.` naming no step or task the scope knows. Anything Argo might resolve is not judged: workflow globals
 /// (declared parameters, labels, status and failures depend on the workflow, its defaults and
 /// its submission), a step's outputs by name (they depend on the called template), a status
 /// whose scope depends on hooks, aggregates, `pod.`, `retries`. Tags starting with
 /// `steps.name` / `tasks.name` pass, as Argo lets them by prefix.
-fn unresolvable(
-    tag: &str,
-    node_kind: &str,
-    inputs: &[&str],
-    looped: bool,
-    known: &dyn Fn(&str) -> bool,
-) -> bool {
+fn unresolvable(tag: &str, scope: &Scope) -> bool {
     if tag.starts_with("item.") {
-        return !looped;
+        return !scope.looped;
     }
     if let Some(p) = tag.strip_prefix("inputs.parameters.") {
-        return !inputs.contains(&p);
+        return !scope.inputs.contains(&p);
     }
-    if node_kind.is_empty() {
+    if scope.kind.is_empty() {
         return false;
     }
-    let prefix = format!("{node_kind}.");
-    let Some(rest) = tag.strip_prefix(prefix.as_str()) else {
+    let Some(rest) = tag.strip_prefix(scope.kind) else {
         return false;
     };
     if rest.starts_with("name") {
@@ -963,7 +964,7 @@ fn unresolvable(
     let Some((name, field)) = rest.split_once('.') else {
         return false;
     };
-    !field.is_empty() && !known(name)
+    !field.is_empty() && !(scope.known)(name)
 }
 
 /// The names of `template`'s input parameters.
@@ -1002,14 +1003,18 @@ fn ancestry(edges: &[Vec<usize>], k: usize) -> Vec<usize> {
 /// An argument whose value starts with `{{tasks.NAME.` where NAME is a task this one does not
 /// depend on, directly or not: Argo's `validateDAGTaskArgumentDependency` says "missing
 /// dependency" (it looks at parameter values and artifacts' `from` only, and only at a value
-/// that starts with the tag). A NAME no task has is left to "failed to resolve".
+/// that starts with the tag). A NAME no task has is left to "failed to resolve". Task `k`'s
+/// ancestry (`edges` are the DAG's dependencies) is walked only if an argument needs it: on
+/// every edit, for every task, it would make a big DAG's lint quadratic.
 fn missing_dependencies(
     tname: &str,
     inv: &Invocation,
-    ancestors: &[usize],
+    edges: &[Vec<usize>],
+    k: usize,
     names: &[&str],
     out: &mut Vec<Diagnostic>,
 ) {
+    let mut ancestors: Option<Vec<usize>> = None;
     let args = inv.raw.get("arguments");
     let list = |key: &str| {
         args.and_then(|a| a.get(key))
@@ -1025,7 +1030,10 @@ fn missing_dependencies(
         let Some(p) = names.iter().position(|n| *n == dep) else {
             return;
         };
-        if !ancestors.contains(&p) {
+        if !ancestors
+            .get_or_insert_with(|| ancestry(edges, k))
+            .contains(&p)
+        {
             let name = text(item, "name").unwrap_or_default();
             out.push(
                 Diagnostic::error(

@@ -146,9 +146,19 @@ impl Manifests {
 
 /// Reports every key of `node` (a mapping) that is not in `known`, as a warning.
 pub fn warn_unknown(node: &Node, known: &[&str], what: &str, out: &mut Vec<Diagnostic>) {
+    warn_unknown_where(node, |key| known.contains(&key), what, out);
+}
+
+/// [`warn_unknown`] with the known keys told by `is_known`.
+pub fn warn_unknown_where(
+    node: &Node,
+    is_known: impl Fn(&str) -> bool,
+    what: &str,
+    out: &mut Vec<Diagnostic>,
+) {
     for e in node.as_mapping().unwrap_or_default() {
         let Some(key) = e.key.as_str() else { continue };
-        if !known.contains(&key) {
+        if !is_known(key) {
             out.push(
                 Diagnostic::warning(
                     "argo-unknown-field",

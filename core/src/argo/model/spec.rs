@@ -5,7 +5,7 @@ use crate::diag::{Diagnostic, Span};
 use crate::yaml::{Node, Value};
 
 use super::json::to_json;
-use super::warn_unknown;
+use super::{warn_unknown, warn_unknown_where};
 
 /// `spec` of a Workflow, WorkflowTemplate, ClusterWorkflowTemplate (or a CronWorkflow's
 /// `workflowSpec`).
@@ -667,8 +667,8 @@ pub const CONTAINER_FIELDS: &[&str] = &[
 /// Warns at each key of a container-like mapping that is neither a container's field nor one
 /// of `extra`.
 fn warn_unknown_container(node: &Node, extra: &[&str], what: &str, diags: &mut Vec<Diagnostic>) {
-    let fields: Vec<&str> = CONTAINER_FIELDS.iter().chain(extra).copied().collect();
-    warn_unknown(node, &fields, what, diags);
+    let known = |key: &str| CONTAINER_FIELDS.contains(&key) || extra.contains(&key);
+    warn_unknown_where(node, known, what, diags);
 }
 
 /// The scalar items of a list node, as text.

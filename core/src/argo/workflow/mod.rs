@@ -375,15 +375,12 @@ impl WorkflowRun {
     /// or Omitted; any other node sums the executable nodes under it; the workflow sums every
     /// executable node (so the root's progress equals the workflow's).
     pub fn progress(&self) -> (Progress, Vec<Progress>) {
-        let executable = |t: &str| matches!(t, "Pod" | "HTTP" | "Plugin" | "Container" | "Suspend");
+        let executable = has_own_progress;
         let own: Vec<Progress> = self
             .nodes
             .iter()
             .map(|n| Progress {
-                done: u64::from(matches!(
-                    n.phase,
-                    NodePhase::Succeeded | NodePhase::Skipped | NodePhase::Omitted
-                )),
+                done: u64::from(progress_done(n.phase.as_str())),
                 total: 1,
             })
             .collect();
@@ -428,6 +425,20 @@ impl WorkflowRun {
         }
         (total, each)
     }
+}
+
+/// Whether a node of this type has a progress of its own, `0/1` or `1/1` (Argo's
+/// `executable`: pods, HTTP requests, plugins, containers, suspends); the others sum theirs.
+pub fn has_own_progress(node_type: &str) -> bool {
+    matches!(
+        node_type,
+        "Pod" | "HTTP" | "Plugin" | "Container" | "Suspend"
+    )
+}
+
+/// Whether a node in this phase counts as done in a progress (Succeeded, Skipped, Omitted).
+pub fn progress_done(phase: &str) -> bool {
+    matches!(phase, "Succeeded" | "Skipped" | "Omitted")
 }
 
 /// Argo's `Progress`: `done/total` of the executable nodes.
