@@ -3391,12 +3391,7 @@ impl WorkflowRun {
                     if !self.done(c) {
                         all_done = false;
                         running += 1;
-                        if inv.hooks.is_empty() {
-                            walks[si].idle[ei] = self.pod_idle_until(c);
-                        } else {
-                            // Not idle: its hooks are looked at every time.
-                            self.run_exit_handlers(c, inv, &r.base, now, false);
-                        }
+                        walks[si].idle[ei] = self.while_running(c, inv, &r.base, now);
                     } else if !self.run_exit_handlers(c, inv, &r.base, now, true) {
                         all_done = false;
                     } else if self.nodes[c].phase.fulfilled() {
@@ -3469,6 +3464,17 @@ impl WorkflowRun {
         self.set_template_outputs(i, &r, &progress.scope);
         self.kill_daemons(i, now);
         self.mark(i, now, NodePhase::Succeeded, "");
+    }
+
+    /// A step's or task's node `c` that is not done yet: until when it is idle (nothing to do
+    /// before its pod's next event), or, when it has lifecycle hooks, never — they are looked at
+    /// every time, and those whose expression holds now are started.
+    fn while_running(&mut self, c: usize, inv: &Invocation, base: &Base, now: Millis) -> Idle {
+        if inv.hooks.is_empty() {
+            return self.pod_idle_until(c);
+        }
+        self.run_exit_handlers(c, inv, base, now, false);
+        None
     }
 
     /// Runs a step's or task's lifecycle hooks: while it runs (`finished` false), the hooks
@@ -4038,11 +4044,8 @@ impl WorkflowRun {
                         }
                         if self.nodes[c].phase.fulfilled() {
                             progressed = true;
-                        } else if plan.invs[k].hooks.is_empty() {
-                            progress.idle[k] = self.pod_idle_until(c);
                         } else {
-                            // Not idle: its hooks are looked at every time.
-                            self.run_exit_handlers(c, &plan.invs[k], &r.base, now, false);
+                            progress.idle[k] = self.while_running(c, &plan.invs[k], &r.base, now);
                         }
                     }
                     if self.nodes[c].phase.fulfilled()

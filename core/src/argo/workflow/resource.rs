@@ -23,6 +23,7 @@
 
 use serde_json::{Map, Value as Json};
 
+use crate::argo::events::filter::lookup;
 use crate::argo::model::json::{json_text, to_json};
 use crate::diag::FileId;
 use crate::sim::{Millis, Rng};
@@ -378,7 +379,8 @@ impl Requirement {
     /// `Requirement.Matches` over `gjsonLabels`: a missing field fails `=`, `in`, `>`, `<` and
     /// passes `!=` and `notin`.
     pub fn matches(&self, object: &Json) -> bool {
-        let found = gjson(object, &self.key);
+        // A gjson path (`status.phase`, `status.conditions.0.type`), as Sensors' data filters read it.
+        let found = lookup(object, &self.key);
         let has = found.is_some();
         let value = found.map(gjson_string).unwrap_or_default();
         match self.op {
@@ -420,19 +422,6 @@ impl std::fmt::Display for Requirement {
             Op::LessThan => write!(f, "{}<{v}", self.key),
         }
     }
-}
-
-/// A gjson path (`status.phase`, `status.conditions.0.type`) in `v`.
-fn gjson<'a>(v: &'a Json, path: &str) -> Option<&'a Json> {
-    let mut cur = v;
-    for seg in path.split('.') {
-        cur = match cur {
-            Json::Object(m) => m.get(seg)?,
-            Json::Array(a) => a.get(seg.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
 }
 
 /// gjson's `Result.String()`: strings raw, null empty, everything else as its JSON.
