@@ -2607,7 +2607,6 @@ impl WorkflowRun {
             None => Vec::new(),
         };
         let run = resource.unwrap_or_default();
-        let exec_message = b.message.clone();
         self.state.pods.insert(
             i,
             Pod {
@@ -2618,7 +2617,7 @@ impl WorkflowRun {
                 http_result,
                 containers,
                 object: run.object,
-                message: run.message.or(exec_message),
+                message: run.message,
             },
         );
         self.pod_started(i, now);
@@ -2783,7 +2782,9 @@ impl WorkflowRun {
         }
         let members: Vec<container_set::Exited> =
             pod.containers.iter().map(|m| m.exited.clone()).collect();
-        let mut message = match (container_set::pod_failure(&members), &pod.message) {
+        // Why it failed beside its exit code: kubectl's (a resource template), else argoexec's.
+        let why = pod.message.as_ref().or(b.message.as_ref());
+        let mut message = match (container_set::pod_failure(&members), why) {
             (Some((_, m)), _) => m,
             (None, _) if b.exit_code == 0 => String::new(),
             (None, Some(m)) => format!("Error (exit code {}): {m}", b.exit_code),
