@@ -2440,6 +2440,13 @@ impl WorkflowRun {
             for (rel, content) in self.state.volume_files.get(&vol).into_iter().flatten() {
                 files.insert(format!("{path}/{rel}"), content.clone());
             }
+            // What a pod the simulation did not understand left there is not known: the
+            // mount holds content of its own, as an input artifact from git or http does.
+            if self.state.uncertain_volumes.contains(&vol) {
+                files
+                    .entry(path)
+                    .or_insert_with(|| container::UNKNOWN_CONTENT.to_string());
+            }
         }
         let mut set_run = None;
         let mut resource: Option<ResourceRun> = None;
@@ -2892,13 +2899,13 @@ impl WorkflowRun {
                     })
                 })
             });
-            // A directory every image has (`/etc`), or a path on a volume an earlier pod did
-            // something unknown to: there, with content the simulation does not know.
+            // A directory every image has (`/etc`), or a path inside one whose content the
+            // simulation does not know (an input from git or http, a volume an earlier pod did
+            // something unknown to): there, with unknown content.
             let unknown = a.path.as_deref().is_some_and(|p| {
                 in_every_image(p)
-                    || self.workflow_mounts(&r.tmpl).iter().any(|(vol, at)| {
-                        self.state.uncertain_volumes.contains(vol)
-                            && (p == at || p.starts_with(&format!("{at}/")))
+                    || b.files.iter().any(|(at, c)| {
+                        c == container::UNKNOWN_CONTENT && p.starts_with(&format!("{at}/"))
                     })
             });
             let content = content
